@@ -1,0 +1,104 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, type FieldProblem } from '../errors.js';
+import { configFileSchema, type ConfigFile, type ConfigFileInput } from './schema.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Everything the hub reads at start, validated. Frozen. */
+export interface HubConfig {
+  readonly port: number;
+  readonly host: string;
+  /** `mysql://…` or `sqlite:<file>`; undefined means `<dataDir>/hub.sqlite`. */
+  readonly db: string | undefined;
+  readonly dataDir: string;
+  readonly redisUrl: string;
+  readonly adminPassword: string | undefined;
+  readonly demo: boolean;
+  readonly configPath: string | undefined;
+  readonly file: ConfigFile;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function pathToPointer(path: readonly PropertyKey[]): string {
+  return '/' + path.map((p) => String(p)).join('/');
+}
+
+/** Parses and validates configuration data (an object from YAML or from the embedding host). */
+export function parseConfigFile(data: unknown, source: string): { value?: ConfigFile; problems: FieldProblem[] } {
+  const result = configFileSchema.safeParse(data ?? {});
+  if (result.success) return { value: result.data, problems: [] };
+  return {
+    problems: result.error.issues.map((i) => ({
+      pointer: `${source}#${pathToPointer(i.path)}`,
+      detail: i.code === 'unrecognized_keys' ? `unknown key(s): ${(i as { keys: string[] }).keys.join(', ')}` : i.message,
+    })),
+  };
+}
+
+/**
+ * Reads the configuration file (`HUB_CONFIG`, default `./hub.config.yaml`, optional) and the
+ * environment, and validates both at once. Throws a ConfigError listing every problem.
+ */
+export function loadConfig(env: Env = process.env, overrides: { file?: ConfigFileInput } = {}): HubConfig {
+  const problems: FieldProblem[] = [];
+  const explicitPath = env['HUB_CONFIG'];
+  const path = resolve(explicitPath ?? 'hub.config.yaml');
+  let data: unknown = overrides.file ?? {};
+  let configPath: string | undefined;
+  if (!overrides.file) {
+    if (existsSync(path)) {
+      configPath = path;
+      try {
+        data = parseYaml(readFileSync(path, 'utf8'));
+      } catch (error) {
+        problems.push({ pointer: path, detail: `is not valid YAML: ${(error as Error).message.split('\n')[0]}` });
+      }
+    } else if (explicitPath) {
+      problems.push({ pointer: 'HUB_CONFIG', detail: `file ${path} does not exist` });
+    }
+  }
+  const parsed = parseConfigFile(data, configPath ?? 'config');
+  problems.push(...parsed.problems);
+
+  const portText = env['HUB_PORT'] ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) problems.push({ pointer: 'HUB_PORT', detail: 'must be an integer port between 0 and 65535' });
+  const db = env['HUB_DB'] || undefined;
+  if (db && !/^(mysql:\/\/|sqlite:)/.test(db)) problems.push({ pointer: 'HUB_DB', detail: 'must be mysql://user:password@host:port/database or sqlite:<file>' });
+  if (db?.startsWith('mysql://')) {
+    try {
+      if (!new URL(db).pathname.slice(1)) problems.push({ pointer: 'HUB_DB', detail: 'must name a database, e.g. mysql://root@127.0.0.1:3306/hub' });
+    } catch {
+      problems.push({ pointer: 'HUB_DB', detail: 'is not a valid URL' });
+    }
+  }
+  const redisUrl = env['REDIS_URL'] || DEFAULT_REDIS_URL;
+  if (!/^rediss?:\/\//.test(redisUrl)) problems.push({ pointer: 'REDIS_URL', detail: 'must be redis://host:port or rediss://host:port' });
+  const adminPassword = env['HUB_ADMIN_PASSWORD'] || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 12) problems.push({ pointer: 'HUB_ADMIN_PASSWORD', detail: 'must be at least 12 characters' });
+  const demoText = env['HUB_DEMO'] ?? '0';
+  if (!['0', '1', 'true', 'false', ''].includes(demoText)) problems.push({ pointer: 'HUB_DEMO', detail: 'must be 1 or 0' });
+
+  if (problems.length > 0 || !parsed.value) {
+    throw new ConfigError(`Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+  }
+  return Object.freeze({
+    port,
+    host: env['HUB_HOST'] || '127.0.0.1',
+    db,
+    dataDir: resolve(env['HUB_DATA_DIR'] || 'data'),
+    redisUrl,
+    adminPassword,
+    demo: demoText === '1' || demoText === 'true',
+    configPath,
+    file: parsed.value,
+  });
+}
+
+/** One line per problem, for the console when the hub refuses to start. */
+export function formatConfigError(error: ConfigError): string {
+  return [error.message + ':', ...error.errors.map((p) => `  - ${p.pointer}: ${p.detail}`)].join('\n');
+}

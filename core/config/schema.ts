@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { parseCidr } from '../net/ip.js';
+
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, { message: 'is not an IPv4/IPv6 address or CIDR range' });
+const roleName = z.string().regex(/^[a-z][a-z0-9_]{1,63}$/, 'must be lower_snake_case, 2–64 characters');
+
+/** The roles the default configuration defines; the policy file gives them their meaning. */
+export const DEFAULT_ROLES = Object.freeze({
+  admin: 'Administers users, keys and configuration; sees everything',
+  auditor: 'Reads the audit trail',
+  boss: 'Sees everything',
+  sales_director: 'Sees every sales record',
+  team_lead: 'Sees the records of their team and the teams below it',
+  sales_rep: 'Sees their own customers, contacts, orders, receivables and payments',
+  purchasing: 'Sees products with cost, and inventory',
+  quality: 'Sees orders without prices',
+  ar_clerk: 'Accounts receivable: receivables, payments and order totals',
+  staff: 'Other departments: customer names and codes',
+} satisfies Record<string, string>);
+
+/** Schema of `hub.config.yaml`. Every key is optional; defaults are in the `.default()` calls. */
+export const configFileSchema = z
+  .strictObject({
+    security: z
+      .strictObject({
+        allowedCidrs: z.array(cidr).default([]).describe('Client address ranges allowed to call the hub; empty allows every address'),
+        trustedProxies: z.array(cidr).default([]).describe('Proxies whose X-Forwarded-For header is believed'),
+      })
+      .default({ allowedCidrs: [], trustedProxies: [] }),
+    auth: z
+      .strictObject({
+        tokenTtlSeconds: z.number().int().min(60).max(30 * 86400).default(43200).describe('Lifetime of a login token'),
+        loginThrottle: z
+          .strictObject({
+            maxFailures: z.number().int().min(1).max(1000).default(5),
+            windowSeconds: z.number().int().min(1).max(86400).default(900),
+          })
+          .default({ maxFailures: 5, windowSeconds: 900 })
+          .describe('Failed logins per user and address before 429'),
+      })
+      .default({ tokenTtlSeconds: 43200, loginThrottle: { maxFailures: 5, windowSeconds: 900 } }),
+    roles: z.record(roleName, z.string().max(500)).default({ ...DEFAULT_ROLES }).describe('Role names and what they are for'),
+    orders: z
+      .strictObject({
+        quotaTypes: z.array(z.enum(['standard', 'special', 'sample', 'repeat'])).default(['standard', 'repeat']).describe('Order types that count toward a sales quota'),
+      })
+      .default({ quotaTypes: ['standard', 'repeat'] }),
+    logging: z
+      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .default({ level: 'info' }),
+  })
+  .describe('ERP–CRM sync hub configuration (hub.config.yaml)');
+
+export type ConfigFile = z.output<typeof configFileSchema>;
+export type ConfigFileInput = z.input<typeof configFileSchema>;

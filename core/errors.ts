@@ -1,0 +1,103 @@
+/**
+ * The hub's error classes. Each has a stable string `code`, an HTTP `status`, and a safe payload:
+ * the messages name fields and reasons, never a value a policy protects or a secret.
+ */
+export interface FieldProblem {
+  /** JSON pointer to the offending field, e.g. `/billingAddress/country` or `/query/limit`. */
+  readonly pointer: string;
+  readonly detail: string;
+}
+
+export class HubError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly errors: readonly FieldProblem[];
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    code: string,
+    status: number,
+    message: string,
+    errors: readonly FieldProblem[] = [],
+    headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.errors = Object.freeze([...errors]);
+    this.headers = Object.freeze({ ...headers });
+  }
+}
+
+/** The request is malformed or does not match the API schema (400). */
+export class BadRequestError extends HubError {
+  constructor(message: string, errors: readonly FieldProblem[] = []) {
+    super('bad_request', 400, message, errors);
+  }
+}
+
+/** The request is well-formed but breaks a business rule (422). */
+export class UnprocessableError extends HubError {
+  constructor(message: string, errors: readonly FieldProblem[] = []) {
+    super('unprocessable', 422, message, errors);
+  }
+}
+
+export class UnauthorizedError extends HubError {
+  constructor(message = 'Authentication required') {
+    super('unauthorized', 401, message, [], { 'WWW-Authenticate': 'Bearer' });
+  }
+}
+
+export class ForbiddenError extends HubError {
+  constructor(message = 'Not allowed') {
+    super('forbidden', 403, message);
+  }
+}
+
+export class NotFoundError extends HubError {
+  constructor(message = 'Not found') {
+    super('not_found', 404, message);
+  }
+}
+
+export class ConflictError extends HubError {
+  constructor(message: string, errors: readonly FieldProblem[] = []) {
+    super('conflict', 409, message, errors);
+  }
+}
+
+export class PreconditionFailedError extends HubError {
+  constructor(message = 'The record has changed since it was read (If-Match is stale)') {
+    super('precondition_failed', 412, message, [{ pointer: '/header/If-Match', detail: message }]);
+  }
+}
+
+export class PayloadTooLargeError extends HubError {
+  constructor(limitBytes: number) {
+    super('payload_too_large', 413, `Request body exceeds ${limitBytes} bytes`, [
+      { pointer: '/body', detail: `larger than the limit of ${limitBytes} bytes` },
+    ]);
+  }
+}
+
+export class TooManyRequestsError extends HubError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super('too_many_requests', 429, message, [], { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}
+
+/** Configuration or environment is invalid; lists every problem at once. */
+export class ConfigError extends HubError {
+  constructor(message: string, errors: readonly FieldProblem[] = []) {
+    super('config_invalid', 500, message, errors);
+  }
+}
+
+/** A dependency (store, Redis) is unavailable. */
+export class UnavailableError extends HubError {
+  constructor(message: string) {
+    super('unavailable', 503, message);
+  }
+}

@@ -1,0 +1,240 @@
+import { UnprocessableError, type FieldProblem } from '../errors.js';
+import { currencyScale, isCountry, isCurrency } from './codes.js';
+import { dec, fmt, scaleOf, zero, type Dec } from './decimal.js';
+import type { EntityName, JsonObject, JsonValue } from './entities.js';
+
+/**
+ * Business rules of the canonical model that a JSON schema cannot say: ISO codes, decimal scale per
+ * currency, totals that must add up, and references that must exist. Derived fields (`lineTotal`,
+ * `subtotal`, `taxTotal`, `total`, `balance`, `available`, `countsTowardQuota`) are computed when
+ * absent and checked when given. Every problem is collected, then reported at once.
+ */
+export interface ReferenceChecker {
+  /** Returns the ids among `ids` that do not exist (or are deleted) for `kind`. */
+  missing(kind: EntityName | 'user' | 'team', ids: readonly string[]): Promise<ReadonlySet<string>>;
+  /** Current state of a product, for an order line's sku. */
+  productSku(id: string): Promise<string | undefined>;
+}
+
+export interface ModelRules {
+  /** Order types whose orders count toward a sales quota. */
+  readonly quotaOrderTypes: readonly string[];
+}
+
+/** Fields computed by the hub when the caller leaves them out. */
+export const DERIVED_FIELDS: Readonly<Partial<Record<EntityName, readonly string[]>>> = Object.freeze({
+  order: ['subtotal', 'taxTotal', 'total', 'countsTowardQuota'],
+  receivable: ['balance'],
+  inventory: ['available'],
+});
+
+type Ref = { kind: EntityName | 'user' | 'team'; id: string; pointer: string };
+
+class Checker {
+  readonly problems: FieldProblem[] = [];
+  readonly refs: Ref[] = [];
+
+  add(pointer: string, detail: string): void {
+    this.problems.push({ pointer, detail });
+  }
+
+  ref(kind: Ref['kind'], value: JsonValue | undefined, pointer: string): void {
+    if (typeof value === 'string') this.refs.push({ kind, id: value, pointer });
+  }
+
+  currency(record: JsonObject, pointer = '/currency'): number | undefined {
+    const code = record['currency'];
+    if (typeof code !== 'string') return undefined;
+    if (!isCurrency(code)) {
+      this.add(pointer, 'is not an ISO 4217 currency code');
+      return undefined;
+    }
+    return currencyScale(code);
+  }
+
+  /** Reads a money field, checking its scale against the currency. */
+  money(record: JsonObject, field: string, scale: number | undefined, pointer: string): Dec | undefined {
+    const value = record[field];
+    if (typeof value !== 'string') return undefined;
+    if (scale !== undefined && scaleOf(value) > scale) {
+      this.add(pointer, `has more decimals than the currency allows (${scale})`);
+      return undefined;
+    }
+    return dec(value);
+  }
+
+  percent(record: JsonObject, field: string, pointer: string): Dec {
+    const value = record[field];
+    if (typeof value !== 'string') return zero();
+    const d = dec(value);
+    if (d.greaterThan(100)) this.add(pointer, 'must be between 0 and 100');
+    return d;
+  }
+
+  /** Sets a derived money field, or checks the caller's value against the computed one. */
+  derive(record: JsonObject, field: string, computed: Dec, scale: number, pointer: string): void {
+    const given = record[field];
+    const expected = fmt(computed, scale);
+    if (typeof given === 'string') {
+      if (!dec(given).equals(dec(expected))) this.add(pointer, `does not add up: expected ${expected}`);
+    }
+    record[field] = expected;
+  }
+
+  address(record: JsonObject, field: string): void {
+    const address = record[field];
+    if (address && typeof address === 'object' && !Array.isArray(address)) {
+      const country = address['country'];
+      if (typeof country === 'string' && !isCountry(country)) {
+        this.add(`/${field}/country`, 'is not an ISO 3166-1 alpha-2 country code');
+      }
+    }
+  }
+
+  dateOrder(record: JsonObject, earlier: string, later: string): void {
+    const a = record[earlier];
+    const b = record[later];
+    if (typeof a === 'string' && typeof b === 'string' && b < a) this.add(`/${later}`, `must not be before ${earlier}`);
+  }
+}
+
+function ownership(c: Checker, record: JsonObject): void {
+  c.ref('user', record['ownerId'], '/ownerId');
+  c.ref('team', record['teamId'], '/teamId');
+}
+
+function checkOrder(c: Checker, record: JsonObject, rules: ModelRules): void {
+  const scale = c.currency(record);
+  c.ref('customer', record['customerId'], '/customerId');
+  ownership(c, record);
+  c.dateOrder(record, 'orderDate', 'deliveryDate');
+  const lines = Array.isArray(record['lines']) ? record['lines'] : [];
+  let subtotal = zero();
+  let taxTotal = zero();
+  lines.forEach((line, i) => {
+    if (!line || typeof line !== 'object' || Array.isArray(line)) return;
+    const at = `/lines/${i}`;
+    c.ref('product', line['productId'], `${at}/productId`);
+    const unitPrice = c.money(line, 'unitPrice', scale, `${at}/unitPrice`);
+    c.money(line, 'lineTotal', scale, `${at}/lineTotal`);
+    const discount = c.percent(line, 'discount', `${at}/discount`);
+    const taxRate = c.percent(line, 'taxRate', `${at}/taxRate`);
+    line['discount'] ??= '0';
+    line['taxRate'] ??= '0';
+    line['description'] ??= null;
+    const quantity = typeof line['quantity'] === 'string' ? dec(line['quantity']) : undefined;
+    if (quantity?.isZero()) c.add(`${at}/quantity`, 'must be greater than 0');
+    if (scale === undefined || unitPrice === undefined || quantity === undefined) return;
+    const net = quantity.times(unitPrice).times(dec('100').minus(discount)).dividedBy(100);
+    c.derive(line, 'lineTotal', net, scale, `${at}/lineTotal`);
+    const lineTotal = dec(String(line['lineTotal']));
+    subtotal = subtotal.plus(lineTotal);
+    taxTotal = taxTotal.plus(dec(fmt(lineTotal.times(taxRate).dividedBy(100), scale)));
+  });
+  for (const f of ['subtotal', 'taxTotal', 'total']) c.money(record, f, scale, `/${f}`);
+  if (scale !== undefined && c.problems.length === 0) {
+    c.derive(record, 'subtotal', subtotal, scale, '/subtotal');
+    c.derive(record, 'taxTotal', taxTotal, scale, '/taxTotal');
+    c.derive(record, 'total', subtotal.plus(taxTotal), scale, '/total');
+  }
+  record['countsTowardQuota'] = rules.quotaOrderTypes.includes(String(record['type']));
+}
+
+function checkReceivable(c: Checker, record: JsonObject): void {
+  const scale = c.currency(record);
+  c.ref('customer', record['customerId'], '/customerId');
+  c.ref('order', record['orderId'], '/orderId');
+  ownership(c, record);
+  c.dateOrder(record, 'issueDate', 'dueDate');
+  const amount = c.money(record, 'amount', scale, '/amount');
+  const paid = c.money(record, 'paidAmount', scale, '/paidAmount');
+  c.money(record, 'balance', scale, '/balance');
+  if (amount && paid && paid.greaterThan(amount)) c.add('/paidAmount', 'must not exceed amount');
+  if (amount && paid && scale !== undefined) {
+    const balance = amount.minus(paid);
+    c.derive(record, 'balance', balance, scale, '/balance');
+    if (record['status'] === 'paid' && !balance.isZero()) c.add('/status', 'cannot be paid while a balance is open');
+  }
+}
+
+function checkInventory(c: Checker, record: JsonObject): void {
+  c.ref('product', record['productId'], '/productId');
+  const onHand = dec(String(record['onHand'] ?? '0'));
+  const reserved = dec(String(record['reserved'] ?? '0'));
+  const available = onHand.minus(reserved);
+  const given = record['available'];
+  if (typeof given === 'string' && !dec(given).equals(available)) {
+    c.add('/available', `does not add up: expected onHand - reserved = ${available.toFixed()}`);
+  }
+  record['available'] = available.toFixed();
+}
+
+/** Checks and completes `record` (a full candidate state) in place; throws 422 listing every problem. */
+export async function checkRecord(
+  entity: EntityName,
+  record: JsonObject,
+  refs: ReferenceChecker,
+  rules: ModelRules,
+): Promise<void> {
+  const c = new Checker();
+  switch (entity) {
+    case 'customer': {
+      const scale = c.currency(record);
+      c.money(record, 'creditLimit', scale, '/creditLimit');
+      c.address(record, 'billingAddress');
+      c.address(record, 'shippingAddress');
+      ownership(c, record);
+      break;
+    }
+    case 'contact':
+      c.ref('customer', record['customerId'], '/customerId');
+      ownership(c, record);
+      break;
+    case 'product': {
+      const scale = c.currency(record);
+      c.money(record, 'listPrice', scale, '/listPrice');
+      c.money(record, 'cost', scale, '/cost');
+      break;
+    }
+    case 'inventory':
+      checkInventory(c, record);
+      break;
+    case 'order':
+      checkOrder(c, record, rules);
+      break;
+    case 'receivable':
+      checkReceivable(c, record);
+      break;
+    case 'payment': {
+      const scale = c.currency(record);
+      c.money(record, 'amount', scale, '/amount');
+      c.ref('customer', record['customerId'], '/customerId');
+      c.ref('receivable', record['receivableId'], '/receivableId');
+      ownership(c, record);
+      break;
+    }
+  }
+  await resolveRefs(c, refs);
+  if (entity === 'order') await fillSkus(c, record, refs);
+  if (c.problems.length > 0) throw new UnprocessableError('The record breaks the model\'s rules', c.problems);
+}
+
+async function resolveRefs(c: Checker, refs: ReferenceChecker): Promise<void> {
+  const byKind = new Map<Ref['kind'], Ref[]>();
+  for (const r of c.refs) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
+  for (const [kind, list] of byKind) {
+    const missing = await refs.missing(kind, [...new Set(list.map((r) => r.id))]);
+    for (const r of list) if (missing.has(r.id)) c.add(r.pointer, `refers to a ${kind} that does not exist`);
+  }
+}
+
+async function fillSkus(c: Checker, record: JsonObject, refs: ReferenceChecker): Promise<void> {
+  const lines = Array.isArray(record['lines']) ? record['lines'] : [];
+  for (const [i, line] of lines.entries()) {
+    if (!line || typeof line !== 'object' || Array.isArray(line) || typeof line['productId'] !== 'string') continue;
+    const sku = await refs.productSku(line['productId']);
+    if (sku === undefined) continue;
+    if (line['sku'] === undefined) line['sku'] = sku;
+    else if (line['sku'] !== sku) c.add(`/lines/${i}/sku`, 'does not match the product\'s sku');
+  }
+}

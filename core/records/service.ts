@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, type FieldProblem } from '../errors.js';
+import { ENTITIES, type EntityName, type JsonObject, type JsonValue, type RecordKind, type StoredRecord } from '../model/entities.js';
+import { checkRecord, DERIVED_FIELDS, type ModelRules, type ReferenceChecker } from '../model/validate.js';
+import type { Store } from '../store/store.js';
+import { CREATE_DEFAULTS } from './defaults.js';
+
+/** Records that point at a record and keep it from being deleted: kind → (dependent kind, field). */
+const DEPENDENTS: Readonly<Partial<Record<RecordKind, readonly (readonly [RecordKind, string])[]>>> = Object.freeze({
+  customer: [['contact', 'customerId'], ['order', 'customerId'], ['receivable', 'customerId'], ['payment', 'customerId']],
+  product: [['inventory', 'productId']],
+  team: [['team', 'parentTeamId'], ['user', 'teamId']],
+});
+
+const META_FIELDS = new Set(['id', 'version', 'createdAt', 'updatedAt']);
+
+export interface WriteResult {
+  readonly record: StoredRecord;
+  /** Names of the fields the write set or changed (for the audit; never values). */
+  readonly fields: readonly string[];
+}
+
+/** RFC 7386 merge patch: objects merge, `null` removes a key, anything else replaces. */
+export function mergePatch(target: JsonObject, patch: JsonObject): JsonObject {
+  const out: JsonObject = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else if (typeof value === 'object' && !Array.isArray(value) && typeof out[key] === 'object' && out[key] !== null && !Array.isArray(out[key])) {
+      out[key] = mergePatch(out[key] as JsonObject, value);
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function withoutNulls(value: JsonObject): JsonObject {
+  return mergePatch({}, value);
+}
+
+function changedFields(before: JsonObject, after: JsonObject): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => !META_FIELDS.has(k) && JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
+}
+
+/**
+ * Creates, changes and deletes canonical records (and teams) under the model's rules. Each write
+ * is one transaction: the record, its outbox row, and the caller's audit entry commit together.
+ */
+export class RecordService {
+  constructor(
+    private readonly store: Store,
+    private readonly rules: ModelRules,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private refs(tx: Store): ReferenceChecker {
+    return {
+      missing: (kind, ids) => tx.records.missing(ENTITIES[kind], ids),
+      productSku: async (id) => {
+        const p = await tx.records.get(ENTITIES.product, id);
+        return typeof p?.['sku'] === 'string' ? p['sku'] : undefined;
+      },
+    };
+  }
+
+  private async check(tx: Store, kind: RecordKind, record: JsonObject, current?: StoredRecord): Promise<void> {
+    if (kind === 'team') return this.checkTeam(tx, record, current);
+    if (kind === 'user') return;
+    await checkRecord(kind as EntityName, record, this.refs(tx), this.rules);
+  }
+
+  private async checkTeam(tx: Store, record: JsonObject, current?: StoredRecord): Promise<void> {
+    let parent = record['parentTeamId'];
+    const seen = new Set<string>(current ? [current.id] : []);
+    while (typeof parent === 'string') {
+      if (seen.has(parent)) throw new UnprocessableError('Teams must form a tree', [{ pointer: '/parentTeamId', detail: 'would make a cycle in the team tree' }]);
+      seen.add(parent);
+      const team = await tx.records.get(ENTITIES.team, parent);
+      if (!team) throw new UnprocessableError('Unknown parent team', [{ pointer: '/parentTeamId', detail: 'refers to a team that does not exist' }]);
+      parent = team['parentTeamId'];
+    }
+  }
+
+  private async uniqueness<T>(tx: Store, kind: RecordKind, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!tx.isUniqueViolation(error)) throw error;
+      const def = ENTITIES[kind];
+      const problems: FieldProblem[] = def.naturalKey.map((f) => ({ pointer: `/${f}`, detail: `another ${kind} already has this ${def.naturalKey.join(' and ')}` }));
+      throw new ConflictError(`A ${kind} with the same ${def.naturalKey.join(' and ')} exists`, problems);
+    }
+  }
+
+  async get(kind: RecordKind, id: string): Promise<StoredRecord> {
+    const record = await this.store.records.get(ENTITIES[kind], id);
+    if (!record) throw new NotFoundError();
+    return record;
+  }
+
+  /** Creates a record; `id` may be given by trusted callers (demo data, sync), else one is made. */
+  async create(kind: RecordKind, input: JsonObject, tx: Store = this.store, id?: string): Promise<WriteResult> {
+    const def = ENTITIES[kind];
+    const at = this.now().toISOString();
+    const fields = withoutNulls({ ...(CREATE_DEFAULTS[kind] ?? {}), ...input });
+    await this.check(tx, kind, fields);
+    const record: StoredRecord = { ...fields, id: id ?? randomUUID(), version: 1, createdAt: at, updatedAt: at };
+    await this.uniqueness(tx, kind, () => tx.records.insert(def, record));
+    return { record, fields: Object.keys(input).sort() };
+  }
+
+  /** Applies a merge patch; with `ifMatch`, only when the record is still at that version. */
+  async update(kind: RecordKind, id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store = this.store): Promise<WriteResult> {
+    const def = ENTITIES[kind];
+    const current = await tx.records.get(def, id);
+    if (!current) throw new NotFoundError();
+    if (ifMatch !== undefined && ifMatch !== current.version) throw new PreconditionFailedError();
+    let merged = mergePatch(current, patch);
+    // Derived values are recomputed from the new state unless the caller states them (then checked).
+    for (const f of DERIVED_FIELDS[kind as EntityName] ?? []) if (!(f in patch)) delete merged[f];
+    if (kind === 'order' && Array.isArray(patch['lines'])) merged = { ...merged, lines: patch['lines'] as JsonValue[] };
+    await this.check(tx, kind, merged, current);
+    const fields = changedFields(current, merged);
+    if (fields.length === 0) return { record: current, fields };
+    const record: StoredRecord = { ...merged, id, version: current.version + 1, createdAt: current.createdAt, updatedAt: this.now().toISOString() };
+    const ok = await this.uniqueness(tx, kind, () => tx.records.update(def, record, current.version));
+    if (!ok) throw new PreconditionFailedError('The record was changed by another request; read it again');
+    return { record, fields };
+  }
+
+  /** Soft delete: the record disappears from reads and leaves a tombstone for sync. */
+  async remove(kind: RecordKind, id: string, ifMatch: number | undefined, tx: Store = this.store): Promise<WriteResult> {
+    const def = ENTITIES[kind];
+    const current = await tx.records.get(def, id);
+    if (!current) throw new NotFoundError();
+    if (ifMatch !== undefined && ifMatch !== current.version) throw new PreconditionFailedError();
+    for (const [dependent, field] of DEPENDENTS[kind] ?? []) {
+      const page = await tx.records.list(ENTITIES[dependent], { filters: { [field]: id }, limit: 1 });
+      if (page.items.length > 0) {
+        throw new ConflictError(`The ${kind} is still referenced by a ${dependent}; delete or move those first`, [
+          { pointer: `/${field}`, detail: `a ${dependent} refers to this ${kind}` },
+        ]);
+      }
+    }
+    const at = this.now().toISOString();
+    const tombstone: StoredRecord = { ...current, version: current.version + 1, updatedAt: at };
+    const ok = await tx.records.softDelete(def, tombstone, current.version, at);
+    if (!ok) throw new PreconditionFailedError('The record was changed by another request; read it again');
+    return { record: tombstone, fields: [] };
+  }
+}

@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Kysely, MysqlDialect, SqliteDialect, type Dialect } from 'kysely';
+
+/** Which SQL dialect the store speaks. */
+export type StoreDialect = 'sqlite' | 'mysql';
+
+/**
+ * A Kysely instance over some database. Tables are addressed by name at run time (the entity
+ * definitions say which), so the schema type is open here; repositories type their rows.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = Kysely<any>;
+
+export interface OpenedDatabase {
+  readonly db: Db;
+  readonly dialect: StoreDialect;
+  /** Where the data lives, without credentials (for logs). */
+  readonly location: string;
+}
+
+/**
+ * Opens the database named by `url`: `mysql://user:pass@host:port/db` for MySQL / MariaDB, or
+ * `sqlite:<file>` (or nothing, meaning `<dataDir>/hub.sqlite`) for the embedded store.
+ */
+export async function openDatabase(url: string | undefined, dataDir: string): Promise<OpenedDatabase> {
+  if (url && /^mysql:\/\//.test(url)) {
+    const mysql = await import('mysql2');
+    const parsed = new URL(url);
+    const pool = mysql.createPool({
+      uri: url,
+      connectionLimit: Number(parsed.searchParams.get('connectionLimit') ?? 10),
+      timezone: 'Z',
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      charset: 'utf8mb4',
+    });
+    const dialect: Dialect = new MysqlDialect({ pool });
+    const location = `mysql://${parsed.hostname}:${parsed.port || '3306'}${parsed.pathname}`;
+    return { db: new Kysely({ dialect }), dialect: 'mysql', location };
+  }
+  let file: string;
+  if (url && url.startsWith('sqlite:')) file = url.slice('sqlite:'.length);
+  else if (url) throw new Error(`HUB_DB must start with mysql:// or sqlite: (got a value with another scheme)`);
+  else {
+    mkdirSync(dataDir, { recursive: true });
+    file = join(dataDir, 'hub.sqlite');
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const sqlite = new Database(file === ':memory:' ? ':memory:' : resolve(file));
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return {
+    db: new Kysely({ dialect: new SqliteDialect({ database: sqlite }) }),
+    dialect: 'sqlite',
+    location: file === ':memory:' ? 'sqlite::memory:' : `sqlite:${resolve(file)}`,
+  };
+}

@@ -1,0 +1,19 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Db, StoreDialect } from './database.js';
+import * as m0001 from './migrations/0001-initial.js';
+
+/** Migrations in order; each is written once and never changed after it shipped. */
+function migrations(dialect: StoreDialect): Record<string, Migration> {
+  return {
+    '0001-initial': { up: (db) => m0001.up(db, dialect) },
+  };
+}
+
+/** Brings the schema up to date; safe to run from several processes (Kysely takes a lock). */
+export async function migrateToLatest(db: Db, dialect: StoreDialect): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const migrator = new Migrator({ db, provider, migrationTableName: 'hub_migrations', migrationLockTableName: 'hub_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

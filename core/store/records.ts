@@ -1,0 +1,192 @@
+import { sql } from 'kysely';
+import { columnOf, type EntityDef, type JsonObject, type JsonValue, type StoredRecord } from '../model/entities.js';
+import type { Db } from './database.js';
+
+/** A position in a sorted list: the last row's sort value and id. */
+export interface ListPosition {
+  readonly value: string;
+  readonly id: string;
+}
+
+export interface ListQuery {
+  /** Equality filters by canonical field (the field must be indexed). */
+  readonly filters?: Readonly<Record<string, string | boolean>>;
+  /** Row scope: a record is visible when any of these field = one-of-values conditions holds. */
+  readonly anyOf?: readonly { readonly field: string; readonly values: readonly string[] }[];
+  readonly updatedSince?: string;
+  /** Case-insensitive substring over the entity's search fields. */
+  readonly q?: string;
+  readonly sort?: { readonly field: string; readonly desc: boolean };
+  readonly limit: number;
+  readonly after?: ListPosition;
+}
+
+export interface ListPage {
+  readonly items: StoredRecord[];
+  /** Where the next page starts, when there is one. */
+  readonly next: ListPosition | undefined;
+}
+
+type Row = Record<string, unknown> & { id: string; data: string };
+
+function columnValue(value: JsonValue | undefined): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The natural key as one string, or null when a part is missing (or the entity has none). */
+export function naturalKeyOf(def: EntityDef, record: JsonObject): string | null {
+  if (def.naturalKey.length === 0) return null;
+  const parts = def.naturalKey.map((f) => record[f]);
+  if (parts.some((p) => p === null || p === undefined || p === '')) return null;
+  return parts.map((p) => columnValue(p)).join('|');
+}
+
+function searchText(def: EntityDef, record: JsonObject): string {
+  return def.search
+    .map((f) => columnValue(record[f]))
+    .filter((v) => v !== '')
+    .join(' \u0001 ')
+    .toLowerCase()
+    .slice(0, 1024);
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
+}
+
+function parse(row: Row): StoredRecord {
+  return JSON.parse(row.data) as StoredRecord;
+}
+
+/**
+ * Reads and writes canonical records (and users and teams) in their tables. Knows nothing of
+ * validation or permissions: the record service and the policy layer sit above it.
+ */
+export class RecordRepository {
+  constructor(private readonly db: Db) {}
+
+  private row(def: EntityDef, record: StoredRecord, deletedAt: string | null): Record<string, unknown> {
+    const row: Record<string, unknown> = {
+      id: record.id,
+      natural_key: deletedAt ? null : naturalKeyOf(def, record),
+      data: JSON.stringify(record),
+      search: searchText(def, record),
+      version: record.version,
+      created_at: record.createdAt,
+      updated_at: record.updatedAt,
+      deleted_at: deletedAt,
+    };
+    for (const [column, field] of Object.entries(def.columns)) row[column] = columnValue(record[field]);
+    return row;
+  }
+
+  async get(def: EntityDef, id: string): Promise<StoredRecord | undefined> {
+    const row = (await this.db.selectFrom(def.table).select(['id', 'data']).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()) as Row | undefined;
+    return row ? parse(row) : undefined;
+  }
+
+  async getMany(def: EntityDef, ids: readonly string[]): Promise<StoredRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = (await this.db.selectFrom(def.table).select(['id', 'data']).where('id', 'in', [...ids]).where('deleted_at', 'is', null).execute()) as Row[];
+    return rows.map(parse);
+  }
+
+  async findByNaturalKey(def: EntityDef, key: string): Promise<StoredRecord | undefined> {
+    const row = (await this.db.selectFrom(def.table).select(['id', 'data']).where('natural_key', '=', key).executeTakeFirst()) as Row | undefined;
+    return row ? parse(row) : undefined;
+  }
+
+  async count(def: EntityDef): Promise<number> {
+    const row = await this.db.selectFrom(def.table).select((eb) => eb.fn.countAll<string | number>().as('n')).where('deleted_at', 'is', null).executeTakeFirstOrThrow();
+    return Number(row['n']);
+  }
+
+  async list(def: EntityDef, query: ListQuery): Promise<ListPage> {
+    const sortField = query.sort?.field ?? 'updatedAt';
+    const desc = query.sort?.desc ?? false;
+    const sortColumn = columnOf(def, sortField);
+    if (!sortColumn) throw new Error(`field ${sortField} is not indexed on ${def.name}`);
+    let q = this.db.selectFrom(def.table).select(['id', 'data', `${sortColumn} as sort_value`]).where('deleted_at', 'is', null);
+    for (const [field, value] of Object.entries(query.filters ?? {})) {
+      const column = columnOf(def, field);
+      if (!column) throw new Error(`field ${field} is not indexed on ${def.name}`);
+      q = q.where(column, '=', columnValue(value));
+    }
+    if (query.anyOf) {
+      const conditions = query.anyOf;
+      q = q.where((eb) =>
+        eb.or(
+          conditions
+            .filter((c) => c.values.length > 0)
+            .map((c) => {
+              const column = columnOf(def, c.field);
+              if (!column) throw new Error(`field ${c.field} is not indexed on ${def.name}`);
+              return eb(column, 'in', [...c.values]);
+            }),
+        ),
+      );
+    }
+    if (query.updatedSince) q = q.where('updated_at', '>=', query.updatedSince);
+    if (query.q) q = q.where(sql`search`, 'like', sql`${'%' + escapeLike(query.q.toLowerCase()) + '%'} escape '\\'`);
+    if (query.after) {
+      const { value, id } = query.after;
+      const op = desc ? '<' : '>';
+      q = q.where((eb) => eb.or([eb(sortColumn, op, value), eb.and([eb(sortColumn, '=', value), eb('id', op, id)])]));
+    }
+    const direction = desc ? 'desc' : 'asc';
+    const rows = (await q.orderBy(sortColumn, direction).orderBy('id', direction).limit(query.limit + 1).execute()) as (Row & { sort_value: string })[];
+    const more = rows.length > query.limit;
+    const page = more ? rows.slice(0, query.limit) : rows;
+    const last = page[page.length - 1];
+    return { items: page.map(parse), next: more && last ? { value: String(last.sort_value), id: last.id } : undefined };
+  }
+
+  async insert(def: EntityDef, record: StoredRecord): Promise<void> {
+    await this.db.insertInto(def.table).values(this.row(def, record, null)).execute();
+    if (def.synced) await this.outbox(def, record, 'upsert');
+  }
+
+  /** Replaces a live record if its version is still `expectedVersion`; false when it is not. */
+  async update(def: EntityDef, record: StoredRecord, expectedVersion: number): Promise<boolean> {
+    const { id: _id, ...values } = this.row(def, record, null);
+    const result = await this.db
+      .updateTable(def.table)
+      .set(values)
+      .where('id', '=', record.id)
+      .where('version', '=', expectedVersion)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    if (def.synced) await this.outbox(def, record, 'upsert');
+    return true;
+  }
+
+  /** Soft-deletes: keeps a tombstone (the last state, a new version, `deleted_at`) for sync. */
+  async softDelete(def: EntityDef, record: StoredRecord, expectedVersion: number, deletedAt: string): Promise<boolean> {
+    const { id: _id, ...values } = this.row(def, record, deletedAt);
+    const result = await this.db
+      .updateTable(def.table)
+      .set(values)
+      .where('id', '=', record.id)
+      .where('version', '=', expectedVersion)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    if (def.synced) await this.outbox(def, record, 'delete');
+    return true;
+  }
+
+  /** Ids among `ids` that have no live record. */
+  async missing(def: EntityDef, ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set((await this.getMany(def, ids)).map((r) => r.id));
+    return new Set(ids.filter((id) => !found.has(id)));
+  }
+
+  private async outbox(def: EntityDef, record: StoredRecord, op: 'upsert' | 'delete'): Promise<void> {
+    await this.db
+      .insertInto('hub_outbox')
+      .values({ entity: def.name, record_id: record.id, op, version: record.version, created_at: record.updatedAt })
+      .execute();
+  }
+}
