@@ -52,7 +52,8 @@ function searchText(def: EntityDef, record: JsonObject): string {
 }
 
 function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
+  // '!' as the escape character: a backslash means different things in MySQL and SQLite literals.
+  return text.replace(/[!%_]/g, (m) => `!${m}`);
 }
 
 function parse(row: Row): StoredRecord {
@@ -128,7 +129,7 @@ export class RecordRepository {
       );
     }
     if (query.updatedSince) q = q.where('updated_at', '>=', query.updatedSince);
-    if (query.q) q = q.where(sql`search`, 'like', sql`${'%' + escapeLike(query.q.toLowerCase()) + '%'} escape '\\'`);
+    if (query.q) q = q.where(sql`search`, 'like', sql`${'%' + escapeLike(query.q.toLowerCase()) + '%'} escape '!'`);
     if (query.after) {
       const { value, id } = query.after;
       const op = desc ? '<' : '>';

@@ -35,6 +35,8 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
       .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
       .addColumn('deleted_at', 'varchar(32)');
     for (const column of columns) t = t.addColumn(column, 'varchar(191)', (c) => c.notNull().defaultTo(''));
+    // Binary collation on MySQL so keys, uniqueness and sort order behave as in SQLite.
+    if (dialect === 'mysql') t = t.modifyEnd(sql`default character set utf8mb4 collate utf8mb4_bin`);
     await t.execute();
     await db.schema.createIndex(`${table}_updated`).on(table).columns(['updated_at', 'id']).execute();
     await db.schema.createIndex(`${table}_created`).on(table).columns(['created_at', 'id']).execute();

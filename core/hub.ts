@@ -1,0 +1,197 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type Router } from 'express';
+import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createApiRouter } from '../openapi/app/app.js';
+import { startMaintenance, type MaintenanceHandle } from '../queues/maintenance.js';
+import { AuthService } from './auth/auth-service.js';
+import { generatePassword } from './auth/password.js';
+import { LoginThrottle } from './auth/throttle.js';
+import { loadConfig, type HubConfig } from './config/load.js';
+import type { ConfigFileInput } from './config/schema.js';
+import type { DemoSummary } from './demo/seed.js';
+import { UnavailableError } from './errors.js';
+import { createLogger } from './logger.js';
+import { RecordService } from './records/service.js';
+import { connectRedis, type RedisHandle } from './redis.js';
+import { Store } from './store/store.js';
+
+/** Roles every installation has, whatever the configuration adds. */
+const BUILT_IN_ROLES = ['admin', 'auditor'];
+
+export interface CreateHubOptions {
+  /** Environment to read (`HUB_PORT`, `HUB_DB`, …); default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Configuration given in code instead of `hub.config.yaml`. */
+  readonly config?: ConfigFileInput;
+  /** A pino logger to use; default a JSON logger on stdout at the configured level. */
+  readonly logger?: Logger;
+  /** Prefix of every Redis key and BullMQ queue; default `hub`. */
+  readonly redisPrefix?: string;
+  /** Validate every API response against the spec (for tests); default false. */
+  readonly validateResponses?: boolean;
+  /** Run the maintenance worker in this process; default true. */
+  readonly runWorkers?: boolean;
+  /** Where the first admin's generated password is announced; default stderr. */
+  readonly announce?: (line: string) => void;
+}
+
+export interface Hub {
+  /** Validated configuration. */
+  readonly config: HubConfig;
+  /**
+   * The hub's express router (API, docs, health, metrics). Mount it anywhere in a host app; it
+   * answers 503 until `start()` has finished.
+   */
+  readonly router: Router;
+  /** Opens the store (migrating it), connects Redis, creates the first admin and demo data. */
+  start(): Promise<void>;
+  /** Stops workers and closes connections (and the HTTP server, if `listen()` opened one). */
+  stop(): Promise<void>;
+  /** Serves the router on its own HTTP server; default host and port from the configuration. */
+  listen(port?: number, host?: string): Promise<{ url: string; server: Server }>;
+  /** The store, once started (for embedding hosts and tests). */
+  readonly store: Store;
+  readonly records: RecordService;
+  readonly auth: AuthService;
+  /** What the demo seed created on start (zeros when it did not run). */
+  readonly demo: DemoSummary | undefined;
+}
+
+/** Creates a hub. Nothing connects until `start()`. */
+export function createHub(options: CreateHubOptions = {}): Hub {
+  const config = loadConfig(options.env ?? process.env, options.config ? { file: options.config } : {});
+  const log = options.logger ?? createLogger(config.file.logging.level);
+  const prefix = options.redisPrefix ?? 'hub';
+  const announce = options.announce ?? ((line: string) => process.stderr.write(line + '\n'));
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics, prefix: 'hub_' });
+
+  let store: Store | undefined;
+  let redis: RedisHandle | undefined;
+  let records: RecordService | undefined;
+  let auth: AuthService | undefined;
+  let inner: Router | undefined;
+  let maintenance: MaintenanceHandle | undefined;
+  let server: Server | undefined;
+  let demo: DemoSummary | undefined;
+  let starting: Promise<void> | undefined;
+
+  const router = express.Router();
+  router.use((req, res, next) => {
+    if (inner) return inner(req, res, next);
+    res.status(503).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'The hub is starting' }));
+  });
+
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new UnavailableError(`The hub is not started (${what})`);
+    return value;
+  };
+
+  async function doStart(): Promise<void> {
+    store = await Store.open(config.db, config.dataDir);
+    log.info({ store: store.location }, 'store ready');
+    redis = await connectRedis(config.redisUrl, config.dataDir, log);
+    const roles = [...new Set([...BUILT_IN_ROLES, ...Object.keys(config.file.roles)])];
+    records = new RecordService(store, { quotaOrderTypes: config.file.orders.quotaTypes });
+    const throttle = new LoginThrottle(redis.client, `${prefix}:`, config.file.auth.loginThrottle.maxFailures, config.file.auth.loginThrottle.windowSeconds);
+    auth = new AuthService(store, records, throttle, { tokenTtlSeconds: config.file.auth.tokenTtlSeconds, roles });
+    const password = config.adminPassword ?? generatePassword();
+    if (await auth.ensureAdmin(password)) {
+      if (config.adminPassword) log.info('created the admin user with the password from HUB_ADMIN_PASSWORD');
+      else announce(`\n  Created user "admin" with the generated password: ${password}\n  (shown once; set HUB_ADMIN_PASSWORD to choose it)\n`);
+    }
+    if (config.demo) {
+      // Loaded only when asked for: the demo data set is not part of a production start.
+      const { seedDemo } = await import('./demo/seed.js');
+      demo = await seedDemo(store, records, auth);
+      if (demo.customers > 0) log.info(demo, 'loaded the demo data set');
+    }
+    if (options.runWorkers !== false) maintenance = await startMaintenance(redis.client, prefix, store, log);
+    const s = store;
+    const r = redis;
+    inner = createApiRouter({
+      config,
+      store: s,
+      records,
+      auth,
+      log,
+      metrics,
+      validateResponses: options.validateResponses ?? false,
+      ready: async () => {
+        const checks: Record<string, { ok: boolean; detail?: string }> = {};
+        try {
+          await s.ping();
+          checks['store'] = { ok: true };
+        } catch {
+          checks['store'] = { ok: false, detail: 'the store does not answer' };
+        }
+        try {
+          await r.client.ping();
+          checks['redis'] = { ok: true };
+        } catch {
+          checks['redis'] = { ok: false, detail: 'Redis does not answer' };
+        }
+        return checks;
+      },
+    });
+  }
+
+  const hub: Hub = {
+    config,
+    router,
+    get store() {
+      return need(store, 'store');
+    },
+    get records() {
+      return need(records, 'records');
+    },
+    get auth() {
+      return need(auth, 'auth');
+    },
+    get demo() {
+      return demo;
+    },
+    start() {
+      starting ??= doStart().catch(async (error: unknown) => {
+        await hub.stop().catch(() => undefined);
+        starting = undefined;
+        throw error;
+      });
+      return starting;
+    },
+    async listen(port = config.port, host = config.host) {
+      const app: Express = express();
+      app.disable('x-powered-by');
+      app.use(router);
+      server = createServer(app);
+      const s = server;
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(port, host, () => resolve());
+      });
+      const address = s.address() as AddressInfo;
+      const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+      log.info({ url }, 'hub listening');
+      return { url, server: s };
+    },
+    async stop() {
+      inner = undefined;
+      if (server) {
+        const s = server;
+        server = undefined;
+        s.closeAllConnections?.();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+      await maintenance?.close().catch(() => undefined);
+      maintenance = undefined;
+      await redis?.stop().catch(() => undefined);
+      redis = undefined;
+      await store?.close().catch(() => undefined);
+      store = undefined;
+      starting = undefined;
+    },
+  };
+  return hub;
+}

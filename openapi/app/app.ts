@@ -1,0 +1,35 @@
+import type { Router } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { AppDeps } from './context.js';
+import { allHandlers } from './handlers/index.js';
+import { buildRouter } from './router.js';
+import { loadSpec, type LoadedSpec } from './spec.js';
+import { SpecValidator } from './validation.js';
+
+let cached: { spec: LoadedSpec; validator: SpecValidator } | undefined;
+
+/** The spec and its compiled validators, built once per process. */
+export function specAndValidator(): { spec: LoadedSpec; validator: SpecValidator } {
+  cached ??= (() => {
+    const spec = loadSpec();
+    return { spec, validator: new SpecValidator(spec) };
+  })();
+  return cached;
+}
+
+/**
+ * The hub's HTTP surface as one express router: the API under `/api/v1`, `/openapi.json`,
+ * interactive docs at `/docs` (served from the swagger-ui-dist package, no network needed),
+ * `/healthz`, `/readyz` and `/metrics`. Mount it at `/` or under any path of a host app.
+ */
+export function createApiRouter(deps: AppDeps): Router {
+  const { spec, validator } = specAndValidator();
+  return buildRouter(spec, validator, allHandlers(), deps, (router) => {
+  router.get('/openapi.json', (req, res) => {
+    // Point "try it out" at wherever the hub is mounted.
+    res.json({ ...spec.document, servers: [{ url: req.baseUrl || '/' }] });
+  });
+  router.get('/docs', (req, res, next) => (req.originalUrl.split('?')[0]?.endsWith('/') ? next() : res.redirect(301, `${req.baseUrl}/docs/`)));
+  router.use('/docs', swaggerUi.serveFiles(undefined, { swaggerOptions: { url: '../openapi.json' } }), swaggerUi.setup(undefined, { swaggerOptions: { url: '../openapi.json' }, customSiteTitle: 'ERP–CRM Sync Hub API' }));
+  });
+}

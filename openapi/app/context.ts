@@ -1,0 +1,65 @@
+import type { Request } from 'express';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { AuthService } from '../../core/auth/auth-service.js';
+import type { Principal } from '../../core/auth/principal.js';
+import type { HubConfig } from '../../core/config/load.js';
+import type { RecordService } from '../../core/records/service.js';
+import type { Store } from '../../core/store/store.js';
+import type { OperationSpec } from './spec.js';
+
+/** What the handlers need from the hub. */
+export interface AppDeps {
+  readonly config: HubConfig;
+  readonly store: Store;
+  readonly records: RecordService;
+  readonly auth: AuthService;
+  readonly log: Logger;
+  readonly metrics: Registry;
+  readonly ready: () => Promise<Record<string, { ok: boolean; detail?: string }>>;
+  /** Validate every response against the spec (tests turn this on). */
+  readonly validateResponses: boolean;
+}
+
+export interface AuditInfo {
+  action: string;
+  entity: string | null;
+  recordIds: string[];
+  fields: string[];
+}
+
+export interface RequestContext {
+  readonly req: Request;
+  readonly op: OperationSpec;
+  readonly requestId: string;
+  readonly principal: Principal | undefined;
+  readonly ip: string;
+  readonly params: Record<string, string>;
+  readonly query: Record<string, unknown>;
+  readonly headers: Record<string, unknown>;
+  readonly body: unknown;
+  /** Where the hub is mounted (e.g. `/crm`), for links. */
+  readonly baseUrl: string;
+  /** What the audit trail records for this request; handlers fill in ids and fields. */
+  audit: AuditInfo | undefined;
+  /** Set when the handler already wrote the audit record inside its transaction. */
+  audited: boolean;
+}
+
+export interface HandlerResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  /** For non-JSON bodies (metrics). */
+  readonly contentType?: string;
+}
+
+/** Who may call an operation, before the policy engine narrows rows and fields. */
+export type Access = 'public' | 'authenticated' | 'business' | 'admin' | 'auditor';
+
+export interface OperationHandler {
+  readonly access: Access;
+  /** The audit action and entity, for audited operations. */
+  readonly audit?: { readonly action: string; readonly entity: string | null };
+  readonly handle: (ctx: RequestContext, deps: AppDeps) => Promise<HandlerResult>;
+}

@@ -1,0 +1,38 @@
+import { ENTITIES } from '../../../core/model/entities.js';
+import type { OperationHandler } from '../context.js';
+
+/** Login, logout and the calling principal. */
+export function authHandlers(): Record<string, OperationHandler> {
+  return {
+    login: {
+      access: 'public',
+      audit: { action: 'auth.login', entity: 'user' },
+      async handle(ctx, deps) {
+        const { username, password } = ctx.body as { username: string; password: string };
+        // The audit names the targeted user by id (when it exists), never the typed text.
+        const user = await deps.store.records.findByNaturalKey(ENTITIES.user, username);
+        if (ctx.audit) ctx.audit.recordIds = user ? [user.id] : [];
+        const result = await deps.auth.login(username, password, ctx.ip);
+        return { status: 200, body: { token: result.token, expiresAt: result.expiresAt }, headers: { 'Cache-Control': 'no-store' } };
+      },
+    },
+    logout: {
+      access: 'authenticated',
+      audit: { action: 'auth.logout', entity: 'user' },
+      async handle(ctx, deps) {
+        const header = ctx.req.headers.authorization ?? '';
+        await deps.auth.logout(header.replace(/^Bearer\s+/i, '').trim());
+        if (ctx.audit && ctx.principal) ctx.audit.recordIds = [ctx.principal.id];
+        return { status: 204 };
+      },
+    },
+    getMe: {
+      access: 'authenticated',
+      async handle(ctx) {
+        const p = ctx.principal;
+        if (!p) throw new Error('unreachable: authenticated operation without principal');
+        return { status: 200, body: { id: p.id, type: p.type === 'apikey' ? 'apikey' : 'user', username: p.username, displayName: p.displayName, roles: [...p.roles], teamId: p.teamId } };
+      },
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+
+/** Path of the spec: the one source of every wire type. */
+export const SPEC_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
+
+export const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+type Json = Record<string, unknown>;
+
+export interface ParameterSpec {
+  readonly name: string;
+  readonly in: 'query' | 'path' | 'header';
+  readonly required: boolean;
+  readonly schema: Json;
+}
+
+export interface OperationSpec {
+  readonly operationId: string;
+  readonly method: HttpMethod;
+  /** OpenAPI path, e.g. `/api/v1/customers/{id}`. */
+  readonly path: string;
+  /** Express path, e.g. `/api/v1/customers/:id`. */
+  readonly expressPath: string;
+  readonly public: boolean;
+  readonly parameters: readonly ParameterSpec[];
+  /** `#/components/schemas/X` reference or inline schema of the JSON body, when there is one. */
+  readonly body: { readonly schema: Json; readonly required: boolean; readonly mediaTypes: readonly string[] } | undefined;
+  /** Response schemas by status code, for response validation. */
+  readonly responses: Readonly<Record<string, Json | undefined>>;
+}
+
+export interface LoadedSpec {
+  readonly document: Json;
+  readonly operations: readonly OperationSpec[];
+}
+
+function resolve(doc: Json, value: unknown): Json {
+  let current = value as Json;
+  for (let i = 0; i < 10 && typeof current?.['$ref'] === 'string'; i++) {
+    const ref = current['$ref'] as string;
+    if (!ref.startsWith('#/')) throw new Error(`external $ref not supported: ${ref}`);
+    current = ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((node, key) => (node as Json)[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc) as Json;
+  }
+  return current;
+}
+
+/** Rewrites `#/...` references to point into the document registered in Ajv as `openapi.json`. */
+export function anchorRefs(schema: unknown): Json {
+  return JSON.parse(JSON.stringify(schema), (key, value: unknown) => (key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `openapi.json${value}` : value)) as Json;
+}
+
+export function loadSpec(path: string = SPEC_PATH): LoadedSpec {
+  const document = parseYaml(readFileSync(path, 'utf8')) as Json;
+  const operations: OperationSpec[] = [];
+  const globalSecurity = document['security'];
+  for (const [path, rawItem] of Object.entries((document['paths'] ?? {}) as Json)) {
+    const item = resolve(document, rawItem);
+    const shared = (item['parameters'] as unknown[] | undefined) ?? [];
+    for (const method of HTTP_METHODS) {
+      const op = item[method] as Json | undefined;
+      if (!op) continue;
+      const parameters = [...shared, ...((op['parameters'] as unknown[] | undefined) ?? [])].map((p) => {
+        const r = resolve(document, p);
+        return { name: String(r['name']), in: r['in'] as ParameterSpec['in'], required: r['required'] === true, schema: anchorRefs(r['schema'] ?? {}) };
+      });
+      let body: OperationSpec['body'];
+      if (op['requestBody']) {
+        const rb = resolve(document, op['requestBody']);
+        const content = (rb['content'] ?? {}) as Record<string, Json>;
+        const first = Object.values(content)[0];
+        body = { schema: anchorRefs(first?.['schema'] ?? {}), required: rb['required'] === true, mediaTypes: Object.keys(content) };
+      }
+      const responses: Record<string, Json | undefined> = {};
+      for (const [status, raw] of Object.entries((op['responses'] ?? {}) as Json)) {
+        const r = resolve(document, raw);
+        const content = (r['content'] ?? {}) as Record<string, Json>;
+        const media = content['application/json'] ?? content['application/problem+json'];
+        responses[status] = media?.['schema'] ? anchorRefs(media['schema']) : undefined;
+      }
+      const security = op['security'] ?? globalSecurity;
+      operations.push({
+        operationId: String(op['operationId']),
+        method,
+        path,
+        expressPath: path.replace(/\{([^}]+)\}/g, ':$1'),
+        public: Array.isArray(security) && security.length === 0,
+        parameters,
+        body,
+        responses,
+      });
+    }
+  }
+  return { document, operations };
+}

@@ -1,0 +1,5 @@
+// Copies the non-TypeScript files the built package reads at run time next to the compiled code.
+import { copyFileSync, mkdirSync, chmodSync } from 'node:fs';
+mkdirSync('dist/openapi', { recursive: true });
+copyFileSync('openapi/openapi.yaml', 'dist/openapi/openapi.yaml');
+chmodSync('dist/core/cli/hub.js', 0o755);
