@@ -129,7 +129,7 @@ export class AuthService {
     throw new UnauthorizedError('The bearer credential is not a hub token or API key');
   }
 
-  async createApiKey(input: { name: string; roles: readonly string[]; expiresAt?: string | null }, createdBy: string): Promise<ApiKeyRow & { secret: string }> {
+  async createApiKey(input: { name: string; roles: readonly string[]; expiresAt?: string | null }, createdBy: string, tx: Store = this.store): Promise<ApiKeyRow & { secret: string }> {
     const problems = this.checkRoles(input.roles);
     if (input.expiresAt && input.expiresAt <= this.now().toISOString()) problems.push({ pointer: '/expiresAt', detail: 'must be in the future' });
     if (problems.length) throw new UnprocessableError('The API key cannot be created', problems);
@@ -145,7 +145,7 @@ export class AuthService {
       lastUsedAt: null,
       revokedAt: null,
     };
-    await this.store.auth.createApiKey(key, sha256(secret));
+    await tx.auth.createApiKey(key, sha256(secret));
     return { ...key, secret };
   }
 

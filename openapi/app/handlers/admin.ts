@@ -1,4 +1,5 @@
-import { actorName } from '../../../core/auth/principal.js';
+import { actorName, SYSTEM_PRINCIPAL } from '../../../core/auth/principal.js';
+import { BadRequestError } from '../../../core/errors.js';
 import type { JsonObject } from '../../../core/model/entities.js';
 import type { ApiKeyRow } from '../../../core/store/auth-repository.js';
 import type { OperationHandler } from '../context.js';
@@ -18,7 +19,7 @@ export function adminHandlers(): Record<string, OperationHandler> {
     ...resourceHandlers('user', 'admin', asIs, {
       create: (deps, input, tx) => deps.auth.createUser(input, tx),
       update: (deps, id, patch, ifMatch, tx) => deps.auth.updateUser(id, patch, ifMatch, tx),
-      remove: (deps, id, ifMatch, principal, tx) => deps.auth.deleteUser(id, ifMatch, principal ?? ({ type: 'system' } as never), tx),
+      remove: (deps, id, ifMatch, principal, tx) => deps.auth.deleteUser(id, ifMatch, principal ?? SYSTEM_PRINCIPAL, tx),
     }),
     ...resourceHandlers('team', 'admin', asIs),
 
@@ -41,7 +42,7 @@ export function adminHandlers(): Record<string, OperationHandler> {
       handle: (ctx, deps) =>
         idempotentCreate(ctx, deps, async (tx) => {
           const body = ctx.body as { name: string; roles: string[]; expiresAt?: string | null };
-          const key = await deps.auth.createApiKey(body, actorName(ctx.principal));
+          const key = await deps.auth.createApiKey(body, actorName(ctx.principal), tx);
           if (ctx.audit) Object.assign(ctx.audit, { recordIds: [key.id], fields: Object.keys(body).sort() });
           await auditInTx(tx, ctx, 201);
           return { status: 201, body: { ...apiKeyBody(key), secret: key.secret }, headers: { Location: `${ctx.baseUrl}/api/v1/api-keys/${key.id}` } };
@@ -64,7 +65,7 @@ export function adminHandlers(): Record<string, OperationHandler> {
         const str = (k: string) => (typeof ctx.query[k] === 'string' ? (ctx.query[k] as string) : undefined);
         const cursor = str('cursor');
         const before = cursor ? decodeCursor(cursor, 'audit').id : undefined;
-        if (before !== undefined && !/^\d+$/.test(before)) decodeCursor('!', 'audit');
+        if (before !== undefined && !/^\d+$/.test(before)) throw new BadRequestError('The cursor is invalid', [{ pointer: '/query/cursor', detail: 'is not a cursor from a previous page of the audit trail' }]);
         const from = str('from');
         const to = str('to');
         const rows = await deps.store.audit.list({
