@@ -44,7 +44,7 @@ export function parseConfigFile(data: unknown, source: string): { value?: Config
  */
 export function loadConfig(env: Env = process.env, overrides: { file?: ConfigFileInput } = {}): HubConfig {
   const problems: FieldProblem[] = [];
-  const explicitPath = env['HUB_CONFIG'];
+  const explicitPath = env['HUB_CONFIG'] || undefined;
   const path = resolve(explicitPath ?? 'hub.config.yaml');
   let data: unknown = overrides.file ?? {};
   let configPath: string | undefined;

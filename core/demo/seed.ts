@@ -10,17 +10,7 @@ import * as W from './words.js';
  * orders, the invoices for what was shipped and the payments received. Generated from a seeded
  * PRNG relative to a fixed date, so every run yields the same data (only ids differ).
  */
-export interface DemoSummary {
-  teams: number;
-  users: number;
-  customers: number;
-  contacts: number;
-  products: number;
-  inventory: number;
-  orders: number;
-  receivables: number;
-  payments: number;
-}
+export interface DemoSummary { teams: number; users: number; customers: number; contacts: number; products: number; inventory: number; orders: number; receivables: number; payments: number }
 
 export const DEMO_PASSWORD = 'demo-password-2026';
 
@@ -72,35 +62,9 @@ class Rng {
   }
 }
 
-const TEAMS: readonly (readonly [string, string | null])[] = [
-  ['Sales', null], ['Sales North', 'Sales'], ['Sales South', 'Sales'], ['Key Accounts', 'Sales North'],
-  ['Purchasing', null], ['Quality', null], ['Finance', null],
-];
-
-const USERS: readonly (readonly [username: string, displayName: string, role: string, team: string | null])[] = [
-  ['boss', 'Margarete Hoffmann', 'boss', null],
-  ['director', 'Thomas Brandt', 'sales_director', 'Sales'],
-  ['lead.north', 'Katrin Vogel', 'team_lead', 'Sales North'],
-  ['lead.south', 'Stefan Huber', 'team_lead', 'Sales South'],
-  ['rep.anna', 'Anna Keller', 'sales_rep', 'Sales North'],
-  ['rep.ben', 'Ben Wagner', 'sales_rep', 'Sales North'],
-  ['rep.clara', 'Clara Becker', 'sales_rep', 'Key Accounts'],
-  ['rep.dave', 'Dave Miller', 'sales_rep', 'Sales South'],
-  ['buyer', 'Jonas Richter', 'purchasing', 'Purchasing'],
-  ['inspector', 'Petra Lang', 'quality', 'Quality'],
-  ['ar.clerk', 'Sabine Krüger', 'ar_clerk', 'Finance'],
-  ['auditor', 'Michael Roth', 'auditor', null],
-  ['staff', 'Lena Fischer', 'staff', null],
-];
-
-/** Share of the customers each sales rep owns. */
-const REP_WEIGHTS: readonly (readonly [string, number])[] = [['rep.anna', 30], ['rep.ben', 28], ['rep.clara', 12], ['rep.dave', 30]];
-const CURRENCY: Readonly<Record<W.Country, string>> = { DE: 'EUR', AT: 'EUR', CH: 'CHF', US: 'USD' };
-const TLD: Readonly<Record<W.Country, string>> = { DE: 'de', AT: 'at', CH: 'ch', US: 'com' };
-
 function phone(rng: Rng, country: W.Country, area: string): string {
   switch (country) {
-    case 'DE': return `+49 ${area} ${rng.digits(8 - Math.min(area.length, 4))}`;
+    case 'DE': return `+49 ${area} ${rng.digits(10 - area.length)}`;
     case 'AT': return `+43 ${area} ${rng.digits(6)}`;
     case 'CH': return `+41 ${area} ${rng.digits(3)} ${rng.digits(2)} ${rng.digits(2)}`;
     case 'US': return `+1 ${area} 555 01${String(rng.int(0, 99)).padStart(2, '0')}`;
@@ -153,16 +117,16 @@ function company(rng: Rng, country: W.Country, city: string, taken: Set<string>)
     const name = `${base} ${rng.pick(W.LEGAL_FORMS[country])}`;
     if (taken.has(base) && attempt < 12) continue;
     taken.add(base);
-    return { name, domain: `${slug(base)}.${TLD[country]}`, industry };
+    return { name, domain: `${slug(base)}.${W.TLD[country]}`, industry };
   }
 }
 
 /** Status of an order placed `age` days ago. */
 function orderStatus(rng: Rng, age: number): string {
-  if (rng.chance(0.04)) return 'cancelled';
-  if (age < 10) return rng.weighted([['draft', 1], ['confirmed', 1]]);
-  if (age < 25) return rng.weighted([['confirmed', 2], ['shipped', 3]]);
-  return rng.weighted([['invoiced', 88], ['shipped', 12]]);
+  if (rng.chance(0.05)) return 'cancelled';
+  if (age < 14) return rng.weighted([['draft', 1], ['confirmed', 1]]);
+  if (age < 45) return rng.weighted([['confirmed', 1], ['shipped', 2]]);
+  return rng.weighted([['invoiced', 80], ['shipped', 20]]);
 }
 
 /** Loads a realistic demo data set unless the store already holds customers; returns what it created (all zeros when skipped). */
@@ -176,14 +140,14 @@ export async function seedDemo(store: Store, records: RecordService, auth: AuthS
   await store.transaction(async (tx) => {
     // Teams and users.
     const teamIds = new Map<string, string>();
-    for (const [name, parent] of TEAMS) {
+    for (const [name, parent] of W.TEAMS) {
       const input: JsonObject = { name };
       if (parent) input['parentTeamId'] = teamIds.get(parent) ?? null;
       teamIds.set(name, (await records.create('team', input, tx)).record.id);
       summary.teams++;
     }
     const users = await Promise.all(
-      USERS.map(async ([username, displayName, role, team]) => {
+      W.USERS.map(async ([username, displayName, role, team]) => {
         const [first = '', last = ''] = displayName.split(' ');
         const input: JsonObject = { username, displayName, email: `${slug(first)}.${slug(last)}@demo-hub.example`, roles: [role], active: true, password: DEMO_PASSWORD };
         if (team) input['teamId'] = teamIds.get(team) ?? null;
@@ -206,7 +170,7 @@ export async function seedDemo(store: Store, records: RecordService, auth: AuthS
     for (let i = 0; i < customerCount; i++) {
       const country = rng.weighted<W.Country>([['DE', 70], ['AT', 20], ['CH', 5], ['US', 5]]);
       const city = rng.pick(W.CITIES[country]);
-      const owner = i < REP_WEIGHTS.length ? (REP_WEIGHTS[i]?.[0] ?? 'rep.anna') : rng.weighted(REP_WEIGHTS);
+      const owner = i < W.REP_WEIGHTS.length ? (W.REP_WEIGHTS[i]?.[0] ?? 'rep.anna') : rng.weighted(W.REP_WEIGHTS);
       const keyAccount = owner === 'rep.clara';
       const { name, domain, industry } = company(rng, country, city[0], names);
       const input: JsonObject = {
@@ -222,8 +186,8 @@ export async function seedDemo(store: Store, records: RecordService, auth: AuthS
         ...rep(owner),
         creditLimit: money(100 * rng.pick(keyAccount ? [100_000, 250_000, 500_000] : [5_000, 10_000, 25_000, 50_000, 100_000])),
         paymentTerms: rng.weighted([['NET30', 7], ['NET14', 3]]),
-        currency: CURRENCY[country],
-        status: i >= REP_WEIGHTS.length && rng.chance(0.05) ? 'inactive' : 'active',
+        currency: W.CURRENCY[country],
+        status: i >= W.REP_WEIGHTS.length && rng.chance(0.05) ? 'inactive' : 'active',
       };
       if (rng.chance(0.2)) input['shippingAddress'] = address(rng, country, city);
       const record = (await records.create('customer', input, tx)).record;
@@ -275,7 +239,7 @@ export async function seedDemo(store: Store, records: RecordService, auth: AuthS
       products.push({ record, family, price });
       for (const warehouse of WAREHOUSES) {
         const onHand = uom === 'H' ? 0 : rng.int(0, maxQty * (warehouse === 'MAIN' ? 30 : 12));
-        const reserved = rng.chance(0.03) ? onHand + rng.int(1, maxQty) : rng.int(0, Math.floor(onHand * 0.3));
+        const reserved = uom === 'H' ? 0 : rng.chance(0.03) ? onHand + rng.int(1, maxQty) : rng.int(0, Math.floor(onHand * 0.3));
         await records.create('inventory', { productId: record.id, warehouse, onHand: String(onHand), reserved: String(reserved) }, tx);
         summary.inventory++;
       }
@@ -284,18 +248,20 @@ export async function seedDemo(store: Store, records: RecordService, auth: AuthS
 
     // Orders over the last year, oldest first; the invoices for what shipped, and their payments.
     const orderCount = count(400, 12);
-    const ages = Array.from({ length: orderCount }, () => rng.int(1, 365)).sort((a, b) => b - a);
+    const ages = Array.from({ length: orderCount }, () => {
+      const age = rng.int(1, 363);
+      const weekday = new Date(BASE - age * DAY).getUTCDay();
+      return weekday === 0 ? age + 2 : weekday === 6 ? age + 1 : age; // orders come in on weekdays
+    }).sort((a, b) => b - a);
     const weights = customers.map((c) => [c, c.weight] as const);
     let invoiceNo = 0;
-    for (const [i, age0] of ages.entries()) {
-      const weekday = new Date(BASE - age0 * DAY).getUTCDay();
-      const age = weekday === 0 ? age0 + 2 : weekday === 6 ? age0 + 1 : age0; // orders come in on weekdays
+    for (const [i, age] of ages.entries()) {
       const customer = rng.weighted(weights);
       const c = customer.record;
       const type = rng.weighted([['standard', 70], ['repeat', 15], ['special', 10], ['sample', 5]]);
       const status = i < 3 ? 'invoiced' : orderStatus(rng, age);
       const done = status === 'shipped' || status === 'invoiced';
-      const lead = done ? Math.max(0, Math.min(rng.int(2, 21), age - 1)) : rng.int(3, 28);
+      const lead = done ? Math.max(1, Math.min(rng.int(2, 21), age - 1)) : rng.int(3, 28);
       const lineCount = Math.min(sellable.length, rng.weighted([[1, 30], [2, 25], [3, 18], [4, 12], [5, 8], [6, 7]]));
       const chosen = new Set<Product>();
       while (chosen.size < lineCount) chosen.add(rng.pick(sellable));
@@ -326,7 +292,8 @@ export async function seedDemo(store: Store, records: RecordService, auth: AuthS
         lines,
       }, tx)).record;
       summary.orders++;
-      if (!done) continue;
+      // Invoiced orders have an invoice; of the shipped ones, some are invoiced already.
+      if (!(status === 'invoiced' || (status === 'shipped' && rng.chance(0.4)))) continue;
 
       const issue = -age + lead;
       const due = issue + (c['paymentTerms'] === 'NET14' ? 14 : 30);

@@ -1,6 +1,32 @@
-/** Word lists for the demo data set (see `seed.ts`). Postal codes and area codes are real. */
+/** The demo organisation and word lists for the demo data set (see `seed.ts`). Postal and area codes are real. */
 
 export type Country = 'DE' | 'AT' | 'CH' | 'US';
+
+export const TEAMS: readonly (readonly [string, string | null])[] = [
+  ['Sales', null], ['Sales North', 'Sales'], ['Sales South', 'Sales'], ['Key Accounts', 'Sales North'],
+  ['Purchasing', null], ['Quality', null], ['Finance', null],
+];
+
+export const USERS: readonly (readonly [username: string, displayName: string, role: string, team: string | null])[] = [
+  ['boss', 'Margarete Hoffmann', 'boss', null],
+  ['director', 'Thomas Brandt', 'sales_director', 'Sales'],
+  ['lead.north', 'Katrin Vogel', 'team_lead', 'Sales North'],
+  ['lead.south', 'Stefan Huber', 'team_lead', 'Sales South'],
+  ['rep.anna', 'Anna Keller', 'sales_rep', 'Sales North'],
+  ['rep.ben', 'Ben Wagner', 'sales_rep', 'Sales North'],
+  ['rep.clara', 'Clara Becker', 'sales_rep', 'Key Accounts'],
+  ['rep.dave', 'Dave Miller', 'sales_rep', 'Sales South'],
+  ['buyer', 'Jonas Richter', 'purchasing', 'Purchasing'],
+  ['inspector', 'Petra Lang', 'quality', 'Quality'],
+  ['ar.clerk', 'Sabine Krüger', 'ar_clerk', 'Finance'],
+  ['auditor', 'Michael Roth', 'auditor', null],
+  ['staff', 'Lena Fischer', 'staff', null],
+];
+
+/** Share of the customers each sales rep owns. */
+export const REP_WEIGHTS: readonly (readonly [string, number])[] = [['rep.anna', 30], ['rep.ben', 28], ['rep.clara', 12], ['rep.dave', 30]];
+export const CURRENCY: Readonly<Record<Country, string>> = { DE: 'EUR', AT: 'EUR', CH: 'CHF', US: 'USD' };
+export const TLD: Readonly<Record<Country, string>> = { DE: 'de', AT: 'at', CH: 'ch', US: 'com' };
 
 /** City, first postal code, how many further codes (in steps), step, region, phone area code. */
 export type City = readonly [name: string, postal: string, span: number, step: number, region: string, area: string];

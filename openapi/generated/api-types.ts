@@ -55,7 +55,7 @@ export interface paths {
         };
         /**
          * List contacts
-         * @description Sortable fields (for `sort`): `lastName`, `firstName`, `createdAt`, `updatedAt`.
+         * @description Sortable fields (for `sort`): `lastName`, `createdAt`, `updatedAt`.
          */
         get: operations["listContacts"];
         put?: never;
@@ -139,7 +139,7 @@ export interface paths {
         };
         /**
          * List inventory
-         * @description Sortable fields (for `sort`): `warehouse`, `onHand`, `available`, `updatedAt`.
+         * @description Sortable fields (for `sort`): `warehouse`, `createdAt`, `updatedAt`.
          */
         get: operations["listInventoryLevels"];
         put?: never;
@@ -181,7 +181,7 @@ export interface paths {
         };
         /**
          * List orders
-         * @description Sortable fields (for `sort`): `number`, `orderDate`, `deliveryDate`, `total`, `createdAt`, `updatedAt`.
+         * @description Sortable fields (for `sort`): `number`, `orderDate`, `status`, `createdAt`, `updatedAt`.
          */
         get: operations["listOrders"];
         put?: never;
@@ -223,7 +223,7 @@ export interface paths {
         };
         /**
          * List receivables
-         * @description Sortable fields (for `sort`): `number`, `issueDate`, `dueDate`, `amount`, `balance`, `createdAt`, `updatedAt`.
+         * @description Sortable fields (for `sort`): `number`, `dueDate`, `status`, `createdAt`, `updatedAt`.
          */
         get: operations["listReceivables"];
         put?: never;
@@ -265,7 +265,7 @@ export interface paths {
         };
         /**
          * List payments
-         * @description Sortable fields (for `sort`): `date`, `amount`, `createdAt`, `updatedAt`.
+         * @description Sortable fields (for `sort`): `date`, `createdAt`, `updatedAt`.
          */
         get: operations["listPayments"];
         put?: never;
