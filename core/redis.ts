@@ -59,18 +59,18 @@ function serviceClient(url: string): Redis {
  * `redis-server` binary is on the PATH, starts a private server (own port, data directory under
  * `dataDir`, nothing persisted) that stops with the hub. Otherwise fails with one clear line.
  */
-export async function connectRedis(url: string, dataDir: string, log: Logger): Promise<RedisHandle> {
+export async function connectRedis(url: string, dataDir: string, log: Logger, localDefault: string = DEFAULT_REDIS_URL): Promise<RedisHandle> {
   const probe = await tryConnect(url, 2000);
   if (probe) {
     probe.disconnect();
     const client = serviceClient(url);
     return { client, url, private: false, stop: async () => void (await client.quit().catch(() => client.disconnect())) };
   }
-  if (url !== DEFAULT_REDIS_URL || !onPath('redis-server')) {
+  if (url !== localDefault || !onPath('redis-server')) {
     const safe = url.replace(/\/\/[^@/]*@/, '//***@');
     throw new UnavailableError(
       `Redis did not answer at ${safe}. Start Redis there, or set REDIS_URL to a reachable server` +
-        (url === DEFAULT_REDIS_URL ? ' (or put redis-server on the PATH and the hub starts its own)' : ''),
+        (url === localDefault ? ' (or put redis-server on the PATH and the hub starts its own)' : ''),
     );
   }
   const dir = join(dataDir, 'redis');

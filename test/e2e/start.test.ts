@@ -40,6 +40,25 @@ describe('`hub serve` from the built package', () => {
     expect(JSON.parse(stdout.slice(stdout.indexOf('{'))).totals).toMatchObject({ errors: 0, warnings: 0 });
   }, 90_000);
 
+  it('with HUB_DEMO=1 loads the demo data set, whose users can log in', async () => {
+    const demoDir = mkdtempSync(join(tmpdir(), 'hub-demo-'));
+    const s = await startAndWait(process.execPath, [HUB_BIN, 'serve'], { HUB_PORT: '0', HUB_DATA_DIR: demoDir, HUB_DB: '', HUB_ADMIN_PASSWORD: 'demo-admin-password', HUB_CONFIG: '', HUB_DEMO: '1' }, /serving on (http:\/\/\S+) /, 60_000);
+    try {
+      const base = s.match[1] ?? '';
+      const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'rep.anna', password: 'demo-password-2026' }) });
+      expect(login.status).toBe(200);
+      const { token } = (await login.json()) as { token: string };
+      const page = (await (await fetch(`${base}/api/v1/customers?limit=500`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: unknown[]; nextCursor: string | null };
+      expect(page.items.length).toBeGreaterThanOrEqual(250);
+      const orders = (await (await fetch(`${base}/api/v1/orders?limit=5&sort=-orderDate`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { total: string }[] };
+      expect(orders.items).toHaveLength(5);
+      expect(orders.items[0]?.total).toMatch(/^\d+\.\d{2}$/);
+    } finally {
+      await stop(s.child);
+      rmSync(demoDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('refuses to start with one clear line per configuration problem', async () => {
     const result = await run(process.execPath, [HUB_BIN, 'serve'], { env: { ...process.env, HUB_PORT: 'x', REDIS_URL: 'http://nope', HUB_CONFIG: '' } }).catch((e: { code: number; stderr: string }) => e);
     expect((result as { code: number }).code).toBe(1);
