@@ -10,7 +10,7 @@ export interface FieldProblem {
 
 export class HubError extends Error {
   readonly code: string;
-  readonly status: number;
+  status: number;
   readonly errors: readonly FieldProblem[];
   readonly headers: Readonly<Record<string, string>>;
 
@@ -27,6 +27,12 @@ export class HubError extends Error {
     this.status = status;
     this.errors = Object.freeze([...errors]);
     this.headers = Object.freeze({ ...headers });
+  }
+
+  /** The same error under another HTTP status (e.g. a rule break that is the request's fault: 400). */
+  withStatus(status: number): this {
+    this.status = status;
+    return this;
   }
 }
 
@@ -51,8 +57,8 @@ export class UnauthorizedError extends HubError {
 }
 
 export class ForbiddenError extends HubError {
-  constructor(message = 'Not allowed') {
-    super('forbidden', 403, message);
+  constructor(message = 'Not allowed', errors: readonly FieldProblem[] = []) {
+    super('forbidden', 403, message, errors);
   }
 }
 

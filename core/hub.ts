@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { createApiRouter } from '../openapi/app/app.js';
+import { createApiRouter, specAndValidator } from '../openapi/app/app.js';
+import { fieldCatalog } from '../openapi/app/catalog.js';
+import { loadPolicyFile, policySecret } from './policy/load.js';
 import { startMaintenance, type MaintenanceHandle } from '../queues/maintenance.js';
 import { AuthService } from './auth/auth-service.js';
 import { generatePassword } from './auth/password.js';
@@ -65,6 +67,9 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   const log = options.logger ?? createLogger(config.file.logging.level);
   const prefix = options.redisPrefix ?? 'hub';
   const announce = options.announce ?? ((line: string) => process.stderr.write(line + '\n'));
+  // A policy that does not load stops the hub here, before anything listens: it never falls back to allowing.
+  const catalog = fieldCatalog(specAndValidator().spec.document);
+  const policy = loadPolicyFile(config.file.policy.file, catalog, policySecret(options.env ?? process.env, config.dataDir), options.env ?? process.env);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'hub_' });
 
@@ -116,6 +121,8 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       store: s,
       records,
       auth,
+      policy,
+      catalog,
       log,
       metrics,
       validateResponses: options.validateResponses ?? false,

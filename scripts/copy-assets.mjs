@@ -2,4 +2,6 @@
 import { copyFileSync, mkdirSync, chmodSync } from 'node:fs';
 mkdirSync('dist/openapi', { recursive: true });
 copyFileSync('openapi/openapi.yaml', 'dist/openapi/openapi.yaml');
+mkdirSync('dist/core/policy', { recursive: true });
+copyFileSync('core/policy/default-policy.yaml', 'dist/core/policy/default-policy.yaml');
 chmodSync('dist/core/cli/hub.js', 0o755);

@@ -45,6 +45,11 @@ export const configFileSchema = z
         quotaTypes: z.array(z.enum(['standard', 'special', 'sample', 'repeat'])).default(['standard', 'repeat']).describe('Order types that count toward a sales quota'),
       })
       .default({ quotaTypes: ['standard', 'repeat'] }),
+    policy: z
+      .strictObject({
+        file: z.string().min(1).optional().describe('Permission policy YAML; default: the policy shipped with the hub (core/policy/default-policy.yaml)'),
+      })
+      .default({}),
     logging: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .default({ level: 'info' }),

@@ -6,6 +6,8 @@ import type { Principal } from '../../core/auth/principal.js';
 import type { HubConfig } from '../../core/config/load.js';
 import type { RecordService } from '../../core/records/service.js';
 import type { Store } from '../../core/store/store.js';
+import type { PolicyEngine } from '../../core/policy/engine.js';
+import type { FieldCatalog } from '../../core/policy/catalog.js';
 import type { OperationSpec } from './spec.js';
 
 /** What the handlers need from the hub. */
@@ -14,6 +16,9 @@ export interface AppDeps {
   readonly store: Store;
   readonly records: RecordService;
   readonly auth: AuthService;
+  /** The compiled permission policy: the only way records leave the hub. */
+  readonly policy: PolicyEngine;
+  readonly catalog: FieldCatalog;
   readonly log: Logger;
   readonly metrics: Registry;
   readonly ready: () => Promise<Record<string, { ok: boolean; detail?: string }>>;

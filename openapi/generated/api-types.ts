@@ -493,6 +493,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policies/effective": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Effective field decisions for a receiver
+         * @description For a role or target, each entity's row scope, and for every field of the model the decision (allow, mask, hash, encrypt, deny), plus the writable fields. Admins only.
+         */
+        get: operations["getEffectivePolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -581,6 +601,23 @@ export interface components {
             pointer: string;
             detail: string;
         };
+        EffectivePolicy: {
+            receiver: string;
+            entities: {
+                entity: string;
+                /** @description all, own, team, subtree, none, or a where-filter as `field in [values]`. */
+                rows: string;
+                fields: {
+                    field: string;
+                    /** @enum {string} */
+                    action: "allow" | "mask" | "hash" | "encrypt" | "deny";
+                    /** @enum {string|null} */
+                    mask: "last4" | "email" | "redact" | null;
+                }[];
+                write: string[];
+                delete: boolean;
+            }[];
+        };
         ResourceMeta: {
             id?: components["schemas"]["Id"];
             version?: number;
@@ -652,7 +689,10 @@ export interface components {
         ContactCreate: WithRequired<components["schemas"]["ContactFields"], "customerId" | "lastName">;
         ContactPatch: components["schemas"]["ContactFields"];
         /** @description A person at a customer. */
-        Contact: WithRequired<components["schemas"]["ResourceMeta"], "id"> & components["schemas"]["ContactFields"];
+        Contact: {
+            /** @description The related customer, with `expand=customer`, projected for the caller (null when the caller may not see it). */
+            readonly customer?: components["schemas"]["Customer"] | null;
+        } & (WithRequired<components["schemas"]["ResourceMeta"], "id"> & components["schemas"]["ContactFields"]);
         ContactList: {
             items: components["schemas"]["Contact"][];
             nextCursor: string | null;
@@ -722,6 +762,8 @@ export interface components {
         Order: {
             /** @description Derived from the order type by configuration. */
             readonly countsTowardQuota?: boolean;
+            /** @description The related customer, with `expand=customer`, projected for the caller (null when the caller may not see it). */
+            readonly customer?: components["schemas"]["Customer"] | null;
         } & (WithRequired<components["schemas"]["ResourceMeta"], "id"> & components["schemas"]["OrderFields"]);
         OrderList: {
             items: components["schemas"]["Order"][];
@@ -747,7 +789,12 @@ export interface components {
         ReceivableCreate: WithRequired<components["schemas"]["ReceivableFields"], "number" | "customerId" | "issueDate" | "dueDate" | "currency" | "amount">;
         ReceivablePatch: components["schemas"]["ReceivableFields"];
         /** @description An open item (invoice) owed by a customer. */
-        Receivable: WithRequired<components["schemas"]["ResourceMeta"], "id"> & components["schemas"]["ReceivableFields"];
+        Receivable: {
+            /** @description The related customer, with `expand=customer`, projected for the caller (null when the caller may not see it). */
+            readonly customer?: components["schemas"]["Customer"] | null;
+            /** @description The related order, with `expand=order` (and `order.customer`), projected for the caller (null when the caller may not see it). */
+            readonly order?: components["schemas"]["Order"] | null;
+        } & (WithRequired<components["schemas"]["ResourceMeta"], "id"> & components["schemas"]["ReceivableFields"]);
         ReceivableList: {
             items: components["schemas"]["Receivable"][];
             nextCursor: string | null;
@@ -768,7 +815,12 @@ export interface components {
         PaymentCreate: WithRequired<components["schemas"]["PaymentFields"], "customerId" | "date" | "amount" | "currency">;
         PaymentPatch: components["schemas"]["PaymentFields"];
         /** @description A payment received from a customer. */
-        Payment: WithRequired<components["schemas"]["ResourceMeta"], "id"> & components["schemas"]["PaymentFields"];
+        Payment: {
+            /** @description The related customer, with `expand=customer`, projected for the caller (null when the caller may not see it). */
+            readonly customer?: components["schemas"]["Customer"] | null;
+            /** @description The related receivable, with `expand=receivable`, projected for the caller (null when the caller may not see it). */
+            readonly receivable?: components["schemas"]["Receivable"] | null;
+        } & (WithRequired<components["schemas"]["ResourceMeta"], "id"> & components["schemas"]["PaymentFields"]);
         PaymentList: {
             items: components["schemas"]["Payment"][];
             nextCursor: string | null;
@@ -1003,6 +1055,8 @@ export interface components {
         Q: string;
         /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
         Sort: string;
+        /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
+        Expand: string;
         IdPath: components["schemas"]["Id"];
         /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
         IfMatch: string;
@@ -1189,6 +1243,8 @@ export interface operations {
     listContacts: {
         parameters: {
             query?: {
+                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
+                expand?: components["parameters"]["Expand"];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description Opaque cursor from a previous page’s `nextCursor`. */
@@ -1260,7 +1316,10 @@ export interface operations {
     };
     getContact: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
+                expand?: components["parameters"]["Expand"];
+            };
             header?: never;
             path: {
                 id: components["parameters"]["IdPath"];
@@ -1682,6 +1741,8 @@ export interface operations {
     listOrders: {
         parameters: {
             query?: {
+                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
+                expand?: components["parameters"]["Expand"];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description Opaque cursor from a previous page’s `nextCursor`. */
@@ -1754,7 +1815,10 @@ export interface operations {
     };
     getOrder: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
+                expand?: components["parameters"]["Expand"];
+            };
             header?: never;
             path: {
                 id: components["parameters"]["IdPath"];
@@ -1849,6 +1913,8 @@ export interface operations {
     listReceivables: {
         parameters: {
             query?: {
+                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
+                expand?: components["parameters"]["Expand"];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description Opaque cursor from a previous page’s `nextCursor`. */
@@ -1921,7 +1987,10 @@ export interface operations {
     };
     getReceivable: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
+                expand?: components["parameters"]["Expand"];
+            };
             header?: never;
             path: {
                 id: components["parameters"]["IdPath"];
@@ -2016,6 +2085,8 @@ export interface operations {
     listPayments: {
         parameters: {
             query?: {
+                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
+                expand?: components["parameters"]["Expand"];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description Opaque cursor from a previous page’s `nextCursor`. */
@@ -2085,7 +2156,10 @@ export interface operations {
     };
     getPayment: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
+                expand?: components["parameters"]["Expand"];
+            };
             header?: never;
             path: {
                 id: components["parameters"]["IdPath"];
@@ -2690,6 +2764,33 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+        };
+    };
+    getEffectivePolicy: {
+        parameters: {
+            query: {
+                /** @description `role:<name>` or `target:<name>`. */
+                receiver: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receiver's effective policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EffectivePolicy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     health: {

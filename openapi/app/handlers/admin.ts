@@ -4,10 +4,8 @@ import type { JsonObject } from '../../../core/model/entities.js';
 import type { ApiKeyRow } from '../../../core/store/auth-repository.js';
 import type { OperationHandler } from '../context.js';
 import { decodeCursor, encodeCursor, utcInstant } from '../http-utils.js';
-import { resourceHandlers, type Present } from './records.js';
+import { resourceHandlers } from './records.js';
 import { auditInTx, idempotentCreate } from './shared.js';
-
-const asIs: Present = (record) => ({ ...record });
 
 function apiKeyBody(k: ApiKeyRow): JsonObject {
   return { id: k.id, name: k.name, roles: [...k.roles], prefix: k.prefix, createdAt: k.createdAt, expiresAt: k.expiresAt, lastUsedAt: k.lastUsedAt, createdBy: k.createdBy };
@@ -16,12 +14,12 @@ function apiKeyBody(k: ApiKeyRow): JsonObject {
 /** Users, teams, API keys and the audit trail. */
 export function adminHandlers(): Record<string, OperationHandler> {
   return {
-    ...resourceHandlers('user', 'admin', asIs, {
+    ...resourceHandlers('user', 'admin', {
       create: (deps, input, tx) => deps.auth.createUser(input, tx),
       update: (deps, id, patch, ifMatch, tx) => deps.auth.updateUser(id, patch, ifMatch, tx),
       remove: (deps, id, ifMatch, principal, tx) => deps.auth.deleteUser(id, ifMatch, principal ?? SYSTEM_PRINCIPAL, tx),
     }),
-    ...resourceHandlers('team', 'admin', asIs),
+    ...resourceHandlers('team', 'admin'),
 
     listApiKeys: {
       access: 'admin',

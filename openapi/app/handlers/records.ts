@@ -1,13 +1,15 @@
 import type { Principal } from '../../../core/auth/principal.js';
-import { ENTITIES, type EntityDef, type JsonObject, type RecordKind, type StoredRecord } from '../../../core/model/entities.js';
-import type { WriteResult } from '../../../core/records/service.js';
+import { NotFoundError } from '../../../core/errors.js';
+import { ENTITIES, type EntityDef, type EntityName, type JsonObject, type RecordKind, type StoredRecord } from '../../../core/model/entities.js';
+import { checkDelete, checkQueryFields, checkWrite, readableRules, rowScope } from '../../../core/policy/access.js';
+import type { Receiver } from '../../../core/policy/engine.js';
+import { mergePatch, type WriteResult } from '../../../core/records/service.js';
 import type { Store } from '../../../core/store/store.js';
 import type { Access, AppDeps, OperationHandler, RequestContext } from '../context.js';
 import { decodeCursor, encodeCursor, etagOf, ifMatchVersion, parseSort, utcInstant } from '../http-utils.js';
+import { receiverFor } from '../receiver.js';
+import { expandRelated } from './expand.js';
 import { auditInTx, idempotentCreate } from './shared.js';
-
-/** How a record leaves the hub over the API (the policy engine will narrow this per caller). */
-export type Present = (record: StoredRecord, principal: Principal | undefined) => JsonObject;
 
 export interface WriteHooks {
   create(deps: AppDeps, input: JsonObject, tx: Store): Promise<WriteResult>;
@@ -25,68 +27,131 @@ function location(ctx: RequestContext, def: EntityDef, id: string): string {
   return `${ctx.baseUrl}/api/v1/${def.plural}/${encodeURIComponent(id)}`;
 }
 
-/** The five operations of one resource (list, get, create, update, delete), from its definition. */
-export function resourceHandlers(kind: RecordKind, access: Access, present: Present, hooks: WriteHooks = defaultHooks(kind)): Record<string, OperationHandler> {
+/**
+ * How records of a kind are guarded: canonical entities go through the policy engine (row scope in
+ * the query, field projection on the way out, write rules on the way in); users and teams are
+ * admin-only and returned as stored (they hold no secrets: passwords live elsewhere).
+ */
+interface Guard {
+  receiver(ctx: RequestContext, deps: AppDeps): Promise<Receiver | undefined>;
+}
+
+export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteHooks = defaultHooks(kind)): Record<string, OperationHandler> {
   const def = ENTITIES[kind];
   const T = def.typeName;
   const plural = T === 'InventoryLevel' ? 'InventoryLevels' : `${T}s`;
   const sortable = [...def.sortable, 'createdAt', 'updatedAt'];
   const audit = (verb: string) => ({ action: `${kind}.${verb}`, entity: kind });
+  const policed = kind !== 'user' && kind !== 'team';
+  const entity = kind as EntityName;
+  const guard: Guard = { receiver: async (ctx, deps) => (policed && ctx.principal ? receiverFor(ctx.principal, deps.store) : undefined) };
+
+  /** The record as the caller may see it, or a 404 exactly like a missing record. */
+  const visible = async (ctx: RequestContext, deps: AppDeps, store: Store, receiver: Receiver | undefined, record: StoredRecord | undefined): Promise<JsonObject> => {
+    if (!record) throw new NotFoundError();
+    if (!receiver) return { ...record };
+    const projected = deps.policy.project(receiver, entity, record);
+    if (!projected) throw new NotFoundError();
+    return expandRelated(deps, store, receiver, entity, projected, record, ctx.query['expand']);
+  };
 
   return {
     [`list${plural}`]: {
       access,
       audit: audit('list'),
       async handle(ctx, deps) {
+        const receiver = await guard.receiver(ctx, deps);
         const sort = parseSort(ctx.query['sort'], sortable);
         const filters: Record<string, string | boolean> = {};
         for (const f of def.filters) {
           const v = ctx.query[f];
           if (typeof v === 'string' || typeof v === 'boolean') filters[f] = v;
         }
+        let anyOf: { field: string; values: string[] }[] | undefined;
+        if (receiver) {
+          const rules = readableRules(deps.policy, receiver, entity, def.plural);
+          checkQueryFields(rules, [
+            ...Object.keys(filters).map((f) => ({ param: f, fields: [f] })),
+            ...(ctx.query['sort'] !== undefined ? [{ param: 'sort', fields: [sort.field] }] : []),
+            ...(ctx.query['q'] !== undefined ? [{ param: 'q', fields: def.search }] : []),
+            ...(ctx.query['updatedSince'] !== undefined ? [{ param: 'updatedSince', fields: ['updatedAt'] }] : []),
+          ]);
+          const scope = rowScope(rules, receiver);
+          if (scope.kind === 'nothing') return { status: 200, body: { items: [], nextCursor: null } };
+          if (scope.kind === 'some') anyOf = scope.anyOf;
+        }
         const page = await deps.store.records.list(def, {
           filters,
+          ...(anyOf ? { anyOf } : {}),
           ...(typeof ctx.query['updatedSince'] === 'string' ? { updatedSince: utcInstant(ctx.query['updatedSince'], '/query/updatedSince') } : {}),
           ...(typeof ctx.query['q'] === 'string' ? { q: ctx.query['q'] } : {}),
           sort,
           limit: Number(ctx.query['limit'] ?? 50),
           ...(typeof ctx.query['cursor'] === 'string' ? { after: decodeCursor(ctx.query['cursor'], sort.key) } : {}),
         });
-        if (ctx.audit) ctx.audit.recordIds = page.items.map((r) => r.id);
-        return { status: 200, body: { items: page.items.map((r) => present(r, ctx.principal)), nextCursor: page.next ? encodeCursor(sort.key, page.next) : null } };
+        const items: JsonObject[] = [];
+        for (const r of page.items) {
+          // The query already applied the row scope; a record the projection still refuses is skipped.
+          if (receiver && !deps.policy.project(receiver, entity, r)) continue;
+          items.push(await visible(ctx, deps, deps.store, receiver, r));
+        }
+        if (ctx.audit) ctx.audit.recordIds = items.map((r) => String(r['id']));
+        return { status: 200, body: { items, nextCursor: page.next ? encodeCursor(sort.key, page.next) : null } };
       },
     },
     [`get${T}`]: {
       access,
       audit: audit('read'),
       async handle(ctx, deps) {
-        const record = await deps.records.get(kind, String(ctx.params['id']));
-        return { status: 200, body: present(record, ctx.principal), headers: { ETag: etagOf(record.version) } };
+        const receiver = await guard.receiver(ctx, deps);
+        if (receiver) readableRules(deps.policy, receiver, entity, def.plural);
+        const record = await deps.store.records.get(def, String(ctx.params['id']));
+        const body = await visible(ctx, deps, deps.store, receiver, record);
+        return { status: 200, body, headers: { ETag: etagOf((record as StoredRecord).version) } };
       },
     },
     [`create${T}`]: {
       access,
       audit: audit('create'),
-      handle: (ctx, deps) =>
-        idempotentCreate(ctx, deps, async (tx) => {
-          const { record, fields } = await hooks.create(deps, ctx.body as JsonObject, tx);
+      async handle(ctx, deps) {
+        const receiver = await guard.receiver(ctx, deps);
+        let input = ctx.body as JsonObject;
+        if (receiver) {
+          // A user who may only write their own (or their team's) records owns what they create.
+          const fields = deps.catalog.get(entity);
+          const unrestricted = deps.policy.rulesFor(receiver, entity).some((r) => r.rows === 'all' && r.write.size > 0);
+          if (!unrestricted && fields?.has('ownerId') && input['ownerId'] === undefined && receiver.userId) input = { ...input, ownerId: receiver.userId };
+          if (!unrestricted && fields?.has('teamId') && input['teamId'] === undefined && receiver.teamId) input = { ...input, teamId: receiver.teamId };
+          checkWrite(deps.policy, receiver, entity, undefined, ctx.body as JsonObject, input);
+        }
+        return idempotentCreate(ctx, deps, async (tx) => {
+          const { record, fields } = await hooks.create(deps, input, tx);
           if (ctx.audit) Object.assign(ctx.audit, { recordIds: [record.id], fields: [...fields] });
           await auditInTx(tx, ctx, 201);
-          return { status: 201, body: present(record, ctx.principal), headers: { ETag: etagOf(record.version), Location: location(ctx, def, record.id) } };
-        }),
+          return { status: 201, body: await visible(ctx, deps, tx, receiver, record), headers: { ETag: etagOf(record.version), Location: location(ctx, def, record.id) } };
+        });
+      },
     },
     [`update${T}`]: {
       access,
       audit: audit('update'),
       async handle(ctx, deps) {
+        const receiver = await guard.receiver(ctx, deps);
         const ifMatch = ifMatchVersion(ctx.headers['if-match']);
         const patch = ctx.body as JsonObject;
+        const id = String(ctx.params['id']);
         if (ctx.audit) ctx.audit.fields = Object.keys(patch).sort();
         return deps.store.transaction(async (tx) => {
-          const { record, fields } = await hooks.update(deps, String(ctx.params['id']), patch, ifMatch, tx);
+          if (receiver) {
+            readableRules(deps.policy, receiver, entity, def.plural);
+            const current = await tx.records.get(def, id);
+            if (!current || !deps.policy.project(receiver, entity, current)) throw new NotFoundError();
+            checkWrite(deps.policy, receiver, entity, current, patch, mergePatch(current, patch));
+          }
+          const { record, fields } = await hooks.update(deps, id, patch, ifMatch, tx);
           if (ctx.audit) ctx.audit.fields = [...fields];
           await auditInTx(tx, ctx, 200);
-          return { status: 200, body: present(record, ctx.principal), headers: { ETag: etagOf(record.version) } };
+          return { status: 200, body: await visible(ctx, deps, tx, receiver, record), headers: { ETag: etagOf(record.version) } };
         });
       },
     },
@@ -94,9 +159,17 @@ export function resourceHandlers(kind: RecordKind, access: Access, present: Pres
       access,
       audit: audit('delete'),
       async handle(ctx, deps) {
+        const receiver = await guard.receiver(ctx, deps);
         const ifMatch = ifMatchVersion(ctx.headers['if-match']);
+        const id = String(ctx.params['id']);
         return deps.store.transaction(async (tx) => {
-          await hooks.remove(deps, String(ctx.params['id']), ifMatch, ctx.principal, tx);
+          if (receiver) {
+            readableRules(deps.policy, receiver, entity, def.plural);
+            const current = await tx.records.get(def, id);
+            if (!current || !deps.policy.project(receiver, entity, current)) throw new NotFoundError();
+            checkDelete(deps.policy, receiver, entity, current);
+          }
+          await hooks.remove(deps, id, ifMatch, ctx.principal, tx);
           await auditInTx(tx, ctx, 204);
           return { status: 204 };
         });

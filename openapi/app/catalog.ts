@@ -1,0 +1,58 @@
+import { ENTITIES, ENTITY_NAMES, type EntityName } from '../../core/model/entities.js';
+import type { FieldCatalog } from '../../core/policy/catalog.js';
+
+type Json = Record<string, unknown>;
+
+function deref(doc: Json, schema: unknown): Json {
+  let s = schema as Json;
+  for (let i = 0; i < 10 && typeof s?.['$ref'] === 'string'; i++) {
+    s = (s['$ref'] as string)
+      .replace(/^(openapi\.json)?#\//, '')
+      .split('/')
+      .reduce<unknown>((n, k) => (n as Json)[k], doc) as Json;
+  }
+  return s ?? {};
+}
+
+/** Properties of an object schema, through $ref, allOf and the object branch of oneOf/anyOf. */
+function properties(doc: Json, schema: unknown, depth = 0): Map<string, Json> {
+  const s = deref(doc, schema);
+  const out = new Map<string, Json>();
+  if (depth > 5) return out;
+  for (const [k, v] of Object.entries((s['properties'] ?? {}) as Json)) out.set(k, v as Json);
+  for (const part of (s['allOf'] ?? []) as unknown[]) for (const [k, v] of properties(doc, part, depth + 1)) out.set(k, v);
+  return out;
+}
+
+/** The object schema a property holds (directly, nullable, or as array items), if any. */
+function objectOf(doc: Json, schema: Json): Json | undefined {
+  const s = deref(doc, schema);
+  if (s['type'] === 'array' && s['items']) return objectOf(doc, s['items'] as Json);
+  for (const branch of [...((s['oneOf'] ?? []) as Json[]), ...((s['anyOf'] ?? []) as Json[])]) {
+    const o = objectOf(doc, branch);
+    if (o) return o;
+  }
+  return s['properties'] || s['allOf'] ? s : undefined;
+}
+
+/**
+ * The field catalogue of each canonical entity, read from the response schemas of the spec: the
+ * policy engine checks rules against it, and projects exactly these fields (related records
+ * brought along with `expand` are projected separately, as records of their own entity).
+ */
+export function fieldCatalog(document: Json, extra: Partial<Record<EntityName, readonly string[]>> = {}): FieldCatalog {
+  const schemas = ((document['components'] as Json)['schemas'] ?? {}) as Json;
+  const catalog = new Map<EntityName, Map<string, ReadonlySet<string> | null>>();
+  const related = new Set(['customer', 'order', 'receivable']);
+  for (const entity of ENTITY_NAMES) {
+    const fields = new Map<string, ReadonlySet<string> | null>();
+    for (const [name, schema] of properties(document, schemas[ENTITIES[entity].typeName])) {
+      if (related.has(name)) continue;
+      const obj = objectOf(document, schema);
+      fields.set(name, obj ? new Set(properties(document, obj).keys()) : null);
+    }
+    for (const f of extra[entity] ?? []) fields.set(f, null);
+    catalog.set(entity, fields);
+  }
+  return catalog;
+}

@@ -1,0 +1,50 @@
+import { BadRequestError } from '../../../core/errors.js';
+import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '../../../core/model/entities.js';
+import type { Receiver } from '../../../core/policy/engine.js';
+import type { Store } from '../../../core/store/store.js';
+import type { AppDeps } from '../context.js';
+
+/** Relations that `expand` may follow: entity → relation name → (foreign key, related entity). */
+const RELATIONS: Readonly<Partial<Record<EntityName, Readonly<Record<string, readonly [string, EntityName]>>>>> = {
+  contact: { customer: ['customerId', 'customer'] },
+  order: { customer: ['customerId', 'customer'] },
+  receivable: { customer: ['customerId', 'customer'], order: ['orderId', 'order'] },
+  payment: { customer: ['customerId', 'customer'], receivable: ['receivableId', 'receivable'] },
+};
+
+function parseExpand(entity: EntityName, param: unknown): Map<string, string[]> {
+  const wanted = new Map<string, string[]>();
+  if (typeof param !== 'string' || param === '') return wanted;
+  for (const path of param.split(',')) {
+    const [head, tail] = path.split('.') as [string, string | undefined];
+    const rel = RELATIONS[entity]?.[head];
+    if (!rel || (tail !== undefined && !RELATIONS[rel[1]]?.[tail])) {
+      throw new BadRequestError('Unknown relation to expand', [{ pointer: '/query/expand', detail: `${path} is not a relation of ${entity}` }]);
+    }
+    wanted.set(head, [...(wanted.get(head) ?? []), ...(tail ? [tail] : [])]);
+  }
+  return wanted;
+}
+
+/**
+ * Brings related records along, each projected for the same receiver, at every depth. A relation
+ * whose key the caller cannot see, or whose record the caller may not see, comes back as null —
+ * the same as a dangling reference, so it reveals nothing.
+ */
+export async function expandRelated(deps: AppDeps, store: Store, receiver: Receiver, entity: EntityName, projected: JsonObject, record: StoredRecord, param: unknown): Promise<JsonObject> {
+  const wanted = parseExpand(entity, param);
+  if (wanted.size === 0) return projected;
+  const out: JsonObject = { ...projected };
+  for (const [name, nested] of wanted) {
+    const [key, relEntity] = RELATIONS[entity]?.[name] as readonly [string, EntityName];
+    const id = projected[key];
+    let value: JsonObject | null = null;
+    if (typeof id === 'string' && id === record[key]) {
+      const related = await store.records.get(ENTITIES[relEntity], id);
+      const shown = related ? deps.policy.project(receiver, relEntity, related) : undefined;
+      if (related && shown) value = await expandRelated(deps, store, receiver, relEntity, shown, related, nested.join(','));
+    }
+    out[name] = value;
+  }
+  return out;
+}
