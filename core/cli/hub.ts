@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
 import { ConfigError, HubError } from '../errors.js';
 import { formatConfigError, loadConfig } from '../config/load.js';
 import { createHub, type Hub } from '../hub.js';
@@ -10,6 +11,9 @@ Commands:
   serve     start the API (and, in one process, the workers) on HUB_HOST:HUB_PORT
   worker    run the background workers only (for several-process setups)
   migrate   bring the store's schema up to date and exit
+  policy check [--file <policy.yaml>]
+            check a permission policy (default: the configured one) and print, for every
+            receiver × entity × field, the decision; exits 1 on an invalid policy
   help      show this text
 
 Environment: HUB_PORT (8080), HUB_HOST (127.0.0.1), HUB_DB (embedded SQLite under HUB_DATA_DIR),
@@ -62,6 +66,25 @@ async function main(argv: string[]): Promise<void> {
       const applied = await store.migrate();
       await store.close();
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
+      return;
+    }
+    case 'policy': {
+      if (argv[1] !== 'check') {
+        process.stderr.write(`hub: usage: hub policy check [--file <policy.yaml>]\n`);
+        process.exit(2);
+      }
+      const fileIndex = argv.indexOf('--file');
+      const config = loadConfig();
+      const file = fileIndex > 0 ? argv[fileIndex + 1] : config.file.policy.file;
+      const { fieldCatalog } = await import('../../openapi/app/catalog.js');
+      const { loadSpec } = await import('../../openapi/app/spec.js');
+      const { loadPolicyFile, DEFAULT_POLICY_PATH } = await import('../policy/load.js');
+      const { formatMatrix } = await import('../policy/matrix.js');
+      const catalog = fieldCatalog(loadSpec().document);
+      // Checking needs no real hash key; the matrix shows decisions, not values.
+      const engine = loadPolicyFile(file, catalog, randomBytes(32));
+      process.stdout.write(formatMatrix(engine, catalog) + '\n');
+      process.stderr.write(`hub: policy ${file ?? DEFAULT_POLICY_PATH} is valid (${engine.receivers().length} receivers)\n`);
       return;
     }
     case 'help':
