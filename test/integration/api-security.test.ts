@@ -101,6 +101,20 @@ describe('authentication, API keys and the audit trail', () => {
     expect((await t.api.get('/api/v1/audit').set('Authorization', `Bearer ${rep}`)).status).toBe(403);
   });
 
+  it('shows admins the effective policy of a receiver, and no one else', async () => {
+    const res = await t.api.get('/api/v1/policies/effective').query({ receiver: 'role:quality' }).set(admin);
+    expect(res.status).toBe(200);
+    const order = res.body.entities.find((e: { entity: string }) => e.entity === 'order');
+    expect(order.rows).toBe('all');
+    const decisions = Object.fromEntries(order.fields.map((f: { field: string; action: string }) => [f.field, f.action]));
+    expect(decisions).toMatchObject({ deliveryDate: 'allow', 'lines.quantity': 'allow', 'lines.unitPrice': 'deny', total: 'deny', paymentTerms: 'deny' });
+    expect(order.write.sort()).toEqual(['deliveryDate', 'status']);
+    expect((await t.api.get('/api/v1/policies/effective').query({ receiver: 'role:nobody' }).set(admin)).status).toBe(404);
+    expect((await t.api.get('/api/v1/policies/effective').query({ receiver: 'quality' }).set(admin)).status).toBe(400);
+    const rep = await t.login('rep.anna', 'anna-secret-password');
+    expect((await t.api.get('/api/v1/policies/effective').query({ receiver: 'role:quality' }).set('Authorization', `Bearer ${rep}`)).status).toBe(403);
+  });
+
   it('publishes the spec and offline interactive docs', async () => {
     const spec = await t.api.get('/openapi.json');
     expect(spec.status).toBe(200);
