@@ -46,14 +46,32 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
-/** Times `fn(i)` (i = iteration number; return any number derived from the result). */
-export function measure(name: string, label: string, fn: (i: number) => number, options: MeasureOptions = {}): CaseResult {
+export interface BenchCase {
+  readonly name: string;
+  readonly label: string;
+  /** One operation; `i` is the iteration number. Return any number derived from the result. */
+  readonly fn: (i: number) => number;
+}
+
+/**
+ * Times several cases with their rounds interleaved (round 1 of every case, then round 2, ...), so
+ * drift on a busy machine (other processes, GC, CPU frequency) affects every case alike.
+ */
+export function measureAll(cases: readonly BenchCase[], options: MeasureOptions = {}): CaseResult[] {
   const { warmup = 20_000, rounds = 5, roundSeconds = 0.6, minPerRound = 10_000, maxPerRound = 2_000_000 } = options;
-  const warmRate = rate(warmup, loop(fn, warmup));
-  const perRound = Math.max(minPerRound, Math.min(maxPerRound, Math.round(warmRate * roundSeconds)));
-  const roundRates: number[] = [];
-  for (let r = 0; r < rounds; r++) roundRates.push(rate(perRound, loop(fn, perRound)));
-  return { name, label, perSecond: median(roundRates), roundRates, perRound };
+  const plans = cases.map((c) => {
+    const warmRate = rate(warmup, loop(c.fn, warmup));
+    return { c, perRound: Math.max(minPerRound, Math.min(maxPerRound, Math.round(warmRate * roundSeconds))), rates: [] as number[] };
+  });
+  for (let r = 0; r < rounds; r++) for (const p of plans) p.rates.push(rate(p.perRound, loop(p.c.fn, p.perRound)));
+  return plans.map((p) => ({ name: p.c.name, label: p.c.label, perSecond: median(p.rates), roundRates: p.rates, perRound: p.perRound }));
+}
+
+/** Times one case. */
+export function measure(name: string, label: string, fn: (i: number) => number, options: MeasureOptions = {}): CaseResult {
+  const [result] = measureAll([{ name, label, fn }], options);
+  if (!result) throw new Error('no result');
+  return result;
 }
 
 const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });

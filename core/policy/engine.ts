@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { ConfigError, type FieldProblem } from '../errors.js';
 import { ENTITY_NAMES, type EntityName, type JsonObject, type JsonValue } from '../model/entities.js';
 import { STRUCTURAL_FIELDS, fieldPaths, type FieldCatalog } from './catalog.js';
@@ -35,7 +36,8 @@ export interface CompiledRule {
   readonly delete: boolean;
 }
 
-type Step = (source: JsonObject, out: JsonObject) => void;
+/** Distinct values whose hash a projector remembers (per receiver key) before starting afresh. */
+const HASH_CACHE_SIZE = 50_000;
 
 const rank = (a: FieldAction) => FIELD_ACTIONS.indexOf(a);
 
@@ -182,9 +184,9 @@ export class PolicyEngine {
   }
 
   private projector(entity: EntityName, rules: readonly CompiledRule[]): (record: JsonObject) => JsonObject {
-    const key = `${entity}|${rules.map((r) => r.receiver).join(',')}`;
-    let fn = this.projectors.get(key);
-    if (fn) return fn;
+    const single = rules.length === 1 ? (rules[0] as CompiledRule & { projectors?: Map<EntityName, (r: JsonObject) => JsonObject> }) : undefined;
+    const cached = single ? single.projectors?.get(entity) : this.projectors.get(`${entity}|${rules.map((r) => r.receiver).join(',')}`);
+    if (cached) return cached;
     const merged = new Map<string, FieldDecision>();
     for (const rule of rules) {
       for (const [path, d] of rule.fields) {
@@ -192,73 +194,79 @@ export class PolicyEngine {
         if (!prev || rank(d.action) < rank(prev.action)) merged.set(path, d);
       }
     }
-    const steps: Step[] = [];
-    for (const [field, subs] of this.catalog.get(entity) ?? []) {
+    const fn = this.generate(entity, merged);
+    if (single) (single.projectors ??= new Map()).set(entity, fn);
+    else this.projectors.set(`${entity}|${rules.map((r) => r.receiver).join(',')}`, fn);
+    return fn;
+  }
+
+  /**
+   * Compiles a projection into one plain function with the field names written out, so that V8
+   * builds each output object with a fixed shape. Field names come from the catalogue (the spec),
+   * never from request data, and are quoted with JSON.stringify; transforms are passed in as values.
+   */
+  private generate(entity: EntityName, merged: ReadonlyMap<string, FieldDecision>): (record: JsonObject) => JsonObject {
+    const helpers: ((v: JsonValue) => JsonValue)[] = [];
+    const subs: string[] = [];
+    const assign = (field: string, d: FieldDecision | 'copy', from = 'src'): string => {
+      const k = JSON.stringify(field);
+      if (d === 'copy' || d.action === 'allow') return `v = ${from}[${k}]; if (v !== undefined) out[${k}] = v;`;
+      helpers.push(this.transform(d));
+      return `v = ${from}[${k}]; if (v !== undefined) out[${k}] = v === null ? null : h[${helpers.length - 1}](v);`;
+    };
+    const body: string[] = [];
+    for (const [field, inner] of this.catalog.get(entity) ?? []) {
       if (STRUCTURAL_FIELDS.has(field)) {
-        steps.push((src, out) => {
-          if (src[field] !== undefined) out[field] = src[field];
-        });
+        body.push(assign(field, 'copy'));
         continue;
       }
       const whole = merged.get(field);
       if (whole) {
-        steps.push(this.leaf(field, whole));
+        body.push(assign(field, whole));
         continue;
       }
-      if (!subs) continue;
-      const inner = [...subs].flatMap((s) => {
-        const d = merged.get(`${field}.${s}`);
-        return d ? [this.leaf(s, d)] : [];
+      if (!inner) continue;
+      const lines = [...inner].flatMap((sub) => {
+        const d = merged.get(`${field}.${sub}`);
+        return d ? [assign(sub, d, 'o')] : [];
       });
-      if (inner.length === 0) continue;
-      const one = (v: JsonValue): JsonValue => {
-        if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
-        const o: JsonObject = {};
-        for (const step of inner) step(v, o);
-        return o;
-      };
-      steps.push((src, out) => {
-        const v = src[field];
-        if (v === undefined) return;
-        out[field] = Array.isArray(v) ? v.map(one) : v === null ? null : one(v);
-      });
+      if (lines.length === 0) continue;
+      const name = `sub${subs.length}`;
+      subs.push(`function ${name}(o) { if (!o || typeof o !== 'object' || Array.isArray(o)) return null; const out = {}; let v; ${lines.join(' ')} return out; }`);
+      const k = JSON.stringify(field);
+      body.push(`v = src[${k}]; if (v !== undefined) out[${k}] = Array.isArray(v) ? v.map(${name}) : v === null ? null : ${name}(v);`);
     }
-    fn = (record: JsonObject) => {
-      const out: JsonObject = {};
-      for (const step of steps) step(record, out);
-      return out;
-    };
-    this.projectors.set(key, fn);
-    return fn;
+    const code = `${subs.join('\n')}\nreturn function project(src) { const out = {}; let v; ${body.join('\n')} return out; };`;
+    return new Function('h', code)(helpers) as (record: JsonObject) => JsonObject;
   }
 
-  private leaf(field: string, d: FieldDecision): Step {
+  /** The value transform of a mask, hash or encrypt decision. Hashes of repeated values are cached per key. */
+  private transform(d: FieldDecision): (v: JsonValue) => JsonValue {
     switch (d.action) {
-      case 'allow':
-        return (src, out) => {
-          if (src[field] !== undefined) out[field] = src[field];
-        };
       case 'mask': {
         const mask = d.mask ?? 'redact';
-        return (src, out) => {
-          const v = src[field];
-          if (v !== undefined) out[field] = v === null ? null : maskValue(mask, v);
-        };
+        return (v) => maskValue(mask, v);
       }
       case 'hash': {
-        const key = receiverKey(this.secret, d.by);
-        return (src, out) => {
-          const v = src[field];
-          if (v !== undefined) out[field] = v === null ? null : hashValue(key, v);
+        const key = createSecretKey(receiverKey(this.secret, d.by));
+        const cache = new Map<string, string>();
+        return (v) => {
+          const text = typeof v === 'string' ? v : JSON.stringify(v);
+          let out = cache.get(text);
+          if (out === undefined) {
+            out = hashValue(key, text);
+            if (cache.size >= HASH_CACHE_SIZE) cache.clear();
+            cache.set(text, out);
+          }
+          return out;
         };
       }
       case 'encrypt': {
         const pem = this.publicKeys.get(d.by) ?? '';
-        return (src, out) => {
-          const v = src[field];
-          if (v !== undefined) out[field] = v === null ? null : encryptValue(pem, v);
-        };
+        return (v) => encryptValue(pem, v);
       }
+      default:
+        return (v) => v;
     }
   }
 

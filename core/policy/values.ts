@@ -1,4 +1,4 @@
-import { createHmac, publicEncrypt, constants } from 'node:crypto';
+import { createHmac, publicEncrypt, constants, type KeyObject } from 'node:crypto';
 import type { MaskKind } from './schema.js';
 
 /** Prefixes of values the projection produced; such a value sent back in a write is refused. */
@@ -29,7 +29,7 @@ export function maskValue(kind: MaskKind, value: unknown): string {
 }
 
 /** HMAC-SHA256 under the receiver's own key: joinable by that receiver, not reversible by dictionary. */
-export function hashValue(key: Buffer, value: unknown): string {
+export function hashValue(key: Buffer | KeyObject, value: unknown): string {
   return HASH_PREFIX + createHmac('sha256', key).update(text(value)).digest('base64url');
 }
 
