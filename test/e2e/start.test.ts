@@ -40,19 +40,35 @@ describe('`hub serve` from the built package', () => {
     expect(JSON.parse(stdout.slice(stdout.indexOf('{'))).totals).toMatchObject({ errors: 0, warnings: 0 });
   }, 90_000);
 
-  it('with HUB_DEMO=1 loads the demo data set, whose users can log in', async () => {
+  it('with HUB_DEMO=1 loads the demo data set, whose users show the permission policy at once', async () => {
     const demoDir = mkdtempSync(join(tmpdir(), 'hub-demo-'));
     const s = await startAndWait(process.execPath, [HUB_BIN, 'serve'], { HUB_PORT: '0', HUB_DATA_DIR: demoDir, HUB_DB: '', HUB_ADMIN_PASSWORD: 'demo-admin-password', HUB_CONFIG: '', HUB_DEMO: '1' }, /serving on (http:\/\/\S+) /, 60_000);
     try {
       const base = s.match[1] ?? '';
-      const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'rep.anna', password: 'demo-password-2026' }) });
-      expect(login.status).toBe(200);
-      const { token } = (await login.json()) as { token: string };
-      const page = (await (await fetch(`${base}/api/v1/customers?limit=500`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: unknown[]; nextCursor: string | null };
-      expect(page.items.length).toBeGreaterThanOrEqual(250);
-      const orders = (await (await fetch(`${base}/api/v1/orders?limit=5&sort=-orderDate`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { total: string }[] };
-      expect(orders.items).toHaveLength(5);
-      expect(orders.items[0]?.total).toMatch(/^\d+\.\d{2}$/);
+      const login = async (username: string, password: string) => {
+        const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+        expect(res.status).toBe(200);
+        return { authorization: `Bearer ${((await res.json()) as { token: string }).token}` };
+      };
+      const get = async (path: string, headers: Record<string, string>) => (await fetch(`${base}${path}`, { headers })).json() as Promise<{ items: Record<string, unknown>[]; nextCursor: string | null; id?: string }>;
+      const admin = await login('admin', 'demo-admin-password');
+      expect((await get('/api/v1/customers?limit=500', admin)).items.length).toBeGreaterThanOrEqual(250);
+
+      // The demo users show the policy at once: a rep sees only their own customers…
+      const anna = await login('rep.anna', 'demo-password-2026');
+      const me = (await get('/api/v1/auth/me', anna)) as unknown as { id: string };
+      const annas = (await get('/api/v1/customers?limit=500', anna)).items;
+      expect(annas.length).toBeGreaterThan(0);
+      expect(annas.length).toBeLessThan(250);
+      expect(annas.every((c) => c['ownerId'] === me.id)).toBe(true);
+      // …the inspector sees orders without prices, the buyer none at all.
+      const inspector = await login('inspector', 'demo-password-2026');
+      const orders = (await get('/api/v1/orders?limit=20&sort=-orderDate', inspector)).items;
+      expect(orders).toHaveLength(20);
+      expect(orders.some((o) => 'total' in o || 'paymentTerms' in o)).toBe(false);
+      expect(orders[0]?.['deliveryDate'] ?? orders[1]?.['deliveryDate']).toBeTruthy();
+      const buyer = await login('buyer', 'demo-password-2026');
+      expect((await fetch(`${base}/api/v1/orders`, { headers: buyer })).status).toBe(403);
     } finally {
       await stop(s.child);
       rmSync(demoDir, { recursive: true, force: true });
