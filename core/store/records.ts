@@ -150,21 +150,15 @@ export class RecordRepository {
 
   /** Replaces a live record if its version is still `expectedVersion`; false when it is not. */
   async update(def: EntityDef, record: StoredRecord, expectedVersion: number): Promise<boolean> {
-    const { id: _id, ...values } = this.row(def, record, null);
-    const result = await this.db
-      .updateTable(def.table)
-      .set(values)
-      .where('id', '=', record.id)
-      .where('version', '=', expectedVersion)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
-    if (def.synced) await this.outbox(def, record, 'upsert');
-    return true;
+    return this.replace(def, record, expectedVersion, null);
   }
 
   /** Soft-deletes: keeps a tombstone (the last state, a new version, `deleted_at`) for sync. */
   async softDelete(def: EntityDef, record: StoredRecord, expectedVersion: number, deletedAt: string): Promise<boolean> {
+    return this.replace(def, record, expectedVersion, deletedAt);
+  }
+
+  private async replace(def: EntityDef, record: StoredRecord, expectedVersion: number, deletedAt: string | null): Promise<boolean> {
     const { id: _id, ...values } = this.row(def, record, deletedAt);
     const result = await this.db
       .updateTable(def.table)
@@ -174,7 +168,7 @@ export class RecordRepository {
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    if (def.synced) await this.outbox(def, record, 'delete');
+    if (def.synced) await this.outbox(def, record, deletedAt ? 'delete' : 'upsert');
     return true;
   }
 
