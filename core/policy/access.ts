@@ -67,7 +67,12 @@ export function checkWrite(engine: PolicyEngine, receiver: Receiver, entity: Ent
     throw new ForbiddenError(before ? 'You may not change this record, or not move it where you cannot see it' : 'You may not create this record here (check ownerId and teamId)');
   }
   for (const { top, subs } of touchedPaths(input)) {
-    const ok = rules.some((r) => r.write.has(top) || (subs.length > 0 && subs.every((s) => r.write.has(`${top}.${s}`))));
+    const plain = (r: CompiledRule, path: string) => r.fields.get(path)?.action === 'allow';
+    const ok = rules.some((r) =>
+      subs.length > 0
+        ? subs.every((s) => (r.write.has(top) && plain(r, `${top}.${s}`)) || r.write.has(`${top}.${s}`))
+        : r.write.has(top),
+    );
     if (!ok) problems.push({ pointer: `/${top}`, detail: 'you may not change this field' });
   }
   if (problems.length > 0) throw new ForbiddenError('The write names fields you may not change', problems);

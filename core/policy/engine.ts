@@ -77,12 +77,14 @@ export class PolicyEngine {
 
   private compile(source: string, env: Readonly<Record<string, string | undefined>>): FieldProblem[] {
     const problems: FieldProblem[] = [];
-    const expand = (list: readonly string[], at: string): string[] =>
+    // Field sets may name other field sets; a cycle or a depth past 5 is an error, not a hang.
+    const expand = (list: readonly string[], at: string, depth = 0): string[] =>
       list.flatMap((item, i) => {
         if (!item.startsWith('$')) return [item];
         const set = this.file.fieldSets[item.slice(1)];
         if (!set) problems.push({ pointer: `${at}/${i}`, detail: `unknown field set ${item}` });
-        return set ?? [];
+        else if (depth >= 5) problems.push({ pointer: `${at}/${i}`, detail: `field set ${item} nests too deep (a cycle?)` });
+        return set && depth < 5 ? expand(set, `${at}/${i}`, depth + 1) : [];
       });
     const receivers: [string, Partial<Record<EntityName, EntityRule>>][] = [
       ...Object.entries(this.file.roles).map(([n, e]) => [`role:${n}`, e] as [string, Partial<Record<EntityName, EntityRule>>]),
@@ -105,6 +107,11 @@ export class PolicyEngine {
         const fields = new Map<string, FieldDecision>();
         const put = (path: string, decision: FieldDecision, pointer: string) => {
           if (!known.has(path)) return problems.push({ pointer, detail: `${entity} has no field ${path}` });
+          const subs = this.catalog.get(entity)?.get(path);
+          // Default deny reaches inside structures: name their fields, so one added later stays hidden.
+          if (subs && decision.action === 'allow') {
+            return problems.push({ pointer, detail: `${path} is a structure: name the fields it may show (${[...subs].map((x) => `${path}.${x}`).join(', ')})` });
+          }
           if (fields.has(path)) return problems.push({ pointer, detail: `${path} is given more than one action in this rule` });
           fields.set(path, decision);
         };
@@ -117,8 +124,11 @@ export class PolicyEngine {
         const write = new Set(expand(rule.write, `${at}/write`));
         for (const p of write) {
           if (!known.has(p)) problems.push({ pointer: `${at}/write`, detail: `${entity} has no field ${p}` });
-          const top = p.split('.')[0] ?? p;
-          const plain = fields.get(p)?.action === 'allow' || fields.get(top)?.action === 'allow';
+          const subs = this.catalog.get(entity)?.get(p);
+          const plainAt = (path: string) => fields.get(path)?.action === 'allow';
+          // A writable structure must show some of its fields; at write time each field sent inside it
+          // must be one the writer sees in plain form (see access.checkWrite).
+          const plain = subs ? [...subs].some((x) => plainAt(`${p}.${x}`)) : plainAt(p);
           if (known.has(p) && !plain) problems.push({ pointer: `${at}/write`, detail: `${p} is writable but not readable in plain form` });
         }
         if (typeof rule.rows === 'object' && !known.has(rule.rows.where.field) && !(this.catalog.get(entity)?.has(rule.rows.where.field.split('.')[0] ?? ''))) {
@@ -221,13 +231,15 @@ export class PolicyEngine {
         continue;
       }
       const whole = merged.get(field);
-      if (whole) {
+      // A whole object or list granted in plain form still carries only its known sub-fields: a
+      // sub-field added to the model later (or a stray key in stored data) stays hidden.
+      if (whole && (whole.action !== 'allow' || !inner)) {
         body.push(assign(field, whole));
         continue;
       }
       if (!inner) continue;
       const lines = [...inner].flatMap((sub) => {
-        const d = merged.get(`${field}.${sub}`);
+        const d = whole ?? merged.get(`${field}.${sub}`);
         return d ? [assign(sub, d, 'o')] : [];
       });
       if (lines.length === 0) continue;
@@ -275,7 +287,7 @@ export class PolicyEngine {
     const rule = this.rule(receiverName, entity);
     if (!rule || rule.rows === 'none') return { action: 'deny' };
     if (STRUCTURAL_FIELDS.has(path)) return { action: 'allow' };
-    const d = rule.fields.get(path) ?? rule.fields.get(path.split('.')[0] ?? path);
+    const d = rule.fields.get(path) ?? (path.includes('.') ? undefined : rule.fields.get(path));
     return d ? { action: d.action, ...(d.mask ? { mask: d.mask } : {}) } : { action: 'deny' };
   }
 }

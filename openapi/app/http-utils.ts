@@ -44,8 +44,9 @@ export function decodeCursor(cursor: string, sortKey: string): ListPosition {
 }
 
 /** Parses `sort=<field>` / `sort=-<field>` against the fields a list allows. */
-export function parseSort(sort: unknown, allowed: readonly string[]): { field: string; desc: boolean; key: string } {
-  const text = typeof sort === 'string' ? sort : 'updatedAt';
+export function parseSort(sort: unknown, allowed: readonly string[], fallback = 'updatedAt'): { field: string; desc: boolean; key: string } {
+  if (typeof sort !== 'string') return { field: fallback, desc: false, key: fallback };
+  const text = sort;
   const desc = text.startsWith('-');
   const field = desc ? text.slice(1) : text;
   if (!allowed.includes(field)) {

@@ -624,20 +624,26 @@ export interface components {
             createdAt?: components["schemas"]["Timestamp"];
             updatedAt?: components["schemas"]["Timestamp"];
         };
+        /** @description A postal address. On write `line1`, `city` and `country` are required (see AddressComplete); a response may omit fields the caller's policy does not show. */
         Address: {
-            line1: string;
+            line1?: string;
             line2?: string | null;
-            city: string;
+            city?: string;
             region?: string | null;
             postalCode?: string | null;
-            country: components["schemas"]["CountryCode"];
+            country?: components["schemas"]["CountryCode"];
         };
+        /** @description What a written address must contain. */
+        AddressComplete: WithRequired<components["schemas"]["Address"], "line1" | "city" | "country">;
+        /** @description What a written order line must contain. */
+        OrderLineComplete: WithRequired<components["schemas"]["OrderLine"], "productId" | "quantity" | "unitPrice">;
+        /** @description An order line. On write `productId`, `quantity` and `unitPrice` are required (see OrderLineComplete); a response may omit fields the caller's policy does not show. */
         OrderLine: {
-            productId: components["schemas"]["Id"];
+            productId?: components["schemas"]["Id"];
             sku?: string;
             description?: string | null;
-            quantity: components["schemas"]["Quantity"];
-            unitPrice: components["schemas"]["Money"];
+            quantity?: components["schemas"]["Quantity"];
+            unitPrice?: components["schemas"]["Money"];
             /** @description Percent off the gross line. */
             discount?: components["schemas"]["Percent"];
             taxRate?: components["schemas"]["Percent"];
@@ -666,8 +672,14 @@ export interface components {
             /** @enum {string} */
             status?: "active" | "inactive";
         };
-        CustomerCreate: WithRequired<components["schemas"]["CustomerFields"], "code" | "name" | "currency">;
-        CustomerPatch: components["schemas"]["CustomerFields"];
+        CustomerCreate: {
+            billingAddress?: null | components["schemas"]["AddressComplete"];
+            shippingAddress?: null | components["schemas"]["AddressComplete"];
+        } & WithRequired<components["schemas"]["CustomerFields"], "code" | "name" | "currency">;
+        CustomerPatch: {
+            billingAddress?: null | components["schemas"]["AddressComplete"];
+            shippingAddress?: null | components["schemas"]["AddressComplete"];
+        } & components["schemas"]["CustomerFields"];
         /** @description A customer account (company or person). */
         Customer: WithRequired<components["schemas"]["ResourceMeta"], "id"> & components["schemas"]["CustomerFields"];
         CustomerList: {
@@ -756,8 +768,12 @@ export interface components {
             /** @description Optional on write; computed by the server, which refuses values that do not add up. */
             total?: components["schemas"]["Money"];
         };
-        OrderCreate: WithRequired<components["schemas"]["OrderFields"], "number" | "customerId" | "orderDate" | "currency" | "lines">;
-        OrderPatch: components["schemas"]["OrderFields"];
+        OrderCreate: {
+            lines: unknown;
+        } & WithRequired<components["schemas"]["OrderFields"], "number" | "customerId" | "orderDate" | "currency" | "lines">;
+        OrderPatch: {
+            lines?: unknown;
+        } & components["schemas"]["OrderFields"];
         /** @description A sales order. */
         Order: {
             /** @description Derived from the order type by configuration. */

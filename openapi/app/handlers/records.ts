@@ -61,7 +61,11 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
       audit: audit('list'),
       async handle(ctx, deps) {
         const receiver = await guard.receiver(ctx, deps);
-        const sort = parseSort(ctx.query['sort'], sortable);
+        const rules = receiver ? readableRules(deps.policy, receiver, entity, def.plural) : [];
+        // Without an explicit sort, order by updatedAt only when the caller sees it (the order and the
+        // cursor would reveal it otherwise); else by id, which every visible record shows.
+        const seesUpdatedAt = !receiver || rules.every((r) => r.fields.get('updatedAt')?.action === 'allow');
+        const sort = parseSort(ctx.query['sort'], sortable, seesUpdatedAt ? 'updatedAt' : 'id');
         const filters: Record<string, string | boolean> = {};
         for (const f of def.filters) {
           const v = ctx.query[f];
@@ -69,7 +73,6 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
         }
         let anyOf: { field: string; values: string[] }[] | undefined;
         if (receiver) {
-          const rules = readableRules(deps.policy, receiver, entity, def.plural);
           checkQueryFields(rules, [
             ...Object.keys(filters).map((f) => ({ param: f, fields: [f] })),
             ...(ctx.query['sort'] !== undefined ? [{ param: 'sort', fields: [sort.field] }] : []),
@@ -119,7 +122,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
         if (receiver) {
           // A user who may only write their own (or their team's) records owns what they create.
           const fields = deps.catalog.get(entity);
-          const unrestricted = deps.policy.rulesFor(receiver, entity).some((r) => r.rows === 'all' && r.write.size > 0);
+          const unrestricted = deps.policy.rulesFor(receiver, entity).some((r) => r.rows === 'all' && Object.keys(input).every((k) => r.write.has(k)));
           if (!unrestricted && fields?.has('ownerId') && input['ownerId'] === undefined && receiver.userId) input = { ...input, ownerId: receiver.userId };
           if (!unrestricted && fields?.has('teamId') && input['teamId'] === undefined && receiver.teamId) input = { ...input, teamId: receiver.teamId };
           checkWrite(deps.policy, receiver, entity, undefined, ctx.body as JsonObject, input);
