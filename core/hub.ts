@@ -4,7 +4,12 @@ import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createApiRouter, specAndValidator } from '../openapi/app/app.js';
-import { fieldCatalog } from '../openapi/app/catalog.js';
+import { fieldCatalog, fieldTypes, requiredOnCreate } from '../openapi/app/catalog.js';
+import { loadMappings, type MappingRegistry } from '../mappings/engine/load.js';
+import { HUB_SYSTEM, Ownership } from '../mappings/engine/ownership.js';
+import type { PolicyEngine } from './policy/engine.js';
+import type { FieldCatalog } from './policy/catalog.js';
+import type { CustomTransform } from '../mappings/engine/transforms.js';
 import { loadPolicyFile, policySecret } from './policy/load.js';
 import { startMaintenance, type MaintenanceHandle } from '../queues/maintenance.js';
 import { AuthService } from './auth/auth-service.js';
@@ -35,6 +40,8 @@ export interface CreateHubOptions {
   readonly validateResponses?: boolean;
   /** Run the maintenance worker in this process; default true. */
   readonly runWorkers?: boolean;
+  /** Named transform functions a mapping file may call with `{ custom: { name } }`. */
+  readonly transforms?: Readonly<Record<string, CustomTransform>>;
   /** Where the first admin's generated password is announced; default stderr. */
   readonly announce?: (line: string) => void;
 }
@@ -53,6 +60,13 @@ export interface Hub {
   stop(): Promise<void>;
   /** Serves the router on its own HTTP server; default host and port from the configuration. */
   listen(port?: number, host?: string): Promise<{ url: string; server: Server }>;
+  /** The compiled permission policy and the field catalogue it was checked against. */
+  readonly policy: PolicyEngine;
+  readonly catalog: FieldCatalog;
+  /** The loaded, checked and compiled mappings. */
+  readonly mappings: MappingRegistry;
+  /** Field ownership: which system may change which field, and conflict detection. */
+  readonly ownership: Ownership;
   /** The store, once started (for embedding hosts and tests). */
   readonly store: Store;
   readonly records: RecordService;
@@ -70,6 +84,13 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   // A policy that does not load stops the hub here, before anything listens: it never falls back to allowing.
   const catalog = fieldCatalog(specAndValidator().spec.document);
   const policy = loadPolicyFile(config.file.policy.file, catalog, policySecret(options.env ?? process.env, config.dataDir), options.env ?? process.env);
+  const document = specAndValidator().spec.document;
+  // Mappings are checked against the model, the connectors' schemas and the policy, all at once.
+  const mappings = loadMappings(config.file.mappings.dirs, { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(options.transforms ?? {})) });
+  const ownership = Ownership.load(config.file.ownership, {
+    fields: new Map([...catalog].map(([entity, fields]) => [entity, new Set(fields.keys())])),
+    systems: new Set([HUB_SYSTEM, ...mappings.connectors()]),
+  });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'hub_' });
 
@@ -123,6 +144,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       auth,
       policy,
       catalog,
+      mappings,
       log,
       metrics,
       validateResponses: options.validateResponses ?? false,
@@ -148,6 +170,10 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   const hub: Hub = {
     config,
     router,
+    policy,
+    catalog,
+    mappings,
+    ownership,
     get store() {
       return need(store, 'store');
     },

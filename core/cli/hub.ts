@@ -14,6 +14,11 @@ Commands:
   policy check [--file <policy.yaml>]
             check a permission policy (default: the configured one) and print, for every
             receiver × entity × field, the decision; exits 1 on an invalid policy
+  mapping list
+            list the loaded mappings (after checking all of them)
+  mapping preview <mapping> <record-id|file.json>
+            map a stored record (by id) or a sample record (JSON file) as delivery would:
+            projected for the target, then mapped; prints the payload and what the policy removed
   help      show this text
 
 Environment: HUB_PORT (8080), HUB_HOST (127.0.0.1), HUB_DB (embedded SQLite under HUB_DATA_DIR),
@@ -85,6 +90,38 @@ async function main(argv: string[]): Promise<void> {
       const engine = loadPolicyFile(file, catalog, randomBytes(32));
       process.stdout.write(formatMatrix(engine, catalog) + '\n');
       process.stderr.write(`hub: policy ${file ?? DEFAULT_POLICY_PATH} is valid (${engine.receivers().length} receivers)\n`);
+      return;
+    }
+    case 'mapping': {
+      const sub = argv[1];
+      if (sub !== 'list' && sub !== 'preview') {
+        process.stderr.write('hub: usage: hub mapping list | hub mapping preview <mapping> <record-id|file.json>\n');
+        process.exit(2);
+      }
+      const hub = createHub({ runWorkers: false, logger: (await import('pino')).pino({ level: 'silent' }) });
+      if (sub === 'list') {
+        for (const m of hub.mappings.list()) process.stdout.write(`${m.name}\t${m.direction}\t${m.entity} ⇄ ${m.connector} ${m.externalEntity}\t${m.target}\n`);
+        return;
+      }
+      const [name, ref] = [argv[2], argv[3]];
+      const mapping = name ? hub.mappings.get(name) : undefined;
+      if (!mapping || !ref) {
+        process.stderr.write(`hub: ${mapping ? 'give a record id or a JSON file' : `no mapping named ${name ?? '(none)'}; see hub mapping list`}\n`);
+        process.exit(2);
+      }
+      const { existsSync, readFileSync } = await import('node:fs');
+      const input = existsSync(ref) ? { record: JSON.parse(readFileSync(ref, 'utf8')) as Record<string, never> } : { recordId: ref };
+      const config = loadConfig();
+      const store = await Store.open(config.db, config.dataDir);
+      try {
+        const { previewMapping } = await import('../../mappings/engine/preview.js');
+        const result = await previewMapping(mapping, input, { store, policy: hub.policy, catalog: hub.catalog });
+        process.stdout.write(JSON.stringify(result.payload, null, 2) + '\n');
+        for (const p of result.policy) process.stderr.write(`policy: ${p.field} ${p.action === 'deny' ? 'removed' : p.action + 'ed'} by ${p.rule}\n`);
+        for (const u of result.unlinked) process.stderr.write(`unlinked: ${u} has no id link in ${mapping.connector} yet\n`);
+      } finally {
+        await store.close();
+      }
       return;
     }
     case 'help':

@@ -50,6 +50,31 @@ export const configFileSchema = z
         file: z.string().min(1).optional().describe('Permission policy YAML; default: the policy shipped with the hub (core/policy/default-policy.yaml)'),
       })
       .default({}),
+    ownership: z
+      .strictObject({
+        conflictWindowSeconds: z.number().int().min(0).max(86400).default(300).describe('Two systems that may both write a field changing it within this window is a conflict'),
+        fields: z
+          .partialRecord(z.enum(['customer', 'contact', 'product', 'inventory', 'order', 'receivable', 'payment']), z.record(z.string(), z.array(z.string())))
+          .default({
+            customer: { creditLimit: ['erpnext'], phone: ['hub'], email: ['hub'] },
+            inventory: { onHand: ['erpnext'], reserved: ['erpnext'], available: ['erpnext'] },
+            receivable: { paidAmount: ['erpnext'], balance: ['erpnext'] },
+          })
+          .describe('entity → field → systems that may write it (hub = the built-in CRM); unlisted fields: every system'),
+      })
+      .default({
+        conflictWindowSeconds: 300,
+        fields: {
+          customer: { creditLimit: ['erpnext'], phone: ['hub'], email: ['hub'] },
+          inventory: { onHand: ['erpnext'], reserved: ['erpnext'], available: ['erpnext'] },
+          receivable: { paidAmount: ['erpnext'], balance: ['erpnext'] },
+        },
+      }),
+    mappings: z
+      .strictObject({
+        dirs: z.array(z.string().min(1)).default([]).describe('Directories of mapping files and connector schemas; they extend or override the defaults by mapping name'),
+      })
+      .default({ dirs: [] }),
     logging: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .default({ level: 'info' }),

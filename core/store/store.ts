@@ -3,6 +3,7 @@ import { AuditRepository } from './audit-repository.js';
 import { AuthRepository } from './auth-repository.js';
 import { openDatabase, type Db, type StoreDialect } from './database.js';
 import { IdempotencyRepository } from './idempotency-repository.js';
+import { IdLinkRepository } from './id-links-repository.js';
 import { migrateToLatest } from './migrate.js';
 import { OutboxRepository } from './outbox-repository.js';
 import { RecordRepository } from './records.js';
@@ -18,6 +19,7 @@ export class Store {
   readonly audit: AuditRepository;
   readonly idempotency: IdempotencyRepository;
   readonly outbox: OutboxRepository;
+  readonly idLinks: IdLinkRepository;
 
   private constructor(
     private readonly db: Db,
@@ -30,6 +32,7 @@ export class Store {
     this.audit = new AuditRepository(db);
     this.idempotency = new IdempotencyRepository(db);
     this.outbox = new OutboxRepository(db);
+    this.idLinks = new IdLinkRepository(db);
   }
 
   /** Opens (and migrates) the store at `url` (see `openDatabase`). */

@@ -56,3 +56,50 @@ export function fieldCatalog(document: Json, extra: Partial<Record<EntityName, r
   }
   return catalog;
 }
+
+/** Canonical type of a field path (`total`, `lines.unitPrice`), with the enum values when it has some. */
+export interface FieldType {
+  readonly type: 'string' | 'decimal' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'object' | 'array' | 'any';
+  readonly enum?: readonly string[];
+}
+
+const SCALAR_TYPES: Readonly<Record<string, FieldType['type']>> = {
+  Money: 'decimal', Quantity: 'decimal', SignedDecimal: 'decimal', Percent: 'decimal',
+  Date: 'date', Timestamp: 'datetime', Id: 'string', CurrencyCode: 'string', CountryCode: 'string', Email: 'string',
+};
+
+function typeOf(doc: Json, schema: Json): FieldType {
+  const ref = typeof schema['$ref'] === 'string' ? (schema['$ref'] as string).split('/').pop() ?? '' : '';
+  if (SCALAR_TYPES[ref]) return { type: SCALAR_TYPES[ref] };
+  const s = deref(doc, schema);
+  for (const branch of [...((s['oneOf'] ?? []) as Json[]), ...((s['anyOf'] ?? []) as Json[])]) {
+    const t = typeOf(doc, branch);
+    if (deref(doc, branch)['type'] !== 'null') return t;
+  }
+  const raw = Array.isArray(s['type']) ? (s['type'] as string[]).find((t) => t !== 'null') : s['type'];
+  const e = Array.isArray(s['enum']) ? (s['enum'] as unknown[]).filter((v): v is string => typeof v === 'string') : undefined;
+  const base = raw === 'string' ? 'string' : raw === 'integer' ? 'integer' : raw === 'number' ? 'number' : raw === 'boolean' ? 'boolean' : raw === 'array' ? 'array' : raw === 'object' || s['properties'] || s['allOf'] ? 'object' : 'any';
+  return e && e.length > 0 ? { type: base, enum: e } : { type: base };
+}
+
+/** Types of every field path of each entity, read from the spec (for the mapping loader's checks). */
+export function fieldTypes(document: Json): ReadonlyMap<EntityName, ReadonlyMap<string, FieldType>> {
+  const schemas = ((document['components'] as Json)['schemas'] ?? {}) as Json;
+  const out = new Map<EntityName, Map<string, FieldType>>();
+  for (const entity of ENTITY_NAMES) {
+    const types = new Map<string, FieldType>();
+    for (const [name, schema] of properties(document, schemas[ENTITIES[entity].typeName])) {
+      types.set(name, typeOf(document, schema));
+      const obj = objectOf(document, schema);
+      if (obj) for (const [sub, subSchema] of properties(document, obj)) types.set(`${name}.${sub}`, typeOf(document, subSchema));
+    }
+    out.set(entity, types);
+  }
+  return out;
+}
+
+/** Fields a create of each entity requires (from `<Entity>Create`). */
+export function requiredOnCreate(document: Json): ReadonlyMap<EntityName, readonly string[]> {
+  const schemas = ((document['components'] as Json)['schemas'] ?? {}) as Json;
+  return new Map(ENTITY_NAMES.map((e) => [e, ((deref(document, schemas[`${ENTITIES[e].typeName}Create`])['required'] ?? []) as string[])]));
+}

@@ -8,6 +8,7 @@ import type { RecordService } from '../../core/records/service.js';
 import type { Store } from '../../core/store/store.js';
 import type { PolicyEngine } from '../../core/policy/engine.js';
 import type { FieldCatalog } from '../../core/policy/catalog.js';
+import type { MappingRegistry } from '../../mappings/engine/load.js';
 import type { OperationSpec } from './spec.js';
 
 /** What the handlers need from the hub. */
@@ -19,6 +20,7 @@ export interface AppDeps {
   /** The compiled permission policy: the only way records leave the hub. */
   readonly policy: PolicyEngine;
   readonly catalog: FieldCatalog;
+  readonly mappings: MappingRegistry;
   readonly log: Logger;
   readonly metrics: Registry;
   readonly ready: () => Promise<Record<string, { ok: boolean; detail?: string }>>;

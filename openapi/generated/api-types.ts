@@ -493,6 +493,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the loaded mappings
+         * @description Every mapping the hub loaded (defaults and the configuration's), by name. Admins only.
+         */
+        get: operations["listMappings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mappings/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a mapping on a record
+         * @description Runs an outbound mapping on a stored record (or a sample) exactly as delivery would - projection for the target first, then the mapping - and lists every field the policy removed, masked, hashed or encrypted, with the rule. An inbound mapping maps the sample into the canonical shape. Admins only.
+         */
+        post: operations["previewMapping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policies/effective": {
         parameters: {
             query?: never;
@@ -600,6 +642,42 @@ export interface components {
             /** @description JSON pointer to the offending value, e.g. `/billingAddress/country`, `/query/limit`, `/header/If-Match`. */
             pointer: string;
             detail: string;
+        };
+        MappingInfo: {
+            name: string;
+            connector: string;
+            entity: string;
+            /** @enum {string} */
+            direction: "out" | "in";
+            externalEntity: string;
+            /** @description Policy receiver of an outbound mapping, `target:<name>`. */
+            target: string;
+        };
+        MappingList: {
+            items: components["schemas"]["MappingInfo"][];
+        };
+        /** @description Either the id of a stored record (outbound mappings) or a sample record. */
+        MappingPreviewRequest: {
+            recordId?: components["schemas"]["Id"];
+            /** @description A canonical record (outbound) or an external record (inbound). */
+            record?: Record<string, never>;
+        };
+        MappingPreview: {
+            mapping: string;
+            /** @description The policy receiver the record was projected for (outbound). */
+            receiver: string | null;
+            /** @description What the mapping produced. */
+            payload: Record<string, never>;
+            /** @description Fields of the record the policy did not pass through in plain form. */
+            policy: {
+                field: string;
+                /** @enum {string} */
+                action: "deny" | "mask" | "hash" | "encrypt";
+                /** @description The policy rule that decided, e.g. `target:warehouse_erp/order`. */
+                rule: string;
+            }[];
+            /** @description References that have no id link in the target yet (shown as `unlinked:<hub id>`). */
+            unlinked: string[];
         };
         EffectivePolicy: {
             receiver: string;
@@ -2780,6 +2858,61 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+        };
+    };
+    listMappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The mappings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MappingList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    previewMapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MappingPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The target payload. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MappingPreview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
         };
     };
     getEffectivePolicy: {

@@ -1,0 +1,152 @@
+import type { FieldProblem } from '../../core/errors.js';
+import type { EntityName } from '../../core/model/entities.js';
+import type { PolicyEngine } from '../../core/policy/engine.js';
+import { checkMappingReads } from '../../core/policy/mapping-check.js';
+import type { FieldType } from '../../openapi/app/catalog.js';
+import type { ConnectorSchema, ExternalField, FieldRule, MappingFile } from './spec.js';
+import { compileTransform, valueMapOf, type CustomTransform, type ValueType } from './transforms.js';
+
+/** What the checks know: canonical field types, required fields, connector schemas, the policy. */
+export interface CheckContext {
+  readonly types: ReadonlyMap<EntityName, ReadonlyMap<string, FieldType>>;
+  readonly required: ReadonlyMap<EntityName, readonly string[]>;
+  readonly connectors: ReadonlyMap<string, ConnectorSchema>;
+  readonly policy: PolicyEngine;
+  readonly custom: ReadonlyMap<string, CustomTransform>;
+}
+
+/** A field as the checks see it on either side: its type and enum, and its element fields. */
+interface Side {
+  field(path: string): { type: ValueType; enum?: readonly string[] | undefined } | undefined;
+  /** The side seen from inside an element of the list at `path`. */
+  inside(path: string): Side | undefined;
+  required(): string[];
+}
+
+function canonicalSide(types: ReadonlyMap<string, FieldType>, required: readonly string[], prefix = ''): Side {
+  return {
+    field: (p) => types.get(prefix + p),
+    inside: (p) => (types.get(prefix + p) ? canonicalSide(types, [], `${prefix}${p}.`) : undefined),
+    required: () => [...required],
+  };
+}
+
+function externalSide(fields: Readonly<Record<string, ExternalField>>): Side {
+  const at = (path: string): ExternalField | undefined => {
+    let current: Readonly<Record<string, ExternalField>> | undefined = fields;
+    let found: ExternalField | undefined;
+    for (const part of path.split('.')) {
+      found = current?.[part];
+      current = found?.fields;
+    }
+    return found;
+  };
+  return {
+    field: (p) => {
+      const f = at(p);
+      return f ? { type: f.type, enum: f.enum } : undefined;
+    },
+    inside: (p) => {
+      const f = at(p);
+      return f?.fields ? externalSide(f.fields) : undefined;
+    },
+    required: () => Object.entries(fields).filter(([, f]) => f.required).map(([k]) => k),
+  };
+}
+
+const compatible = (got: ValueType, want: ValueType) => got === want || got === 'any' || want === 'any' || (got === 'integer' && want === 'number');
+
+/**
+ * Checks a mapping (with its inherited rules resolved) against both sides and the policy, and
+ * returns every problem, each naming the file, the rule and the reason.
+ */
+export function checkMapping(file: MappingFile, rules: Readonly<Record<string, FieldRule>>, source: string, ctx: CheckContext): { problems: FieldProblem[]; reads: string[] } {
+  const problems: FieldProblem[] = [];
+  const reads: string[] = [];
+  const readAt = new Map<string, string>();
+  const connector = ctx.connectors.get(file.connector);
+  const external = connector?.entities[file.externalEntity];
+  if (!connector) return { problems: [{ pointer: `${source}#/connector`, detail: `no schema is declared for connector ${file.connector}` }], reads };
+  if (!external) return { problems: [{ pointer: `${source}#/externalEntity`, detail: `${file.connector} declares no entity ${file.externalEntity}` }], reads };
+  const canonical = canonicalSide(ctx.types.get(file.entity) ?? new Map(), ctx.required.get(file.entity) ?? []);
+  const ext = externalSide(external.fields);
+  const [from, to] = file.direction === 'out' ? [canonical, ext] : [ext, canonical];
+  const fromName = file.direction === 'out' ? file.entity : `${file.connector} ${file.externalEntity}`;
+  const toName = file.direction === 'out' ? `${file.connector} ${file.externalEntity}` : file.entity;
+
+  const level = (levelRules: Readonly<Record<string, FieldRule>>, src: Side, dst: Side, srcPrefix: string, pointer: string, isTop: boolean) => {
+    for (const [target, rule] of Object.entries(levelRules)) {
+      const at = `${source}#${pointer}/${target}`;
+      const want = dst.field(target);
+      if (!want) problems.push({ pointer: at, detail: `${toName} has no field ${target}` });
+      checkRule(rule, target, want?.type, at);
+    }
+    for (const req of dst.required()) {
+      if (!(req in levelRules)) problems.push({ pointer: `${source}#${pointer}`, detail: `required ${toName} field ${req}${isTop ? '' : ' (in each element)'} is not mapped` });
+    }
+
+    function readSource(path: string, at: string, structure = false): { type: ValueType; enum?: readonly string[] | undefined } | undefined {
+      const f = src.field(path);
+      if (!f) {
+        problems.push({ pointer: at, detail: `${fromName} has no field ${srcPrefix}${path}` });
+        return undefined;
+      }
+      // Iterating a list reads only the element fields the rules name, checked one by one.
+      if (file.direction === 'out' && !structure) {
+        reads.push(srcPrefix + path);
+        if (!readAt.has(srcPrefix + path)) readAt.set(srcPrefix + path, at);
+      }
+      return f;
+    }
+
+    function checkRule(rule: FieldRule, target: string, want: ValueType | undefined, at: string): void {
+      let got: ValueType = 'any';
+      if ('const' in rule) {
+        got = rule.const === null ? 'any' : typeof rule.const === 'string' ? 'string' : typeof rule.const === 'boolean' ? 'boolean' : Number.isInteger(rule.const) ? 'integer' : 'number';
+      } else if ('from' in rule || 'lookup' in rule) {
+        const path = 'from' in rule ? rule.from : rule.lookup.from;
+        const f = readSource(path, at);
+        got = 'lookup' in rule ? 'string' : (f?.type ?? 'any');
+        if ('lookup' in rule && !connector?.links.includes(rule.lookup.entity)) {
+          problems.push({ pointer: `${at}/lookup`, detail: `${file.connector} keeps no id links for ${rule.lookup.entity}` });
+        }
+        (rule.transforms ?? []).forEach((spec, i) => {
+          const t = compileTransform(spec as never, ctx.custom);
+          if ('error' in t) return problems.push({ pointer: `${at}/transforms/${i}`, detail: t.error });
+          for (const p of (spec as { concat?: { with?: unknown[] } })?.concat?.with ?? []) if (typeof p === 'string') readSource(p, `${at}/transforms/${i}`);
+          const map = valueMapOf(spec as never);
+          if (map && !map.hasFallback && i === 0 && f?.enum) {
+            const gaps = f.enum.filter((v) => !map.keys.includes(v));
+            if (gaps.length) problems.push({ pointer: `${at}/transforms/${i}`, detail: `value map has no entry for ${gaps.join(', ')} (add them or a fallback)` });
+          }
+          const next = t.outputFor(got);
+          if (typeof next === 'object') problems.push({ pointer: `${at}/transforms/${i}`, detail: next.error });
+          else got = next;
+        });
+      } else if ('each' in rule) {
+        const f = readSource(rule.each, at, true);
+        const innerSrc = src.inside(rule.each);
+        const innerDst = dst.inside(target);
+        if (f && f.type !== 'array' && f.type !== 'any') problems.push({ pointer: at, detail: `each reads ${rule.each}, which is not a list` });
+        if (innerSrc && innerDst) level(rule.fields, innerSrc, innerDst, `${srcPrefix}${rule.each}.`, `${pointer}/${target}/fields`, false);
+        got = 'array';
+      } else {
+        readSource(rule.when.field, `${at}/when`);
+        checkRule(rule.then, target, want, `${at}/then`);
+        if (rule.else) checkRule(rule.else, target, want, `${at}/else`);
+        return;
+      }
+      if (want && !compatible(got, want)) problems.push({ pointer: at, detail: `gives ${got} but ${toName}.${target} takes ${want} (add a transform)` });
+    }
+  };
+
+  level(rules, from, to, '', '/fields', true);
+  if (file.direction === 'out') {
+    const target = file.target ?? file.connector;
+    for (const p of checkMappingReads(ctx.policy, { name: file.name, target, entity: file.entity, reads: [...new Set(reads)] })) {
+      const field = p.pointer.split('#')[1] ?? '';
+      problems.push({ pointer: readAt.get(field) ?? `${source}#/fields`, detail: p.detail });
+    }
+  }
+  return { problems, reads: [...new Set(reads)] };
+}

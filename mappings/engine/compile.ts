@@ -1,0 +1,139 @@
+import type { EntityName } from '../../core/model/entities.js';
+import type { Direction, FieldRule } from './spec.js';
+import { TransformError, type CompiledTransform, type TransformContext } from './transforms.js';
+
+/** Id links as a mapping sees them: hub id → external id (outbound), or external id → hub id (inbound). */
+export interface MappingContext {
+  link(entity: EntityName, id: string): string | undefined;
+}
+
+/** A record that cannot be mapped (a permanent, per-record failure). Names the field, never the value. */
+export class MappingError extends Error {
+  constructor(
+    readonly mapping: string,
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`${mapping}: ${field}: ${reason}`);
+    this.name = 'MappingError';
+  }
+}
+
+type Src = Readonly<Record<string, unknown>>;
+type Getter = (src: Src, ctx: MappingContext) => unknown;
+
+export interface CompiledMapping {
+  readonly name: string;
+  readonly connector: string;
+  readonly entity: EntityName;
+  readonly direction: Direction;
+  readonly externalEntity: string;
+  /** The policy receiver of an outbound mapping (`target:<name>`). */
+  readonly target: string;
+  /** Canonical field paths an outbound mapping reads (checked against the target's policy). */
+  readonly reads: readonly string[];
+  /** Maps one record; throws MappingError for a value it must refuse. */
+  map(record: Src, ctx: MappingContext): Record<string, unknown>;
+}
+
+/** Returns a function reading a dotted path; split once, here, not per record. */
+export function pathGetter(path: string): (src: Src) => unknown {
+  const parts = path.split('.');
+  if (parts.length === 1) {
+    const key = parts[0] as string;
+    return (src) => src[key];
+  }
+  return (src) => {
+    let v: unknown = src;
+    for (const p of parts) {
+      if (v === null || typeof v !== 'object') return undefined;
+      v = (v as Src)[p];
+    }
+    return v;
+  };
+}
+
+export interface RuleCompiler {
+  transforms(specs: readonly unknown[] | undefined, at: string): CompiledTransform[];
+}
+
+/** Compiles the field rules of one level (the record, or one element of an `each`) into one function. */
+export function compileFields(mapping: string, rules: Readonly<Record<string, FieldRule>>, compiler: RuleCompiler, at = ''): (src: Src, ctx: MappingContext) => Record<string, unknown> {
+  const steps = Object.entries(rules).map(([field, rule]) => [field, compileRule(mapping, `${at}${field}`, rule, compiler)] as const);
+  return (src, ctx) => {
+    const out: Record<string, unknown> = {};
+    for (const [field, get] of steps) {
+      const v = get(src, ctx);
+      if (v !== undefined) out[field] = v;
+    }
+    return out;
+  };
+}
+
+function chain(mapping: string, field: string, fns: readonly CompiledTransform[]): (v: unknown, t: TransformContext) => unknown {
+  if (fns.length === 0) return (v) => v;
+  return (v, t) => {
+    let out = v;
+    for (const f of fns) {
+      try {
+        out = f.fn(out, t);
+      } catch (error) {
+        if (error instanceof TransformError) throw new MappingError(mapping, field, error.message);
+        throw error;
+      }
+    }
+    return out;
+  };
+}
+
+function compileRule(mapping: string, field: string, rule: FieldRule, compiler: RuleCompiler): Getter {
+  if ('const' in rule) {
+    const value = rule.const;
+    return () => value;
+  }
+  if ('from' in rule) {
+    const get = pathGetter(rule.from);
+    const apply = chain(mapping, field, compiler.transforms(rule.transforms, field));
+    const fallback = rule.default;
+    return (src) => {
+      let v = get(src);
+      if ((v === undefined || v === null) && fallback !== undefined) v = fallback;
+      return apply(v, { record: src });
+    };
+  }
+  if ('lookup' in rule) {
+    const get = pathGetter(rule.lookup.from);
+    const entity = rule.lookup.entity;
+    const apply = chain(mapping, field, compiler.transforms(rule.transforms, field));
+    return (src, ctx) => {
+      const id = get(src);
+      if (id === undefined || id === null) return id;
+      const linked = ctx.link(entity, String(id));
+      if (linked === undefined) throw new MappingError(mapping, field, `the ${entity} it refers to has no id link in this system yet`);
+      return apply(linked, { record: src });
+    };
+  }
+  if ('each' in rule) {
+    const get = pathGetter(rule.each);
+    const element = compileFields(mapping, rule.fields, compiler, `${field}.`);
+    return (src, ctx) => {
+      const list = get(src);
+      if (list === undefined || list === null) return list;
+      if (!Array.isArray(list)) throw new MappingError(mapping, field, 'expects a list');
+      return list.map((item) => (item && typeof item === 'object' ? element(item as Src, ctx) : null));
+    };
+  }
+  const test = pathGetter(rule.when.field);
+  const { equals, exists } = rule.when;
+  const among = rule.when.in ? new Set(rule.when.in.map((v) => String(v))) : undefined;
+  const then = compileRule(mapping, field, rule.then, compiler);
+  const otherwise = rule.else ? compileRule(mapping, field, rule.else, compiler) : () => undefined;
+  return (src, ctx) => {
+    const v = test(src);
+    let ok = true;
+    if (exists !== undefined) ok &&= (v !== undefined && v !== null) === exists;
+    if (equals !== undefined) ok &&= v === equals;
+    if (among) ok &&= among.has(String(v));
+    return ok ? then(src, ctx) : otherwise(src, ctx);
+  };
+}

@@ -1,0 +1,84 @@
+import { NotFoundError, UnprocessableError } from '../../core/errors.js';
+import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '../../core/model/entities.js';
+import { fieldPaths, type FieldCatalog } from '../../core/policy/catalog.js';
+import type { PolicyEngine, Receiver } from '../../core/policy/engine.js';
+import type { Store } from '../../core/store/store.js';
+import { MappingError, type CompiledMapping } from './compile.js';
+
+export interface PreviewResult {
+  mapping: string;
+  receiver: string | null;
+  payload: Record<string, unknown>;
+  policy: { field: string; action: 'deny' | 'mask' | 'hash' | 'encrypt'; rule: string }[];
+  unlinked: string[];
+}
+
+export function targetReceiver(receiver: string): Receiver {
+  return { kind: 'target', roles: [receiver.replace(/^target:/, '')], userId: null, teamId: null, subtree: new Set() };
+}
+
+function present(record: JsonObject, path: string): boolean {
+  const [top, sub] = path.split('.') as [string, string | undefined];
+  const v = record[top];
+  if (sub === undefined) return v !== undefined && v !== null;
+  const items = Array.isArray(v) ? v : v && typeof v === 'object' ? [v] : [];
+  return items.some((i) => i && typeof i === 'object' && !Array.isArray(i) && i[sub] !== undefined && i[sub] !== null);
+}
+
+/**
+ * Runs a mapping the way delivery will: an outbound record is projected for the mapping's target
+ * first, then mapped; every field the policy did not pass in plain form is listed with its rule.
+ * References without an id link yet are shown as `unlinked:<hub id>` and listed.
+ */
+export async function previewMapping(mapping: CompiledMapping, input: { recordId?: string; record?: JsonObject }, deps: { store: Store; policy: PolicyEngine; catalog: FieldCatalog }): Promise<PreviewResult> {
+  let source: JsonObject;
+  if (input.recordId !== undefined) {
+    if (mapping.direction !== 'out') throw new UnprocessableError('An inbound mapping previews a sample record', [{ pointer: '/recordId', detail: 'use record with an external record for an inbound mapping' }]);
+    const stored: StoredRecord | undefined = await deps.store.records.get(ENTITIES[mapping.entity], input.recordId);
+    if (!stored) throw new NotFoundError(`No ${mapping.entity} with that id`);
+    source = stored;
+  } else source = input.record ?? {};
+
+  const policy: PreviewResult['policy'] = [];
+  let receiver: string | null = null;
+  if (mapping.direction === 'out') {
+    receiver = mapping.target;
+    const projected = deps.policy.project(targetReceiver(mapping.target), mapping.entity, source);
+    if (!projected) throw new UnprocessableError(`${mapping.target} does not receive this ${mapping.entity} (its row filter excludes it)`, [{ pointer: input.recordId !== undefined ? '/recordId' : '/record', detail: 'is outside the target\'s rows' }]);
+    for (const field of fieldPaths(deps.catalog, mapping.entity)) {
+      if (!present(source, field)) continue;
+      const d = deps.policy.decision(mapping.target, mapping.entity, field);
+      if (d.action !== 'allow') policy.push({ field, action: d.action, rule: `${mapping.target}/${mapping.entity}` });
+    }
+    source = projected;
+  }
+
+  const system = mapping.connector;
+  const wanted = new Map<EntityName, Set<string>>();
+  const collect = (entity: EntityName, id: string) => {
+    (wanted.get(entity) ?? wanted.set(entity, new Set()).get(entity))?.add(id);
+    return `unlinked:${id}`;
+  };
+  const run = (link: (entity: EntityName, id: string) => string | undefined) => {
+    try {
+      return mapping.map(source, { link });
+    } catch (error) {
+      if (error instanceof MappingError) throw new UnprocessableError('The record cannot be mapped', [{ pointer: `/payload/${error.field.replace(/\./g, '/')}`, detail: error.message }]);
+      throw error;
+    }
+  };
+  run(collect);
+  const links = new Map<string, string>();
+  for (const [entity, ids] of wanted) {
+    const found = mapping.direction === 'out' ? await deps.store.idLinks.externalIds(system, entity, [...ids]) : await deps.store.idLinks.hubIds(system, entity, [...ids]);
+    for (const [from, to] of found) links.set(`${entity}:${from}`, to);
+  }
+  const unlinked: string[] = [];
+  const payload = run((entity, id) => {
+    const to = links.get(`${entity}:${id}`);
+    if (to !== undefined) return to;
+    unlinked.push(`${entity}:${id}`);
+    return `unlinked:${id}`;
+  });
+  return { mapping: mapping.name, receiver, payload, policy, unlinked: [...new Set(unlinked)] };
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { ENTITY_NAMES } from '../../core/model/entities.js';
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const transform = z.union([z.string(), z.record(z.string(), z.unknown())]);
+const path = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a field path such as name or billingAddress.city');
+
+/** One target field's rule. Exactly one of from / const / lookup / each / when says where the value comes from. */
+export type FieldRule =
+  | { from: string; transforms?: unknown[]; default?: string | number | boolean | null }
+  | { const: string | number | boolean | null }
+  | { lookup: { entity: (typeof ENTITY_NAMES)[number]; from: string }; transforms?: unknown[] }
+  | { each: string; fields: Record<string, FieldRule> }
+  | { when: { field: string; equals?: string | number | boolean | null; in?: (string | number | boolean | null)[]; exists?: boolean }; then: FieldRule; else?: FieldRule };
+
+export const fieldRuleSchema: z.ZodType<FieldRule> = z.lazy(() =>
+  z.union([
+    z.strictObject({ from: path, transforms: z.array(transform).optional(), default: scalar.optional() }),
+    z.strictObject({ const: scalar }),
+    z.strictObject({ lookup: z.strictObject({ entity: z.enum(ENTITY_NAMES), from: path }), transforms: z.array(transform).optional() }),
+    z.strictObject({ each: path, fields: z.record(z.string(), fieldRuleSchema) }),
+    z.strictObject({
+      when: z.strictObject({ field: path, equals: scalar.optional(), in: z.array(scalar).optional(), exists: z.boolean().optional() }),
+      then: fieldRuleSchema,
+      else: fieldRuleSchema.optional(),
+    }),
+  ]),
+) as z.ZodType<FieldRule>;
+
+export const DIRECTIONS = ['out', 'in'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+/** A mapping file: one connector × entity × direction. */
+export const mappingFileSchema = z.strictObject({
+  /** Unique id, e.g. `erpnext.customer.out`; a user file with the same id replaces the default. */
+  name: z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/),
+  connector: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  entity: z.enum(ENTITY_NAMES),
+  direction: z.enum(DIRECTIONS),
+  /** The entity in the external system's declared schema, e.g. `Customer`. */
+  externalEntity: z.string().min(1),
+  /** Policy receiver (`targets.<name>`) whose projection an outbound mapping reads; default: the connector's name. */
+  target: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+  /** Another mapping whose field rules this one starts from (a user file extends a default). */
+  extends: z.string().optional(),
+  /** Field rules by target field; `null` removes a rule inherited through `extends`. */
+  fields: z.record(z.string(), z.union([fieldRuleSchema, z.null()])),
+});
+export type MappingFile = z.output<typeof mappingFileSchema>;
+
+export const EXTERNAL_TYPES = ['string', 'decimal', 'number', 'integer', 'boolean', 'date', 'datetime', 'object', 'array', 'any'] as const;
+
+export interface ExternalField {
+  type: (typeof EXTERNAL_TYPES)[number];
+  required?: boolean | undefined;
+  enum?: string[] | undefined;
+  fields?: Record<string, ExternalField> | undefined;
+}
+
+const externalField: z.ZodType<ExternalField> = z.lazy(() =>
+  z.strictObject({
+    type: z.enum(EXTERNAL_TYPES),
+    required: z.boolean().optional(),
+    enum: z.array(z.string()).optional(),
+    /** Fields of each element (arrays) or of the object. */
+    fields: z.record(z.string(), externalField).optional(),
+  }),
+) as z.ZodType<ExternalField>;
+
+/** A connector's declared schema: its entities and fields, and which hub entities it keeps id links for. */
+export const connectorSchemaSchema = z.strictObject({
+  connector: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  links: z.array(z.enum(ENTITY_NAMES)).default([]),
+  entities: z.record(z.string(), z.strictObject({ fields: z.record(z.string(), externalField) })),
+});
+export type ConnectorSchema = z.output<typeof connectorSchemaSchema>;

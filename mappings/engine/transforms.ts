@@ -1,0 +1,500 @@
+import { currencyScale, isCurrency } from '../../core/model/codes.js';
+import { compileDateFormat, isDateText, isDatetimeText, makeFormatter, makeParser, zoneOf } from './transforms-dates.js';
+import {
+  ROUNDING_MODES,
+  fixedText,
+  fromMinor,
+  isNumericText,
+  numberText,
+  plainText,
+  readDecimal,
+  toMinor,
+  toNumberValue,
+  type RoundingName,
+} from './transforms-numbers.js';
+
+/**
+ * Value transforms named in mapping files. A spec ('trim', { decimal: { scale: 2 } }) is checked
+ * and compiled once, at load, into a plain function; nothing is parsed per record.
+ *
+ * Conventions: every transform except `default` and `concat` returns null/undefined unchanged.
+ * A refused value throws TransformError whose message names the transform and the reason but
+ * never contains the value (values may be protected).
+ */
+
+export const VALUE_TYPES = ['string', 'decimal', 'number', 'integer', 'boolean', 'date', 'datetime', 'object', 'array', 'any'] as const;
+export type ValueType = (typeof VALUE_TYPES)[number];
+
+/** A refused value at run time. The message never contains the value itself. */
+export class TransformError extends Error {
+  readonly transform: string;
+  constructor(transform: string, reason: string) {
+    super(`${transform}: ${reason}`);
+    this.name = 'TransformError';
+    this.transform = transform;
+  }
+}
+
+export interface TransformContext {
+  /** the whole source record, for transforms that read other fields (concat, currency-aware minor units) */
+  readonly record: Readonly<Record<string, unknown>>;
+}
+export type TransformFn = (value: unknown, ctx: TransformContext) => unknown;
+export interface CompiledTransform {
+  readonly name: string;
+  readonly fn: TransformFn;
+  /** output type for a given input type, or an error string when the input type is not accepted */
+  readonly outputFor: (input: ValueType) => ValueType | { error: string };
+}
+/** A transform as written in a mapping file: 'trim' or { decimal: { scale: 2 } }. */
+export type TransformSpec = string | Record<string, unknown>;
+/** Host-registered custom transforms (TypeScript functions registered by an embedding host by name). */
+export interface CustomTransform {
+  readonly fn: TransformFn;
+  readonly input?: readonly ValueType[];
+  readonly output?: ValueType;
+}
+
+type Args = Readonly<Record<string, unknown>>;
+type Custom = ReadonlyMap<string, CustomTransform> | undefined;
+type Output = ValueType | ((input: ValueType) => ValueType | { error: string });
+
+class SpecError extends Error {}
+function fail(message: string): never {
+  throw new SpecError(message);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isScalar = (v: unknown): v is string | number | boolean =>
+  typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+const isPath = (v: unknown): v is string => typeof v === 'string' && v.split('.').every((seg) => seg.length > 0);
+const scalarType = (v: string | number | boolean): ValueType =>
+  typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'boolean' : Number.isInteger(v) ? 'integer' : 'number';
+
+function typeList(types: readonly ValueType[]): string {
+  return types.length === 1 ? types[0]! : `${types.slice(0, -1).join(', ')} or ${types[types.length - 1]!}`;
+}
+
+/** Reads a dotted path ("billingAddress.city", "lines.0.sku") from a record; own properties only. */
+function readPath(record: unknown, path: readonly string[]): unknown {
+  let current = record;
+  for (const seg of path) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, seg)) return undefined;
+    current = (current as Record<string, unknown>)[seg];
+  }
+  return current;
+}
+
+function compiled(name: string, accepts: readonly ValueType[], output: Output, fn: TransformFn, passNull = true): CompiledTransform {
+  const accepted = new Set<ValueType>([...accepts, 'any']);
+  const run: TransformFn = passNull ? (value, ctx) => (value === null || value === undefined ? value : fn(value, ctx)) : fn;
+  return Object.freeze({
+    name,
+    fn: run,
+    outputFor: (input: ValueType) => {
+      if (!accepted.has(input)) return { error: `${name} expects ${typeList(accepts)}, got ${input}` };
+      return typeof output === 'function' ? output(input) : output;
+    },
+  });
+}
+
+// ---- argument checks (compile time) ----
+
+function noArgs(name: string, raw: unknown): void {
+  if (raw === undefined || raw === null || (isObject(raw) && Object.keys(raw).length === 0)) return;
+  fail(`${name} takes no arguments`);
+}
+
+function argsOf(name: string, raw: unknown, allowed: readonly string[]): Args {
+  if (raw === undefined || raw === null) return {};
+  if (!isObject(raw)) fail(`${name}: arguments must be a mapping`);
+  for (const key of Object.keys(raw)) if (!allowed.includes(key)) fail(`${name}: unknown argument '${key}'`);
+  return raw;
+}
+
+const given = (a: Args, key: string): boolean => Object.hasOwn(a, key) && a[key] !== undefined;
+
+function intArg(name: string, a: Args, key: string, min: number, max: number, required: true): number;
+function intArg(name: string, a: Args, key: string, min: number, max: number, required: false): number | undefined;
+function intArg(name: string, a: Args, key: string, min: number, max: number, required: boolean): number | undefined {
+  if (!given(a, key)) return required ? fail(`${name}: ${key} is required`) : undefined;
+  const v = a[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? (min === 0 ? 'a non-negative integer' : 'an integer') : `an integer from ${min} to ${max}`;
+    fail(`${name}: ${key} must be ${range}`);
+  }
+  return v;
+}
+
+function strArg(name: string, a: Args, key: string, required: true): string;
+function strArg(name: string, a: Args, key: string, required: false): string | undefined;
+function strArg(name: string, a: Args, key: string, required: boolean): string | undefined {
+  if (!given(a, key)) return required ? fail(`${name}: ${key} is required`) : undefined;
+  const v = a[key];
+  if (typeof v !== 'string' || v === '') fail(`${name}: ${key} must be a non-empty string`);
+  return v;
+}
+
+function oneOf<T extends string>(name: string, a: Args, key: string, options: readonly T[], fallback: T): T {
+  if (!given(a, key)) return fallback;
+  const v = a[key];
+  if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) {
+    fail(`${name}: ${key} must be one of ${options.join(', ')}`);
+  }
+  return v as T;
+}
+
+// ---- transforms ----
+
+const STRINGISH: readonly ValueType[] = ['string', 'decimal', 'number', 'integer', 'boolean', 'date', 'datetime'];
+
+function stringFn(name: string, raw: unknown, f: (s: string) => unknown): CompiledTransform {
+  noArgs(name, raw);
+  return compiled(name, ['string'], 'string', (v) => {
+    if (typeof v !== 'string') throw new TransformError(name, 'value is not a string');
+    return f(v);
+  });
+}
+
+/** Text of a scalar for concat/toString; numbers in plain notation. Undefined for non-scalars. */
+function scalarText(v: unknown, name: string): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return numberText(v, name);
+  if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return undefined;
+}
+
+function compileConcat(raw: unknown): CompiledTransform {
+  const name = 'concat';
+  const a = argsOf(name, raw, ['with', 'separator']);
+  if (!given(a, 'with')) fail(`${name}: with is required`);
+  const list = a['with'];
+  if (!Array.isArray(list) || list.length === 0) fail(`${name}: with must be a non-empty list`);
+  const parts = list.map((entry: unknown, i): { path: string[]; field: string } | { text: string } => {
+    if (isPath(entry)) return { path: entry.split('.'), field: entry };
+    if (isObject(entry) && Object.keys(entry).length === 1 && typeof entry['const'] === 'string') return { text: entry['const'] };
+    return fail(`${name}: with[${i}] must be a field path or { const: <string> }`);
+  });
+  const separator = given(a, 'separator') ? a['separator'] : '';
+  if (typeof separator !== 'string') fail(`${name}: separator must be a string`);
+  return compiled(name, STRINGISH, 'string', (value, ctx) => {
+    const pieces: string[] = [];
+    const add = (v: unknown, what: string): void => {
+      if (v === null || v === undefined || v === '') return;
+      const text = scalarText(v, name);
+      if (text === undefined) throw new TransformError(name, `${what} is not a scalar`);
+      if (text !== '') pieces.push(text);
+    };
+    add(value, 'value');
+    for (const p of parts) {
+      if ('text' in p) add(p.text, 'const');
+      else add(readPath(ctx.record, p.path), `field '${p.field}'`);
+    }
+    if (pieces.length === 0 && (value === null || value === undefined)) return value;
+    return pieces.join(separator);
+  }, false);
+}
+
+function compileSplit(raw: unknown): CompiledTransform {
+  const name = 'split';
+  const a = argsOf(name, raw, ['separator', 'index']);
+  const separator = strArg(name, a, 'separator', true);
+  const index = intArg(name, a, 'index', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
+  return compiled(name, ['string'], 'string', (v) => {
+    if (typeof v !== 'string') throw new TransformError(name, 'value is not a string');
+    const parts = v.split(separator);
+    return parts[index < 0 ? parts.length + index : index] ?? null;
+  });
+}
+
+const codePoints = (s: string): string[] => Array.from(s);
+
+function compilePad(raw: unknown): CompiledTransform {
+  const name = 'pad';
+  const a = argsOf(name, raw, ['length', 'char', 'side']);
+  const length = intArg(name, a, 'length', 1, 1000, true);
+  const char = given(a, 'char') ? a['char'] : ' ';
+  if (typeof char !== 'string' || codePoints(char).length !== 1) fail(`${name}: char must be a single character`);
+  const side = oneOf(name, a, 'side', ['left', 'right'], 'left');
+  return compiled(name, ['string'], 'string', (v) => {
+    if (typeof v !== 'string') throw new TransformError(name, 'value is not a string');
+    const missing = length - codePoints(v).length;
+    if (missing <= 0) return v;
+    return side === 'left' ? char.repeat(missing) + v : v + char.repeat(missing);
+  });
+}
+
+function compileSubstring(raw: unknown): CompiledTransform {
+  const name = 'substring';
+  const a = argsOf(name, raw, ['start', 'length']);
+  const start = intArg(name, a, 'start', 0, Number.MAX_SAFE_INTEGER, true);
+  const length = intArg(name, a, 'length', 0, Number.MAX_SAFE_INTEGER, false);
+  const end = length === undefined ? undefined : start + length;
+  return compiled(name, ['string'], 'string', (v) => {
+    if (typeof v !== 'string') throw new TransformError(name, 'value is not a string');
+    return codePoints(v).slice(start, end).join('');
+  });
+}
+
+const ROUNDINGS = Object.keys(ROUNDING_MODES) as RoundingName[];
+
+function compileDecimal(raw: unknown): CompiledTransform {
+  const name = 'decimal';
+  const a = argsOf(name, raw, ['scale', 'rounding']);
+  const scale = intArg(name, a, 'scale', 0, 12, true);
+  const rounding = oneOf(name, a, 'rounding', ROUNDINGS, 'half_up');
+  return compiled(name, ['decimal', 'number', 'integer', 'string'], 'decimal', (v) =>
+    fixedText(readDecimal(v, name), scale, rounding),
+  );
+}
+
+function compileToNumber(raw: unknown): CompiledTransform {
+  noArgs('toNumber', raw);
+  return compiled('toNumber', ['decimal', 'string', 'integer'], 'number', (v) => toNumberValue(v, 'toNumber'));
+}
+
+function compileToDecimal(raw: unknown): CompiledTransform {
+  const name = 'toDecimal';
+  const scale = intArg(name, argsOf(name, raw, ['scale']), 'scale', 0, 12, false);
+  return compiled(name, ['number', 'integer', 'string'], 'decimal', (v) => {
+    const d = readDecimal(v, name);
+    return scale === undefined ? plainText(d) : fixedText(d, scale, 'half_up');
+  });
+}
+
+/** Scale argument of the minor-unit transforms: fixed, or read per record from a currency field. */
+function minorScale(name: string, raw: unknown): (ctx: TransformContext) => number {
+  const a = argsOf(name, raw, ['scale', 'currencyField']);
+  if (given(a, 'scale') && given(a, 'currencyField')) fail(`${name}: give either scale or currencyField, not both`);
+  if (given(a, 'currencyField')) {
+    const field = a['currencyField'];
+    if (!isPath(field)) fail(`${name}: currencyField must be a field path`);
+    const path = field.split('.');
+    return (ctx) => {
+      const code = readPath(ctx.record, path);
+      if (typeof code !== 'string' || !isCurrency(code)) {
+        throw new TransformError(name, `currency field '${field}' does not hold an ISO 4217 code`);
+      }
+      return currencyScale(code);
+    };
+  }
+  const scale = intArg(name, a, 'scale', 0, 6, false) ?? 2;
+  return () => scale;
+}
+
+function compileToMinorUnits(raw: unknown): CompiledTransform {
+  const name = 'toMinorUnits';
+  const scaleFor = minorScale(name, raw);
+  return compiled(name, ['decimal', 'string'], 'integer', (v, ctx) => toMinor(v, scaleFor(ctx), name));
+}
+
+function compileFromMinorUnits(raw: unknown): CompiledTransform {
+  const name = 'fromMinorUnits';
+  const scaleFor = minorScale(name, raw);
+  return compiled(name, ['integer', 'string'], 'decimal', (v, ctx) => fromMinor(v, scaleFor(ctx), name));
+}
+
+function zoneArg(name: string, a: Args): NonNullable<ReturnType<typeof zoneOf>> {
+  const zoneName = given(a, 'timeZone') ? a['timeZone'] : 'UTC';
+  const zone = typeof zoneName === 'string' ? zoneOf(zoneName) : undefined;
+  return zone ?? fail(`${name}: timeZone must be a known IANA time zone`);
+}
+
+function dateFormatArg(name: string, a: Args, parsing: boolean): Exclude<ReturnType<typeof compileDateFormat>, { error: string }> {
+  const format = strArg(name, a, 'format', true);
+  const result = compileDateFormat(format, parsing);
+  return 'error' in result ? fail(`${name}: ${result.error}`) : result;
+}
+
+function compileFormatDate(raw: unknown): CompiledTransform {
+  const name = 'formatDate';
+  const a = argsOf(name, raw, ['format', 'timeZone']);
+  const format = dateFormatArg(name, a, false);
+  const output = format.kind === 'epoch_ms' || format.kind === 'epoch_s' ? 'integer' : 'string';
+  return compiled(name, ['date', 'datetime', 'string'], output, makeFormatter(format, zoneArg(name, a)));
+}
+
+function compileParseDate(raw: unknown): CompiledTransform {
+  const name = 'parseDate';
+  const a = argsOf(name, raw, ['format', 'timeZone', 'to']);
+  const format = dateFormatArg(name, a, true);
+  const zone = zoneArg(name, a);
+  const to = oneOf(name, a, 'to', ['date', 'datetime'], 'datetime');
+  const accepts: readonly ValueType[] = format.kind === 'epoch_ms' || format.kind === 'epoch_s' ? ['integer', 'string'] : ['string'];
+  return compiled(name, accepts, to, makeParser(format, zone, to));
+}
+
+interface ValueMap {
+  readonly values: ReadonlyMap<string, string | number | boolean | null>;
+  readonly hasFallback: boolean;
+  readonly fallback: string | number | boolean | null;
+}
+
+function valueMapArgs(raw: unknown): ValueMap {
+  const name = 'map';
+  const a = argsOf(name, raw, ['values', 'fallback']);
+  if (!given(a, 'values')) fail(`${name}: values is required`);
+  const values = a['values'];
+  if (!isObject(values) || Object.keys(values).length === 0) fail(`${name}: values must be a non-empty mapping`);
+  const entries = Object.entries(values);
+  for (const [key, v] of entries) {
+    if (v !== null && !isScalar(v)) fail(`${name}: the value for '${key}' must be a string, number, boolean or null`);
+  }
+  const fallback = a['fallback'];
+  const hasFallback = given(a, 'fallback');
+  if (hasFallback && fallback !== null && !isScalar(fallback)) fail(`${name}: fallback must be a string, number, boolean or null`);
+  return { values: new Map(entries as [string, string | number | boolean | null][]), hasFallback, fallback: hasFallback ? (fallback as string | number | boolean | null) : null };
+}
+
+/** One type for all mapped values (ignoring nulls), or 'any' when they differ. */
+function mappedType(m: ValueMap): ValueType {
+  const outputs = [...m.values.values(), ...(m.hasFallback ? [m.fallback] : [])];
+  const types = new Set(outputs.flatMap((v) => (v === null ? [] : [scalarType(v)])));
+  if (types.size === 2 && types.has('integer') && types.has('number')) return 'number';
+  return types.size === 1 ? [...types][0]! : 'any';
+}
+
+function compileMap(raw: unknown): CompiledTransform {
+  const name = 'map';
+  const m = valueMapArgs(raw);
+  return compiled(name, ['string', 'decimal', 'integer', 'number', 'boolean'], mappedType(m), (v) => {
+    if (!isScalar(v) && typeof v !== 'bigint') throw new TransformError(name, 'value is not a scalar');
+    const key = String(v);
+    if (m.values.has(key)) return m.values.get(key);
+    if (m.hasFallback) return m.fallback;
+    throw new TransformError(name, 'value is not in the value map');
+  });
+}
+
+function compileDefault(raw: unknown): CompiledTransform {
+  const name = 'default';
+  const a = argsOf(name, raw, ['value']);
+  if (!given(a, 'value')) fail(`${name}: value is required`);
+  const value = a['value'];
+  if (!isScalar(value)) fail(`${name}: value must be a string, number or boolean`);
+  const own = scalarType(value);
+  const fits = (input: ValueType): boolean =>
+    input === own ||
+    (input === 'number' && own === 'integer') ||
+    (typeof value === 'string' &&
+      ((input === 'decimal' && isNumericText(value)) ||
+        (input === 'date' && isDateText(value)) ||
+        (input === 'datetime' && isDatetimeText(value))));
+  return compiled(
+    name,
+    STRINGISH,
+    (input) => (input === 'any' ? own : fits(input) ? input : { error: `default value (${own}) does not fit ${input}` }),
+    (v) => (v === null || v === undefined || v === '' ? value : v),
+    false,
+  );
+}
+
+const DEFAULT_TRUE: readonly unknown[] = [true, 1, '1', 'true', 'yes', 'Y'];
+const DEFAULT_FALSE: readonly unknown[] = [false, 0, '0', 'false', 'no', 'N'];
+
+function compileToBoolean(raw: unknown): CompiledTransform {
+  const name = 'toBoolean';
+  const a = argsOf(name, raw, ['true', 'false']);
+  const list = (key: 'true' | 'false', fallback: readonly unknown[]): ReadonlySet<unknown> => {
+    if (!given(a, key)) return new Set(fallback);
+    const v = a[key];
+    if (!Array.isArray(v) || v.length === 0 || !v.every(isScalar)) {
+      fail(`${name}: ${key} must be a non-empty list of strings, numbers or booleans`);
+    }
+    return new Set(v);
+  };
+  const yes = list('true', DEFAULT_TRUE);
+  const no = list('false', DEFAULT_FALSE);
+  if ([...yes].some((v) => no.has(v))) fail(`${name}: a value is listed as both true and false`);
+  return compiled(name, ['boolean', 'string', 'integer', 'number'], 'boolean', (v) => {
+    if (yes.has(v)) return true;
+    if (no.has(v)) return false;
+    throw new TransformError(name, 'value is not a recognised boolean');
+  });
+}
+
+function compileToString(raw: unknown): CompiledTransform {
+  noArgs('toString', raw);
+  return compiled('toString', STRINGISH, 'string', (v) => {
+    const text = scalarText(v, 'toString');
+    if (text === undefined) throw new TransformError('toString', 'value is not a scalar');
+    return text;
+  });
+}
+
+function compileCustom(raw: unknown, custom: Custom): CompiledTransform {
+  const a = argsOf('custom', raw, ['name']);
+  const customName = strArg('custom', a, 'name', true);
+  const entry = custom?.get(customName);
+  if (!entry) fail(`custom: unknown custom transform '${customName}'`);
+  const name = `custom:${customName}`;
+  const f = entry.fn;
+  return compiled(name, entry.input ?? VALUE_TYPES, entry.output ?? 'any', (v, ctx) => {
+    try {
+      return f(v, ctx);
+    } catch (e) {
+      // A host's own error message could quote the value, so only TransformErrors pass through.
+      if (e instanceof TransformError) throw e;
+      throw new TransformError(name, 'the custom transform failed');
+    }
+  });
+}
+
+const BUILTINS: ReadonlyMap<string, (raw: unknown, custom: Custom) => CompiledTransform> = new Map([
+  ['trim', (raw: unknown) => stringFn('trim', raw, (s) => s.trim())],
+  ['upper', (raw: unknown) => stringFn('upper', raw, (s) => s.toUpperCase())],
+  ['lower', (raw: unknown) => stringFn('lower', raw, (s) => s.toLowerCase())],
+  ['concat', compileConcat],
+  ['split', compileSplit],
+  ['pad', compilePad],
+  ['substring', compileSubstring],
+  ['decimal', compileDecimal],
+  ['toNumber', compileToNumber],
+  ['toDecimal', compileToDecimal],
+  ['toMinorUnits', compileToMinorUnits],
+  ['fromMinorUnits', compileFromMinorUnits],
+  ['formatDate', compileFormatDate],
+  ['parseDate', compileParseDate],
+  ['map', compileMap],
+  ['default', compileDefault],
+  ['toBoolean', compileToBoolean],
+  ['toString', compileToString],
+  ['custom', compileCustom],
+]);
+
+/** Names of the built-in transforms. */
+export const TRANSFORM_NAMES: readonly string[] = Object.freeze([...BUILTINS.keys()]);
+
+function splitSpec(spec: unknown): { name: string; raw: unknown } {
+  if (typeof spec === 'string') return { name: spec, raw: undefined };
+  if (isObject(spec)) {
+    const keys = Object.keys(spec);
+    if (keys.length === 1) return { name: keys[0]!, raw: spec[keys[0]!] };
+  }
+  return fail('a transform must be a name or a mapping with exactly one key');
+}
+
+/** Compiles one spec, checking its name and arguments; { error } names the transform and the bad argument. */
+export function compileTransform(spec: TransformSpec, custom?: ReadonlyMap<string, CustomTransform>): CompiledTransform | { error: string } {
+  try {
+    const { name, raw } = splitSpec(spec);
+    const build = BUILTINS.get(name);
+    if (!build) return { error: `unknown transform '${name}'` };
+    return build(raw, custom);
+  } catch (e) {
+    if (e instanceof SpecError) return { error: e.message };
+    throw e;
+  }
+}
+
+/** The keys of a `map` transform's value map, so a loader can check them against an enum. */
+export function valueMapOf(spec: TransformSpec): { keys: string[]; hasFallback: boolean } | undefined {
+  if (!isObject(spec) || Object.keys(spec).length !== 1 || !Object.hasOwn(spec, 'map')) return undefined;
+  try {
+    const m = valueMapArgs(spec['map']);
+    return { keys: [...m.values.keys()], hasFallback: m.hasFallback };
+  } catch (e) {
+    if (e instanceof SpecError) return undefined;
+    throw e;
+  }
+}
