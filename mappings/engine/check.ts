@@ -112,7 +112,11 @@ export function checkMapping(file: MappingFile, rules: Readonly<Record<string, F
         }
         (rule.transforms ?? []).forEach((spec, i) => {
           const t = compileTransform(spec as never, ctx.custom);
-          if ('error' in t) return problems.push({ pointer: `${at}/transforms/${i}`, detail: t.error });
+          // After a refused transform the type is unknown: report the cause once, not its echoes.
+          if ('error' in t) {
+            got = 'any';
+            return problems.push({ pointer: `${at}/transforms/${i}`, detail: t.error });
+          }
           for (const p of (spec as { concat?: { with?: unknown[] } })?.concat?.with ?? []) if (typeof p === 'string') readSource(p, `${at}/transforms/${i}`);
           const map = valueMapOf(spec as never);
           if (map && !map.hasFallback && i === 0 && f?.enum) {
@@ -120,8 +124,10 @@ export function checkMapping(file: MappingFile, rules: Readonly<Record<string, F
             if (gaps.length) problems.push({ pointer: `${at}/transforms/${i}`, detail: `value map has no entry for ${gaps.join(', ')} (add them or a fallback)` });
           }
           const next = t.outputFor(got);
-          if (typeof next === 'object') problems.push({ pointer: `${at}/transforms/${i}`, detail: next.error });
-          else got = next;
+          if (typeof next === 'object') {
+            problems.push({ pointer: `${at}/transforms/${i}`, detail: next.error });
+            got = 'any';
+          } else got = next;
         });
       } else if ('each' in rule) {
         const f = readSource(rule.each, at, true);
