@@ -10,6 +10,7 @@ interface Benchmark {
 
 const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   policy: { description: 'policy projection of an order (mixed allow/deny/mask/hash rules, default roles, hand-written baseline)', load: () => import('./policy.js') },
+  mapping: { description: 'compiled mappings: 25-column customer out/in, 10-line ERPNext order out/in, hand-written baselines, projection share', load: () => import('./mapping.js') },
 };
 
 function usage(problem: string): never {

@@ -1,0 +1,545 @@
+/**
+ * Mapping benchmark: `npm run bench -- mapping`.
+ *
+ * Runs compiled mappings the way delivery does (on records already projected for the mapping's
+ * target): a 25-column customer mapping for a fictitious `benchsql` connector (plain copies, trim,
+ * upper/lower, value maps, decimal with scale, minor units by the record's currency, a Europe/Berlin
+ * timestamp, address concatenation, const, default, when) and its inbound counterpart, and the
+ * default ERPNext order mappings on a 10-line order. Customer out and order out are compared with
+ * hand-written functions producing the same output (checked once, before timing). The policy
+ * projection of the same customer for the bench target is timed too, as a share of the mapping
+ * cost. The last line printed is one JSON object with the figures.
+ */
+import { deepStrictEqual } from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { currencyScale, isCurrency } from '../core/model/codes.js';
+import type { EntityName, JsonObject } from '../core/model/entities.js';
+import { STRUCTURAL_FIELDS, fieldPaths } from '../core/policy/catalog.js';
+import { PolicyEngine, type Receiver } from '../core/policy/engine.js';
+import { DEFAULT_POLICY_PATH } from '../core/policy/load.js';
+import type { CompiledMapping, MappingContext } from '../mappings/engine/compile.js';
+import { loadMappings } from '../mappings/engine/load.js';
+import { fieldCatalog, fieldTypes, requiredOnCreate } from '../openapi/app/catalog.js';
+import { loadSpec } from '../openapi/app/spec.js';
+import { describe, environment, measureAll, type CaseResult } from './harness.js';
+
+const GOAL = 200_000;
+const POOL = 64;
+const LINES = 10;
+const TARGET = 'benchsql';
+const BERLIN = 'Europe/Berlin';
+
+// ---------------------------------------------------------------- the bench connector
+
+const SCHEMA = `
+connector: ${TARGET}
+links: [customer]
+entities:
+  customers:
+    fields:
+      code: { type: string, required: true }
+      name: { type: string, required: true }
+      search_name: { type: string }
+      kind: { type: string, enum: [C, P] }
+      tax_id: { type: string }
+      phone: { type: string }
+      email: { type: string }
+      website: { type: string }
+      billing_line1: { type: string }
+      billing_city: { type: string }
+      billing_postcode: { type: string }
+      billing_country: { type: string }
+      billing_address: { type: string }
+      shipping_address: { type: string }
+      ship_to_country: { type: string }
+      industry: { type: string }
+      owner_id: { type: string }
+      team_id: { type: string }
+      credit_limit: { type: decimal }
+      credit_limit_minor: { type: integer }
+      payment_terms: { type: string }
+      currency: { type: string, required: true }
+      is_active: { type: integer, enum: ['0', '1'] }
+      created_local: { type: string }
+      source_system: { type: string }
+`;
+
+const CUSTOMER_OUT = `
+name: ${TARGET}.customer.out
+connector: ${TARGET}
+entity: customer
+direction: out
+externalEntity: customers
+fields:
+  code: { from: code }
+  name: { from: name, transforms: [trim] }
+  search_name: { from: name, transforms: [trim, upper] }
+  kind: { from: kind, transforms: [{ map: { values: { company: C, person: P } } }] }
+  tax_id: { from: taxId, transforms: [upper] }
+  phone: { from: phone }
+  email: { from: email, transforms: [lower] }
+  website: { from: website }
+  billing_line1: { from: billingAddress.line1 }
+  billing_city: { from: billingAddress.city }
+  billing_postcode: { from: billingAddress.postalCode }
+  billing_country: { from: billingAddress.country, default: DE }
+  billing_address:
+    from: billingAddress.line1
+    transforms: [{ concat: { with: [billingAddress.line2, billingAddress.postalCode, billingAddress.city, billingAddress.country], separator: ', ' } }]
+  shipping_address:
+    from: shippingAddress.line1
+    transforms: [{ concat: { with: [shippingAddress.line2, shippingAddress.postalCode, shippingAddress.city, shippingAddress.region, shippingAddress.country], separator: ', ' } }]
+  ship_to_country:
+    when: { field: shippingAddress.country, exists: true }
+    then: { from: shippingAddress.country }
+    else: { from: billingAddress.country }
+  industry: { from: industry, transforms: [{ default: { value: Unknown } }] }
+  owner_id: { from: ownerId }
+  team_id: { from: teamId }
+  credit_limit: { from: creditLimit, transforms: [{ decimal: { scale: 2 } }] }
+  credit_limit_minor: { from: creditLimit, transforms: [{ toMinorUnits: { currencyField: currency } }] }
+  payment_terms: { from: paymentTerms, default: NET30 }
+  currency: { from: currency, transforms: [upper] }
+  is_active: { from: status, transforms: [{ map: { values: { active: 1, inactive: 0 } } }] }
+  created_local: { from: createdAt, transforms: [{ formatDate: { format: 'yyyy-MM-dd HH:mm:ss', timeZone: ${BERLIN} } }] }
+  source_system: { const: hub }
+`;
+
+const CUSTOMER_IN = `
+name: ${TARGET}.customer.in
+connector: ${TARGET}
+entity: customer
+direction: in
+externalEntity: customers
+fields:
+  code: { from: code }
+  name: { from: name, transforms: [trim] }
+  kind: { from: kind, transforms: [{ map: { values: { C: company, P: person } } }] }
+  taxId: { from: tax_id }
+  phone: { from: phone }
+  email: { from: email, transforms: [lower] }
+  website: { from: website }
+  industry: { from: industry }
+  ownerId: { from: owner_id }
+  teamId: { from: team_id }
+  creditLimit: { from: credit_limit_minor, transforms: [{ fromMinorUnits: { currencyField: currency } }] }
+  paymentTerms: { from: payment_terms }
+  currency: { from: currency, transforms: [trim, upper] }
+  status: { from: is_active, transforms: [{ map: { values: { '1': active, '0': inactive } } }] }
+`;
+
+/** Columns of the bench customer table (the outbound mapping writes every one). */
+const COLUMNS = 25;
+
+// ---------------------------------------------------------------- records
+
+const CURRENCIES = ['EUR', 'EUR', 'EUR', 'CHF', 'USD', 'JPY', 'KWD', 'GBP'] as const;
+const COUNTRIES = ['DE', 'AT', 'CH', 'US', 'FR', 'JP', 'KW', 'GB'] as const;
+const NAMES = ['Müller & Söhne GmbH', 'Zoë Ångström', 'Łódź Logistyka Sp. z o.o.', '株式会社テスト', 'Acme Corporation', 'Société Générale d’Outillage', 'Kuwait Trading Co.', 'Smith & Jones Ltd'] as const;
+
+function moneyFor(currency: string, n: number): string {
+  const scale = currencyScale(currency);
+  const minor = 1_000 + ((n * 7_919) % 9_000_000);
+  if (scale === 0) return String(minor);
+  const text = String(minor).padStart(scale + 1, '0');
+  return `${text.slice(0, -scale)}.${text.slice(-scale)}`;
+}
+
+/** A complete customer (every field of the catalogue) with varied optional parts. */
+function makeCustomer(n: number): JsonObject {
+  const k = n % CURRENCIES.length;
+  const currency = CURRENCIES[k] ?? 'EUR';
+  const country = COUNTRIES[k] ?? 'DE';
+  const day = 1 + (n % 28);
+  const month = 1 + (n % 12);
+  const stamp = `2025-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${String(n % 24).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}:17.${String(n % 1000).padStart(3, '0')}Z`;
+  return {
+    id: `0f8e2c1a-4b3d-4e5f-8a9b-${String(100_000_000_000 + n).slice(-12)}`,
+    version: 1 + (n % 9),
+    createdAt: stamp,
+    updatedAt: stamp,
+    code: `CUST-${String(10_000 + n)}`,
+    name: `${n % 3 === 0 ? '  ' : ''}${NAMES[n % NAMES.length] ?? 'X'} ${n}${n % 2 === 0 ? ' \u00a0' : ''}`,
+    kind: n % 4 === 3 ? 'person' : 'company',
+    taxId: n % 5 === 4 ? null : `${country.toLowerCase()}${String(800_000_000 + n * 37)}`,
+    phone: n % 6 === 5 ? null : `+49 40 555 ${String(1000 + n)}`,
+    email: `Einkauf.${n}@Example-${n % 7}.COM`,
+    website: n % 4 === 0 ? null : `https://example-${n}.com`,
+    billingAddress: {
+      line1: `Große Elbstraße ${1 + (n % 200)}`,
+      line2: n % 3 === 0 ? `Haus ${String.fromCharCode(65 + (n % 26))}` : null,
+      city: n % 2 === 0 ? 'Hamburg' : 'Zürich',
+      region: n % 2 === 0 ? 'HH' : 'ZH',
+      postalCode: String(20_000 + n),
+      country,
+    },
+    shippingAddress:
+      n % 5 === 0
+        ? null
+        : { line1: `Lagerweg ${n % 40}`, line2: n % 2 === 0 ? 'Tor 2' : '', city: 'Bremen', region: n % 3 === 0 ? null : 'HB', postalCode: String(28_000 + n), country: n % 7 === 0 ? null : 'DE' },
+    industry: n % 3 === 1 ? null : 'Manufacturing',
+    ownerId: `usr-${n % 11}`,
+    teamId: `team-${n % 3}`,
+    creditLimit: n % 8 === 7 ? null : moneyFor(currency, n),
+    paymentTerms: n % 4 === 1 ? null : 'NET30',
+    currency,
+    status: n % 5 === 2 ? 'inactive' : 'active',
+  };
+}
+
+const cents = (s: string): number => {
+  const [i = '0', f = ''] = s.split('.');
+  return Number(i) * 100 + Number(f.padEnd(2, '0').slice(0, 2));
+};
+const money = (c: number): string => `${Math.trunc(c / 100)}.${String(c % 100).padStart(2, '0')}`;
+
+/** A 10-line EUR order with discounts and tax (totals computed in cents, as the hub would). */
+function makeOrder(n: number): JsonObject {
+  const lines: JsonObject[] = [];
+  let subtotal = 0;
+  let tax = 0;
+  for (let l = 0; l < LINES; l++) {
+    const p = (n * 7 + l * 13) % 500;
+    const quantity = l % 3 === 0 ? `${(l + 1) * 2}.5` : String(l + 1 + (n % 5));
+    const unitPrice = money(499 + p * 37);
+    const discount = l % 4 === 0 ? '5' : l % 4 === 1 ? '12.5' : '0';
+    const taxRate = l % 5 === 0 ? '7' : '19';
+    const lineTotal = Math.round((cents(unitPrice) * Number(quantity) * (100 - Number(discount))) / 100);
+    subtotal += lineTotal;
+    tax += Math.round((lineTotal * Number(taxRate)) / 100);
+    lines.push({
+      productId: `prd-${String(p).padStart(6, '0')}`,
+      sku: `SKU-${10_000 + p}`,
+      description: l % 6 === 5 ? null : `Sechskantschraube M${6 + (p % 10)} × ${20 + (p % 8) * 5} mm, DIN 933, ${50 * (1 + (p % 4))} Stück`,
+      quantity,
+      unitPrice,
+      discount,
+      taxRate,
+      lineTotal: money(lineTotal),
+    });
+  }
+  const day = String(1 + (n % 28)).padStart(2, '0');
+  return {
+    id: `ord-${100_000 + n}`,
+    version: 1 + (n % 4),
+    createdAt: `2026-05-${day}T08:00:00.000Z`,
+    updatedAt: `2026-05-${day}T09:00:00.000Z`,
+    number: `SO-2026-${String(4_200 + n).padStart(6, '0')}`,
+    customerId: `cus-${n % 17}`,
+    ownerId: 'usr-1',
+    teamId: 'team-north',
+    type: 'standard',
+    countsTowardQuota: true,
+    status: 'confirmed',
+    orderDate: `2026-05-${day}`,
+    deliveryDate: n % 7 === 0 ? null : `2026-06-${day}`,
+    currency: 'EUR',
+    paymentTerms: n % 2 === 0 ? 'NET30' : '2/10 NET 30',
+    lines,
+    subtotal: money(subtotal),
+    taxTotal: money(tax),
+    total: money(subtotal + tax),
+  };
+}
+
+// ---------------------------------------------------------------- hand-written baselines
+
+type Rec = Readonly<Record<string, unknown>>;
+const NUMERIC = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+
+/** Exactly `scale` decimals, half-up, on the decimal text (no binary floats); never "-0.00". */
+function fixed(text: string, scale: number): string {
+  const m = NUMERIC.exec(text);
+  if (!m || text.length > 100 || (m[2] === '' && !m[3])) throw new Error('not a decimal');
+  const sign = m[1] === '-' ? '-' : '';
+  const int = m[2] || '0';
+  const frac = m[3] ?? '';
+  let out: string;
+  if (frac.length <= scale) out = scale === 0 ? int : `${int}.${frac.padEnd(scale, '0')}`;
+  else {
+    let units = BigInt(int + frac.slice(0, scale));
+    if (frac.charCodeAt(scale) >= 53) units += 1n; // half-up on the first dropped digit
+    const digits = units.toString().padStart(scale + 1, '0');
+    out = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  }
+  return sign && /[1-9]/.test(out) ? sign + out : out;
+}
+
+/** Integer count of minor units; refuses more decimals than the currency has. */
+function minorUnits(text: string, currency: unknown): number {
+  if (typeof currency !== 'string' || !isCurrency(currency)) throw new Error('no currency');
+  const scale = currencyScale(currency);
+  const m = NUMERIC.exec(text);
+  if (!m || (m[2] === '' && !m[3])) throw new Error('not a decimal');
+  const frac = (m[3] ?? '').replace(/0+$/, '');
+  if (frac.length > scale) throw new Error('too many decimals');
+  const n = Number((m[2] || '0') + frac.padEnd(scale, '0'));
+  if (!Number.isSafeInteger(n)) throw new Error('unsafe');
+  return n === 0 ? 0 : m[1] === '-' ? -n : n;
+}
+
+/** A decimal string as a JSON number, refused beyond 15 significant digits. */
+function toNumber(text: string): number {
+  const m = NUMERIC.exec(text);
+  if (!m || (m[2] === '' && !m[3])) throw new Error('not a decimal');
+  // Significant digits: from the first non-zero digit to the last one.
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 48 && c <= 57) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  const point = text.indexOf('.');
+  if (first >= 0 && last - first + 1 - (point > first && point < last ? 1 : 0) > 15) throw new Error('too precise');
+  const n = Number(text);
+  return n === 0 ? 0 : n;
+}
+
+const berlin = new Intl.DateTimeFormat('sv-SE', { timeZone: BERLIN, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+function joinParts(separator: string, ...parts: unknown[]): string | null | undefined {
+  let out = '';
+  let any = false;
+  for (const p of parts) {
+    if (p === null || p === undefined || p === '') continue;
+    out = any ? out + separator + String(p) : String(p);
+    any = true;
+  }
+  if (any) return out;
+  return parts[0] === null || parts[0] === undefined ? (parts[0] as null | undefined) : '';
+}
+
+const KIND: Readonly<Record<string, string>> = { company: 'C', person: 'P' };
+const ACTIVE: Readonly<Record<string, number>> = { active: 1, inactive: 0 };
+
+/** The bench customer mapping, written by hand. */
+function handWrittenCustomerOut(r: Rec): Record<string, unknown> {
+  const b = r['billingAddress'] as Rec | null | undefined;
+  const s = r['shippingAddress'] as Rec | null | undefined;
+  const name = r['name'] as string | null | undefined;
+  const trimmed = typeof name === 'string' ? name.trim() : name;
+  const kind = r['kind'] as string | null | undefined;
+  const taxId = r['taxId'] as string | null | undefined;
+  const email = r['email'] as string | null | undefined;
+  const credit = r['creditLimit'] as string | null | undefined;
+  const status = r['status'] as string | null | undefined;
+  const industry = r['industry'];
+  const terms = r['paymentTerms'];
+  const shipCountry = s ? s['country'] : undefined;
+  const billCountry = b ? b['country'] : undefined;
+  const created = r['createdAt'] as string | null | undefined;
+  const out: Record<string, unknown> = {
+    code: r['code'],
+    name: trimmed,
+    search_name: typeof trimmed === 'string' ? trimmed.toUpperCase() : trimmed,
+    kind: kind === null || kind === undefined ? kind : KIND[kind],
+    tax_id: typeof taxId === 'string' ? taxId.toUpperCase() : taxId,
+    phone: r['phone'],
+    email: typeof email === 'string' ? email.toLowerCase() : email,
+    website: r['website'],
+    billing_line1: b ? b['line1'] : undefined,
+    billing_city: b ? b['city'] : undefined,
+    billing_postcode: b ? b['postalCode'] : undefined,
+    billing_country: billCountry ?? 'DE',
+    billing_address: b ? joinParts(', ', b['line1'], b['line2'], b['postalCode'], b['city'], b['country']) : undefined,
+    shipping_address: s ? joinParts(', ', s['line1'], s['line2'], s['postalCode'], s['city'], s['region'], s['country']) : undefined,
+    ship_to_country: shipCountry !== undefined && shipCountry !== null ? shipCountry : billCountry,
+    industry: industry === null || industry === undefined || industry === '' ? 'Unknown' : industry,
+    owner_id: r['ownerId'],
+    team_id: r['teamId'],
+    credit_limit: typeof credit === 'string' ? fixed(credit, 2) : credit,
+    credit_limit_minor: typeof credit === 'string' ? minorUnits(credit, r['currency']) : credit,
+    payment_terms: terms ?? 'NET30',
+    currency: typeof r['currency'] === 'string' ? r['currency'].toUpperCase() : r['currency'],
+    is_active: status === null || status === undefined ? status : ACTIVE[status],
+    created_local: typeof created === 'string' ? berlin.format(new Date(created)) : created,
+    source_system: 'hub',
+  };
+  for (const k in out) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+/** erpnext.order.out, written by hand. */
+function handWrittenOrderOut(r: Rec, ctx: MappingContext): Record<string, unknown> {
+  const num = (v: unknown): unknown => (typeof v === 'string' ? toNumber(v) : v);
+  const out: Record<string, unknown> = {};
+  const put = (k: string, v: unknown): void => {
+    if (v !== undefined) out[k] = v;
+  };
+  put('name', r['number']);
+  const customerId = r['customerId'];
+  if (customerId !== undefined && customerId !== null) {
+    const linked = ctx.link('customer', String(customerId));
+    if (linked === undefined) throw new Error('erpnext.order.out: customer: no id link');
+    out['customer'] = linked;
+  } else put('customer', customerId);
+  put('transaction_date', r['orderDate']);
+  put('delivery_date', r['deliveryDate']);
+  put('currency', r['currency']);
+  put('payment_terms_template', r['paymentTerms']);
+  const lines = r['lines'];
+  if (Array.isArray(lines)) {
+    out['items'] = lines.map((l: Rec | null) => {
+      if (!l || typeof l !== 'object') return null;
+      const item: Record<string, unknown> = {};
+      if (l['sku'] !== undefined) item['item_code'] = l['sku'];
+      if (l['description'] !== undefined) item['description'] = l['description'];
+      if (l['quantity'] !== undefined) item['qty'] = num(l['quantity']);
+      if (l['unitPrice'] !== undefined) item['rate'] = num(l['unitPrice']);
+      if (l['discount'] !== undefined) item['discount_percentage'] = num(l['discount']);
+      if (l['lineTotal'] !== undefined) item['amount'] = num(l['lineTotal']);
+      return item;
+    });
+  } else put('items', lines);
+  put('net_total', num(r['subtotal']));
+  put('total_taxes_and_charges', num(r['taxTotal']));
+  put('grand_total', num(r['total']));
+  return out;
+}
+
+// ---------------------------------------------------------------- run
+
+/** Something cheap read from every result, so no mapping can be skipped. */
+const touch = (r: Record<string, unknown>): number => {
+  const items = r['items'] ?? r['lines'];
+  return Array.isArray(items) ? items.length : 1;
+};
+
+function required(registry: { get(name: string): CompiledMapping | undefined }, name: string): CompiledMapping {
+  const m = registry.get(name);
+  if (!m) throw new Error(`mapping ${name} did not load`);
+  return m;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+export function run(): void {
+  const document = loadSpec().document;
+  const catalog = fieldCatalog(document);
+  const secret = Buffer.from('b'.repeat(32));
+
+  // The default policy plus a bench target that receives every customer field path (address
+  // sub-fields named one by one) except the structural id/version, which travel anyway.
+  const customerPaths = fieldPaths(catalog, 'customer').filter((p) => !STRUCTURAL_FIELDS.has(p));
+  const policyData = parseYaml(readFileSync(DEFAULT_POLICY_PATH, 'utf8'), { maxAliasCount: 1000 }) as { targets: Record<string, unknown> };
+  policyData.targets[TARGET] = { entities: { customer: { rows: 'all', read: { allow: customerPaths } } } };
+  const policy = PolicyEngine.load(policyData, catalog, secret, 'bench');
+
+  const dir = mkdtempSync(join(tmpdir(), 'hub-bench-mapping-'));
+  let registry;
+  try {
+    writeFileSync(join(dir, 'schema.yaml'), SCHEMA);
+    writeFileSync(join(dir, 'customer.out.yaml'), CUSTOMER_OUT);
+    writeFileSync(join(dir, 'customer.in.yaml'), CUSTOMER_IN);
+    registry = loadMappings([dir], { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map() });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const customerOut = required(registry, `${TARGET}.customer.out`);
+  const customerIn = required(registry, `${TARGET}.customer.in`);
+  const orderOut = required(registry, 'erpnext.order.out');
+  const orderIn = required(registry, 'erpnext.order.in');
+
+  const receiver = (m: CompiledMapping): Receiver => ({ kind: 'target', roles: [m.target.replace(/^target:/, '')], userId: null, teamId: null, subtree: new Set() });
+  const project = (m: CompiledMapping, entity: EntityName, r: JsonObject): JsonObject => {
+    const p = policy.project(receiver(m), entity, r);
+    if (!p) throw new Error(`${m.target} does not receive the bench ${entity}`);
+    return p;
+  };
+
+  // Id links as delivery has them (hub id → ERPNext name and back).
+  const out = new Map<string, string>();
+  const back = new Map<string, string>();
+  for (let c = 0; c < 17; c++) {
+    out.set(`customer:cus-${c}`, `CUST-${String(c).padStart(4, '0')}`);
+    back.set(`customer:CUST-${String(c).padStart(4, '0')}`, `cus-${c}`);
+  }
+  for (let p = 0; p < 500; p++) {
+    back.set(`product:SKU-${10_000 + p}`, `prd-${String(p).padStart(6, '0')}`);
+  }
+  const outLinks: MappingContext = { link: (entity, id) => out.get(`${entity}:${id}`) };
+  const inLinks: MappingContext = { link: (entity, id) => back.get(`${entity}:${id}`) };
+
+  const customers = Array.from({ length: POOL }, (_, n) => makeCustomer(n));
+  const customersProjected = customers.map((c) => project(customerOut, 'customer', c));
+  const customerRows = customersProjected.map((c) => JSON.parse(JSON.stringify(customerOut.map(c, outLinks))) as JsonObject);
+  const orders = Array.from({ length: POOL }, (_, n) => makeOrder(n));
+  const ordersProjected = orders.map((o) => project(orderOut, 'order', o));
+  const orderBodies = ordersProjected.map((o) => JSON.parse(JSON.stringify(orderOut.map(o, outLinks))) as JsonObject);
+
+  // Correctness, once, before timing.
+  const sample = customersProjected[0] ?? {};
+  const paths = fieldPaths(catalog, 'customer').length;
+  const columns = new Set(customerRows.flatMap((r) => Object.keys(r))).size;
+  if (columns !== COLUMNS) throw new Error(`the bench customer rows have ${columns} columns, expected ${COLUMNS}`);
+  if (Object.keys(sample).length !== Object.keys(customers[0] ?? {}).length) throw new Error('the bench target does not see the whole customer');
+  for (let i = 0; i < POOL; i++) {
+    const c = customersProjected[i] ?? {};
+    const o = ordersProjected[i] ?? {};
+    deepStrictEqual(handWrittenCustomerOut(c), customerOut.map(c, outLinks), 'hand-written customer mapping differs from the compiled one');
+    deepStrictEqual(handWrittenOrderOut(o, outLinks), orderOut.map(o, outLinks), 'hand-written order mapping differs from the compiled one');
+    const inbound = customerIn.map(customerRows[i] ?? {}, inLinks);
+    const source = customers[i] ?? {};
+    if (inbound['code'] !== source['code'] || inbound['creditLimit'] !== source['creditLimit'] || inbound['status'] !== source['status']) throw new Error('customer round trip lost a field');
+    const lines = orderIn.map(orderBodies[i] ?? {}, inLinks)['lines'];
+    if (!Array.isArray(lines) || lines.length !== LINES) throw new Error('order round trip lost lines');
+  }
+
+  const env = environment();
+  console.log(`mapping: customer with ${paths} field paths (${customerPaths.length} besides id and version) → ${COLUMNS} ${TARGET} columns; ${LINES}-line order through erpnext.order.out/in; pool of ${POOL} records; node ${env.node}, ${env.cpus} CPUs`);
+  console.log('  customer columns: plain copies, trim, upper/lower, value maps, decimal scale 2, toMinorUnits by currency, formatDate Europe/Berlin, 2 address concats, const, default, when');
+  console.log('  records are projected for the mapping\'s target before timing (as delivery does); the projection is timed on its own');
+
+  const mask = POOL - 1;
+  const at = <T>(list: readonly T[], i: number): T => list[i & mask] as T;
+  const results: CaseResult[] = measureAll(
+    [
+      { name: 'customerOut', label: `compiled ${TARGET}.customer.out (25 columns)`, fn: (i) => touch(customerOut.map(at(customersProjected, i), outLinks)) },
+      { name: 'customerOutHandWritten', label: 'hand-written customer out (baseline)', fn: (i) => touch(handWrittenCustomerOut(at(customersProjected, i))) },
+      { name: 'customerIn', label: `compiled ${TARGET}.customer.in (14 fields)`, fn: (i) => touch(customerIn.map(at(customerRows, i), inLinks)) },
+      { name: 'orderOut', label: `compiled erpnext.order.out (${LINES} lines)`, fn: (i) => touch(orderOut.map(at(ordersProjected, i), outLinks)) },
+      { name: 'orderOutHandWritten', label: 'hand-written order out (baseline)', fn: (i) => touch(handWrittenOrderOut(at(ordersProjected, i), outLinks)) },
+      { name: 'orderIn', label: `compiled erpnext.order.in (${LINES} lines)`, fn: (i) => touch(orderIn.map(at(orderBodies, i), inLinks)) },
+      { name: 'customerProjection', label: `policy projection of the customer for ${TARGET}`, fn: (i) => touch(project(customerOut, 'customer', at(customers, i))) },
+    ],
+    { rounds: 5, roundSeconds: 0.5 },
+  );
+  for (const r of results) console.log(describe(r, 'records'));
+
+  const rate = (name: string): number => results.find((r) => r.name === name)?.perSecond ?? 0;
+  const rps: Record<string, number> = {};
+  for (const name of ['customerOut', 'customerIn', 'orderOut', 'orderIn', 'customerProjection']) rps[name] = Math.round(rate(name));
+  const handWritten = { customerOut: Math.round(rate('customerOutHandWritten')), orderOut: Math.round(rate('orderOutHandWritten')) };
+  const ratio = {
+    customerOut: Number((rate('customerOut') / rate('customerOutHandWritten')).toFixed(3)),
+    orderOut: Number((rate('orderOut') / rate('orderOutHandWritten')).toFixed(3)),
+  };
+  // Cost per record is 1/rate, so projection cost ÷ mapping cost = mapping rate ÷ projection rate.
+  const projectionShare = rate('customerOut') / rate('customerProjection');
+  const projectionShareOfHandWritten = rate('customerOutHandWritten') / rate('customerProjection');
+  const customerRate = rps['customerOut'] ?? 0;
+
+  console.log(`  compiled ÷ hand-written throughput: customer out ${ratio.customerOut.toFixed(3)}, order out ${ratio.orderOut.toFixed(3)} (aim: ≥ 0.5, i.e. within 2×): ${ratio.customerOut >= 0.5 && ratio.orderOut >= 0.5 ? 'met' : 'NOT met'}`);
+  console.log(`  projection adds ${pct(projectionShare)} to the mapping of the same customer (policy issue: at most 25%): ${projectionShare <= 0.25 ? 'met' : 'NOT met'}; against the hand-written mapping it would add ${pct(projectionShareOfHandWritten)}`);
+  console.log(`  goal ${GOAL.toLocaleString('en-US')} customers/s (customer out, one core): ${customerRate >= GOAL ? 'met' : 'NOT met'}`);
+  console.log(
+    JSON.stringify({
+      bench: 'mapping',
+      recordsPerSecond: rps,
+      handWritten,
+      ratio,
+      projectionShareOfMapping: Number(projectionShare.toFixed(3)),
+      projectionShareOfHandWritten: Number(projectionShareOfHandWritten.toFixed(3)),
+      goal: GOAL,
+      meetsGoal: customerRate >= GOAL,
+      node: env.node,
+      cpus: env.cpus,
+    }),
+  );
+}
