@@ -20,7 +20,7 @@ export class MappingError extends Error {
 }
 
 type Src = Readonly<Record<string, unknown>>;
-type Getter = (src: Src, ctx: MappingContext) => unknown;
+type Getter = (src: Src, ctx: MappingContext, t: TransformContext) => unknown;
 
 export interface CompiledMapping {
   readonly name: string;
@@ -60,14 +60,8 @@ export interface RuleCompiler {
 /** Compiles the field rules of one level (the record, or one element of an `each`) into one function. */
 export function compileFields(mapping: string, rules: Readonly<Record<string, FieldRule>>, compiler: RuleCompiler, at = ''): (src: Src, ctx: MappingContext) => Record<string, unknown> {
   const steps = Object.entries(rules).map(([field, rule]) => [field, compileRule(mapping, `${at}${field}`, rule, compiler)] as const);
-  return (src, ctx) => {
-    const out: Record<string, unknown> = {};
-    for (const [field, get] of steps) {
-      const v = get(src, ctx);
-      if (v !== undefined) out[field] = v;
-    }
-    return out;
-  };
+  const body = steps.map(([field], i) => `v = g[${i}](src, ctx, t); if (v !== undefined) out[${JSON.stringify(field)}] = v;`).join('\n');
+  return new Function('g', `return function level(src, ctx) { const t = { record: src }; const out = {}; let v;\n${body}\nreturn out; };`)(steps.map((s) => s[1])) as (src: Src, ctx: MappingContext) => Record<string, unknown>;
 }
 
 function chain(mapping: string, field: string, fns: readonly CompiledTransform[]): (v: unknown, t: TransformContext) => unknown {
@@ -95,22 +89,22 @@ function compileRule(mapping: string, field: string, rule: FieldRule, compiler: 
     const get = pathGetter(rule.from);
     const apply = chain(mapping, field, compiler.transforms(rule.transforms, field));
     const fallback = rule.default;
-    return (src) => {
+    return (src, _ctx, t) => {
       let v = get(src);
       if ((v === undefined || v === null) && fallback !== undefined) v = fallback;
-      return apply(v, { record: src });
+      return apply(v, t);
     };
   }
   if ('lookup' in rule) {
     const get = pathGetter(rule.lookup.from);
     const entity = rule.lookup.entity;
     const apply = chain(mapping, field, compiler.transforms(rule.transforms, field));
-    return (src, ctx) => {
+    return (src, ctx, t) => {
       const id = get(src);
       if (id === undefined || id === null) return id;
       const linked = ctx.link(entity, String(id));
       if (linked === undefined) throw new MappingError(mapping, field, `the ${entity} it refers to has no id link in this system yet`);
-      return apply(linked, { record: src });
+      return apply(linked, t);
     };
   }
   if ('each' in rule) {
@@ -128,12 +122,12 @@ function compileRule(mapping: string, field: string, rule: FieldRule, compiler: 
   const among = rule.when.in ? new Set(rule.when.in.map((v) => String(v))) : undefined;
   const then = compileRule(mapping, field, rule.then, compiler);
   const otherwise = rule.else ? compileRule(mapping, field, rule.else, compiler) : () => undefined;
-  return (src, ctx) => {
+  return (src, ctx, t) => {
     const v = test(src);
     let ok = true;
     if (exists !== undefined) ok &&= (v !== undefined && v !== null) === exists;
     if (equals !== undefined) ok &&= v === equals;
     if (among) ok &&= among.has(String(v));
-    return ok ? then(src, ctx) : otherwise(src, ctx);
+    return ok ? then(src, ctx, t) : otherwise(src, ctx, t);
   };
 }

@@ -26,6 +26,7 @@ export type DateFormat =
 export interface Zone {
   readonly utc: boolean;
   readonly dtf: Intl.DateTimeFormat;
+  readonly offsets: Map<number, number>;
 }
 
 interface Wall {
@@ -139,7 +140,7 @@ export function zoneOf(name: string): Zone | undefined {
     return undefined;
   }
   const resolved = dtf.resolvedOptions().timeZone;
-  const zone: Zone = { utc: ['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT'].includes(resolved), dtf };
+  const zone: Zone = { utc: ['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT'].includes(resolved), dtf, offsets: new Map() };
   zones.set(name, zone);
   return zone;
 }
@@ -178,6 +179,22 @@ function wallAt(zone: Zone, epoch: number, transform: string): { wall: Wall; off
     return { wall, offset: 0 };
   }
   const seconds = epoch - ms;
+  const bucket = Math.floor(seconds / 900_000);
+  const cached = zone.offsets.get(bucket);
+  if (cached !== undefined) {
+    const t = new Date(seconds + cached);
+    return { wall: { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), mi: t.getUTCMinutes(), s: t.getUTCSeconds(), ms }, offset: cached };
+  }
+  const result = wallAtSlow(zone, seconds, ms, transform);
+  // Cached only when the whole bucket has one offset (historic LMT transitions are not on quarter hours).
+  if (wallAtSlow(zone, bucket * 900_000, 0, transform).offset === result.offset && wallAtSlow(zone, bucket * 900_000 + 899_000, 0, transform).offset === result.offset) {
+    if (zone.offsets.size >= 100_000) zone.offsets.clear();
+    zone.offsets.set(bucket, result.offset);
+  }
+  return result;
+}
+
+function wallAtSlow(zone: Zone, seconds: number, ms: number, transform: string): { wall: Wall; offset: number } {
   const wall: Wall = { y: 0, mo: 1, d: 1, h: 0, mi: 0, s: 0, ms: 0 };
   for (const part of zone.dtf.formatToParts(seconds)) {
     const n = Number(part.value);

@@ -18,6 +18,34 @@ const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 /** Longer numeric strings are refused (nothing legitimate is that long; keeps work bounded). */
 const MAX_NUMERIC_LENGTH = 100;
 const INTEGER_TEXT = /^-?\d{1,40}$/;
+/** Canonical decimal text: no '+', no leading zeros, digits on both sides of a point. */
+const CANONICAL = /^(-?)(0|[1-9]\d*)(?:\.(\d+))?$/;
+const POW10: Dec[] = Array.from({ length: 13 }, (_, i) => new N(10).pow(i));
+/** Significant digits of canonical text (first to last non-zero digit, the point not counted). */
+function sigDigits(text: string): number {
+  let first = -1;
+  let last = -1;
+  let point = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) point = i;
+    else if (c > 48 && c <= 57) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  if (first < 0) return 0;
+  return last - first + 1 - (point > first && point < last ? 1 : 0);
+}
+/** Fast exact formatting when no rounding is needed; undefined otherwise. */
+export function fixedFast(text: string, scale: number): string | undefined {
+  const m = text.length <= MAX_NUMERIC_LENGTH ? CANONICAL.exec(text) : null;
+  if (!m) return undefined;
+  const frac = m[3] ?? '';
+  if (frac.length > scale) return undefined;
+  if (m[1] === '-' && m[2] === '0' && !/[1-9]/.test(frac)) return undefined;
+  return scale === 0 ? `${m[1]}${m[2]}` : `${m[1]}${m[2]}.${frac.padEnd(scale, '0')}`;
+}
 
 export const ROUNDING_MODES = {
   half_up: Decimal.ROUND_HALF_UP,
@@ -67,6 +95,10 @@ export function numberText(value: number, transform: string): string {
 }
 
 export function toNumberValue(value: unknown, transform: string): number {
+  if (typeof value === 'string' && value.length <= 40 && CANONICAL.test(value) && sigDigits(value) <= 15) {
+    const n = Number(value);
+    return n === 0 ? 0 : n;
+  }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TransformError(transform, 'value is not a finite number');
     return value === 0 ? 0 : value;
@@ -82,11 +114,19 @@ export function toNumberValue(value: unknown, transform: string): number {
 
 /** Decimal → integer count of minor units; refuses hidden rounding and unsafe integers. */
 export function toMinor(value: unknown, scale: number, transform: string): number {
+  if (typeof value === 'string' && value.length <= 40) {
+    const m = CANONICAL.exec(value);
+    const frac = m ? (m[3] ?? '').replace(/0+$/, '') : '';
+    if (m && frac.length <= scale && (m[2] ?? '').length + scale <= 15) {
+      const n = Number(`${m[2]}${frac.padEnd(scale, '0')}`);
+      return n === 0 ? 0 : m[1] === '-' ? -n : n;
+    }
+  }
   const d = readDecimal(value, transform);
   if (d.decimalPlaces() > scale) {
     throw new TransformError(transform, `value has more decimal places than the scale ${scale}`);
   }
-  const minor = d.times(new N(10).pow(scale));
+  const minor = d.times(POW10[scale] ?? new N(10).pow(scale));
   if (minor.abs().greaterThan(Number.MAX_SAFE_INTEGER)) {
     throw new TransformError(transform, 'value is beyond the safe integer range');
   }

@@ -2,6 +2,7 @@ import { currencyScale, isCurrency } from '../../core/model/codes.js';
 import { compileDateFormat, isDateText, isDatetimeText, makeFormatter, makeParser, zoneOf } from './transforms-dates.js';
 import {
   ROUNDING_MODES,
+  fixedFast,
   fixedText,
   fromMinor,
   isNumericText,
@@ -177,21 +178,30 @@ function compileConcat(raw: unknown): CompiledTransform {
   });
   const separator = given(a, 'separator') ? a['separator'] : '';
   if (typeof separator !== 'string') fail(`${name}: separator must be a string`);
+  const textOf = (v: unknown, what: string): string => {
+    const text = scalarText(v, name);
+    if (text === undefined) throw new TransformError(name, `${what} is not a scalar`);
+    return text;
+  };
+  const whats = parts.map((p) => ('text' in p ? 'const' : `field '${p.field}'`));
   return compiled(name, STRINGISH, 'string', (value, ctx) => {
-    const pieces: string[] = [];
-    const add = (v: unknown, what: string): void => {
-      if (v === null || v === undefined || v === '') return;
-      const text = scalarText(v, name);
-      if (text === undefined) throw new TransformError(name, `${what} is not a scalar`);
-      if (text !== '') pieces.push(text);
-    };
-    add(value, 'value');
-    for (const p of parts) {
-      if ('text' in p) add(p.text, 'const');
-      else add(readPath(ctx.record, p.path), `field '${p.field}'`);
+    let out = '';
+    let any = false;
+    if (value !== null && value !== undefined && value !== '') {
+      const t = textOf(value, 'value');
+      if (t !== '') { out = t; any = true; }
     }
-    if (pieces.length === 0 && (value === null || value === undefined)) return value;
-    return pieces.join(separator);
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      const v = 'text' in p ? p.text : readPath(ctx.record, p.path);
+      if (v === null || v === undefined || v === '') continue;
+      const t = textOf(v, whats[i]!);
+      if (t === '') continue;
+      out = any ? out + separator + t : t;
+      any = true;
+    }
+    if (!any && (value === null || value === undefined)) return value;
+    return out;
   }, false);
 }
 
@@ -244,7 +254,7 @@ function compileDecimal(raw: unknown): CompiledTransform {
   const scale = intArg(name, a, 'scale', 0, 12, true);
   const rounding = oneOf(name, a, 'rounding', ROUNDINGS, 'half_up');
   return compiled(name, ['decimal', 'number', 'integer', 'string'], 'decimal', (v) =>
-    fixedText(readDecimal(v, name), scale, rounding),
+    (typeof v === 'string' ? fixedFast(v, scale) : undefined) ?? fixedText(readDecimal(v, name), scale, rounding),
   );
 }
 
@@ -257,6 +267,13 @@ function compileToDecimal(raw: unknown): CompiledTransform {
   const name = 'toDecimal';
   const scale = intArg(name, argsOf(name, raw, ['scale']), 'scale', 0, 12, false);
   return compiled(name, ['number', 'integer', 'string'], 'decimal', (v) => {
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      const s = v === 0 ? '0' : String(v);
+      if (!s.includes('e')) {
+        const fast = scale === undefined ? s : fixedFast(s, scale);
+        if (fast !== undefined) return fast;
+      }
+    }
     const d = readDecimal(v, name);
     return scale === undefined ? plainText(d) : fixedText(d, scale, 'half_up');
   });
