@@ -54,6 +54,12 @@ function externalSide(fields: Readonly<Record<string, ExternalField>>): Side {
   };
 }
 
+const CONST_FORMATS: Partial<Record<ValueType, RegExp>> = {
+  decimal: /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/,
+  date: /^\d{4}-\d{2}-\d{2}$/,
+  datetime: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
+};
+
 const compatible = (got: ValueType, want: ValueType) => got === want || got === 'any' || want === 'any' || (got === 'integer' && want === 'number');
 
 /**
@@ -77,6 +83,9 @@ export function checkMapping(file: MappingFile, rules: Readonly<Record<string, F
   const level = (levelRules: Readonly<Record<string, FieldRule>>, src: Side, dst: Side, srcPrefix: string, pointer: string, isTop: boolean) => {
     for (const [target, rule] of Object.entries(levelRules)) {
       const at = `${source}#${pointer}/${target}`;
+      if (target.split('.').length > 2) problems.push({ pointer: at, detail: 'target paths go one level deep (object.field)' });
+      const top = target.split('.')[0] ?? target;
+      if (top !== target && top in levelRules) problems.push({ pointer: at, detail: `${top} is mapped whole by another rule; map it whole or field by field, not both` });
       const want = dst.field(target);
       if (!want) problems.push({ pointer: at, detail: `${toName} has no field ${target}` });
       checkRule(rule, target, want?.type, at);
@@ -103,6 +112,8 @@ export function checkMapping(file: MappingFile, rules: Readonly<Record<string, F
       let got: ValueType = 'any';
       if ('const' in rule) {
         got = rule.const === null ? 'any' : typeof rule.const === 'string' ? 'string' : typeof rule.const === 'boolean' ? 'boolean' : Number.isInteger(rule.const) ? 'integer' : 'number';
+        // A constant written as a decimal or date string is that type ('0', '2026-01-31').
+        if (typeof rule.const === 'string' && want && CONST_FORMATS[want]?.test(rule.const)) got = want;
       } else if ('from' in rule || 'lookup' in rule) {
         const path = 'from' in rule ? rule.from : rule.lookup.from;
         const f = readSource(path, at);

@@ -60,7 +60,14 @@ export interface RuleCompiler {
 /** Compiles the field rules of one level (the record, or one element of an `each`) into one function. */
 export function compileFields(mapping: string, rules: Readonly<Record<string, FieldRule>>, compiler: RuleCompiler, at = ''): (src: Src, ctx: MappingContext) => Record<string, unknown> {
   const steps = Object.entries(rules).map(([field, rule]) => [field, compileRule(mapping, `${at}${field}`, rule, compiler)] as const);
-  const body = steps.map(([field], i) => `v = g[${i}](src, ctx, t); if (v !== undefined) out[${JSON.stringify(field)}] = v;`).join('\n');
+  // A dotted target (`billingAddress.city`) builds the nested object; the loader refuses a rule for
+  // the whole object next to rules for its fields.
+  const assign = (field: string): string => {
+    const [top, ...rest] = field.split('.');
+    if (rest.length === 0) return `out[${JSON.stringify(field)}] = v;`;
+    return `{ const o = (out[${JSON.stringify(top)}] ??= {}); o[${JSON.stringify(rest.join('.'))}] = v; }`;
+  };
+  const body = steps.map(([field], i) => `v = g[${i}](src, ctx, t); if (v !== undefined) ${assign(field)}`).join('\n');
   return new Function('g', `return function level(src, ctx) { const t = { record: src }; const out = {}; let v;\n${body}\nreturn out; };`)(steps.map((s) => s[1])) as (src: Src, ctx: MappingContext) => Record<string, unknown>;
 }
 

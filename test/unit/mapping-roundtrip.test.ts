@@ -391,10 +391,10 @@ describe('erpnext order: inbound ∘ outbound', () => {
       currency: 'EUR',
       payment_terms_template: '2/10 NET 30',
       items: [
-        { item_code: 'BOLT-M8X40-A2', description: 'Sechskantschraube M8×40 — Edelstahl A2', qty: 2.5, rate: 10, discount_percentage: 5, amount: 23.75 },
-        { item_code: 'DRL-18V-BL', description: 'Akku-Bohrschrauber 18 V, „Profi“', qty: 1, rate: 1299.99, discount_percentage: 12.5, amount: 1137.49 },
-        { item_code: 'TAPE-50-PVC', description: null, qty: 12, rate: 0.35, discount_percentage: 0, amount: 4.2 },
-        { item_code: 'GLV-GRIP-XL', description: 'Handschuhe Grip XL', qty: 0.125, rate: 45.5, discount_percentage: 0, amount: 5.69 },
+        { item_code: 'BOLT-M8X40-A2', description: 'Sechskantschraube M8×40 — Edelstahl A2', qty: 2.5, price_list_rate: 10, discount_percentage: 5 },
+        { item_code: 'DRL-18V-BL', description: 'Akku-Bohrschrauber 18 V, „Profi“', qty: 1, price_list_rate: 1299.99, discount_percentage: 12.5 },
+        { item_code: 'TAPE-50-PVC', description: null, qty: 12, price_list_rate: 0.35, discount_percentage: 0 },
+        { item_code: 'GLV-GRIP-XL', description: 'Handschuhe Grip XL', qty: 0.125, price_list_rate: 45.5, discount_percentage: 0 },
       ],
       net_total: 1171.13,
       total_taxes_and_charges: 222,
@@ -430,3 +430,18 @@ function caught(fn: () => unknown): Error & Partial<MappingError> {
   }
   throw new Error('expected an error');
 }
+
+describe('ERPNext discounts are never applied twice', () => {
+  const link: MappingContext = { link: (entity, id) => (entity === 'customer' ? 'hub-c1' : `hub-${id}`) };
+  const so = (item: Record<string, unknown>) => ({ name: 'SO-1', customer: 'CUST-1', transaction_date: '2026-11-02', currency: 'EUR', items: [{ item_code: 'SKU-1', qty: 2, ...item }] });
+
+  it('takes the list price and the discount when ERPNext sends a list price', () => {
+    const line = (mapping('erpnext.order.in').map(so({ price_list_rate: 100, discount_percentage: 10, rate: 90, amount: 180 }), link)['lines'] as Record<string, unknown>[])[0];
+    expect(line).toMatchObject({ unitPrice: '100', discount: '10' });
+  });
+
+  it('takes the (already discounted) rate with no discount when there is no list price', () => {
+    const line = (mapping('erpnext.order.in').map(so({ rate: 90, discount_percentage: 10, amount: 180 }), link)['lines'] as Record<string, unknown>[])[0];
+    expect(line).toMatchObject({ unitPrice: '90', discount: '0' });
+  });
+});

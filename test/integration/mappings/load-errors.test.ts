@@ -77,3 +77,19 @@ describe('mapping files are checked when they load, every problem at once', () =
     expect(problems({ 'c.yaml': `${head('c.customer.out')}${valid}  website: { from: website, transforms: [{ custom: { name: reverse } }] }\n` })[0]).toMatch(/reverse/);
   });
 });
+
+describe('nested targets', () => {
+  const inbound = (fields: string) => `name: n.customer.in\nconnector: erpnext\nentity: customer\ndirection: in\nexternalEntity: Customer\nfields:\n  code: { from: name }\n  name: { from: customer_name }\n  currency: { from: default_currency }\n${fields}`;
+
+  it('builds the nested object for a dotted target field', () => {
+    const registry = load([mappingDir({ 'n.yaml': inbound('  billingAddress.city: { from: territory }\n  billingAddress.country: { const: DE }\n') })]);
+    const out = registry.get('n.customer.in')?.map({ name: 'C-1', customer_name: 'X', default_currency: 'EUR', territory: 'Berlin' }, { link: () => undefined });
+    expect(out).toEqual({ code: 'C-1', name: 'X', currency: 'EUR', billingAddress: { city: 'Berlin', country: 'DE' } });
+  });
+
+  it('refuses a whole object next to rules for its fields', () => {
+    expect(problems({ 'n.yaml': inbound('  billingAddress: { const: null }\n  billingAddress.city: { from: territory }\n') })).toEqual([
+      'n.yaml#/fields/billingAddress.city: billingAddress is mapped whole by another rule; map it whole or field by field, not both',
+    ]);
+  });
+});
