@@ -391,9 +391,8 @@ function handWrittenOrderOut(r: Rec, ctx: MappingContext): Record<string, unknow
       if (l['sku'] !== undefined) item['item_code'] = l['sku'];
       if (l['description'] !== undefined) item['description'] = l['description'];
       if (l['quantity'] !== undefined) item['qty'] = num(l['quantity']);
-      if (l['unitPrice'] !== undefined) item['rate'] = num(l['unitPrice']);
+      if (l['unitPrice'] !== undefined) item['price_list_rate'] = num(l['unitPrice']);
       if (l['discount'] !== undefined) item['discount_percentage'] = num(l['discount']);
-      if (l['lineTotal'] !== undefined) item['amount'] = num(l['lineTotal']);
       return item;
     });
   } else put('items', lines);

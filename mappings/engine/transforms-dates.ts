@@ -153,11 +153,41 @@ function daysIn(y: number, mo: number): number {
   return [4, 6, 9, 11].includes(mo) ? 30 : 31;
 }
 
+// Proleptic Gregorian calendar arithmetic (H. Hinnant's days_from_civil / civil_from_days): exact for
+// every year the transforms accept, and far cheaper than building Date objects per value.
+function daysFromCivil(y: number, mo: number, d: number): number {
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The wall clock (read as UTC) of epoch milliseconds. */
+function wallOfUtc(epoch: number): Wall {
+  const days = Math.floor(epoch / 86_400_000);
+  let rest = epoch - days * 86_400_000;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const mo = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (mo <= 2 ? 1 : 0);
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const sec = Math.floor(rest / 1000);
+  return { y, mo, d, h, mi, s: sec, ms: rest - sec * 1000 };
+}
+
 /** Wall-clock fields read as if they were UTC, in epoch milliseconds. */
 function utcOf(w: Wall): number {
-  const t = new Date(Date.UTC(2000, 0, 1, w.h, w.mi, w.s, w.ms));
-  t.setUTCFullYear(w.y, w.mo - 1, w.d);
-  return t.getTime();
+  return daysFromCivil(w.y, w.mo, w.d) * 86_400_000 + w.h * 3_600_000 + w.mi * 60_000 + w.s * 1000 + w.ms;
 }
 
 const MIN_MS = utcOf({ y: 1, mo: 1, d: 1, h: 0, mi: 0, s: 0, ms: 0 });
@@ -173,18 +203,11 @@ function inRange(epoch: number, transform: string): number {
 /** Wall clock and UTC offset (ms) of an instant in a zone. */
 function wallAt(zone: Zone, epoch: number, transform: string): { wall: Wall; offset: number } {
   const ms = mod(epoch, 1000);
-  if (zone.utc) {
-    const t = new Date(epoch);
-    const wall = { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), mi: t.getUTCMinutes(), s: t.getUTCSeconds(), ms };
-    return { wall, offset: 0 };
-  }
+  if (zone.utc) return { wall: wallOfUtc(epoch), offset: 0 };
   const seconds = epoch - ms;
   const bucket = Math.floor(seconds / 900_000);
   const cached = zone.offsets.get(bucket);
-  if (cached !== undefined) {
-    const t = new Date(seconds + cached);
-    return { wall: { y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate(), h: t.getUTCHours(), mi: t.getUTCMinutes(), s: t.getUTCSeconds(), ms }, offset: cached };
-  }
+  if (cached !== undefined) return { wall: wallOfUtc(epoch + cached), offset: cached };
   const result = wallAtSlow(zone, seconds, ms, transform);
   // Cached only when the whole bucket has one offset (historic LMT transitions are not on quarter hours).
   if (wallAtSlow(zone, bucket * 900_000, 0, transform).offset === result.offset && wallAtSlow(zone, bucket * 900_000 + 899_000, 0, transform).offset === result.offset) {
