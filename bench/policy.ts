@@ -54,8 +54,7 @@ const cents = (s: string): number => {
 };
 const money = (c: number): string => `${Math.trunc(c / 100)}.${String(c % 100).padStart(2, '0')}`;
 
-/** A deterministic order; all of them belong to REP_ID so the sales_rep case sees every one. */
-/** An order; with `unique`, its customer id and skus occur in no other order (every hash misses the cache). */
+/** A deterministic order owned by REP_ID (the sales_rep case sees every one); with `unique`, its customer id and skus occur in no other order (every hash misses the cache). */
 function makeOrder(n: number, unique = false): JsonObject {
   const lines: JsonObject[] = [];
   let subtotal = 0;
