@@ -1,0 +1,78 @@
+import { HubError } from '../core/errors.js';
+
+/**
+ * The connector contract: small, and the same for every external system. A connector gets its
+ * driver or HTTP client from outside, owns its connections, and only ever receives payloads that
+ * were projected for its target and then mapped (it never sees an unprojected record).
+ */
+
+/** A record in the external system's own shape. */
+export type ExternalRecord = Readonly<Record<string, unknown>>;
+
+export interface EntityCapabilities {
+  readonly read: boolean;
+  readonly write: boolean;
+  /** Can list changes since a cursor (modified-since with a tie-breaker). */
+  readonly detectChanges: boolean;
+  /** Can tell which records were deleted. */
+  readonly detectDeletes: boolean;
+  /** External fields a first contact can match on (customer number, tax id, sku …). */
+  readonly naturalKeys: readonly string[];
+}
+
+export interface ConnectorDescription {
+  readonly connector: string;
+  /** By external entity name (as in the connector schema: `Customer`, `customers` …). */
+  readonly entities: Readonly<Record<string, EntityCapabilities>>;
+}
+
+export interface ReadPage {
+  readonly records: readonly ExternalRecord[];
+  /** Opaque cursor for the next page; null when the source has nothing newer. */
+  readonly cursor: string | null;
+}
+
+/** One record to create or update, by external key. */
+export interface UpsertRequest {
+  /** The hub id, for the caller's bookkeeping (id links); connectors do not send it. */
+  readonly hubId: string;
+  /** The mapped payload (already projected for this target). */
+  readonly payload: ExternalRecord;
+}
+
+export const FAILURE_KINDS = ['retryable', 'permanent'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** Per-record outcome of an upsert or delete, in the order of the request. */
+export type RecordOutcome =
+  | { readonly ok: true; readonly externalId: string }
+  | { readonly ok: false; readonly kind: FailureKind; readonly code: string; readonly message: string; readonly retryAfterMs?: number };
+
+export interface Connector {
+  describe(): ConnectorDescription;
+  /** Resolves when the system is reachable with the configured credentials; throws a ConnectorError if not. */
+  check(): Promise<void>;
+  /** A page of records changed after `cursor` (null: from the beginning), oldest first. */
+  read(entity: string, cursor: string | null, limit: number): Promise<ReadPage>;
+  /** Creates or updates by external key, idempotently; one outcome per request. */
+  upsert(entity: string, records: readonly UpsertRequest[]): Promise<RecordOutcome[]>;
+  /** Deletes by external id where the system allows it. */
+  delete?(entity: string, externalIds: readonly string[]): Promise<RecordOutcome[]>;
+  /** Releases connections the connector owns. */
+  close(): Promise<void>;
+}
+
+/**
+ * A connector-level failure (unreachable, unauthorised, throttled). `retryable` tells the queue
+ * layer whether to back off and retry or to give up; messages name no secret and no record value.
+ */
+export class ConnectorError extends HubError {
+  constructor(
+    readonly kind: FailureKind,
+    code: string,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`connector_${code}`, kind === 'retryable' ? 503 : 502, message);
+  }
+}
