@@ -206,7 +206,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       });
       const address = s.address() as AddressInfo;
       const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-      log.info({ url }, 'hub listening');
+      log.info({ address: url }, 'hub listening');
       return { url, server: s };
     },
     async stop() {
