@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { sql, type KyselyPlugin } from 'kysely';
 import { AuditRepository } from './audit-repository.js';
 import { AuthRepository } from './auth-repository.js';
 import { openDatabase, type Db, type StoreDialect } from './database.js';
@@ -13,6 +14,23 @@ import { RecordRepository } from './records.js';
  * migrations and queries serve both. Repositories are bound to a connection or to a transaction;
  * `transaction()` hands the callback a store whose every write commits or rolls back together.
  */
+/** Marks the async context of a running transaction (per root store). */
+type TxMark = AsyncLocalStorage<true>;
+
+/**
+ * SQLite runs on one connection, so a query on the outer store from inside a transaction would wait
+ * for the transaction to finish: a silent deadlock. This plugin turns that mistake into an error.
+ */
+function outerQueryGuard(mark: TxMark): KyselyPlugin {
+  return {
+    transformQuery(args) {
+      if (mark.getStore()) throw new Error('A query used the outer store inside a transaction; use the transaction store (tx) passed to the callback');
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+}
+
 export class Store {
   readonly records: RecordRepository;
   readonly auth: AuthRepository;
@@ -26,13 +44,15 @@ export class Store {
     readonly dialect: StoreDialect,
     readonly location: string,
     private readonly inTransaction: boolean,
+    private readonly mark: TxMark = new AsyncLocalStorage<true>(),
   ) {
-    this.records = new RecordRepository(db);
-    this.auth = new AuthRepository(db);
-    this.audit = new AuditRepository(db);
-    this.idempotency = new IdempotencyRepository(db);
-    this.outbox = new OutboxRepository(db);
-    this.idLinks = new IdLinkRepository(db);
+    const repoDb = !inTransaction && dialect === 'sqlite' ? db.withPlugin(outerQueryGuard(mark)) : db;
+    this.records = new RecordRepository(repoDb);
+    this.auth = new AuthRepository(repoDb);
+    this.audit = new AuditRepository(repoDb);
+    this.idempotency = new IdempotencyRepository(repoDb);
+    this.outbox = new OutboxRepository(repoDb);
+    this.idLinks = new IdLinkRepository(repoDb);
   }
 
   /** Opens (and migrates) the store at `url` (see `openDatabase`). */
@@ -48,7 +68,7 @@ export class Store {
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, this.location, true)));
+    return this.db.transaction().execute((trx) => this.mark.run(true, () => fn(new Store(trx, this.dialect, this.location, true, this.mark))));
   }
 
   async ping(): Promise<void> {

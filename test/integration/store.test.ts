@@ -101,3 +101,19 @@ describe.each(STORE_KINDS)('the store (%s)', (kind) => {
     await expect(service.update('order', o.record.id, { status: 'shipped' }, 1)).rejects.toMatchObject({ status: 412 });
   });
 });
+
+describe('the embedded store', () => {
+  it('refuses, instead of deadlocking, a query on the outer store inside a transaction', async () => {
+    const place = await freshStoreUrl('sqlite');
+    const store = await Store.open(place.url, place.dataDir);
+    try {
+      await expect(store.transaction(async () => store.records.get(ENTITIES.customer, 'x'))).rejects.toThrow(/use the transaction store/);
+      // Outside a transaction, and through tx inside one, queries work.
+      expect(await store.records.get(ENTITIES.customer, 'x')).toBeUndefined();
+      expect(await store.transaction((tx) => tx.records.get(ENTITIES.customer, 'x'))).toBeUndefined();
+    } finally {
+      await store.close();
+      await place.cleanup();
+    }
+  });
+});

@@ -1,0 +1,260 @@
+import { ConnectorError } from '../contract.js';
+import type { FailureKind } from '../contract.js';
+import { parseRetryAfter } from './backoff.js';
+
+export { backoffMs, parseRetryAfter } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+
+/**
+ * A small JSON client over an injected `fetch`. Every failure leaves it as an {@link HttpError} in the
+ * contract's terms (retryable / permanent), and no message carries a credential or a body value.
+ */
+
+/** The part of a `fetch` response the client reads. */
+export interface FetchResponseLike {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+export interface FetchInitLike {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly signal: AbortSignal;
+}
+
+/** The part of `fetch` the client calls; `globalThis.fetch` fits. */
+export type FetchLike = (url: string, init: FetchInitLike) => Promise<FetchResponseLike>;
+
+export type HttpAuth =
+  | { readonly kind: 'bearer'; readonly token: string }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string }
+  /** Any scheme the system invents, e.g. ERPNext's `Authorization: token <key>:<secret>`. */
+  | { readonly kind: 'header'; readonly name: string; readonly value: string };
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export interface HttpClientOptions {
+  /** Scheme, host and optional base path, e.g. `https://erp.example.com`. */
+  readonly baseUrl: string;
+  readonly auth?: HttpAuth;
+  /** Per-request timeout in ms. Default 30000. */
+  readonly timeoutMs?: number;
+  /** Default `globalThis.fetch`, looked up at call time. */
+  readonly fetch?: FetchLike;
+  /** Clock for Retry-After dates. Default `Date.now`. */
+  readonly now?: () => number;
+  /**
+   * Reads a safe error *type* from an error body (ERPNext: `exc_type`). The default takes the first of
+   * `exc_type`, `error`, `code` that looks like an identifier; anything else is dropped, never echoed.
+   */
+  readonly errorType?: (body: unknown) => string | undefined;
+}
+
+export interface HttpRequest {
+  readonly method: HttpMethod;
+  /** Path below the base URL; callers encode path segments. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | number>>;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  /** Overrides the client's timeout for this request. */
+  readonly timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  /** The parsed JSON body; undefined when the body was empty. */
+  readonly body: unknown;
+}
+
+/** The last throttling answer the client saw, so the queue layer can pause the whole connector. */
+export interface RateLimitSignal {
+  readonly retryAfterMs: number;
+  /** Epoch ms until which the server asked us to wait. */
+  readonly untilMs: number;
+}
+
+/** A failed HTTP exchange, classified. `httpStatus` is absent for network errors and timeouts. */
+export class HttpError extends ConnectorError {
+  constructor(
+    kind: FailureKind,
+    code: string,
+    message: string,
+    readonly httpStatus?: number,
+    readonly errorType?: string,
+    retryAfterMs?: number,
+  ) {
+    super(kind, code, message, retryAfterMs);
+  }
+}
+
+const RETRYABLE_STATUS: Readonly<Record<number, string>> = Object.freeze({
+  408: 'request_timeout',
+  425: 'too_early',
+  429: 'rate_limited',
+  500: 'server_error',
+  502: 'bad_gateway',
+  503: 'unavailable',
+  504: 'gateway_timeout',
+});
+
+const PERMANENT_STATUS: Readonly<Record<number, string>> = Object.freeze({
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  410: 'gone',
+  413: 'too_large',
+  // ERPNext answers a failed document validation with 417.
+  417: 'validation',
+  422: 'validation',
+});
+
+const SAFE_TYPE = /^[A-Za-z][A-Za-z0-9_.]{0,63}$/;
+
+function defaultErrorType(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const record = body as Record<string, unknown>;
+  for (const key of ['exc_type', 'error', 'code']) {
+    const value = record[key];
+    if (typeof value === 'string' && SAFE_TYPE.test(value)) return value;
+  }
+  return undefined;
+}
+
+/** The error codes a socket failure can carry that are worth naming; anything else is `network`. */
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function networkCode(error: unknown): string | undefined {
+  // undici wraps the socket error: TypeError('fetch failed', { cause: { code } }).
+  for (let current: unknown = error, depth = 0; current !== null && typeof current === 'object' && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export class HttpClient {
+  readonly #baseUrl: string;
+  readonly #authHeader: Readonly<Record<string, string>>;
+  readonly #timeoutMs: number;
+  readonly #fetch: FetchLike;
+  readonly #now: () => number;
+  readonly #errorType: (body: unknown) => string | undefined;
+  #rateLimit: RateLimitSignal | null = null;
+
+  constructor(options: HttpClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#authHeader = Object.freeze(authHeader(options.auth));
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.#now = options.now ?? Date.now;
+    this.#errorType = options.errorType ?? defaultErrorType;
+  }
+
+  /** The last Retry-After the server sent (429 / 503), or null if none was seen yet. */
+  get rateLimit(): RateLimitSignal | null {
+    return this.#rateLimit;
+  }
+
+  /** How long the queue layer should still pause for the last Retry-After; 0 when it has passed. */
+  pauseRemainingMs(): number {
+    return this.#rateLimit === null ? 0 : Math.max(0, this.#rateLimit.untilMs - this.#now());
+  }
+
+  /** Sends one JSON request; resolves on 2xx, throws an {@link HttpError} otherwise. */
+  async request(request: HttpRequest): Promise<HttpResponse> {
+    const url = this.#url(request);
+    const headers: Record<string, string> = { Accept: 'application/json', ...this.#authHeader };
+    const controller = new AbortController();
+    const init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal } = { method: request.method, headers, signal: controller.signal };
+    if (request.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(request.body);
+    }
+    const timeoutMs = request.timeoutMs ?? this.#timeoutMs;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    let status: number;
+    let text: string;
+    let retryAfterHeader: string | null;
+    try {
+      const response = await this.#fetch(url, init);
+      status = response.status;
+      retryAfterHeader = response.headers.get('retry-after');
+      text = await response.text();
+    } catch (error) {
+      if (timedOut) {
+        throw new HttpError('retryable', 'timeout', `${request.method} request timed out after ${timeoutMs} ms`);
+      }
+      const code = networkCode(error);
+      // The error's own message may quote the URL; only the socket code is kept.
+      throw new HttpError('retryable', code === 'ECONNRESET' ? 'connection_reset' : 'network', `${request.method} request failed: network error${code === undefined ? '' : ` (${code})`}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    const body = parseJson(text);
+    if (status >= 200 && status < 300) {
+      if (body === invalidJson) throw new HttpError('permanent', 'invalid_response', `${request.method} answered ${status} with a body that is not JSON`, status);
+      return { status, body };
+    }
+    throw this.#failure(request.method, status, body === invalidJson ? undefined : body, retryAfterHeader);
+  }
+
+  #failure(method: string, status: number, body: unknown, retryAfterHeader: string | null): HttpError {
+    const errorType = this.#errorType(body);
+    const suffix = errorType === undefined ? '' : ` (${errorType})`;
+    const retryableCode = RETRYABLE_STATUS[status];
+    if (retryableCode !== undefined) {
+      const retryAfterMs = parseRetryAfter(retryAfterHeader, this.#now());
+      if (retryAfterMs !== undefined) this.#rateLimit = { retryAfterMs, untilMs: this.#now() + retryAfterMs };
+      return new HttpError('retryable', retryableCode, `${method} answered ${status}${suffix}`, status, errorType, retryAfterMs);
+    }
+    const code = PERMANENT_STATUS[status] ?? `http_${status}`;
+    return new HttpError('permanent', code, `${method} answered ${status}${suffix}`, status, errorType);
+  }
+
+  #url(request: HttpRequest): string {
+    const path = request.path.startsWith('/') ? request.path : `/${request.path}`;
+    const url = new URL(this.#baseUrl + path);
+    for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, String(value));
+    return url.toString();
+  }
+}
+
+const invalidJson: unique symbol = Symbol('invalid JSON');
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return invalidJson;
+  }
+}
+
+function authHeader(auth: HttpAuth | undefined): Record<string, string> {
+  if (auth === undefined) return {};
+  switch (auth.kind) {
+    case 'bearer':
+      return { Authorization: `Bearer ${auth.token}` };
+    case 'basic':
+      return { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+    case 'header':
+      return { [auth.name]: auth.value };
+  }
+}
+
+/** Creates an {@link HttpClient}. */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  return new HttpClient(options);
+}

@@ -1,0 +1,77 @@
+import { createHttpClient } from './client.js';
+import type { FetchLike } from './client.js';
+import { createHttpConnector } from './http-connector.js';
+import type { Connector } from '../contract.js';
+import type { EntityEndpoints, Watermark } from './http-connector.js';
+
+/**
+ * ERPNext (Frappe REST API, `/api/resource/<DocType>`) as configuration of the generic HTTP connector.
+ * Frappe has no batch upsert, so writes go record by record (PUT by name, POST on 404).
+ */
+
+/** Frappe's health probe for an API key: answers the user the key belongs to. */
+export const ERPNEXT_CHECK_PATH = '/api/method/frappe.auth.get_logged_user';
+
+/**
+ * Rows strictly after (modified, name): `filters` narrows to modified ≥ m and `or_filters` — ANDed with
+ * `filters` by Frappe — keeps modified > m or name > k. The server thus skips the rows already read even
+ * inside a tie; the connector drops any it still returns.
+ */
+export function erpnextSince(watermark: Watermark): Record<string, string> {
+  return {
+    filters: JSON.stringify([['modified', '>=', watermark.modified]]),
+    or_filters: JSON.stringify([
+      ['modified', '>', watermark.modified],
+      ['name', '>', watermark.key],
+    ]),
+  };
+}
+
+function resource(doctype: string, keyField: string, naturalKeys: readonly string[]): EntityEndpoints {
+  const path = `/api/resource/${encodeURIComponent(doctype)}`;
+  return {
+    list: {
+      path,
+      recordsField: 'data',
+      modifiedField: 'modified',
+      tieBreakerField: 'name',
+      query: { fields: '["*"]', order_by: 'modified asc, name asc' },
+      since: erpnextSince,
+      paging: { style: 'offset', offsetParam: 'limit_start', limitParam: 'limit_page_length' },
+      pageSize: 100,
+    },
+    upsert: { path, keyField, method: 'POST', responseField: 'data', idField: 'name' },
+    delete: { path },
+    naturalKeys,
+  };
+}
+
+/** The endpoints for Customer, Item and Sales Order. */
+export function erpnextEndpoints(): Record<string, EntityEndpoints> {
+  return {
+    Customer: resource('Customer', 'name', ['tax_id', 'customer_name']),
+    // An Item's name is its item_code.
+    Item: resource('Item', 'item_code', ['item_code']),
+    'Sales Order': resource('Sales Order', 'name', []),
+  };
+}
+
+export interface ErpnextOptions {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly apiSecret: string;
+  /** Per-request timeout in ms. Default 30000. */
+  readonly timeoutMs?: number;
+  readonly fetch?: FetchLike;
+}
+
+/** An ERPNext connector authenticating with `Authorization: token <api_key>:<api_secret>`. */
+export function createErpnextConnector(options: ErpnextOptions): Connector {
+  const client = createHttpClient({
+    baseUrl: options.baseUrl,
+    auth: { kind: 'header', name: 'Authorization', value: `token ${options.apiKey}:${options.apiSecret}` },
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  });
+  return createHttpConnector({ name: 'erpnext', client, entities: erpnextEndpoints(), checkPath: ERPNEXT_CHECK_PATH });
+}

@@ -1,0 +1,287 @@
+import { ConnectorError } from '../contract.js';
+import type { Connector, ConnectorDescription, EntityCapabilities, ExternalRecord, ReadPage, RecordOutcome, UpsertRequest } from '../contract.js';
+import type { HttpClient } from './client.js';
+import { HttpError } from './client.js';
+
+/**
+ * A generic JSON-over-HTTP connector, configured per external entity with data (paths, parameter
+ * names, paging style) and a filter function where data cannot say it. ERPNext's configuration is in
+ * `erpnext.ts`.
+ */
+
+/** Where a read resumes: the last delivered row's (modified, key). Encoded in the opaque cursor. */
+export interface Watermark {
+  readonly modified: string;
+  readonly key: string;
+}
+
+export const PAGE_STYLES = ['offset', 'cursor'] as const;
+export type PageStyle = (typeof PAGE_STYLES)[number];
+
+export interface ListEndpoint {
+  readonly path: string;
+  /** Field of the list body holding the rows. Default `data`. */
+  readonly recordsField?: string;
+  /** Row field the watermark follows. Default `modified`. */
+  readonly modifiedField?: string;
+  /** Stable tie-breaker among rows with the same modified value. Default `name`. */
+  readonly tieBreakerField?: string;
+  /** Fixed query parameters (fields, ordering …). */
+  readonly query?: Readonly<Record<string, string>>;
+  /**
+   * How to ask for rows after the watermark: a parameter that receives the modified value
+   * (`updated_since=…`), or a function returning query parameters (ERPNext's `filters` JSON).
+   * Either way, rows at or before the watermark that the server still returns are dropped.
+   */
+  readonly since: { readonly param: string } | ((watermark: Watermark) => Readonly<Record<string, string>>);
+  readonly paging:
+    | { readonly style: 'offset'; readonly offsetParam: string; readonly limitParam: string }
+    | { readonly style: 'cursor'; readonly cursorParam: string; readonly limitParam: string; readonly nextCursorField: string };
+  /** Largest page asked of the server. Default 100. */
+  readonly pageSize?: number;
+}
+
+export interface UpsertEndpoint {
+  /** Collection path; a record's own path is `<path>/<encoded key>`. */
+  readonly path: string;
+  /** Payload field holding the external key (ERPNext: `name`, or `item_code` for Item). */
+  readonly keyField: string;
+  /** Method that creates. Default `POST` to the collection path. */
+  readonly method?: 'POST' | 'PUT';
+  /** Field of the write answer holding the saved record. Default `data`; `''` for the body itself. */
+  readonly responseField?: string;
+  /** Field of the saved record that is its external id. Default `name`. */
+  readonly idField?: string;
+}
+
+export interface EntityEndpoints {
+  readonly list?: ListEndpoint;
+  readonly upsert?: UpsertEndpoint;
+  /** Collection path; deletes go to `<path>/<encoded id>`. */
+  readonly delete?: { readonly path: string };
+  readonly naturalKeys?: readonly string[];
+}
+
+export interface HttpConnectorOptions {
+  readonly name: string;
+  readonly client: HttpClient;
+  readonly entities: Readonly<Record<string, EntityEndpoints>>;
+  /** A cheap authenticated GET for `check()`. */
+  readonly checkPath?: string;
+}
+
+export function encodeCursor(watermark: Watermark): string {
+  return Buffer.from(JSON.stringify({ m: watermark.modified, k: watermark.key })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Watermark {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (typeof value === 'object' && value !== null) {
+      const { m, k } = value as Record<string, unknown>;
+      if (typeof m === 'string' && typeof k === 'string') return { modified: m, key: k };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ConnectorError('permanent', 'bad_cursor', 'The read cursor is not one this connector issued');
+}
+
+function field(value: unknown, name: string): unknown {
+  if (name === '') return value;
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+function asText(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+/** Row strictly after the watermark in (modified, key) order. */
+function isAfter(modified: string, key: string, mark: Watermark): boolean {
+  return modified > mark.modified || (modified === mark.modified && key > mark.key);
+}
+
+function failed(error: unknown): RecordOutcome {
+  if (error instanceof ConnectorError) {
+    return error.retryAfterMs === undefined
+      ? { ok: false, kind: error.kind, code: error.code.replace(/^connector_/, ''), message: error.message }
+      : { ok: false, kind: error.kind, code: error.code.replace(/^connector_/, ''), message: error.message, retryAfterMs: error.retryAfterMs };
+  }
+  return { ok: false, kind: 'retryable', code: 'internal', message: 'Unexpected failure while sending the record' };
+}
+
+/** 401 / 403 concern the connector, not a record: the caller stops and reports it. */
+function isAuthFailure(error: unknown): boolean {
+  return error instanceof HttpError && (error.httpStatus === 401 || error.httpStatus === 403);
+}
+
+export function createHttpConnector(options: HttpConnectorOptions): Connector {
+  const { client, name } = options;
+  let closed = false;
+
+  function entityOf(entity: string): EntityEndpoints {
+    if (closed) throw new ConnectorError('permanent', 'closed', `Connector ${name} is closed`);
+    const endpoints = options.entities[entity];
+    if (endpoints === undefined) throw new ConnectorError('permanent', 'unknown_entity', `Connector ${name} has no entity ${entity}`);
+    return endpoints;
+  }
+
+  function unauthorized(error: HttpError): ConnectorError {
+    return new ConnectorError('permanent', 'unauthorized', `${name} refused the configured credentials (HTTP ${error.httpStatus ?? '?'})`);
+  }
+
+  async function read(entity: string, cursor: string | null, limit: number): Promise<ReadPage> {
+    const list = entityOf(entity).list;
+    if (list === undefined) throw new ConnectorError('permanent', 'not_readable', `${name} ${entity} cannot be read`);
+    const mark = cursor === null ? null : decodeCursor(cursor);
+    const modifiedField = list.modifiedField ?? 'modified';
+    const keyField = list.tieBreakerField ?? 'name';
+    const pageSize = Math.max(1, Math.min(list.pageSize ?? 100, limit));
+    const sinceQuery = mark === null ? {} : typeof list.since === 'function' ? list.since(mark) : { [list.since.param]: mark.modified };
+    const records: ExternalRecord[] = [];
+    let last: Watermark | null = null;
+    let offset = 0;
+    let pageCursor: string | undefined;
+    // Keep paging inside one read while rows are dropped as already seen, so a run of ties longer than
+    // a page cannot stall the watermark.
+    for (;;) {
+      const paging: Record<string, string | number> =
+        list.paging.style === 'offset'
+          ? { [list.paging.offsetParam]: offset, [list.paging.limitParam]: pageSize }
+          : { [list.paging.limitParam]: pageSize, ...(pageCursor === undefined ? {} : { [list.paging.cursorParam]: pageCursor }) };
+      const response = await client.request({ method: 'GET', path: list.path, query: { ...list.query, ...sinceQuery, ...paging } });
+      const rows = field(response.body, list.recordsField ?? 'data');
+      if (!Array.isArray(rows)) throw new ConnectorError('permanent', 'invalid_response', `${name} ${entity} list answer has no rows array`);
+      for (const row of rows as unknown[]) {
+        const modified = asText(field(row, modifiedField));
+        const key = asText(field(row, keyField));
+        if (modified === undefined || key === undefined) {
+          throw new ConnectorError('permanent', 'invalid_response', `${name} ${entity} row lacks ${modifiedField} or ${keyField}`);
+        }
+        if (mark !== null && !isAfter(modified, key, mark)) continue;
+        if (last !== null && !isAfter(modified, key, last)) {
+          throw new ConnectorError('permanent', 'unordered', `${name} ${entity} rows are not ordered by ${modifiedField}, ${keyField}`);
+        }
+        records.push(row as ExternalRecord);
+        last = { modified, key };
+        if (records.length >= limit) break;
+      }
+      if (records.length >= limit) break;
+      if (list.paging.style === 'offset') {
+        if (rows.length < pageSize) break;
+        offset += rows.length;
+      } else {
+        const next = asText(field(response.body, list.paging.nextCursorField));
+        if (next === undefined) break;
+        pageCursor = next;
+      }
+    }
+    return { records, cursor: last === null ? null : encodeCursor(last) };
+  }
+
+  async function upsertOne(upsert: UpsertEndpoint, payload: ExternalRecord): Promise<RecordOutcome> {
+    const key = asText(payload[upsert.keyField]);
+    const createMethod = upsert.method ?? 'POST';
+    let response;
+    if (key === undefined) {
+      // No key yet (the system names the record, e.g. a naming series): it can only be a create.
+      response = await client.request({ method: createMethod, path: upsert.path, body: payload });
+    } else {
+      // Update first: an update is the common case and costs one request; a 404 means create.
+      try {
+        response = await client.request({ method: 'PUT', path: `${upsert.path}/${encodeURIComponent(key)}`, body: payload });
+      } catch (error) {
+        if (!(error instanceof HttpError && error.httpStatus === 404)) throw error;
+        response = await client.request({ method: createMethod, path: upsert.path, body: payload });
+      }
+    }
+    const saved = field(response.body, upsert.responseField ?? 'data');
+    const externalId = asText(field(saved, upsert.idField ?? 'name')) ?? key;
+    if (externalId === undefined) return { ok: false, kind: 'permanent', code: 'invalid_response', message: `${name} did not name the saved record` };
+    return { ok: true, externalId };
+  }
+
+  /**
+   * Sends records one by one. A record's own failure is its outcome; a retryable failure (throttled,
+   * unreachable) stops the batch and the rest are reported retryable without being sent, since they would
+   * meet the same answer; refused credentials throw.
+   */
+  async function eachRecord<T>(items: readonly T[], send: (item: T) => Promise<RecordOutcome>): Promise<RecordOutcome[]> {
+    const outcomes: RecordOutcome[] = [];
+    for (const item of items) {
+      const previous = outcomes.at(-1);
+      if (previous !== undefined && !previous.ok && previous.kind === 'retryable') {
+        outcomes.push(previous);
+        continue;
+      }
+      try {
+        outcomes.push(await send(item));
+      } catch (error) {
+        if (isAuthFailure(error)) throw unauthorized(error as HttpError);
+        outcomes.push(failed(error));
+      }
+    }
+    return outcomes;
+  }
+
+  async function upsert(entity: string, requests: readonly UpsertRequest[]): Promise<RecordOutcome[]> {
+    const endpoint = entityOf(entity).upsert;
+    if (endpoint === undefined) throw new ConnectorError('permanent', 'not_writable', `${name} ${entity} cannot be written`);
+    return eachRecord(requests, (request) => upsertOne(endpoint, request.payload));
+  }
+
+  async function remove(entity: string, externalIds: readonly string[]): Promise<RecordOutcome[]> {
+    const endpoint = entityOf(entity).delete;
+    if (endpoint === undefined) throw new ConnectorError('permanent', 'not_deletable', `${name} ${entity} cannot be deleted`);
+    return eachRecord(externalIds, async (id) => {
+      try {
+        await client.request({ method: 'DELETE', path: `${endpoint.path}/${encodeURIComponent(id)}` });
+      } catch (error) {
+        // Already gone is what a delete wants: idempotent.
+        if (!(error instanceof HttpError && error.httpStatus === 404)) throw error;
+      }
+      return { ok: true, externalId: id };
+    });
+  }
+
+  const description: ConnectorDescription = Object.freeze({
+    connector: name,
+    entities: Object.freeze(
+      Object.fromEntries(
+        Object.entries(options.entities).map(([entity, endpoints]): [string, EntityCapabilities] => [
+          entity,
+          Object.freeze({
+            read: endpoints.list !== undefined,
+            write: endpoints.upsert !== undefined,
+            detectChanges: endpoints.list !== undefined,
+            detectDeletes: false,
+            naturalKeys: Object.freeze([...(endpoints.naturalKeys ?? [])]),
+          }),
+        ]),
+      ),
+    ),
+  });
+
+  return {
+    describe: () => description,
+    async check() {
+      if (closed) throw new ConnectorError('permanent', 'closed', `Connector ${name} is closed`);
+      if (options.checkPath === undefined) return;
+      try {
+        await client.request({ method: 'GET', path: options.checkPath });
+      } catch (error) {
+        if (isAuthFailure(error)) throw unauthorized(error as HttpError);
+        throw error;
+      }
+    },
+    read,
+    upsert,
+    delete: remove,
+    async close() {
+      // The client comes from outside and holds no connection of its own; closing only stops use.
+      closed = true;
+    },
+  };
+}
