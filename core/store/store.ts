@@ -5,6 +5,7 @@ import { AuthRepository } from './auth-repository.js';
 import { openDatabase, type Db, type StoreDialect } from './database.js';
 import { IdempotencyRepository } from './idempotency-repository.js';
 import { IdLinkRepository } from './id-links-repository.js';
+import { DeadLetterRepository } from './dead-letters-repository.js';
 import { migrateToLatest } from './migrate.js';
 import { OutboxRepository } from './outbox-repository.js';
 import { RecordRepository } from './records.js';
@@ -38,6 +39,7 @@ export class Store {
   readonly idempotency: IdempotencyRepository;
   readonly outbox: OutboxRepository;
   readonly idLinks: IdLinkRepository;
+  readonly deadLetters: DeadLetterRepository;
 
   private constructor(
     private readonly db: Db,
@@ -53,6 +55,7 @@ export class Store {
     this.idempotency = new IdempotencyRepository(repoDb);
     this.outbox = new OutboxRepository(repoDb);
     this.idLinks = new IdLinkRepository(repoDb);
+    this.deadLetters = new DeadLetterRepository(repoDb);
   }
 
   /** Opens (and migrates) the store at `url` (see `openDatabase`). */

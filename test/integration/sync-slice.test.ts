@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createPool, type Pool } from 'mysql2/promise';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMysqlDriver } from '../../connectors/sql/mysql-driver.js';
+import { mysqlDialect } from '../../connectors/sql/mysql-dialect.js';
+import { createSqlConnector } from '../../connectors/sql/sql-connector.js';
+import { TargetDelivery } from '../../queues/delivery.js';
+import { OutboxRelay } from '../../queues/relay.js';
+import { REDIS_URL, createTestDatabase, startTestHub, type TestHub } from '../helpers.js';
+import { mappingDir } from './mappings/fixtures.js';
+
+const SCHEMA = `
+connector: erp_sql
+links: [customer]
+entities:
+  customers:
+    fields:
+      customer_no: { type: string, required: true }
+      name: { type: string, required: true }
+      currency: { type: string }
+`;
+const MAPPING = `
+name: erp_sql.customer.out
+connector: erp_sql
+entity: customer
+direction: out
+externalEntity: customers
+target: finance
+fields:
+  customer_no: { from: code }
+  name: { from: name, transforms: [trim] }
+  currency: { from: currency }
+`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('thin slice: an API write reaches a MySQL target through the outbox and a BullMQ delivery queue', () => {
+  let t: TestHub;
+  let db: { url: string; drop: () => Promise<void> };
+  let pool: Pool;
+  let admin: Pool;
+  let redis: Redis;
+  let delivery: TargetDelivery;
+  let relay: OutboxRelay;
+  const auth = () => ({ Authorization: `Bearer ${t.adminToken}` });
+  const rows = async () => (await admin.query('SELECT customer_no, name, currency FROM crm_customers ORDER BY customer_no'))[0] as { customer_no: string; name: string; currency: string }[];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    admin = createPool({ uri: db.url, connectionLimit: 1 });
+    await admin.query(`CREATE TABLE crm_customers (
+      id BIGINT AUTO_INCREMENT PRIMARY KEY, customer_no VARCHAR(64) NOT NULL UNIQUE, name VARCHAR(40) NOT NULL,
+      currency CHAR(3), modified_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3), INDEX (modified_at, id))`);
+    t = await startTestHub({ config: { mappings: { dirs: [mappingDir({ 'erp_sql/schema.yaml': SCHEMA, 'erp_sql/customer.out.yaml': MAPPING })] } } });
+    pool = createPool({ uri: db.url, connectionLimit: 2, decimalNumbers: false, timezone: 'Z' });
+    const connector = createSqlConnector({ name: 'erp_sql', driver: createMysqlDriver(pool), dialect: mysqlDialect, tables: { customers: { table: 'crm_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'currency'] } } });
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const mapping = t.hub.mappings.get('erp_sql.customer.out');
+    if (!mapping) throw new Error('mapping not loaded');
+    const deps = { store: t.hub.store, policy: t.hub.policy, log: pino({ level: 'silent' }), connection: redis, prefix: t.prefix, attempts: 3, backoffMs: 50 };
+    delivery = new TargetDelivery({ name: 'erp_sql', connector, mappings: { customer: mapping } }, deps);
+    delivery.start();
+    relay = new OutboxRelay(t.hub.store, redis, t.prefix, [delivery], deps.log, 50);
+    relay.start();
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    await delivery?.close();
+    redis?.disconnect();
+    await pool?.end();
+    await admin?.end();
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('delivers creates and later changes, projected and mapped, without duplicates, and links the ids', async () => {
+    const phoneCanary = '+49 30 CANARY 0001';
+    const created = [];
+    for (const [code, name] of [['C-1', 'Alpha GmbH '], ['C-2', 'Beta AG'], ['C-3', 'Gamma KG']]) {
+      const res = await t.api.post('/api/v1/customers').set(auth()).send({ code, name, currency: 'EUR', phone: phoneCanary });
+      expect(res.status).toBe(201);
+      created.push(res.body as { id: string });
+    }
+    await until('three rows', async () => ((await rows()).length === 3 ? true : undefined));
+    expect(await rows()).toEqual([
+      { customer_no: 'C-1', name: 'Alpha GmbH', currency: 'EUR' },
+      { customer_no: 'C-2', name: 'Beta AG', currency: 'EUR' },
+      { customer_no: 'C-3', name: 'Gamma KG', currency: 'EUR' },
+    ]);
+    const links = await t.hub.store.idLinks.externalIds('erp_sql', 'customer', created.map((c) => c.id));
+    expect([...links.values()].sort()).toEqual(['C-1', 'C-2', 'C-3']);
+
+    const patched = await t.api.patch(`/api/v1/customers/${created[1]?.id}`).set(auth()).send({ name: 'Beta AG & Co' });
+    expect(patched.status).toBe(200);
+    await until('the change', async () => ((await rows()).find((r) => r.customer_no === 'C-2')?.name === 'Beta AG & Co' ? true : undefined));
+    // Deliveries are idempotent: relaying everything again adds no row.
+    await redis.del(`${t.prefix}:relay:cursor`);
+    relay.poke();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await rows()).toHaveLength(3);
+    const [all] = await admin.query('SELECT * FROM crm_customers');
+    expect(JSON.stringify(all)).not.toContain('CANARY');
+  });
+
+  it('sends a record the target refuses to the dead letters with its projected payload; the others land', async () => {
+    const long = 'A name much longer than the forty characters the ERP allows';
+    const bad = await t.api.post('/api/v1/customers').set(auth()).send({ code: 'C-BAD', name: long, currency: 'EUR', phone: '+49 30 CANARY 0002' });
+    const good = await t.api.post('/api/v1/customers').set(auth()).send({ code: 'C-4', name: 'Delta SE', currency: 'EUR' });
+    expect(bad.status).toBe(201);
+    expect(good.status).toBe(201);
+    await until('the good row', async () => ((await rows()).some((r) => r.customer_no === 'C-4') ? true : undefined));
+    const letters = await until('a dead letter', async () => {
+      const open = await t.hub.store.deadLetters.open(10);
+      return open.length > 0 ? open : undefined;
+    });
+    expect(letters[0]).toMatchObject({ target: 'erp_sql', entity: 'customer', recordId: bad.body.id, payload: { customer_no: 'C-BAD', name: long, currency: 'EUR' }, attempts: 1 });
+    expect(letters[0]?.errorMessage).not.toContain(long);
+    expect(JSON.stringify(letters)).not.toContain('CANARY');
+    expect((await rows()).some((r) => r.customer_no === 'C-BAD')).toBe(false);
+  });
+});
