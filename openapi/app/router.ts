@@ -183,10 +183,10 @@ export function buildRouter(
       const result = await handler.handle(ctx, deps);
       if (deps.validateResponses && result.body !== undefined && !result.contentType) {
         const check = validators?.responses[String(result.status)];
-        if (!check) throw new Error(`response ${result.status} of ${op.operationId} is not in the spec`);
+        if (!check) throw new HubError('response_invalid', 500, `response ${result.status} of ${op.operationId} is not in the spec`);
         if (!check(result.body)) {
           const problems = toProblems(check.errors ?? [], '');
-          throw new Error(`response of ${op.operationId} does not match the spec: ${problems.map((p) => `${p.pointer} ${p.detail}`).join('; ')}`);
+          throw new HubError('response_invalid', 500, `response of ${op.operationId} does not match the spec: ${problems.map((p) => `${p.pointer} ${p.detail}`).join('; ')}`);
         }
       }
       for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
@@ -196,7 +196,14 @@ export function buildRouter(
       if (ctx.audit && !ctx.audited) await audit(ctx, ctx.audit.action, ctx.audit.entity, ctx.audit.recordIds, ctx.audit.fields, result.status);
     } catch (error) {
       const { body, headers } = problemOf(error, requestId);
-      if (body.status >= 500) deps.log.error({ requestId, operation: op.operationId, err: { message: (error as Error).message, stack: (error as Error).stack } }, 'request failed');
+      if (body.status >= 500) {
+        // A driver's message can quote a value ("Incorrect decimal value: '…'"): log the kind of error
+        // and where it arose, not its text, unless it is one of the hub's own (safe) errors.
+        const e = error as Error & { code?: unknown; errno?: unknown };
+        const where = (e.stack ?? '').split('\n').slice(1, 4).map((l) => l.trim());
+        const safe = error instanceof HubError ? { message: e.message } : {};
+        deps.log.error({ requestId, operation: op.operationId, err: { name: e.name, code: e.code, errno: e.errno, ...safe, where } }, 'request failed');
+      }
       if (!res.headersSent) sendProblem(res, body, headers);
       const info = ctx?.audit ?? (handler.audit ? { ...handler.audit, recordIds: req.params['id'] ? [String(req.params['id'])] : [], fields: [] } : undefined);
       const fields = ctx?.audit?.fields.length ? ctx.audit.fields : req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? Object.keys(req.body as object).sort() : [];
