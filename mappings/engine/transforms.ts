@@ -1,4 +1,22 @@
 import { currencyScale, isCurrency } from '../../core/model/codes.js';
+import {
+  SpecError,
+  argsOf,
+  compiled,
+  fail,
+  given,
+  intArg,
+  isObject,
+  isPath,
+  isScalar,
+  noArgs,
+  oneOf,
+  readPath,
+  scalarType,
+  strArg,
+  type Args,
+  type Custom,
+} from './transforms-args.js';
 import { compileDateFormat, isDateText, isDatetimeText, makeFormatter, makeParser, zoneOf } from './transforms-dates.js';
 import {
   ROUNDING_MODES,
@@ -54,95 +72,6 @@ export interface CustomTransform {
   readonly fn: TransformFn;
   readonly input?: readonly ValueType[];
   readonly output?: ValueType;
-}
-
-type Args = Readonly<Record<string, unknown>>;
-type Custom = ReadonlyMap<string, CustomTransform> | undefined;
-type Output = ValueType | ((input: ValueType) => ValueType | { error: string });
-
-class SpecError extends Error {}
-function fail(message: string): never {
-  throw new SpecError(message);
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isScalar = (v: unknown): v is string | number | boolean =>
-  typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
-const isPath = (v: unknown): v is string => typeof v === 'string' && v.split('.').every((seg) => seg.length > 0);
-const scalarType = (v: string | number | boolean): ValueType =>
-  typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'boolean' : Number.isInteger(v) ? 'integer' : 'number';
-
-function typeList(types: readonly ValueType[]): string {
-  return types.length === 1 ? types[0]! : `${types.slice(0, -1).join(', ')} or ${types[types.length - 1]!}`;
-}
-
-/** Reads a dotted path ("billingAddress.city", "lines.0.sku") from a record; own properties only. */
-function readPath(record: unknown, path: readonly string[]): unknown {
-  let current = record;
-  for (const seg of path) {
-    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, seg)) return undefined;
-    current = (current as Record<string, unknown>)[seg];
-  }
-  return current;
-}
-
-function compiled(name: string, accepts: readonly ValueType[], output: Output, fn: TransformFn, passNull = true): CompiledTransform {
-  const accepted = new Set<ValueType>([...accepts, 'any']);
-  const run: TransformFn = passNull ? (value, ctx) => (value === null || value === undefined ? value : fn(value, ctx)) : fn;
-  return Object.freeze({
-    name,
-    fn: run,
-    outputFor: (input: ValueType) => {
-      if (!accepted.has(input)) return { error: `${name} expects ${typeList(accepts)}, got ${input}` };
-      return typeof output === 'function' ? output(input) : output;
-    },
-  });
-}
-
-// ---- argument checks (compile time) ----
-
-function noArgs(name: string, raw: unknown): void {
-  if (raw === undefined || raw === null || (isObject(raw) && Object.keys(raw).length === 0)) return;
-  fail(`${name} takes no arguments`);
-}
-
-function argsOf(name: string, raw: unknown, allowed: readonly string[]): Args {
-  if (raw === undefined || raw === null) return {};
-  if (!isObject(raw)) fail(`${name}: arguments must be a mapping`);
-  for (const key of Object.keys(raw)) if (!allowed.includes(key)) fail(`${name}: unknown argument '${key}'`);
-  return raw;
-}
-
-const given = (a: Args, key: string): boolean => Object.hasOwn(a, key) && a[key] !== undefined;
-
-function intArg(name: string, a: Args, key: string, min: number, max: number, required: true): number;
-function intArg(name: string, a: Args, key: string, min: number, max: number, required: false): number | undefined;
-function intArg(name: string, a: Args, key: string, min: number, max: number, required: boolean): number | undefined {
-  if (!given(a, key)) return required ? fail(`${name}: ${key} is required`) : undefined;
-  const v = a[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? (min === 0 ? 'a non-negative integer' : 'an integer') : `an integer from ${min} to ${max}`;
-    fail(`${name}: ${key} must be ${range}`);
-  }
-  return v;
-}
-
-function strArg(name: string, a: Args, key: string, required: true): string;
-function strArg(name: string, a: Args, key: string, required: false): string | undefined;
-function strArg(name: string, a: Args, key: string, required: boolean): string | undefined {
-  if (!given(a, key)) return required ? fail(`${name}: ${key} is required`) : undefined;
-  const v = a[key];
-  if (typeof v !== 'string' || v === '') fail(`${name}: ${key} must be a non-empty string`);
-  return v;
-}
-
-function oneOf<T extends string>(name: string, a: Args, key: string, options: readonly T[], fallback: T): T {
-  if (!given(a, key)) return fallback;
-  const v = a[key];
-  if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) {
-    fail(`${name}: ${key} must be one of ${options.join(', ')}`);
-  }
-  return v as T;
 }
 
 // ---- transforms ----
