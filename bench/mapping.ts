@@ -10,6 +10,7 @@
  * projection of the same customer for the bench target is timed too, as a share of the mapping
  * cost. The last line printed is one JSON object with the figures.
  */
+import { benchCustomerId, benchProductId, benchSku, makeBenchOrder } from './orders.js';
 import { deepStrictEqual } from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -187,61 +188,6 @@ function makeCustomer(n: number): JsonObject {
     paymentTerms: n % 4 === 1 ? null : 'NET30',
     currency,
     status: n % 5 === 2 ? 'inactive' : 'active',
-  };
-}
-
-const cents = (s: string): number => {
-  const [i = '0', f = ''] = s.split('.');
-  return Number(i) * 100 + Number(f.padEnd(2, '0').slice(0, 2));
-};
-const money = (c: number): string => `${Math.trunc(c / 100)}.${String(c % 100).padStart(2, '0')}`;
-
-/** A 10-line EUR order with discounts and tax (totals computed in cents, as the hub would). */
-function makeOrder(n: number): JsonObject {
-  const lines: JsonObject[] = [];
-  let subtotal = 0;
-  let tax = 0;
-  for (let l = 0; l < LINES; l++) {
-    const p = (n * 7 + l * 13) % 500;
-    const quantity = l % 3 === 0 ? `${(l + 1) * 2}.5` : String(l + 1 + (n % 5));
-    const unitPrice = money(499 + p * 37);
-    const discount = l % 4 === 0 ? '5' : l % 4 === 1 ? '12.5' : '0';
-    const taxRate = l % 5 === 0 ? '7' : '19';
-    const lineTotal = Math.round((cents(unitPrice) * Number(quantity) * (100 - Number(discount))) / 100);
-    subtotal += lineTotal;
-    tax += Math.round((lineTotal * Number(taxRate)) / 100);
-    lines.push({
-      productId: `prd-${String(p).padStart(6, '0')}`,
-      sku: `SKU-${10_000 + p}`,
-      description: l % 6 === 5 ? null : `Sechskantschraube M${6 + (p % 10)} × ${20 + (p % 8) * 5} mm, DIN 933, ${50 * (1 + (p % 4))} Stück`,
-      quantity,
-      unitPrice,
-      discount,
-      taxRate,
-      lineTotal: money(lineTotal),
-    });
-  }
-  const day = String(1 + (n % 28)).padStart(2, '0');
-  return {
-    id: `ord-${100_000 + n}`,
-    version: 1 + (n % 4),
-    createdAt: `2026-05-${day}T08:00:00.000Z`,
-    updatedAt: `2026-05-${day}T09:00:00.000Z`,
-    number: `SO-2026-${String(4_200 + n).padStart(6, '0')}`,
-    customerId: `cus-${n % 17}`,
-    ownerId: 'usr-1',
-    teamId: 'team-north',
-    type: 'standard',
-    countsTowardQuota: true,
-    status: 'confirmed',
-    orderDate: `2026-05-${day}`,
-    deliveryDate: n % 7 === 0 ? null : `2026-06-${day}`,
-    currency: 'EUR',
-    paymentTerms: n % 2 === 0 ? 'NET30' : '2/10 NET 30',
-    lines,
-    subtotal: money(subtotal),
-    taxTotal: money(tax),
-    total: money(subtotal + tax),
   };
 }
 
@@ -456,19 +402,17 @@ export function run(): void {
   const out = new Map<string, string>();
   const back = new Map<string, string>();
   for (let c = 0; c < 17; c++) {
-    out.set(`customer:cus-${c}`, `CUST-${String(c).padStart(4, '0')}`);
-    back.set(`customer:CUST-${String(c).padStart(4, '0')}`, `cus-${c}`);
+    out.set(`customer:${benchCustomerId(c)}`, `CUST-${String(c).padStart(4, '0')}`);
+    back.set(`customer:CUST-${String(c).padStart(4, '0')}`, benchCustomerId(c));
   }
-  for (let p = 0; p < 500; p++) {
-    back.set(`product:SKU-${10_000 + p}`, `prd-${String(p).padStart(6, '0')}`);
-  }
+  for (let p = 0; p < 500; p++) back.set(`product:${benchSku(p)}`, benchProductId(p));
   const outLinks: MappingContext = { link: (entity, id) => out.get(`${entity}:${id}`) };
   const inLinks: MappingContext = { link: (entity, id) => back.get(`${entity}:${id}`) };
 
   const customers = Array.from({ length: POOL }, (_, n) => makeCustomer(n));
   const customersProjected = customers.map((c) => project(customerOut, 'customer', c));
   const customerRows = customersProjected.map((c) => JSON.parse(JSON.stringify(customerOut.map(c, outLinks))) as JsonObject);
-  const orders = Array.from({ length: POOL }, (_, n) => makeOrder(n));
+  const orders = Array.from({ length: POOL }, (_, n) => makeBenchOrder(n, { lines: LINES }));
   const ordersProjected = orders.map((o) => project(orderOut, 'order', o));
   const orderBodies = ordersProjected.map((o) => JSON.parse(JSON.stringify(orderOut.map(o, outLinks))) as JsonObject);
 

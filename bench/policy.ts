@@ -5,6 +5,7 @@
  * engine for several receivers and compares with a hand-written projection producing the same
  * output. The last line printed is one JSON object with the figures.
  */
+import { makeBenchOrder } from './orders.js';
 import { deepStrictEqual } from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { EntityName, JsonObject, JsonValue } from '../core/model/entities.js';
@@ -47,63 +48,6 @@ const principal = (roles: readonly string[], userId: string | null = null, teamI
 });
 
 // ---------------------------------------------------------------- records
-
-const cents = (s: string): number => {
-  const [i = '0', f = ''] = s.split('.');
-  return Number(i) * 100 + Number(f.padEnd(2, '0').slice(0, 2));
-};
-const money = (c: number): string => `${Math.trunc(c / 100)}.${String(c % 100).padStart(2, '0')}`;
-
-/** A deterministic order owned by REP_ID (the sales_rep case sees every one); with `unique`, its customer id and skus occur in no other order (every hash misses the cache). */
-function makeOrder(n: number, unique = false): JsonObject {
-  const lines: JsonObject[] = [];
-  let subtotal = 0;
-  let tax = 0;
-  for (let l = 0; l < LINES; l++) {
-    const p = (n * 7 + l * 13) % 500;
-    const quantity = l % 3 === 0 ? `${(l + 1) * 2}.5` : String(l + 1 + (n % 5));
-    const unitPrice = money(499 + p * 37);
-    const discount = l % 4 === 0 ? '5' : '0';
-    const taxRate = l % 5 === 0 ? '7' : '19';
-    const gross = (cents(unitPrice) * Number(quantity) * (100 - Number(discount))) / 100;
-    const lineTotal = Math.round(gross);
-    subtotal += lineTotal;
-    tax += Math.round((lineTotal * Number(taxRate)) / 100);
-    lines.push({
-      productId: `prd_${String(p).padStart(6, '0')}`,
-      sku: unique ? `SKU-U${n}-${l}` : `SKU-${10_000 + p}`,
-      description: l % 6 === 5 ? null : `Stainless hex bolt M${6 + (p % 10)} × ${20 + (p % 8) * 5} mm, DIN 933, box of ${50 * (1 + (p % 4))}`,
-      quantity,
-      unitPrice,
-      discount,
-      taxRate,
-      lineTotal: money(lineTotal),
-    });
-  }
-  const day = 1 + (n % 28);
-  const date = `2024-05-${String(day).padStart(2, '0')}`;
-  return {
-    id: `ord_${String(100_000 + n)}`,
-    version: 1 + (n % 4),
-    createdAt: `${date}T08:${String(n % 60).padStart(2, '0')}:12.345Z`,
-    updatedAt: `${date}T09:${String(n % 60).padStart(2, '0')}:47.012Z`,
-    number: `SO-2024-${String(4_200 + n).padStart(6, '0')}`,
-    customerId: unique ? `cus_u${n}` : `cus_${String(1_000 + (n % 17)).padStart(6, '0')}`,
-    ownerId: REP_ID,
-    teamId: 'team_north',
-    type: n % 9 === 0 ? 'sample' : 'standard',
-    countsTowardQuota: n % 9 !== 0,
-    status: n % 3 === 0 ? 'shipped' : 'confirmed',
-    orderDate: date,
-    deliveryDate: n % 7 === 0 ? null : `2024-06-${String(day).padStart(2, '0')}`,
-    currency: 'EUR',
-    paymentTerms: n % 2 === 0 ? 'NET30' : '2/10 NET 30',
-    lines,
-    subtotal: money(subtotal),
-    taxTotal: money(tax),
-    total: money(subtotal + tax),
-  };
-}
 
 // ---------------------------------------------------------------- hand-written baseline
 
@@ -169,11 +113,11 @@ export function run(): void {
   const handWrittenCached = handWrittenProjection(secret, true);
   // 8,192 orders × 11 distinct hashed values = 90k values, more than the engine's 50k hash cache: all misses.
   const UNIQUE_POOL = 8192;
-  const uniqueRecords = Array.from({ length: UNIQUE_POOL }, (_, n) => makeOrder(n, true));
+  const uniqueRecords = Array.from({ length: UNIQUE_POOL }, (_, n) => makeBenchOrder(n, { lines: LINES, ownerId: REP_ID, unique: true }));
 
-  const records = Array.from({ length: POOL }, (_, n) => makeOrder(n));
+  const records = Array.from({ length: POOL }, (_, n) => makeBenchOrder(n, { lines: LINES, ownerId: REP_ID }));
   const mask = POOL - 1;
-  const first = records[0] ?? makeOrder(0);
+  const first = records[0] ?? makeBenchOrder(0, { lines: LINES, ownerId: REP_ID });
   const top = catalog.get(ENTITY);
   const topFields = top?.size ?? 0;
   const lineFields = top?.get('lines')?.size ?? 0;

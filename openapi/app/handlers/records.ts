@@ -46,13 +46,18 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
   const entity = kind as EntityName;
   const guard: Guard = { receiver: async (ctx, deps) => (policed && ctx.principal ? receiverFor(ctx.principal, deps.store) : undefined) };
 
-  /** The record as the caller may see it, or a 404 exactly like a missing record. */
-  const visible = async (ctx: RequestContext, deps: AppDeps, store: Store, receiver: Receiver | undefined, record: StoredRecord | undefined): Promise<JsonObject> => {
-    if (!record) throw new NotFoundError();
+  /** The record as the caller may see it (projected once, related records expanded), or undefined. */
+  const shown = async (ctx: RequestContext, deps: AppDeps, store: Store, receiver: Receiver | undefined, record: StoredRecord): Promise<JsonObject | undefined> => {
     if (!receiver) return { ...record };
     const projected = deps.policy.project(receiver, entity, record);
-    if (!projected) throw new NotFoundError();
-    return expandRelated(deps, store, receiver, entity, projected, record, ctx.query['expand']);
+    return projected ? expandRelated(deps, store, receiver, entity, projected, record, ctx.query['expand']) : undefined;
+  };
+
+  /** As `shown`, but a record the caller may not see answers exactly like a missing one (404). */
+  const visible = async (ctx: RequestContext, deps: AppDeps, store: Store, receiver: Receiver | undefined, record: StoredRecord | undefined): Promise<JsonObject> => {
+    const body = record ? await shown(ctx, deps, store, receiver, record) : undefined;
+    if (!body) throw new NotFoundError();
+    return body;
   };
 
   return {
@@ -95,8 +100,8 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
         const items: JsonObject[] = [];
         for (const r of page.items) {
           // The query already applied the row scope; a record the projection still refuses is skipped.
-          if (receiver && !deps.policy.project(receiver, entity, r)) continue;
-          items.push(await visible(ctx, deps, deps.store, receiver, r));
+          const body = await shown(ctx, deps, deps.store, receiver, r);
+          if (body) items.push(body);
         }
         if (ctx.audit) ctx.audit.recordIds = items.map((r) => String(r['id']));
         return { status: 200, body: { items, nextCursor: page.next ? encodeCursor(sort.key, page.next) : null } };
