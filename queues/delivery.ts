@@ -71,7 +71,11 @@ export class TargetDelivery {
   start(): void {
     this.worker = new Worker<DeliveryJob>(deliveryQueueName(this.target.name), (job) => this.deliver(job), { connection: this.deps.connection, prefix: this.deps.prefix, concurrency: 1 });
     this.worker.on('failed', (job, error) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void this.deadLetter(job.data, 0, {}, 'retries_exhausted', error.message, job.attemptsMade);
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        this.deadLetter(job.data, 0, {}, 'retries_exhausted', error.message, job.attemptsMade).catch((e: unknown) =>
+          this.deps.log.error({ target: this.target.name, entity: job.data.entity, recordId: job.data.id, err: { name: (e as Error).name } }, 'could not write a dead letter'),
+        );
+      }
     });
     this.worker.on('error', (error) => this.deps.log.warn({ target: this.target.name, err: { message: error.message } }, 'delivery worker error'));
   }
