@@ -1,6 +1,7 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Connector } from '../connectors/contract.js';
+import { HubError } from '../core/errors.js';
 import { ENTITIES, type EntityName } from '../core/model/entities.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
 import type { Store } from '../core/store/store.js';
@@ -72,7 +73,9 @@ export class TargetDelivery {
     this.worker = new Worker<DeliveryJob>(deliveryQueueName(this.target.name), (job) => this.deliver(job), { connection: this.deps.connection, prefix: this.deps.prefix, concurrency: 1 });
     this.worker.on('failed', (job, error) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        this.deadLetter(job.data, 0, {}, 'retries_exhausted', error.message, job.attemptsMade).catch((e: unknown) =>
+        // Only the hub's own messages are known to be value-free; anything else is recorded by its kind.
+        const message = error instanceof RetryableDelivery || error instanceof HubError ? error.message : `unexpected ${error.name}`;
+        this.deadLetter(job.data, 0, {}, 'retries_exhausted', message, job.attemptsMade).catch((e: unknown) =>
           this.deps.log.error({ target: this.target.name, entity: job.data.entity, recordId: job.data.id, err: { name: (e as Error).name } }, 'could not write a dead letter'),
         );
       }
