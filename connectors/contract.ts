@@ -56,6 +56,17 @@ export interface Connector {
   read(entity: string, cursor: string | null, limit: number): Promise<ReadPage>;
   /** Creates or updates by external key, idempotently; one outcome per request. */
   upsert(entity: string, records: readonly UpsertRequest[]): Promise<RecordOutcome[]>;
+  /**
+   * The external id of a record returned by `read()`: the same string `upsert()` reports as
+   * `externalId` for that record, so a read can be linked to the hub id without a write. Throws a
+   * permanent `invalid_record` ConnectorError naming the missing field (never a value).
+   */
+  keyOf(entity: string, record: ExternalRecord): string;
+  /**
+   * How many records a read from `cursor` (null: from the beginning) would still return, for a
+   * backfill's progress and ETA; an overlap re-read is not counted. Absent when the system cannot tell.
+   */
+  count?(entity: string, cursor: string | null): Promise<number>;
   /** Deletes by external id where the system allows it. */
   delete?(entity: string, externalIds: readonly string[]): Promise<RecordOutcome[]>;
   /** Releases connections the connector owns. */

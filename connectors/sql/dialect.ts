@@ -30,6 +30,15 @@ export interface ReadSpec {
   readonly limit: number;
 }
 
+/** How many rows a keyset read from `start` would return (no limit, no order). */
+export interface CountSpec {
+  readonly table: string;
+  readonly watermark: string;
+  readonly tieBreaker: string;
+  /** null: the whole table. */
+  readonly start: ReadStart | null;
+}
+
 export interface UpsertSpec {
   readonly table: string;
   /** The natural key columns (MySQL: a UNIQUE index on them makes ON DUPLICATE KEY match). */
@@ -70,6 +79,8 @@ export interface SqlDialect {
   ping(): CompiledQuery;
   /** Keyset page ordered by (watermark, tieBreaker). */
   read(spec: ReadSpec): CompiledQuery;
+  /** `SELECT COUNT(*) AS n` over the rows a read from the same start would page through. */
+  count(spec: CountSpec): CompiledQuery;
   /** One multi-row upsert keyed by `key`. */
   upsert(spec: UpsertSpec): CompiledQuery;
   /** One multi-row delete (or soft delete) by key values. */
@@ -110,18 +121,27 @@ export class ParamList {
 
 /** Shared SQL pieces; the dialects add what differs. */
 export const sqlParts = {
-  select(d: SqlDialect, spec: ReadSpec, p: ParamList): string {
-    const cols = spec.columns.map((c) => d.quote(c)).join(', ');
+  /** The keyset predicate (with its leading space), or '' from the beginning. */
+  where(d: SqlDialect, spec: Pick<ReadSpec, 'watermark' | 'tieBreaker' | 'start'>, p: ParamList): string {
     const wm = d.quote(spec.watermark);
     const tb = d.quote(spec.tieBreaker);
-    let where = '';
-    if (spec.start?.kind === 'from') where = ` WHERE ${wm} >= ${p.add(spec.start.watermark)}`;
-    else if (spec.start?.kind === 'after') {
+    if (spec.start?.kind === 'from') return ` WHERE ${wm} >= ${p.add(spec.start.watermark)}`;
+    if (spec.start?.kind === 'after') {
       const w = spec.start.watermark;
       // The leading `wm >= ?` lets the optimiser range-scan the (watermark, tieBreaker) index.
-      where = ` WHERE ${wm} >= ${p.add(w)} AND (${wm} > ${p.add(w)} OR (${wm} = ${p.add(w)} AND ${tb} > ${p.add(spec.start.tieBreaker)}))`;
+      return ` WHERE ${wm} >= ${p.add(w)} AND (${wm} > ${p.add(w)} OR (${wm} = ${p.add(w)} AND ${tb} > ${p.add(spec.start.tieBreaker)}))`;
     }
-    return `SELECT ${cols} FROM ${d.quote(spec.table)}${where} ORDER BY ${wm}, ${tb}`;
+    return '';
+  },
+  select(d: SqlDialect, spec: ReadSpec, p: ParamList): string {
+    const cols = spec.columns.map((c) => d.quote(c)).join(', ');
+    const where = sqlParts.where(d, spec, p);
+    return `SELECT ${cols} FROM ${d.quote(spec.table)}${where} ORDER BY ${d.quote(spec.watermark)}, ${d.quote(spec.tieBreaker)}`;
+  },
+  count(d: SqlDialect, spec: CountSpec): CompiledQuery {
+    const p = new ParamList((i) => d.placeholder(i));
+    const where = sqlParts.where(d, spec, p);
+    return { sql: `SELECT COUNT(*) AS ${d.quote('n')} FROM ${d.quote(spec.table)}${where}`, params: p.params };
   },
   keyMatch(d: SqlDialect, spec: DeleteSpec, p: ParamList): string {
     if (spec.key.length === 1) return `${d.quote(spec.key[0]!)} IN (${spec.keys.map((k) => p.add(k[0])).join(', ')})`;

@@ -57,6 +57,7 @@ export const mssqlDialect: SqlDialect = Object.freeze<SqlDialect>({
     const sql = `${sqlParts.select(mssqlDialect, spec, p)} OFFSET 0 ROWS FETCH NEXT ${p.add(spec.limit)} ROWS ONLY`;
     return { sql, params: p.params };
   },
+  count: (spec) => sqlParts.count(mssqlDialect, spec),
   upsert(spec) {
     const q = mssqlDialect.quote;
     const p = new ParamList(mssqlDialect.placeholder);

@@ -53,6 +53,7 @@ export const mysqlDialect: SqlDialect = Object.freeze<SqlDialect>({
     const sql = `${sqlParts.select(mysqlDialect, spec, p)} LIMIT ${p.add(spec.limit)}`;
     return { sql, params: p.params };
   },
+  count: (spec) => sqlParts.count(mysqlDialect, spec),
   upsert(spec) {
     const q = mysqlDialect.quote;
     const p = new ParamList(() => '?');

@@ -71,6 +71,15 @@ function prepareTables(tables: Readonly<Record<string, SqlTableConfig>>): Map<st
   return out;
 }
 
+/**
+ * The external id of a record: its key column values joined with {@link KEY_SEPARATOR} (a single key is
+ * the bare value). `missing` lists the key columns that are absent or null.
+ */
+function externalIdOf(t: SqlTableConfig, record: ExternalRecord): { id: string; missing: string[] } {
+  const missing = t.key.filter((k) => record[k] === undefined || record[k] === null);
+  return { id: t.key.map((k) => String(record[k])).join(KEY_SEPARATOR), missing };
+}
+
 /** A Connector over SQL tables; the dialect supplies what differs between databases. */
 export function createSqlConnector(options: SqlConnectorOptions): Connector {
   const { driver, dialect, name } = options;
@@ -132,6 +141,15 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
     return outcomes;
   }
 
+  const parseCursor = (cursor: string | null): KeysetCursor | null => {
+    try {
+      return cursor === null ? null : decodeCursor(cursor);
+    } catch (e) {
+      if (e instanceof InvalidCursorError) throw new ConnectorError('permanent', 'invalid_cursor', e.message);
+      throw e;
+    }
+  };
+
   return {
     describe(): ConnectorDescription {
       const entities = Object.fromEntries(
@@ -154,13 +172,7 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
     async read(entity, cursor, limit): Promise<ReadPage> {
       const t = tableOf(entity);
       if (!Number.isInteger(limit) || limit < 1) throw new ConnectorError('permanent', 'invalid_limit', 'limit must be a positive integer');
-      let from: KeysetCursor | null = null;
-      try {
-        from = cursor === null ? null : decodeCursor(cursor);
-      } catch (e) {
-        if (e instanceof InvalidCursorError) throw new ConnectorError('permanent', 'invalid_cursor', e.message);
-        throw e;
-      }
+      const from = parseCursor(cursor);
       const overlapStart = (c: KeysetCursor): ReadStart => {
         try {
           return { kind: 'from', watermark: moveBack(c.watermark, overlapMs) };
@@ -198,6 +210,32 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
       return { records: rows as ExternalRecord[], cursor: encodeCursor(next) };
     },
 
+    keyOf(entity, record): string {
+      const t = tableOf(entity);
+      const { id, missing } = externalIdOf(t, record);
+      if (missing.length) throw new ConnectorError('permanent', 'invalid_record', `${entity}: record lacks key column(s) ${missing.join(', ')}`);
+      return id;
+    },
+
+    async count(entity, cursor): Promise<number> {
+      const t = tableOf(entity);
+      const from = parseCursor(cursor);
+      // From the high-water position: the overlap window and an unfinished re-read are not counted.
+      const start: ReadStart | null = from ? { kind: 'after', watermark: from.watermark, tieBreaker: from.tieBreaker } : null;
+      const q = dialect.count({ table: t.table, watermark: t.watermark, tieBreaker: t.tieBreaker, start });
+      const rows = await withConnection(async (conn) => {
+        try {
+          return (await conn.query(q.sql, q.params)).rows;
+        } catch (e) {
+          throw asConnectorError(e, `count ${entity} failed`);
+        }
+      });
+      const raw = rows[0]?.['n'];
+      const n = typeof raw === 'number' || typeof raw === 'bigint' || typeof raw === 'string' ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n) || n < 0) throw new ConnectorError('permanent', 'invalid_response', `${name}: count ${entity} returned no number`);
+      return n;
+    },
+
     async upsert(entity, records): Promise<RecordOutcome[]> {
       const t = tableOf(entity);
       const outcomes: RecordOutcome[] = new Array<RecordOutcome>(records.length);
@@ -206,7 +244,7 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
       records.forEach((r: UpsertRequest, index) => {
         const present = Object.keys(r.payload).filter((k) => r.payload[k] !== undefined);
         const unknown = present.filter((k) => !t.writable.includes(k));
-        const missingKey = t.key.filter((k) => r.payload[k] === undefined || r.payload[k] === null);
+        const { id, missing: missingKey } = externalIdOf(t, r.payload);
         const notScalar = present.filter((k) => !isScalar(r.payload[k]));
         const problem = unknown.length
           ? `unknown column(s) ${unknown.join(', ')}`
@@ -223,7 +261,7 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
         const sig = columns.join(',');
         const group = groups.get(sig) ?? { columns, items: [] };
         groups.set(sig, group);
-        group.items.push({ index, values: columns.map((c) => r.payload[c]), id: t.key.map((k) => String(r.payload[k])).join(KEY_SEPARATOR) });
+        group.items.push({ index, values: columns.map((c) => r.payload[c]), id });
       });
       if (groups.size === 0) return outcomes;
       await withConnection(async (conn) => {

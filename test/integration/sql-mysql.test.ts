@@ -227,6 +227,19 @@ describe('SQL connector on MySQL/MariaDB', () => {
     ]);
   });
 
+  it('keyOf names a read row as upsert named it, and count() tells how many rows a read from a cursor still returns', async () => {
+    const c = connector(60_000);
+    const outcomes = await c.upsert('Customer', ['K1', 'K2', 'K3'].map((no) => ({ hubId: no, payload: { customer_no: no, name: `n ${no}` } })));
+    const read = await c.read('Customer', null, 2);
+    expect(read.records.map((r) => c.keyOf('Customer', r))).toEqual(outcomes.slice(0, 2).map((o) => o.ok && o.externalId));
+    expect(await c.count!('Customer', null)).toBe(3);
+    // After two rows, one is left; the 60 s overlap window is not counted.
+    expect(await c.count!('Customer', read.cursor)).toBe(1);
+    const rest = await c.read('Customer', read.cursor, 2);
+    expect(rest.records).toHaveLength(1);
+    expect(await c.count!('Customer', rest.cursor)).toBe(0);
+  });
+
   it('check() passes when reachable and fails with a ConnectorError that names no password or host', async () => {
     await expect(connector().check()).resolves.toBeUndefined();
     const wrong = connector(0, 'mysql://root:S3cretPassw0rd@127.0.0.1:1/nowhere');

@@ -3,7 +3,8 @@ import type { SqlDialect } from '../../connectors/sql/dialect.js';
 import { SqlDriverError, type SqlConnection, type SqlDriver, type SqlResult } from '../../connectors/sql/driver.js';
 import { mssqlDialect } from '../../connectors/sql/mssql-dialect.js';
 import { mysqlDialect } from '../../connectors/sql/mysql-dialect.js';
-import { createSqlConnector } from '../../connectors/sql/sql-connector.js';
+import { createSqlConnector, KEY_SEPARATOR } from '../../connectors/sql/sql-connector.js';
+import { encodeCursor } from '../../connectors/sql/cursor.js';
 
 /** A driver that records what the connector sent and fails statements as told. */
 function fakeDriver(fail: (sql: string, params: readonly unknown[]) => SqlDriverError | null) {
@@ -72,6 +73,49 @@ describe.each(DIALECTS)('SQL connector over the $name dialect', (dialect) => {
     expect(f.statements).toHaveLength(dialect.name === 'mssql' ? 22 : 3);
   });
 
+  it('keyOf joins the key columns as upsert reports them, and names a missing key column but no value', async () => {
+    const f = fakeDriver(() => null);
+    const c = createSqlConnector({
+      name: 't',
+      driver: f.driver,
+      dialect,
+      tables: { ...tables, Price: { table: 'prices', key: ['sku', 'currency'], watermark: 'modified_at', tieBreaker: 'id', columns: ['amount'] } },
+    });
+    const payload = { sku: 'A-1', currency: 'EUR', amount: '1.10' };
+    const [outcome] = await c.upsert('Price', [{ hubId: 'h', payload }]);
+    expect(outcome).toEqual({ ok: true, externalId: c.keyOf('Price', { id: 7, ...payload, modified_at: new Date() }) });
+    expect(c.keyOf('Price', payload)).toBe(`A-1${KEY_SEPARATOR}EUR`);
+    expect(c.keyOf('Customer', { id: 1, customer_no: 42, name: 'x' })).toBe('42');
+    expect(() => c.keyOf('Price', { sku: 'A-1', currency: null, amount: 'secret-9.99' })).toThrow(
+      expect.objectContaining({ kind: 'permanent', code: 'connector_invalid_record', message: 'Price: record lacks key column(s) currency' }),
+    );
+    expect(() => c.keyOf('Nope', payload)).toThrow(expect.objectContaining({ code: 'connector_unknown_entity' }));
+  });
+
+  it('count() sends the dialect COUNT with the cursor position (not the overlap) and returns the number', async () => {
+    const statements: { sql: string; params: readonly unknown[] }[] = [];
+    const driver: SqlDriver = {
+      acquire: async () => ({
+        async query(sql, params) {
+          statements.push({ sql, params });
+          return { rows: [{ n: dialect.name === 'mysql' ? 12 : '12' }], affectedRows: 0 };
+        },
+        beginTransaction: async () => undefined,
+        commit: async () => undefined,
+        rollback: async () => undefined,
+        release: () => undefined,
+      }),
+      close: async () => undefined,
+    };
+    const c = createSqlConnector({ name: 't', driver, dialect, tables, overlapMs: 60_000 });
+    const w = new Date('2026-01-02T03:04:05.678Z');
+    expect(await c.count!('Customer', null)).toBe(12);
+    expect(await c.count!('Customer', encodeCursor({ watermark: w, tieBreaker: 9, caughtUp: true }))).toBe(12);
+    expect(statements.map((s) => s.params)).toEqual([[], [w, w, w, 9]]);
+    expect(statements[0]?.sql).toBe(dialect.name === 'mysql' ? 'SELECT COUNT(*) AS `n` FROM `customers`' : 'SELECT COUNT(*) AS [n] FROM [customers]');
+    await expect(c.count!('Customer', 'garbage')).rejects.toMatchObject({ code: 'connector_invalid_cursor' });
+  });
+
   it('turns a connection failure into a ConnectorError naming no host or password', async () => {
     const driver: SqlDriver = {
       acquire: async () => {
@@ -81,5 +125,31 @@ describe.each(DIALECTS)('SQL connector over the $name dialect', (dialect) => {
     };
     const c = createSqlConnector({ name: 't', driver, dialect, tables });
     await expect(c.check()).rejects.toMatchObject({ kind: 'retryable', message: expect.not.stringMatching(/hunter2|db\.internal/) });
+  });
+});
+
+describe('count statements', () => {
+  const w = new Date('2026-01-02T03:04:05.678Z');
+  const spec = { table: 'customers', watermark: 'modified_at', tieBreaker: 'id' } as const;
+
+  it('MySQL: COUNT(*) with the keyset predicate of a read, no ORDER BY and no LIMIT', () => {
+    expect(mysqlDialect.count({ ...spec, start: null })).toEqual({ sql: 'SELECT COUNT(*) AS `n` FROM `customers`', params: [] });
+    expect(mysqlDialect.count({ ...spec, start: { kind: 'after', watermark: w, tieBreaker: 5 } })).toEqual({
+      sql: 'SELECT COUNT(*) AS `n` FROM `customers` WHERE `modified_at` >= ? AND (`modified_at` > ? OR (`modified_at` = ? AND `id` > ?))',
+      params: [w, w, w, 5],
+    });
+    expect(mysqlDialect.count({ ...spec, start: { kind: 'from', watermark: w } })).toEqual({ sql: 'SELECT COUNT(*) AS `n` FROM `customers` WHERE `modified_at` >= ?', params: [w] });
+  });
+
+  it('T-SQL: COUNT(*) with @pN placeholders', () => {
+    expect(mssqlDialect.count({ ...spec, start: null })).toEqual({ sql: 'SELECT COUNT(*) AS [n] FROM [customers]', params: [] });
+    expect(mssqlDialect.count({ ...spec, start: { kind: 'after', watermark: w, tieBreaker: 5 } })).toEqual({
+      sql: 'SELECT COUNT(*) AS [n] FROM [customers] WHERE [modified_at] >= @p1 AND ([modified_at] > @p2 OR ([modified_at] = @p3 AND [id] > @p4))',
+      params: [w, w, w, 5],
+    });
+  });
+
+  it('refuses an unsafe identifier', () => {
+    expect(() => mysqlDialect.count({ ...spec, table: 'x; DROP TABLE y', start: null })).toThrow(/Invalid SQL identifier/);
   });
 });
