@@ -117,6 +117,30 @@ const PERMANENT_STATUS: Readonly<Record<number, string>> = Object.freeze({
 
 const SAFE_TYPE = /^[A-Za-z][A-Za-z0-9_.]{0,63}$/;
 
+/**
+ * An HTTP(-like) status in the contract's terms: 408/425/429/5xx retryable, every other status
+ * permanent, with the same codes the client gives a whole response.
+ */
+export function classifyStatus(status: number): { readonly kind: FailureKind; readonly code: string } {
+  const retryable = RETRYABLE_STATUS[status] ?? (status >= 500 && status <= 599 ? `http_${status}` : undefined);
+  if (retryable !== undefined) return { kind: 'retryable', code: retryable };
+  return { kind: 'permanent', code: PERMANENT_STATUS[status] ?? `http_${status}` };
+}
+
+/**
+ * A safe error *type* from an error value: the value itself when it is an identifier-like string, or
+ * the first of `exc_type`, `error`, `code`, `type` of an object that is one; anything else is dropped.
+ */
+export function safeErrorType(value: unknown): string | undefined {
+  if (typeof value === 'string') return SAFE_TYPE.test(value) ? value : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const key of ['exc_type', 'error', 'code', 'type']) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'string' && SAFE_TYPE.test(v)) return v;
+  }
+  return undefined;
+}
+
 function defaultErrorType(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const record = body as Record<string, unknown>;

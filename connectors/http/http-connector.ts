@@ -1,7 +1,7 @@
 import { ConnectorError } from '../contract.js';
 import type { Connector, ConnectorDescription, EntityCapabilities, ExternalRecord, ReadPage, RecordOutcome, UpsertRequest } from '../contract.js';
 import type { HttpClient } from './client.js';
-import { HttpError } from './client.js';
+import { classifyStatus, HttpError, safeErrorType } from './client.js';
 
 /**
  * A generic JSON-over-HTTP connector, configured per external entity with data (paths, parameter
@@ -39,6 +39,14 @@ export interface ListEndpoint {
     | { readonly style: 'cursor'; readonly cursorParam: string; readonly limitParam: string; readonly nextCursorField: string };
   /** Largest page asked of the server. Default 100. */
   readonly pageSize?: number;
+  /**
+   * Answer field holding a row count, e.g. `total` (one top-level field). When set,
+   * `count()` sends the list request without paging, with `since`, to `countPath` (default: the list
+   * path) and reads this field. An estimate: rows tied with the watermark that the server still
+   * returns are counted again.
+   */
+  readonly countField?: string;
+  readonly countPath?: string;
 }
 
 export interface UpsertEndpoint {
@@ -54,9 +62,34 @@ export interface UpsertEndpoint {
   readonly idField?: string;
 }
 
+/**
+ * A batch write endpoint: one request carries many records and the answer one result per record, in
+ * request order. When configured it replaces the per-record `upsert` for writes.
+ */
+export interface BatchEndpoint {
+  readonly path: string;
+  /** Default `POST`. */
+  readonly method?: 'POST' | 'PUT';
+  /** Request body field holding the records. Default `records`; `''` sends a bare array. */
+  readonly recordsField?: string;
+  /** Answer field holding the per-record results, in request order. Default `results`; `''` for a bare array. */
+  readonly resultsField?: string;
+  /** Field of a result holding the external id. Default: the upsert endpoint's `keyField`, else `id`. */
+  readonly idField?: string;
+  /** Field of a result whose presence (not null) marks that record as failed. Default `error`. */
+  readonly errorField?: string;
+  /** Field of a result holding an HTTP-like status: 429/5xx retryable, other 4xx permanent. */
+  readonly statusField?: string;
+  /** Most records per request; larger writes are split. Default 500. */
+  readonly maxBatch?: number;
+}
+
+export const DEFAULT_MAX_BATCH = 500;
+
 export interface EntityEndpoints {
   readonly list?: ListEndpoint;
   readonly upsert?: UpsertEndpoint;
+  readonly batch?: BatchEndpoint;
   /** Collection path; deletes go to `<path>/<encoded id>`. */
   readonly delete?: { readonly path: string };
   readonly naturalKeys?: readonly string[];
@@ -181,6 +214,18 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     return { records, cursor: last === null ? null : encodeCursor(last) };
   }
 
+  async function count(entity: string, cursor: string | null): Promise<number> {
+    const list = entityOf(entity).list;
+    if (list?.countField === undefined) throw new ConnectorError('permanent', 'not_countable', `${name} ${entity} cannot be counted`);
+    const mark = cursor === null ? null : decodeCursor(cursor);
+    const sinceQuery = mark === null ? {} : typeof list.since === 'function' ? list.since(mark) : { [list.since.param]: mark.modified };
+    const response = await client.request({ method: 'GET', path: list.countPath ?? list.path, query: { ...list.query, ...sinceQuery } });
+    const raw = field(response.body, list.countField);
+    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(n) || n < 0) throw new ConnectorError('permanent', 'invalid_response', `${name} ${entity} count answer has no number in ${list.countField}`);
+    return n;
+  }
+
   async function upsertOne(upsert: UpsertEndpoint, payload: ExternalRecord): Promise<RecordOutcome> {
     const key = asText(payload[upsert.keyField]);
     const createMethod = upsert.method ?? 'POST';
@@ -226,10 +271,93 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     return outcomes;
   }
 
+  /** The outcome of one result of a batch answer (`result` for `payload`). */
+  function batchResult(entity: string, batch: BatchEndpoint, keyField: string | undefined, payload: ExternalRecord, result: unknown): RecordOutcome {
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+      return { ok: false, kind: 'permanent', code: 'invalid_response', message: `${name} ${entity} batch result is not an object` };
+    }
+    const errorValue = field(result, batch.errorField ?? 'error');
+    const statusValue = batch.statusField === undefined ? undefined : field(result, batch.statusField);
+    const status = typeof statusValue === 'number' && Number.isInteger(statusValue) ? statusValue : typeof statusValue === 'string' && /^\d{3}$/.test(statusValue) ? Number(statusValue) : undefined;
+    const statusFailed = status !== undefined && (status < 200 || status > 299);
+    if ((errorValue !== undefined && errorValue !== null && errorValue !== false) || statusFailed) {
+      // Only an identifier-like error type is kept; the server's own words may quote the record.
+      const errorType = safeErrorType(errorValue);
+      const suffix = `${status === undefined ? '' : ` with status ${status}`}${errorType === undefined ? '' : ` (${errorType})`}`;
+      const { kind, code } = status === undefined ? { kind: 'permanent' as const, code: 'rejected' } : classifyStatus(status);
+      return { ok: false, kind, code, message: `${name} ${entity} batch rejected the record${suffix}` };
+    }
+    const externalId = asText(field(result, batch.idField ?? keyField ?? 'id')) ?? (keyField === undefined ? undefined : asText(payload[keyField]));
+    if (externalId === undefined) return { ok: false, kind: 'permanent', code: 'invalid_response', message: `${name} did not name the saved record` };
+    return { ok: true, externalId };
+  }
+
+  /**
+   * Writes through the batch endpoint, one request per chunk of at most `maxBatch` records. A failed
+   * request fails every record of its chunk; after a retryable one the remaining chunks are reported
+   * the same without being sent; refused credentials throw.
+   */
+  async function upsertBatch(entity: string, batch: BatchEndpoint, keyField: string | undefined, requests: readonly UpsertRequest[]): Promise<RecordOutcome[]> {
+    const size = batch.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (!Number.isInteger(size) || size < 1) throw new ConnectorError('permanent', 'invalid_config', `${name} ${entity} batch maxBatch must be a positive integer`);
+    const recordsField = batch.recordsField ?? 'records';
+    const outcomes: RecordOutcome[] = [];
+    let stop: RecordOutcome | null = null;
+    for (let start = 0; start < requests.length; start += size) {
+      const chunk = requests.slice(start, start + size);
+      if (stop !== null) {
+        outcomes.push(...chunk.map(() => stop!));
+        continue;
+      }
+      const payloads = chunk.map((r) => r.payload);
+      let body: unknown;
+      try {
+        body = (await client.request({ method: batch.method ?? 'POST', path: batch.path, body: recordsField === '' ? payloads : { [recordsField]: payloads } })).body;
+      } catch (error) {
+        if (isAuthFailure(error)) throw unauthorized(error as HttpError);
+        const outcome = failed(error);
+        if (!outcome.ok && outcome.kind === 'retryable') stop = outcome;
+        outcomes.push(...chunk.map(() => outcome));
+        continue;
+      }
+      const results = field(body, batch.resultsField ?? 'results');
+      if (!Array.isArray(results) || results.length !== chunk.length) {
+        const got = Array.isArray(results) ? `${results.length} results for ${chunk.length} records` : 'no results array';
+        const outcome: RecordOutcome = { ok: false, kind: 'permanent', code: 'invalid_response', message: `${name} ${entity} batch answer has ${got}` };
+        outcomes.push(...chunk.map(() => outcome));
+        continue;
+      }
+      chunk.forEach((r, i) => outcomes.push(batchResult(entity, batch, keyField, r.payload, (results as unknown[])[i])));
+    }
+    return outcomes;
+  }
+
   async function upsert(entity: string, requests: readonly UpsertRequest[]): Promise<RecordOutcome[]> {
-    const endpoint = entityOf(entity).upsert;
+    const endpoints = entityOf(entity);
+    if (endpoints.batch !== undefined) return upsertBatch(entity, endpoints.batch, endpoints.upsert?.keyField, requests);
+    const endpoint = endpoints.upsert;
     if (endpoint === undefined) throw new ConnectorError('permanent', 'not_writable', `${name} ${entity} cannot be written`);
     return eachRecord(requests, (request) => upsertOne(endpoint, request.payload));
+  }
+
+  /**
+   * The field(s) holding a record's external id, in the order `upsert` reports it: a batch result's
+   * id field; else the saved record's id field, then the upsert key field; else the list tie-breaker.
+   */
+  function keyFields(entity: string, endpoints: EntityEndpoints): string[] {
+    if (endpoints.batch !== undefined) return [endpoints.batch.idField ?? endpoints.upsert?.keyField ?? 'id'];
+    if (endpoints.upsert !== undefined) return [...new Set([endpoints.upsert.idField ?? 'name', endpoints.upsert.keyField])];
+    if (endpoints.list !== undefined) return [endpoints.list.tieBreakerField ?? 'name'];
+    throw new ConnectorError('permanent', 'invalid_config', `${name} ${entity} has no endpoint naming its records`);
+  }
+
+  function keyOf(entity: string, record: ExternalRecord): string {
+    const fields = keyFields(entity, entityOf(entity));
+    for (const f of fields) {
+      const value = asText(record[f]);
+      if (value !== undefined) return value;
+    }
+    throw new ConnectorError('permanent', 'invalid_record', `${name} ${entity} record lacks ${fields.join(' or ')}`);
   }
 
   async function remove(entity: string, externalIds: readonly string[]): Promise<RecordOutcome[]> {
@@ -254,7 +382,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
           entity,
           Object.freeze({
             read: endpoints.list !== undefined,
-            write: endpoints.upsert !== undefined,
+            write: endpoints.upsert !== undefined || endpoints.batch !== undefined,
             detectChanges: endpoints.list !== undefined,
             detectDeletes: false,
             naturalKeys: Object.freeze([...(endpoints.naturalKeys ?? [])]),
@@ -264,8 +392,11 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     ),
   });
 
+  const countable = Object.values(options.entities).some((e) => e.list?.countField !== undefined);
+
   return {
     describe: () => description,
+    ...(countable ? { count } : {}),
     async check() {
       if (closed) throw new ConnectorError('permanent', 'closed', `Connector ${name} is closed`);
       if (options.checkPath === undefined) return;
@@ -277,6 +408,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
       }
     },
     read,
+    keyOf,
     upsert,
     delete: remove,
     async close() {

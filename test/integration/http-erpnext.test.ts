@@ -156,6 +156,8 @@ describe('ERPNext upsert and delete', () => {
       { ok: true, externalId: 'CUST-2026-00001' },
       { ok: true, externalId: 'CUST-2026-00009' },
     ]);
+    // The id upsert reports is the one keyOf gives the same doc when it is read back.
+    expect(outcomes.map((o) => o.ok && o.externalId)).toEqual([existing, fresh].map((doc) => erp().keyOf('Customer', { ...doc, modified: M3 })));
     scope.done();
   });
 
@@ -259,6 +261,22 @@ describe('ERPNext check, describe, close', () => {
   it('check() on an unreachable server is retryable', async () => {
     api().get('/api/method/frappe.auth.get_logged_user').replyWithError({ code: 'ECONNREFUSED' });
     expect(await rejection(erp().check())).toMatchObject({ kind: 'retryable', code: 'connector_network' });
+  });
+
+  it('keyOf names a read doc as upsert names it: by `name`, and an Item by its item_code when the row lacks a name', () => {
+    const connector = erp();
+    expect(connector.keyOf('Customer', customer('CUST-2026-00001', M1, 'Acme GmbH'))).toBe('CUST-2026-00001');
+    expect(connector.keyOf('Item', { name: 'W-1', item_code: 'W-1', modified: M1 })).toBe('W-1');
+    expect(connector.keyOf('Item', { item_code: 'W-2' })).toBe('W-2');
+    expect(connector.count).toBeUndefined();
+    let error: unknown;
+    try {
+      connector.keyOf('Sales Order', { customer: 'CUST-2026-00001', grand_total: 100 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ kind: 'permanent', code: 'connector_invalid_record', message: 'erpnext Sales Order record lacks name' });
+    expect((error as Error).message).not.toContain('CUST');
   });
 
   it('describes the three doctypes, and refuses use after close()', async () => {
