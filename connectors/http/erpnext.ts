@@ -57,6 +57,8 @@ export function erpnextEndpoints(): Record<string, EntityEndpoints> {
 }
 
 export interface ErpnextOptions {
+  /** The connector's name in `describe()`. Default `erpnext`. */
+  readonly name?: string;
   readonly baseUrl: string;
   readonly apiKey: string;
   readonly apiSecret: string;
@@ -73,5 +75,5 @@ export function createErpnextConnector(options: ErpnextOptions): Connector {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
-  return createHttpConnector({ name: 'erpnext', client, entities: erpnextEndpoints(), checkPath: ERPNEXT_CHECK_PATH });
+  return createHttpConnector({ name: options.name ?? 'erpnext', client, entities: erpnextEndpoints(), checkPath: ERPNEXT_CHECK_PATH });
 }

@@ -4,6 +4,7 @@ import { ConnectorError, type Connector, type ExternalRecord } from '../../conne
 import { createMysqlDriver } from '../../connectors/sql/mysql-driver.js';
 import { mysqlDialect } from '../../connectors/sql/mysql-dialect.js';
 import { createSqlConnector, type SqlTableConfig } from '../../connectors/sql/sql-connector.js';
+import { createConnector } from '../../connectors/config.js';
 import { createTestDatabase } from '../helpers.js';
 
 const customers: SqlTableConfig = {
@@ -238,6 +239,21 @@ describe('SQL connector on MySQL/MariaDB', () => {
     const rest = await c.read('Customer', read.cursor, 2);
     expect(rest.records).toHaveLength(1);
     expect(await c.count!('Customer', rest.cursor)).toBe(0);
+  });
+
+  it('a connector built from hub.config.yaml data reads and writes the database its environment variable names', async () => {
+    const c = createConnector(
+      'erp_sql',
+      { type: 'mysql', urlEnv: 'ERP_DB_URL', pool: { connections: 1 }, tables: { Customer: { ...customers, key: [...customers.key], columns: [...customers.columns] } } },
+      { ERP_DB_URL: db.url },
+    );
+    open.push(c);
+    await c.check();
+    expect(await c.upsert('Customer', [{ hubId: 'h', payload: { customer_no: 'Y1', name: 'Yankee', credit_limit: '10.50' } }])).toEqual([{ ok: true, externalId: 'Y1' }]);
+    const page = await c.read('Customer', null, 10);
+    // DECIMAL stays an exact string and DATETIME a Date in UTC, as with the hand-built pool.
+    expect(page.records).toEqual([{ id: 1, customer_no: 'Y1', name: 'Yankee', credit_limit: '10.50', modified_at: expect.any(Date) }]);
+    expect(await c.count!('Customer', null)).toBe(1);
   });
 
   it('check() passes when reachable and fails with a ConnectorError that names no password or host', async () => {
