@@ -12,6 +12,11 @@ import type { FieldCatalog } from './policy/catalog.js';
 import type { CustomTransform } from '../mappings/engine/transforms.js';
 import { loadPolicyFile, policySecret } from './policy/load.js';
 import { startMaintenance, type MaintenanceHandle } from '../queues/maintenance.js';
+import { SyncEngine, type SyncConfig } from '../queues/engine.js';
+import type { Connector } from '../connectors/contract.js';
+import { createConnector } from '../connectors/config.js';
+import { ConfigError } from './errors.js';
+import type { EntityName } from './model/entities.js';
 import { AuthService } from './auth/auth-service.js';
 import { generatePassword } from './auth/password.js';
 import { LoginThrottle } from './auth/throttle.js';
@@ -38,8 +43,13 @@ export interface CreateHubOptions {
   readonly redisPrefix?: string;
   /** Validate every API response against the spec (for tests); default false. */
   readonly validateResponses?: boolean;
-  /** Run the maintenance worker in this process; default true. */
+  /** Run the workers (maintenance, sync delivery, ingest, outbox relay) in this process; default true. */
   readonly runWorkers?: boolean;
+  /**
+   * Connectors by name, replacing or adding to those built from `connectors` in the configuration
+   * (embedding hosts and tests hand in their own driver or HTTP client this way).
+   */
+  readonly connectors?: Readonly<Record<string, Connector>>;
   /** Named transform functions a mapping file may call with `{ custom: { name } }`. */
   readonly transforms?: Readonly<Record<string, CustomTransform>>;
   /** Where the first admin's generated password is announced; default stderr. */
@@ -73,6 +83,43 @@ export interface Hub {
   readonly auth: AuthService;
   /** What the demo seed created on start (zeros when it did not run). */
   readonly demo: DemoSummary | undefined;
+  /** The sync engine, once started. */
+  readonly sync: SyncEngine;
+}
+
+/** The sync section with secrets resolved from the environment and durations in milliseconds. */
+function syncConfig(file: HubConfig['file'], env: Readonly<Record<string, string | undefined>>): SyncConfig {
+  const problems: { pointer: string; detail: string }[] = [];
+  const targets: SyncConfig['targets'] = Object.fromEntries(
+    Object.entries(file.sync.targets).map(([name, t]) => [
+      name,
+      {
+        entities: t.entities as EntityName[],
+        batchSize: t.batchSize,
+        concurrency: t.concurrency,
+        attempts: t.attempts,
+        backoffMs: t.backoffMs,
+        maxBackoffMs: t.maxBackoffMs,
+        rateLimit: t.rateLimit ? { max: t.rateLimit.max, durationMs: Math.round(t.rateLimit.perSeconds * 1000) } : undefined,
+        breaker: { failures: t.breaker.failures, cooldownMs: Math.round(t.breaker.cooldownSeconds * 1000) },
+        deletes: t.deletes,
+        jobLockMs: Math.round(t.jobLockSeconds * 1000),
+        lockMs: Math.max(60_000, Math.round(t.jobLockSeconds * 4000)),
+      },
+    ]),
+  );
+  const sources: SyncConfig['sources'] = Object.fromEntries(
+    Object.entries(file.sync.sources).map(([name, s]) => {
+      let webhookSecret: string | undefined;
+      if (s.webhookSecretEnv) {
+        webhookSecret = env[s.webhookSecretEnv];
+        if (!webhookSecret) problems.push({ pointer: `/sync/sources/${name}/webhookSecretEnv`, detail: `the environment variable ${s.webhookSecretEnv} is not set` });
+      }
+      return [name, { entities: s.entities as EntityName[], pollIntervalMs: Math.round(s.pollIntervalSeconds * 1000), pageSize: s.pageSize, webhookSecret }];
+    }),
+  );
+  if (problems.length > 0) throw new ConfigError('The sync configuration is invalid', problems);
+  return { relayIntervalMs: file.sync.relayIntervalMs, targets, sources };
 }
 
 /** Creates a hub. Nothing connects until `start()`. */
@@ -91,6 +138,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     fields: new Map([...catalog].map(([entity, fields]) => [entity, new Set(fields.keys())])),
     systems: new Set([HUB_SYSTEM, ...mappings.connectors()]),
   });
+  const syncSettings = syncConfig(config.file, options.env ?? process.env);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'hub_' });
 
@@ -100,6 +148,8 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   let auth: AuthService | undefined;
   let inner: Router | undefined;
   let maintenance: MaintenanceHandle | undefined;
+  let sync: SyncEngine | undefined;
+  const connectors = new Map<string, Connector>();
   let server: Server | undefined;
   let demo: DemoSummary | undefined;
   let starting: Promise<void> | undefined;
@@ -135,6 +185,26 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       if (demo.customers > 0) log.info(demo, 'loaded the demo data set');
     }
     if (options.runWorkers !== false) maintenance = await startMaintenance(redis.client, prefix, store, log);
+    const env = options.env ?? process.env;
+    for (const [name, c] of Object.entries(config.file.connectors)) if (!options.connectors?.[name]) connectors.set(name, createConnector(name, c, env));
+    for (const [name, c] of Object.entries(options.connectors ?? {})) connectors.set(name, c);
+    const client = redis.client;
+    sync = new SyncEngine({
+      store,
+      records,
+      policy,
+      mappings,
+      ownership,
+      log,
+      redis: client,
+      connection: client,
+      subscriber: () => client.duplicate(),
+      prefix,
+      metrics,
+      connectors,
+      config: syncSettings,
+    });
+    await sync.start({ workers: options.runWorkers !== false });
     const s = store;
     const r = redis;
     inner = createApiRouter({
@@ -145,6 +215,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       policy,
       catalog,
       mappings,
+      sync,
       log,
       metrics,
       validateResponses: options.validateResponses ?? false,
@@ -186,6 +257,9 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     get demo() {
       return demo;
     },
+    get sync() {
+      return need(sync, 'sync');
+    },
     start() {
       starting ??= doStart().catch(async (error: unknown) => {
         await hub.stop().catch(() => undefined);
@@ -217,8 +291,12 @@ export function createHub(options: CreateHubOptions = {}): Hub {
         s.closeAllConnections?.();
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
+      await sync?.stop().catch(() => undefined);
+      sync = undefined;
       await maintenance?.close().catch(() => undefined);
       maintenance = undefined;
+      for (const c of connectors.values()) if (!Object.values(options.connectors ?? {}).includes(c)) await c.close().catch(() => undefined);
+      connectors.clear();
       await redis?.stop().catch(() => undefined);
       redis = undefined;
       await store?.close().catch(() => undefined);

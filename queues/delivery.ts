@@ -1,140 +1,384 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Connector } from '../connectors/contract.js';
+import { ConnectorError, type Connector, type RecordOutcome } from '../connectors/contract.js';
 import { HubError } from '../core/errors.js';
-import { ENTITIES, type EntityName } from '../core/model/entities.js';
+import { ENTITIES, type EntityName, type StoredRecord } from '../core/model/entities.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
+import type { LinkState } from '../core/store/sync-repository.js';
 import type { Store } from '../core/store/store.js';
 import { MappingError, type CompiledMapping } from '../mappings/engine/compile.js';
 import { targetReceiver } from '../mappings/engine/preview.js';
+import { CircuitBreaker, type BreakerSettings } from './breaker.js';
+import { contentHash } from './hash.js';
+import { RecordLocks } from './locks.js';
+import type { Outcome, SyncStats } from './stats.js';
 
+/** A delivery job names records, never carries their content: the worker reads the current state. */
 export interface DeliveryJob {
   readonly entity: EntityName;
-  readonly id: string;
+  readonly ids: readonly string[];
+  /** Retries already spent on these records (0 for a fresh change). */
+  readonly attempt?: number;
 }
+
+export interface TargetSettings {
+  /** Records per job and per upsert call. */
+  readonly batchSize: number;
+  /** Jobs a worker process runs at once for this target. */
+  readonly concurrency: number;
+  /** Attempts for a retryable failure before the record becomes a dead letter. */
+  readonly attempts: number;
+  /** First retry delay; doubled per attempt, with full jitter, capped at `maxBackoffMs`. */
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  /** Jobs (upsert calls) per window, across every worker process. */
+  readonly rateLimit?: { readonly max: number; readonly durationMs: number } | undefined;
+  readonly breaker: BreakerSettings;
+  /** Propagate deletes (tombstones) where the connector can delete. */
+  readonly deletes: boolean;
+  /** How long a record lock lives if its holder dies (ms). */
+  readonly lockMs: number;
+  /** BullMQ job lock; a job whose worker stops renewing it is taken up again (ms). */
+  readonly jobLockMs: number;
+}
+
+export const DEFAULT_TARGET_SETTINGS: TargetSettings = Object.freeze({
+  batchSize: 200,
+  concurrency: 2,
+  attempts: 8,
+  backoffMs: 500,
+  maxBackoffMs: 5 * 60_000,
+  breaker: { failures: 5, cooldownMs: 30_000 },
+  deletes: false,
+  lockMs: 120_000,
+  jobLockMs: 30_000,
+});
 
 export interface TargetSpec {
   readonly name: string;
   readonly connector: Connector;
   /** Entity → the outbound mapping that shapes it for this target. */
   readonly mappings: Readonly<Partial<Record<EntityName, CompiledMapping>>>;
+  /** Entity → the inbound mapping of the same system, if it is also a source (echo hashes). */
+  readonly inbound?: Readonly<Partial<Record<EntityName, CompiledMapping>>>;
+  readonly settings?: Partial<TargetSettings>;
 }
 
 export interface DeliveryDeps {
   readonly store: Store;
   readonly policy: PolicyEngine;
   readonly log: Logger;
+  /** BullMQ's connection. */
   readonly connection: ConnectionOptions;
+  /** A plain client for locks, breaker and statistics. */
+  readonly redis: Redis;
   readonly prefix: string;
-  /** Attempts before a retryable failure becomes a dead letter; default 8. */
-  readonly attempts?: number;
-  /** First retry delay (ms), doubled each attempt with jitter; default 500. */
-  readonly backoffMs?: number;
+  readonly stats: SyncStats;
+  /** Called when a record could not be delivered for good (tests and metrics). */
+  readonly onDeadLetter?: (target: string, entity: string, recordId: string, code: string) => void;
 }
 
 export const deliveryQueueName = (target: string) => `deliver.${target}`;
 
-/** A failure the queue should retry (BullMQ backs off); anything else the worker handles itself. */
-class RetryableDelivery extends Error {}
+/** Full-jitter exponential backoff: a random delay in [0, min(max, base · 2^attempt)], at least `floor`. */
+export function retryDelay(attempt: number, base: number, max: number, floor = 0): number {
+  const cap = Math.min(max, base * 2 ** Math.min(attempt, 30));
+  return Math.max(floor, Math.round(cap / 2 + Math.random() * (cap / 2)));
+}
+
+interface Item {
+  readonly id: string;
+  readonly version: number;
+  readonly payload: Record<string, unknown>;
+  readonly hash: string;
+  readonly echoHash: string | null;
+}
+
+/** What one batch came to (for the job's return value and the tests). */
+export interface BatchResult {
+  readonly counts: Partial<Record<Outcome, number>>;
+  readonly retry: readonly string[];
+}
 
 /**
- * One target's delivery queue and worker. Jobs name a record, never carry its content: the worker
- * reads the current state, projects it for the target, maps it and upserts it. Jobs for the same
- * record are deduplicated while waiting; the worker runs one job at a time per target, so two
- * deliveries of a record to a target never overlap, and after each upsert it compares the delivered
- * version with the current one and queues one more delivery if the record changed meanwhile.
+ * One target's delivery queue and workers. The relay adds jobs of record ids in batches; a worker
+ * takes Redis locks on the records (held by another job: that record is queued again shortly, so
+ * it is delivered after the delivery in flight), reads their current state, projects it for the
+ * target, maps it, skips what equals the last write, and upserts the rest in one call. Per record:
+ * success stores the id link and content hash; a permanent failure is a dead letter at once with
+ * the projected payload; a retryable one is queued again with backoff (honouring Retry-After) until
+ * the attempts run out. A failing target trips the circuit breaker.
  */
 export class TargetDelivery {
   readonly queue: Queue<DeliveryJob>;
+  readonly breaker: CircuitBreaker;
+  readonly settings: TargetSettings;
   private worker: Worker<DeliveryJob> | undefined;
+  private readonly locks: RecordLocks;
 
   constructor(
-    private readonly target: TargetSpec,
+    readonly target: TargetSpec,
     private readonly deps: DeliveryDeps,
   ) {
+    this.settings = { ...DEFAULT_TARGET_SETTINGS, ...target.settings };
     this.queue = new Queue<DeliveryJob>(deliveryQueueName(target.name), { connection: deps.connection, prefix: deps.prefix });
+    this.queue.on('error', (error) => deps.log.warn({ target: target.name, err: { message: error.message } }, 'delivery queue error'));
+    this.locks = new RecordLocks(deps.redis, deps.prefix);
+    this.breaker = new CircuitBreaker(deps.redis, `${deps.prefix}:breaker:${target.name}`, this.settings.breaker);
+  }
+
+  get name(): string {
+    return this.target.name;
   }
 
   wants(entity: string): entity is EntityName {
     return entity in this.target.mappings;
   }
 
-  async enqueue(entity: EntityName, id: string, suffix = ''): Promise<void> {
-    await this.queue.add('deliver', { entity, id }, {
-      deduplication: { id: `${entity}:${id}${suffix}` },
-      attempts: this.deps.attempts ?? 8,
-      backoff: { type: 'exponential', delay: this.deps.backoffMs ?? 500, jitter: 0.5 },
-      removeOnComplete: 1000,
-      removeOnFail: 5000,
-    });
+  /** Queues deliveries of these records, in jobs of at most `batchSize`. */
+  async enqueue(entity: EntityName, ids: readonly string[], options: { delay?: number; attempt?: number } = {}): Promise<void> {
+    const size = this.settings.batchSize;
+    const jobs = [];
+    for (let i = 0; i < ids.length; i += size) {
+      jobs.push({
+        name: entity,
+        data: { entity, ids: ids.slice(i, i + size), ...(options.attempt ? { attempt: options.attempt } : {}) },
+        opts: { delay: options.delay ?? 0, attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 },
+      });
+    }
+    if (jobs.length > 0) await this.queue.addBulk(jobs);
   }
 
   start(): void {
-    this.worker = new Worker<DeliveryJob>(deliveryQueueName(this.target.name), (job) => this.deliver(job), { connection: this.deps.connection, prefix: this.deps.prefix, concurrency: 1 });
+    const s = this.settings;
+    this.worker = new Worker<DeliveryJob>(deliveryQueueName(this.target.name), (job) => this.process(job), {
+      connection: this.deps.connection,
+      prefix: this.deps.prefix,
+      concurrency: s.concurrency,
+      // Always a limiter: manual rate limiting (Retry-After, an open breaker) pauses the queue through it.
+      limiter: s.rateLimit ? { max: s.rateLimit.max, duration: s.rateLimit.durationMs } : { max: 1_000_000, duration: 1000 },
+      lockDuration: s.jobLockMs,
+      stalledInterval: Math.max(1000, Math.floor(s.jobLockMs / 2)),
+      maxStalledCount: 10,
+    });
     this.worker.on('failed', (job, error) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        // Only the hub's own messages are known to be value-free; anything else is recorded by its kind.
-        const message = error instanceof RetryableDelivery || error instanceof HubError ? error.message : `unexpected ${error.name}`;
-        this.deadLetter(job.data, 0, {}, 'retries_exhausted', message, job.attemptsMade).catch((e: unknown) =>
-          this.deps.log.error({ target: this.target.name, entity: job.data.entity, recordId: job.data.id, err: { name: (e as Error).name } }, 'could not write a dead letter'),
-        );
+      // Only unexpected errors get here (the worker handles connector failures itself); BullMQ retries them.
+      if (!job || error.name === 'RateLimitError') return;
+      const err = error instanceof HubError ? { code: error.code, message: error.message } : { name: error.name };
+      this.deps.log.error({ target: this.target.name, entity: job.data.entity, records: job.data.ids.length, err }, 'delivery job failed');
+      if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        void this.deadLetterAll(job.data.entity, job.data.ids, 'internal', err.name ? `unexpected ${err.name}` : String(err.message), job.attemptsMade);
       }
     });
     this.worker.on('error', (error) => this.deps.log.warn({ target: this.target.name, err: { message: error.message } }, 'delivery worker error'));
   }
 
-  private async deadLetter(job: DeliveryJob, version: number, payload: Record<string, unknown>, code: string, message: string, attempts: number): Promise<void> {
-    await this.deps.store.deadLetters.add({ target: this.target.name, entity: job.entity, recordId: job.id, version, payload, errorCode: code, errorMessage: message, attempts, createdAt: new Date().toISOString() });
-    this.deps.log.warn({ target: this.target.name, entity: job.entity, recordId: job.id, code }, 'delivery dead-lettered');
-  }
-
-  private async deliver(job: Job<DeliveryJob>): Promise<string> {
-    const { entity, id } = job.data;
-    const mapping = this.target.mappings[entity];
-    if (!mapping) return 'no mapping';
-    const { store, policy } = this.deps;
-    const record = await store.records.get(ENTITIES[entity], id);
-    if (!record) return 'deleted'; // tombstones: delete propagation comes with the sync engine's delete support
-    const projected = policy.project(targetReceiver(mapping.target), entity, record);
-    if (!projected) return 'outside the target rows';
-
-    // Lookups resolve through id links: collect what the mapping asks for, fetch, then map for real.
-    const wanted = new Map<EntityName, Set<string>>();
-    const links = new Map<string, string>();
-    let payload: Record<string, unknown>;
+  private async process(job: Job<DeliveryJob>): Promise<BatchResult> {
+    const worker = this.worker;
+    const gate = await this.breaker.admit();
+    if (!gate.ok) {
+      // Open breaker: hold every job of this target (all processes) until the probe time.
+      if (worker) await worker.rateLimit(gate.waitMs);
+      throw Worker.RateLimitError();
+    }
+    const { entity } = job.data;
+    const owner = job.id ?? `${job.name}:${job.timestamp}`;
+    const { acquired, busy } = await this.locks.acquire(this.target.name, entity, [...new Set(job.data.ids)], owner, this.settings.lockMs);
+    // Records another job is delivering right now: deliver them again after it (their state may be newer).
+    if (busy.length > 0) await this.enqueue(entity, busy, { delay: 250, attempt: job.data.attempt ?? 0 });
     try {
-      const collect = (e: EntityName, ref: string): string => {
-        let ids = wanted.get(e);
-        if (!ids) wanted.set(e, (ids = new Set()));
-        ids.add(ref);
-        return 'pending';
-      };
-      mapping.map(projected, { link: collect });
-      for (const [e, ids] of wanted) for (const [hub, ext] of await store.idLinks.externalIds(this.target.name, e, [...ids])) links.set(`${e}:${hub}`, ext);
-      payload = mapping.map(projected, { link: (e, ref) => links.get(`${e}:${ref}`) });
-    } catch (error) {
-      if (!(error instanceof MappingError)) throw error;
-      // An unresolved lookup may resolve once the referenced record is delivered: retry; a refused value will not.
-      if (/no id link/.test(error.message)) throw new RetryableDelivery(error.message);
-      await this.deadLetter(job.data, record.version, projected, 'mapping', error.message, job.attemptsMade + 1);
-      return 'dead letter (mapping)';
+      return await this.deliverBatch(entity, acquired, job.data.attempt ?? 0, gate.probe);
+    } finally {
+      await this.locks.release(this.target.name, entity, acquired, owner);
     }
-
-    const [outcome] = await this.target.connector.upsert(mapping.externalEntity, [{ hubId: id, payload }]);
-    if (!outcome) throw new RetryableDelivery('the connector returned no outcome');
-    if (!outcome.ok) {
-      if (outcome.kind === 'retryable') throw new RetryableDelivery(`${outcome.code}: ${outcome.message}`);
-      await this.deadLetter(job.data, record.version, payload, outcome.code, outcome.message, job.attemptsMade + 1);
-      return `dead letter (${outcome.code})`;
-    }
-    const known = await store.idLinks.externalIds(this.target.name, entity, [id]);
-    if (!known.has(id)) await store.idLinks.link(this.target.name, entity, id, outcome.externalId, new Date().toISOString()).catch(() => undefined);
-    // No lost update: a change committed while this delivery ran was deduplicated away; deliver again.
-    const now = await store.records.get(ENTITIES[entity], id);
-    if (now && now.version > record.version) await this.enqueue(entity, id, `:v${now.version}`);
-    return `delivered v${record.version}`;
   }
 
+  private async deadLetterAll(entity: EntityName, ids: readonly string[], code: string, message: string, attempts: number, payloads?: ReadonlyMap<string, Item>): Promise<void> {
+    const at = new Date().toISOString();
+    for (const id of ids) {
+      const item = payloads?.get(id);
+      try {
+        await this.deps.store.deadLetters.add({ target: this.target.name, entity, recordId: id, version: item?.version ?? 0, payload: item?.payload ?? {}, errorCode: code, errorMessage: message, attempts, createdAt: at });
+        this.deps.onDeadLetter?.(this.target.name, entity, id, code);
+      } catch (e) {
+        this.deps.log.error({ target: this.target.name, entity, recordId: id, err: { name: (e as Error).name } }, 'could not write a dead letter');
+      }
+    }
+    this.deps.log.warn({ target: this.target.name, entity, records: ids.length, code }, 'delivery dead-lettered');
+  }
+
+  /** Delivers the current state of the given (locked) records. */
+  async deliverBatch(entity: EntityName, ids: readonly string[], attempt: number, probe = false): Promise<BatchResult> {
+    const counts: Partial<Record<Outcome, number>> = {};
+    const bump = (o: Outcome, n = 1) => (counts[o] = (counts[o] ?? 0) + n);
+    const mapping = this.target.mappings[entity];
+    if (!mapping || ids.length === 0) return { counts, retry: [] };
+    const { store, policy } = this.deps;
+    const system = this.target.name;
+    const records = new Map((await store.records.getMany(ENTITIES[entity], ids)).map((r) => [r.id, r]));
+    const links = await store.sync.linksByHub(system, entity, ids);
+
+    // Deletes: records gone from the hub whose link says the target has them.
+    const gone = ids.filter((id) => !records.has(id));
+    if (gone.length > 0) await this.deleteGone(entity, mapping, gone, links, bump);
+
+    const receiver = targetReceiver(mapping.target);
+    const projected = new Map<string, { record: StoredRecord; view: Record<string, unknown> }>();
+    for (const [id, record] of records) {
+      const view = policy.project(receiver, entity, record);
+      if (view) projected.set(id, { record, view: view as Record<string, unknown> });
+      else bump('out_of_scope');
+    }
+
+    // Lookups resolve through id links: collect what the mappings ask for, fetch in bulk, map for real.
+    const wanted = new Map<EntityName, Set<string>>();
+    const collect = { link: (e: EntityName, ref: string) => (wanted.get(e) ?? wanted.set(e, new Set()).get(e)!).add(ref) && 'pending' };
+    for (const { view } of projected.values()) {
+      try {
+        mapping.map(view, collect);
+      } catch {
+        /* reported by the real pass below */
+      }
+    }
+    const outLinks = new Map<string, string>();
+    for (const [e, refs] of wanted) for (const [hub, ext] of await store.idLinks.externalIds(system, e, [...refs])) outLinks.set(`${e}:${hub}`, ext);
+    const inLinks = new Map([...outLinks].map(([k, ext]) => [`${k.slice(0, k.indexOf(':'))}:${ext}`, k.slice(k.indexOf(':') + 1)]));
+    const inbound = this.target.inbound?.[entity];
+
+    const items: Item[] = [];
+    const retry: string[] = [];
+    const mappingFailures: { id: string; version: number; payload: Record<string, unknown>; message: string }[] = [];
+    for (const [id, { record, view }] of projected) {
+      let payload: Record<string, unknown>;
+      try {
+        payload = mapping.map(view, { link: (e, ref) => outLinks.get(`${e}:${ref}`) });
+      } catch (error) {
+        if (!(error instanceof MappingError)) throw error;
+        // A reference not delivered yet may be soon: retry; a refused value will not change by waiting.
+        if (/no id link/.test(error.message)) retry.push(id);
+        else mappingFailures.push({ id, version: record.version, payload: view, message: error.message });
+        continue;
+      }
+      const hash = contentHash(payload);
+      if (links.get(id)?.outHash === hash) {
+        bump('unchanged');
+        continue;
+      }
+      let echoHash: string | null = null;
+      if (inbound) {
+        try {
+          echoHash = contentHash(inbound.map(payload, { link: (e, ext) => inLinks.get(`${e}:${ext}`) }));
+        } catch {
+          echoHash = null;
+        }
+      }
+      items.push({ id, version: record.version, payload, hash, echoHash });
+    }
+    for (const f of mappingFailures) {
+      await this.deps.store.deadLetters.add({ target: system, entity, recordId: f.id, version: f.version, payload: f.payload, errorCode: 'mapping', errorMessage: f.message, attempts: attempt + 1, createdAt: new Date().toISOString() });
+      this.deps.onDeadLetter?.(system, entity, f.id, 'mapping');
+      bump('dead_lettered');
+    }
+
+    let outcomes: RecordOutcome[] = [];
+    let batchError: ConnectorError | undefined;
+    if (items.length > 0) {
+      try {
+        outcomes = await this.target.connector.upsert(mapping.externalEntity, items.map((i) => ({ hubId: i.id, payload: i.payload })));
+        if (outcomes.length !== items.length) throw new ConnectorError('retryable', 'outcome_count', `${system} answered ${outcomes.length} outcomes for ${items.length} records`);
+      } catch (error) {
+        batchError = error instanceof ConnectorError ? error : new ConnectorError('retryable', 'unexpected', `${system}: unexpected ${(error as Error).name ?? 'error'}`);
+        outcomes = items.map(() => ({ ok: false, kind: 'retryable', code: batchError!.code.replace(/^connector_/, ''), message: batchError!.message, ...(batchError!.retryAfterMs ? { retryAfterMs: batchError!.retryAfterMs } : {}) }));
+      }
+    }
+
+    const byId = new Map(items.map((i) => [i.id, i]));
+    const saved: { hubId: string; externalId: string; outHash: string; echoHash: string | null }[] = [];
+    const dead: { item: Item; code: string; message: string }[] = [];
+    let retryAfter = 0;
+    let lastCode: string | undefined;
+    outcomes.forEach((o, n) => {
+      const item = items[n]!;
+      if (o.ok) saved.push({ hubId: item.id, externalId: o.externalId, outHash: item.hash, echoHash: item.echoHash });
+      else if (o.kind === 'permanent') dead.push({ item, code: o.code, message: o.message });
+      else {
+        retry.push(item.id);
+        retryAfter = Math.max(retryAfter, o.retryAfterMs ?? 0);
+      }
+      if (!o.ok) lastCode = o.code;
+    });
+    if (saved.length > 0) {
+      await store.sync.saveLinks(system, entity, saved, new Date().toISOString());
+      bump('delivered', saved.length);
+    }
+    for (const d of dead) {
+      await store.deadLetters.add({ target: system, entity, recordId: d.item.id, version: d.item.version, payload: d.item.payload, errorCode: d.code, errorMessage: d.message, attempts: attempt + 1, createdAt: new Date().toISOString() });
+      this.deps.onDeadLetter?.(system, entity, d.item.id, d.code);
+      bump('dead_lettered');
+    }
+    if (dead.length > 0) this.deps.log.warn({ target: system, entity, records: dead.length, codes: [...new Set(dead.map((d) => d.code))] }, 'delivery refused: dead-lettered');
+
+    // The breaker counts batches that reached nothing; a single refused record is the record's problem.
+    const reachedTarget = saved.length > 0 || dead.length > 0;
+    if (reachedTarget || (probe && items.length === 0)) await this.breaker.success();
+    else if (items.length > 0) {
+      const state = await this.breaker.failure();
+      if (state === 'open') this.deps.log.warn({ target: system, code: lastCode }, 'circuit breaker open: deliveries to the target are paused');
+    }
+
+    if (retry.length > 0) {
+      const next = attempt + 1;
+      if (next >= this.settings.attempts) {
+        await this.deadLetterAll(entity, retry, 'retries_exhausted', `gave up after ${next} attempts (last: ${lastCode ?? 'unresolved reference'})`, next, byId);
+        bump('dead_lettered', retry.length);
+      } else {
+        if (retryAfter > 0 && this.worker) await this.worker.rateLimit(retryAfter);
+        await this.enqueue(entity, retry, { delay: retryDelay(attempt, this.settings.backoffMs, this.settings.maxBackoffMs, retryAfter), attempt: next });
+        bump('retried', retry.length);
+      }
+    }
+    await this.deps.stats.add(system, entity, 'out', counts, saved.length > 0, lastCode);
+    return { counts, retry };
+  }
+
+  private async deleteGone(entity: EntityName, mapping: CompiledMapping, gone: readonly string[], links: ReadonlyMap<string, LinkState>, bump: (o: Outcome, n?: number) => void): Promise<void> {
+    const linked = gone.filter((id) => links.has(id));
+    const remove = this.target.connector.delete;
+    if (!this.settings.deletes || !remove || linked.length === 0) return;
+    const externalIds = linked.map((id) => links.get(id)!.externalId);
+    let outcomes: RecordOutcome[];
+    try {
+      outcomes = await remove.call(this.target.connector, mapping.externalEntity, externalIds);
+    } catch (error) {
+      const code = error instanceof ConnectorError ? error.code : 'unexpected';
+      this.deps.log.warn({ target: this.target.name, entity, records: linked.length, code }, 'delete failed; retrying');
+      await this.enqueue(entity, linked, { delay: retryDelay(0, this.settings.backoffMs, this.settings.maxBackoffMs) });
+      return;
+    }
+    for (let n = 0; n < linked.length; n++) {
+      const o = outcomes[n];
+      if (o?.ok) {
+        await this.deps.store.sync.unlink(this.target.name, entity, linked[n]!);
+        bump('deleted');
+      }
+    }
+  }
+
+  /** Waiting, active, delayed and failed jobs, and the age of the oldest job not yet done. */
+  async depth(): Promise<{ waiting: number; active: number; delayed: number; failed: number; oldestMs: number | null }> {
+    const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children');
+    const [oldest] = await this.queue.getJobs(['waiting', 'delayed', 'active'], 0, 0, true);
+    return {
+      waiting: (c['waiting'] ?? 0) + (c['prioritized'] ?? 0),
+      active: c['active'] ?? 0,
+      delayed: c['delayed'] ?? 0,
+      failed: c['failed'] ?? 0,
+      oldestMs: oldest ? Date.now() - oldest.timestamp : null,
+    };
+  }
+
+  /** Stops taking jobs and waits for the jobs in flight (SIGTERM drain). */
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();

@@ -1,19 +1,29 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { EntityName } from '../core/model/entities.js';
 import type { Store } from '../core/store/store.js';
 import type { TargetDelivery } from './delivery.js';
+
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0`;
 
 /**
  * Hands committed changes from the transactional outbox to the delivery queues, at least once: the
  * cursor (the last outbox id handed over) is saved in Redis only after the jobs were added, so a
- * crash re-sends rather than skips (deliveries are idempotent). Polls every `intervalMs` and runs
- * at once when poked.
+ * crash re-sends rather than skips (deliveries are idempotent and skip unchanged content). It runs
+ * when poked (a commit in this process, or a message from another process) and every `intervalMs`
+ * as a safety net. One relay at a time holds a lease in Redis; the others stand by.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private readonly owner = randomUUID();
+  /** Outbox events handed over by this process (tests and metrics). */
+  relayed = 0;
 
   constructor(
     private readonly store: Store,
@@ -21,7 +31,7 @@ export class OutboxRelay {
     private readonly prefix: string,
     private readonly targets: readonly TargetDelivery[],
     private readonly log: Logger,
-    private readonly intervalMs = 100,
+    private readonly intervalMs = 250,
   ) {}
 
   private get key(): string {
@@ -39,6 +49,7 @@ export class OutboxRelay {
 
   /** Relays now (or right after the pass in progress). */
   poke(): void {
+    if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
@@ -54,16 +65,31 @@ export class OutboxRelay {
       });
   }
 
+  private async lease(): Promise<boolean> {
+    return (await this.redis.eval(RENEW, 1, `${this.prefix}:relay:lease`, this.owner, String(Math.max(5000, this.intervalMs * 20)))) === 1;
+  }
+
   private async pass(): Promise<void> {
+    if (this.targets.length === 0 || !(await this.lease())) return;
     let cursor = Number((await this.redis.get(this.key)) ?? 0);
     for (;;) {
-      const events = await this.store.outbox.after(cursor, 500);
+      const events = await this.store.outbox.after(cursor, 1000);
       if (events.length === 0) return;
-      for (const e of events) {
-        for (const t of this.targets) if (t.wants(e.entity)) await t.enqueue(e.entity, e.recordId);
+      // Within a pass a record is named once per target: a burst of changes is one delivery of the latest state.
+      for (const t of this.targets) {
+        const byEntity = new Map<EntityName, Set<string>>();
+        for (const e of events) {
+          if (!t.wants(e.entity)) continue;
+          let ids = byEntity.get(e.entity);
+          if (!ids) byEntity.set(e.entity, (ids = new Set()));
+          ids.add(e.recordId);
+        }
+        for (const [entity, ids] of byEntity) await t.enqueue(entity, [...ids]);
       }
       cursor = events[events.length - 1]?.id ?? cursor;
       await this.redis.set(this.key, String(cursor));
+      this.relayed += events.length;
+      if (events.length < 1000) return;
     }
   }
 
@@ -71,5 +97,6 @@ export class OutboxRelay {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, `${this.prefix}:relay:lease`, this.owner).catch(() => undefined);
   }
 }

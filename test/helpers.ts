@@ -1,3 +1,4 @@
+import type { Connector } from '../connectors/contract.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,7 +59,17 @@ export interface TestHub {
 }
 
 /** Starts a hub on a fresh store and Redis prefix, with responses validated against the spec. */
-export async function startTestHub(options: { store?: StoreKind; config?: ConfigFileInput; env?: Record<string, string>; mountPath?: string } = {}): Promise<TestHub> {
+export interface TestHubOptions {
+  store?: StoreKind;
+  config?: ConfigFileInput;
+  env?: Record<string, string>;
+  mountPath?: string;
+  /** Run the workers (sync engine, maintenance) in the test hub; default false. */
+  workers?: boolean;
+  connectors?: Record<string, Connector>;
+}
+
+export async function startTestHub(options: TestHubOptions = {}): Promise<TestHub> {
   const place = await freshStoreUrl(options.store ?? 'sqlite');
   const prefix = `test-${randomUUID()}`;
   const hub = createHub({
@@ -67,7 +78,8 @@ export async function startTestHub(options: { store?: StoreKind; config?: Config
     logger: pino({ level: 'silent' }),
     redisPrefix: prefix,
     validateResponses: true,
-    runWorkers: false,
+    runWorkers: options.workers ?? false,
+    ...(options.connectors ? { connectors: options.connectors } : {}),
   });
   await hub.start();
   const app = express();

@@ -48,7 +48,7 @@ const def = (d: Omit<EntityDef, 'synced'>): EntityDef => Object.freeze({ ...d, s
 export const ENTITIES: Readonly<Record<RecordKind, EntityDef>> = Object.freeze({
   customer: def({
     name: 'customer', plural: 'customers', typeName: 'Customer', table: 'hub_customers',
-    columns: { code: 'code', name: 'name', owner_id: 'ownerId', team_id: 'teamId', status: 'status' },
+    columns: { code: 'code', name: 'name', owner_id: 'ownerId', team_id: 'teamId', status: 'status', tax_id: 'taxId', email: 'email' },
     naturalKey: ['code'], sortable: ['code', 'name', 'status'], search: ['code', 'name', 'email', 'taxId'],
     filters: ['ownerId', 'teamId', 'status'],
   }),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, type FieldProblem } from '../errors.js';
 import { ENTITIES, type EntityName, type JsonObject, type JsonValue, type RecordKind, type StoredRecord } from '../model/entities.js';
 import { checkRecord, DERIVED_FIELDS, type ModelRules, type ReferenceChecker } from '../model/validate.js';
+import { currentWriteOrigin } from '../store/write-origin.js';
 import type { Store } from '../store/store.js';
 import { CREATE_DEFAULTS } from './defaults.js';
 
@@ -91,6 +92,13 @@ export class RecordService {
     }
   }
 
+  /** Field lineage: which system set these fields, through which job (canonical entities only). */
+  private async lineage(tx: Store, kind: RecordKind, record: StoredRecord, fields: readonly string[]): Promise<void> {
+    if (!ENTITIES[kind].synced) return;
+    const who = currentWriteOrigin();
+    await tx.sync.recordLineage(kind, record.id, fields, who.system, who.job ?? null, record.version, record.updatedAt);
+  }
+
   async get(kind: RecordKind, id: string): Promise<StoredRecord> {
     const record = await this.store.records.get(ENTITIES[kind], id);
     if (!record) throw new NotFoundError();
@@ -105,7 +113,9 @@ export class RecordService {
     await this.check(tx, kind, fields);
     const record: StoredRecord = { ...fields, id: id ?? randomUUID(), version: 1, createdAt: at, updatedAt: at };
     await this.uniqueness(tx, kind, () => tx.records.insert(def, record));
-    return { record, fields: Object.keys(input).sort() };
+    const written = Object.keys(input).sort();
+    await this.lineage(tx, kind, record, written);
+    return { record, fields: written };
   }
 
   /** Applies a merge patch; with `ifMatch`, only when the record is still at that version. */
@@ -124,6 +134,7 @@ export class RecordService {
     const record: StoredRecord = { ...merged, id, version: current.version + 1, createdAt: current.createdAt, updatedAt: this.now().toISOString() };
     const ok = await this.uniqueness(tx, kind, () => tx.records.update(def, record, current.version));
     if (!ok) throw new PreconditionFailedError('The record was changed by another request; read it again');
+    await this.lineage(tx, kind, record, fields);
     return { record, fields };
   }
 

@@ -3,6 +3,7 @@ import type { Db, StoreDialect } from './database.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-id-links.js';
 import * as m0003 from './migrations/0003-dead-letters.js';
+import * as m0004 from './migrations/0004-sync.js';
 
 /** Migrations in order; each is written once and never changed after it shipped. */
 function migrations(dialect: StoreDialect): Record<string, Migration> {
@@ -10,6 +11,7 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '0001-initial': { up: (db) => m0001.up(db, dialect) },
     '0002-id-links': { up: (db) => m0002.up(db) },
     '0003-dead-letters': { up: (db) => m0003.up(db, dialect) },
+    '0004-sync': { up: (db) => m0004.up(db, dialect) },
   };
 }
 

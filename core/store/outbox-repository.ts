@@ -7,6 +7,8 @@ export interface OutboxEvent {
   readonly op: 'upsert' | 'delete';
   readonly version: number;
   readonly createdAt: string;
+  /** The system whose change this is (`hub` for the API). */
+  readonly origin: string;
 }
 
 /** The transactional outbox: one row per committed change, in commit order for the relay. */
@@ -22,6 +24,7 @@ export class OutboxRepository {
       op: String(r['op']) as 'upsert' | 'delete',
       version: Number(r['version']),
       createdAt: String(r['created_at']),
+      origin: r['origin'] === null || r['origin'] === undefined ? 'hub' : String(r['origin']),
     }));
   }
 }

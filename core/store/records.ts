@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { columnOf, type EntityDef, type JsonObject, type JsonValue, type StoredRecord } from '../model/entities.js';
 import type { Db } from './database.js';
+import { currentWriteOrigin } from './write-origin.js';
 
 /** A position in a sorted list: the last row's sort value and id. */
 export interface ListPosition {
@@ -65,7 +66,11 @@ function parse(row: Row): StoredRecord {
  * validation or permissions: the record service and the policy layer sit above it.
  */
 export class RecordRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Told of every outbox row written (the store wakes the relay after commit). */
+    private readonly onOutbox: () => void = () => undefined,
+  ) {}
 
   private row(def: EntityDef, record: StoredRecord, deletedAt: string | null): Record<string, unknown> {
     const row: Record<string, unknown> = {
@@ -96,6 +101,14 @@ export class RecordRepository {
   async findByNaturalKey(def: EntityDef, key: string): Promise<StoredRecord | undefined> {
     const row = (await this.db.selectFrom(def.table).select(['id', 'data']).where('natural_key', '=', key).executeTakeFirst()) as Row | undefined;
     return row ? parse(row) : undefined;
+  }
+
+  /** Live records whose indexed column equals one of `values`. */
+  async findByColumn(def: EntityDef, column: string, values: readonly string[]): Promise<StoredRecord[]> {
+    if (values.length === 0) return [];
+    if (!(column in def.columns)) throw new Error(`${def.name} has no indexed column ${column}`);
+    const rows = (await this.db.selectFrom(def.table).select(['id', 'data']).where(column, 'in', [...values]).where('deleted_at', 'is', null).execute()) as Row[];
+    return rows.map(parse);
   }
 
   async count(def: EntityDef): Promise<number> {
@@ -181,7 +194,8 @@ export class RecordRepository {
   private async outbox(def: EntityDef, record: StoredRecord, op: 'upsert' | 'delete'): Promise<void> {
     await this.db
       .insertInto('hub_outbox')
-      .values({ entity: def.name, record_id: record.id, op, version: record.version, created_at: record.updatedAt })
+      .values({ entity: def.name, record_id: record.id, op, version: record.version, created_at: record.updatedAt, origin: currentWriteOrigin().system })
       .execute();
+    this.onOutbox();
   }
 }

@@ -9,6 +9,7 @@ import { DeadLetterRepository } from './dead-letters-repository.js';
 import { migrateToLatest } from './migrate.js';
 import { OutboxRepository } from './outbox-repository.js';
 import { RecordRepository } from './records.js';
+import { SyncRepository } from './sync-repository.js';
 
 /**
  * The hub store: one interface over SQLite (embedded, the default) and MySQL / MariaDB. The same
@@ -40,6 +41,7 @@ export class Store {
   readonly outbox: OutboxRepository;
   readonly idLinks: IdLinkRepository;
   readonly deadLetters: DeadLetterRepository;
+  readonly sync: SyncRepository;
 
   private constructor(
     private readonly db: Db,
@@ -47,15 +49,41 @@ export class Store {
     readonly location: string,
     private readonly inTransaction: boolean,
     private readonly mark: TxMark = new AsyncLocalStorage<true>(),
+    private readonly commitListeners: Set<() => void> = new Set(),
   ) {
     const repoDb = !inTransaction && dialect === 'sqlite' ? db.withPlugin(outerQueryGuard(mark)) : db;
-    this.records = new RecordRepository(repoDb);
+    this.records = new RecordRepository(repoDb, () => {
+      if (inTransaction) this.wroteOutbox = true;
+      else this.committed();
+    });
     this.auth = new AuthRepository(repoDb);
     this.audit = new AuditRepository(repoDb);
     this.idempotency = new IdempotencyRepository(repoDb);
     this.outbox = new OutboxRepository(repoDb);
     this.idLinks = new IdLinkRepository(repoDb);
     this.deadLetters = new DeadLetterRepository(repoDb);
+    this.sync = new SyncRepository(repoDb, dialect);
+  }
+
+  private wroteOutbox = false;
+
+  /**
+   * Calls `listener` after every commit that wrote outbox rows (the relay's wake-up: a change is
+   * handed over within milliseconds, not at the next poll). Returns a function that unsubscribes.
+   */
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  private committed(): void {
+    for (const l of this.commitListeners) {
+      try {
+        l();
+      } catch {
+        /* a listener's failure is not the writer's */
+      }
+    }
   }
 
   /** Opens (and migrates) the store at `url` (see `openDatabase`). */
@@ -71,7 +99,12 @@ export class Store {
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => this.mark.run(true, () => fn(new Store(trx, this.dialect, this.location, true, this.mark))));
+    let inner: Store | undefined;
+    const result = await this.db.transaction().execute((trx) =>
+      this.mark.run(true, () => fn((inner = new Store(trx, this.dialect, this.location, true, this.mark, this.commitListeners)))),
+    );
+    if (inner?.wroteOutbox) this.committed();
+    return result;
   }
 
   async ping(): Promise<void> {

@@ -9,6 +9,7 @@ import type { Store } from '../../core/store/store.js';
 import type { PolicyEngine } from '../../core/policy/engine.js';
 import type { FieldCatalog } from '../../core/policy/catalog.js';
 import type { MappingRegistry } from '../../mappings/engine/load.js';
+import type { SyncEngine } from '../../queues/engine.js';
 import type { OperationSpec } from './spec.js';
 
 /** What the handlers need from the hub. */
@@ -21,6 +22,8 @@ export interface AppDeps {
   readonly policy: PolicyEngine;
   readonly catalog: FieldCatalog;
   readonly mappings: MappingRegistry;
+  /** The sync engine (status, dead letters, conflicts, backfills, lineage). */
+  readonly sync: SyncEngine;
   readonly log: Logger;
   readonly metrics: Registry;
   readonly ready: () => Promise<Record<string, { ok: boolean; detail?: string }>>;

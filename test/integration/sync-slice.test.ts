@@ -1,13 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createPool, type Pool } from 'mysql2/promise';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMysqlDriver } from '../../connectors/sql/mysql-driver.js';
-import { mysqlDialect } from '../../connectors/sql/mysql-dialect.js';
-import { createSqlConnector } from '../../connectors/sql/sql-connector.js';
-import { TargetDelivery } from '../../queues/delivery.js';
-import { OutboxRelay } from '../../queues/relay.js';
 import { REDIS_URL, createTestDatabase, startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
 
@@ -44,14 +37,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
   }
 }
 
-describe('thin slice: an API write reaches a MySQL target through the outbox and a BullMQ delivery queue', () => {
+describe('thin slice: an API write reaches a MySQL target configured in hub.config (outbox → relay → BullMQ → connector)', () => {
   let t: TestHub;
   let db: { url: string; drop: () => Promise<void> };
-  let pool: Pool;
   let admin: Pool;
   let redis: Redis;
-  let delivery: TargetDelivery;
-  let relay: OutboxRelay;
   const auth = () => ({ Authorization: `Bearer ${t.adminToken}` });
   const rows = async () => (await admin.query('SELECT customer_no, name, currency FROM crm_customers ORDER BY customer_no'))[0] as { customer_no: string; name: string; currency: string }[];
 
@@ -61,24 +51,22 @@ describe('thin slice: an API write reaches a MySQL target through the outbox and
     await admin.query(`CREATE TABLE crm_customers (
       id BIGINT AUTO_INCREMENT PRIMARY KEY, customer_no VARCHAR(64) NOT NULL UNIQUE, name VARCHAR(40) NOT NULL,
       currency CHAR(3), modified_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3), INDEX (modified_at, id))`);
-    t = await startTestHub({ config: { mappings: { dirs: [mappingDir({ 'erp_sql/schema.yaml': SCHEMA, 'erp_sql/customer.out.yaml': MAPPING })] } } });
-    pool = createPool({ uri: db.url, connectionLimit: 2, decimalNumbers: false, timezone: 'Z' });
-    const connector = createSqlConnector({ name: 'erp_sql', driver: createMysqlDriver(pool), dialect: mysqlDialect, tables: { customers: { table: 'crm_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'currency'] } } });
+    t = await startTestHub({
+      workers: true,
+      env: { ERP_SQL_URL: db.url },
+      config: {
+        mappings: { dirs: [mappingDir({ 'erp_sql/schema.yaml': SCHEMA, 'erp_sql/customer.out.yaml': MAPPING })] },
+        connectors: {
+          erp_sql: { type: 'mysql', urlEnv: 'ERP_SQL_URL', tables: { customers: { table: 'crm_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'currency'] } } },
+        },
+        sync: { relayIntervalMs: 100, targets: { erp_sql: { entities: ['customer'], attempts: 3, backoffMs: 50 } } },
+      },
+    });
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    const mapping = t.hub.mappings.get('erp_sql.customer.out');
-    if (!mapping) throw new Error('mapping not loaded');
-    const deps = { store: t.hub.store, policy: t.hub.policy, log: pino({ level: 'silent' }), connection: redis, prefix: t.prefix, attempts: 3, backoffMs: 50 };
-    delivery = new TargetDelivery({ name: 'erp_sql', connector, mappings: { customer: mapping } }, deps);
-    delivery.start();
-    relay = new OutboxRelay(t.hub.store, redis, t.prefix, [delivery], deps.log, 50);
-    relay.start();
   });
 
   afterAll(async () => {
-    await relay?.stop();
-    await delivery?.close();
     redis?.disconnect();
-    await pool?.end();
     await admin?.end();
     await t?.close();
     await db?.drop();
@@ -105,9 +93,10 @@ describe('thin slice: an API write reaches a MySQL target through the outbox and
     expect(patched.status).toBe(200);
     await until('the change', async () => ((await rows()).find((r) => r.customer_no === 'C-2')?.name === 'Beta AG & Co' ? true : undefined));
     // Deliveries are idempotent: relaying everything again adds no row.
+    const before = t.hub.sync.relayed;
     await redis.del(`${t.prefix}:relay:cursor`);
-    relay.poke();
-    await new Promise((r) => setTimeout(r, 500));
+    await until('the outbox relayed again', async () => (t.hub.sync.relayed >= before + 4 ? true : undefined));
+    await until('the queue drained', async () => ((await t.hub.sync.targets.get('erp_sql')!.depth()).oldestMs === null ? true : undefined));
     expect(await rows()).toHaveLength(3);
     const [all] = await admin.query('SELECT * FROM crm_customers');
     expect(JSON.stringify(all)).not.toContain('CANARY');

@@ -1,0 +1,495 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
+import type { Connector, ExternalRecord } from '../connectors/contract.js';
+import { ConfigError, ConflictError, HubError, NotFoundError, UnprocessableError, type FieldProblem } from '../core/errors.js';
+import { ENTITIES, ENTITY_NAMES, type EntityName, type JsonObject } from '../core/model/entities.js';
+import type { PolicyEngine } from '../core/policy/engine.js';
+import type { RecordService } from '../core/records/service.js';
+import type { DeadLetter, DeadLetterFilter } from '../core/store/dead-letters-repository.js';
+import type { Store } from '../core/store/store.js';
+import type { Conflict, SyncRun } from '../core/store/sync-repository.js';
+import { withWriteOrigin } from '../core/store/write-origin.js';
+import type { CompiledMapping } from '../mappings/engine/compile.js';
+import type { MappingRegistry } from '../mappings/engine/load.js';
+import type { Ownership } from '../mappings/engine/ownership.js';
+import type { BreakerStatus } from './breaker.js';
+import { TargetDelivery, type TargetSettings } from './delivery.js';
+import { Ingestor, type SourceSpec } from './ingest.js';
+import { OutboxRelay } from './relay.js';
+import { SourceRunner, type SourceSettings } from './sources.js';
+import { SyncStats, type FlowStats } from './stats.js';
+
+/** The `sync` section of the configuration, resolved (see core/config/schema.ts). */
+export interface SyncConfig {
+  readonly relayIntervalMs: number;
+  readonly targets: Readonly<Record<string, Partial<TargetSettings> & { readonly entities: readonly EntityName[] }>>;
+  readonly sources: Readonly<Record<string, Partial<SourceSettings> & { readonly entities: readonly EntityName[]; readonly webhookSecret?: string | undefined }>>;
+}
+
+export interface SyncEngineDeps {
+  readonly store: Store;
+  readonly records: RecordService;
+  readonly policy: PolicyEngine;
+  readonly mappings: MappingRegistry;
+  readonly ownership: Ownership;
+  readonly log: Logger;
+  /** A plain Redis client (locks, breaker, statistics, relay cursor). */
+  readonly redis: Redis;
+  /** Makes a new Redis connection (BullMQ and the relay's subscriber need their own). */
+  readonly connection: ConnectionOptions;
+  readonly subscriber?: () => Redis;
+  readonly prefix: string;
+  readonly metrics?: Registry;
+  readonly connectors: ReadonlyMap<string, Connector>;
+  readonly config: SyncConfig;
+}
+
+export interface EntityStatus {
+  readonly entity: EntityName;
+  readonly direction: 'in' | 'out';
+  readonly lastSuccessAt: string | null;
+  readonly lastErrorAt: string | null;
+  readonly lastErrorCode: string | null;
+  /** Outbound: age of the oldest delivery not yet done; inbound: time since the cursor last moved. */
+  readonly lagSeconds: number | null;
+  readonly counts: FlowStats['counts'];
+  readonly openDeadLetters: number;
+}
+
+export interface ConnectorStatus {
+  readonly id: string;
+  readonly roles: ('target' | 'source')[];
+  readonly state: 'ok' | 'degraded' | 'paused' | 'idle';
+  readonly breaker: BreakerStatus | null;
+  readonly queue: { readonly waiting: number; readonly active: number; readonly delayed: number; readonly failed: number } | null;
+  readonly entities: EntityStatus[];
+}
+
+export interface RunView extends SyncRun {
+  readonly progress: { readonly done: number; readonly total: number | null; readonly percent: number | null; readonly recordsPerSecond: number | null; readonly etaSeconds: number | null };
+}
+
+const SYNC_CHANNEL = (prefix: string) => `${prefix}:outbox:committed`;
+
+function pick(mappings: MappingRegistry, connector: string, entity: EntityName, direction: 'in' | 'out'): CompiledMapping | undefined {
+  const found = mappings.list().filter((m) => m.connector === connector && m.entity === entity && m.direction === direction);
+  return found.find((m) => m.name === `${connector}.${entity}.${direction}`) ?? found[0];
+}
+
+/**
+ * The sync engine: the outbox relay, one delivery queue per target, one ingest queue per source,
+ * backfills, the conflict inbox and dead letters, and their status. `start({ workers: false })`
+ * gives the API side only (status, dead letters, backfill requests: they are queued for workers).
+ */
+export class SyncEngine {
+  readonly targets = new Map<string, TargetDelivery>();
+  readonly sources = new Map<string, SourceRunner>();
+  readonly stats: SyncStats;
+  readonly ingestor: Ingestor;
+  private relay: OutboxRelay | undefined;
+  private subscriber: Redis | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly webhookSecrets = new Map<string, string>();
+
+  constructor(private readonly deps: SyncEngineDeps) {
+    const problems: FieldProblem[] = [];
+    const { config, mappings, connectors } = deps;
+    this.stats = new SyncStats(deps.redis, deps.prefix, deps.metrics);
+    this.ingestor = new Ingestor({ store: deps.store, records: deps.records, ownership: deps.ownership, policy: deps.policy, stats: this.stats, log: deps.log });
+    const base = { store: deps.store, policy: deps.policy, log: deps.log, connection: deps.connection, redis: deps.redis, prefix: deps.prefix, stats: this.stats };
+
+    const mappingsFor = (name: string, entities: readonly EntityName[], direction: 'in' | 'out', at: string, required: boolean) => {
+      const out: Partial<Record<EntityName, CompiledMapping>> = {};
+      for (const entity of entities) {
+        const m = pick(mappings, name, entity, direction);
+        if (m) out[entity] = m;
+        else if (required) problems.push({ pointer: `${at}/entities`, detail: `no ${direction === 'out' ? 'outbound' : 'inbound'} mapping for ${entity} with connector ${name}` });
+      }
+      return out;
+    };
+    const allEntities = ENTITY_NAMES as readonly EntityName[];
+
+    for (const [name, t] of Object.entries(config.targets)) {
+      const at = `/sync/targets/${name}`;
+      const connector = connectors.get(name);
+      if (!connector) {
+        problems.push({ pointer: at, detail: `no connector named ${name} is configured (connectors.${name})` });
+        continue;
+      }
+      const { entities, ...settings } = t;
+      const out = mappingsFor(name, entities, 'out', at, true);
+      this.targets.set(name, new TargetDelivery({ name, connector, mappings: out, inbound: mappingsFor(name, allEntities, 'in', at, false), settings }, base));
+    }
+    for (const [name, s] of Object.entries(config.sources)) {
+      const at = `/sync/sources/${name}`;
+      const connector = connectors.get(name);
+      if (!connector) {
+        problems.push({ pointer: at, detail: `no connector named ${name} is configured (connectors.${name})` });
+        continue;
+      }
+      const { webhookSecret, ...settings } = s;
+      if (webhookSecret) this.webhookSecrets.set(name, webhookSecret);
+      const inbound = mappingsFor(name, s.entities, 'in', at, true);
+      // Entities a backfill may read: every inbound mapping of the connector, polled or not.
+      const all = { ...mappingsFor(name, allEntities, 'in', at, false), ...inbound };
+      const spec: SourceSpec = { name, connector, inbound: all, outbound: mappingsFor(name, allEntities, 'out', at, false) };
+      this.sources.set(name, new SourceRunner(spec, settings, { store: deps.store, ingestor: this.ingestor, connection: deps.connection, prefix: deps.prefix, log: deps.log }));
+    }
+    if (problems.length > 0) throw new ConfigError('The sync configuration is invalid', problems);
+    if (deps.metrics) this.registerGauges(deps.metrics);
+  }
+
+  private registerGauges(registry: Registry): void {
+    if (registry.getSingleMetric('hub_sync_queue_jobs')) return;
+    const engine = this;
+    new Gauge({
+      name: 'hub_sync_queue_jobs',
+      help: 'Delivery jobs per target and state',
+      labelNames: ['target', 'state'],
+      registers: [registry],
+      async collect() {
+        for (const t of engine.targets.values()) {
+          const d = await t.depth().catch(() => undefined);
+          if (!d) continue;
+          for (const s of ['waiting', 'active', 'delayed', 'failed'] as const) this.set({ target: t.name, state: s }, d[s]);
+        }
+      },
+    });
+    new Gauge({
+      name: 'hub_sync_lag_seconds',
+      help: 'Age of the oldest delivery not yet done, per target',
+      labelNames: ['target'],
+      registers: [registry],
+      async collect() {
+        for (const t of engine.targets.values()) {
+          const d = await t.depth().catch(() => undefined);
+          if (d) this.set({ target: t.name }, (d.oldestMs ?? 0) / 1000);
+        }
+      },
+    });
+    new Gauge({
+      name: 'hub_sync_breaker_open',
+      help: 'Circuit breaker per target: 0 closed, 1 open, 0.5 half open',
+      labelNames: ['target'],
+      registers: [registry],
+      async collect() {
+        for (const t of engine.targets.values()) {
+          const s = await t.breaker.status().catch(() => undefined);
+          if (s) this.set({ target: t.name }, s.state === 'open' ? 1 : s.state === 'half_open' ? 0.5 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'hub_sync_dead_letters_open',
+      help: 'Open dead letters',
+      registers: [registry],
+      async collect() {
+        this.set(await engine.deps.store.deadLetters.count({ state: 'open' }).catch(() => 0));
+      },
+    });
+  }
+
+  /** Starts the workers (delivery, ingest, relay) in this process; without them, the API side only. */
+  async start(options: { workers: boolean }): Promise<void> {
+    const { redis, prefix, store, log } = this.deps;
+    // Every commit wakes the relay: here directly, in other processes through Redis.
+    this.unsubscribe = store.onCommit(() => {
+      this.relay?.poke();
+      redis.publish(SYNC_CHANNEL(prefix), '1').catch(() => undefined);
+    });
+    for (const s of this.sources.values()) await s.queue.setGlobalConcurrency(1);
+    if (!options.workers) return;
+    for (const t of this.targets.values()) t.start();
+    for (const s of this.sources.values()) {
+      s.start();
+      await s.schedule();
+    }
+    this.relay = new OutboxRelay(store, redis, prefix, [...this.targets.values()], log, this.deps.config.relayIntervalMs);
+    this.relay.start();
+    if (this.deps.subscriber) {
+      const sub = this.deps.subscriber();
+      this.subscriber = sub;
+      sub.on('message', () => this.relay?.poke());
+      sub.on('error', () => undefined);
+      await sub.subscribe(SYNC_CHANNEL(prefix));
+    }
+  }
+
+  /** Drains: stops taking jobs, lets the jobs in flight finish, closes queues. */
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await this.relay?.stop();
+    this.relay = undefined;
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+    await Promise.all([...this.targets.values()].map((t) => t.close().catch(() => undefined)));
+    await Promise.all([...this.sources.values()].map((s) => s.close().catch(() => undefined)));
+  }
+
+  get relayed(): number {
+    return this.relay?.relayed ?? 0;
+  }
+
+  // ---- status --------------------------------------------------------------------------------
+
+  connectorIds(): string[] {
+    return [...new Set([...this.targets.keys(), ...this.sources.keys()])].sort();
+  }
+
+  async status(): Promise<ConnectorStatus[]> {
+    const out: ConnectorStatus[] = [];
+    for (const id of this.connectorIds()) {
+      const t = this.targets.get(id);
+      const s = this.sources.get(id);
+      const entities: EntityStatus[] = [];
+      let queue: ConnectorStatus['queue'] = null;
+      let breaker: BreakerStatus | null = null;
+      if (t) {
+        const d = await t.depth();
+        queue = { waiting: d.waiting, active: d.active, delayed: d.delayed, failed: d.failed };
+        breaker = await t.breaker.status();
+        for (const entity of Object.keys(t.target.mappings) as EntityName[]) {
+          const f = await this.stats.get(id, entity, 'out');
+          entities.push({ entity, direction: 'out', ...f, lagSeconds: d.oldestMs === null ? 0 : Math.round(d.oldestMs / 100) / 10, openDeadLetters: await this.deps.store.deadLetters.count({ target: id, entity, state: 'open', direction: 'out' }) });
+        }
+      }
+      if (s) {
+        for (const entity of s.settings.entities) {
+          const f = await this.stats.get(id, entity, 'in');
+          const cursor = await this.deps.store.sync.cursor(id, entity);
+          const last = f.lastSuccessAt ?? cursor?.updatedAt ?? null;
+          entities.push({ entity, direction: 'in', ...f, lagSeconds: last ? Math.max(0, Math.round((Date.now() - Date.parse(last)) / 100) / 10) : null, openDeadLetters: await this.deps.store.deadLetters.count({ target: id, entity, state: 'open', direction: 'in' }) });
+        }
+      }
+      const busy = (queue?.waiting ?? 0) + (queue?.active ?? 0) + (queue?.delayed ?? 0) > 0;
+      const state = breaker?.state === 'open' ? 'paused' : breaker?.state === 'half_open' || entities.some((e) => e.lastErrorAt && (!e.lastSuccessAt || e.lastErrorAt > e.lastSuccessAt)) ? 'degraded' : busy ? 'ok' : 'idle';
+      out.push({ id, roles: [...(t ? ['target' as const] : []), ...(s ? ['source' as const] : [])], state, breaker, queue, entities });
+    }
+    return out;
+  }
+
+  // ---- dead letters --------------------------------------------------------------------------
+
+  async deadLetters(filter: DeadLetterFilter, limit: number, afterId?: number): Promise<DeadLetter[]> {
+    return this.deps.store.deadLetters.list(filter, limit, afterId);
+  }
+
+  /**
+   * Replays dead letters: outbound ones deliver the record's current state again (not the stored
+   * payload), inbound ones ingest the stored change again. Returns the letters replayed.
+   */
+  async replay(ids: readonly string[], by: string): Promise<string[]> {
+    const letters = (await Promise.all(ids.map((id) => this.deps.store.deadLetters.get(id)))).filter((l): l is DeadLetter => l !== undefined && l.state === 'open');
+    const replayed: string[] = [];
+    for (const l of letters) {
+      if (l.direction === 'out') {
+        const t = this.targets.get(l.target);
+        if (!t || !t.wants(l.entity)) continue;
+        await this.deps.store.sync.forgetOutHash(l.target, l.entity, [l.recordId]);
+        await t.enqueue(l.entity, [l.recordId]);
+      } else {
+        const s = this.sources.get(l.target);
+        if (!s || !s.reads(l.entity) || !l.recordId) continue;
+        const mapping = s.source.inbound[l.entity];
+        if (!mapping || Object.keys(l.payload).length === 0) continue;
+        // Inbound letters keep the source's fields when mapping failed, or the mapped change when the hub refused it.
+        await s.push(l.entity, [l.payload as ExternalRecord], `replay:${l.id}`);
+      }
+      replayed.push(l.id);
+    }
+    await this.deps.store.deadLetters.resolve(replayed, 'replayed', by, new Date().toISOString());
+    return replayed;
+  }
+
+  async replayWhere(filter: DeadLetterFilter, by: string, max = 10_000): Promise<string[]> {
+    const out: string[] = [];
+    let after: number | undefined;
+    while (out.length < max) {
+      const page = await this.deps.store.deadLetters.list({ ...filter, state: 'open' }, 500, after);
+      if (page.length === 0) break;
+      out.push(...(await this.replay(page.map((l) => l.id), by)));
+      after = Number(page[page.length - 1]!.id);
+    }
+    return out;
+  }
+
+  async discard(ids: readonly string[], by: string): Promise<number> {
+    return this.deps.store.deadLetters.resolve(ids, 'discarded', by, new Date().toISOString());
+  }
+
+  // ---- conflicts -----------------------------------------------------------------------------
+
+  async conflicts(filter: { state?: Conflict['state']; entity?: string; afterId?: number; limit: number }): Promise<Conflict[]> {
+    return this.deps.store.sync.conflicts(filter);
+  }
+
+  /**
+   * Resolves a conflict: `hub` keeps the hub's value (and sends it to the system again), `system`
+   * takes the held value, `value` sets the given one. The record change is attributed to the
+   * resolver and goes out to every target like any other change.
+   */
+  async resolveConflict(id: string, choice: { pick: 'hub' | 'system' | 'value'; value?: unknown }, by: string): Promise<Conflict> {
+    const c = await this.deps.store.sync.conflict(id);
+    if (!c) throw new NotFoundError();
+    if (c.state !== 'open') throw new ConflictError('The conflict is already resolved', [{ pointer: '/pick', detail: `resolved on ${c.resolvedAt ?? '?'} by ${c.resolvedBy ?? '?'}` }]);
+    if (choice.pick === 'value' && choice.value === undefined) throw new UnprocessableError('A value is needed', [{ pointer: '/value', detail: 'is required when pick is value' }]);
+    const entity = c.entity as EntityName;
+    const at = new Date().toISOString();
+    if (choice.pick !== 'hub') {
+      const value = choice.pick === 'system' ? c.theirValue : choice.value;
+      await withWriteOrigin({ system: choice.pick === 'system' ? c.system : 'hub', job: `conflict:${c.id}:${by}` }, () =>
+        this.deps.store.transaction(async (tx) => {
+          await this.deps.records.update(entity, c.recordId, { [c.field]: value as JsonObject[string] }, undefined, tx);
+          await tx.sync.resolveConflict(c.id, choice.pick, by, at);
+        }),
+      );
+    } else {
+      await this.deps.store.sync.resolveConflict(c.id, 'hub', by, at);
+      // The system holds its own value: send it the hub's again (forget the last-write hash so it is not skipped).
+      const t = this.targets.get(c.system);
+      if (t?.wants(entity)) {
+        await this.deps.store.sync.forgetOutHash(c.system, entity, [c.recordId]);
+        await t.enqueue(entity, [c.recordId]);
+      }
+    }
+    return (await this.deps.store.sync.conflict(c.id))!;
+  }
+
+  // ---- backfill ------------------------------------------------------------------------------
+
+  /**
+   * Starts a backfill. Inbound (`in`): reads every record of the entity from the connector (from
+   * `since`, if given) and ingests it. Outbound (`out`): delivers every hub record of the entity to
+   * the target. Neither deletes anything in the target. Runs in the workers; this returns the run.
+   */
+  async backfill(connector: string, entity: string, options: { since?: string; direction?: 'in' | 'out'; by: string }): Promise<RunView> {
+    const problems: FieldProblem[] = [];
+    if (!(ENTITY_NAMES as readonly string[]).includes(entity)) problems.push({ pointer: '/entity', detail: `is not an entity (${ENTITY_NAMES.join(', ')})` });
+    const s = this.sources.get(connector);
+    const t = this.targets.get(connector);
+    if (!s && !t) throw new NotFoundError(`No sync source or target named ${connector}`);
+    const direction = options.direction ?? (s?.reads(entity) ? 'in' : 'out');
+    if (direction === 'in' && !s?.reads(entity)) problems.push({ pointer: '/entity', detail: `${connector} has no inbound mapping for ${entity}` });
+    if (direction === 'out' && !t?.wants(entity)) problems.push({ pointer: '/entity', detail: `${connector} is not a target of ${entity}` });
+    let checkpoint: string | null = null;
+    if (options.since !== undefined) {
+      if (Number.isNaN(Date.parse(options.since))) problems.push({ pointer: '/since', detail: 'is not a date-time' });
+      else if (direction === 'in') {
+        const mapping = s?.source.inbound[entity as EntityName];
+        const from = (s?.source.connector as (Connector & { cursorSince?: (entity: string, since: string) => string }) | undefined)?.cursorSince;
+        if (!from) problems.push({ pointer: '/since', detail: `${connector} cannot start a read at a point in time` });
+        else if (mapping) checkpoint = from.call(s.source.connector, mapping.externalEntity, new Date(options.since).toISOString());
+      }
+    }
+    if (problems.length > 0) throw new UnprocessableError('The backfill request is invalid', problems);
+    const id = randomUUID();
+    const at = new Date().toISOString();
+    await this.deps.store.sync.createRun({ id, kind: 'backfill', connector, entity, direction, since: options.since ?? null, createdBy: options.by, createdAt: at });
+    if (checkpoint !== null) await this.deps.store.sync.updateRun(id, { checkpoint }, at);
+    if (direction === 'in') await s!.continueBackfill(id);
+    else await this.outboundBackfill(id, t!, entity as EntityName, options.since);
+    return (await this.run(id))!;
+  }
+
+  /** Queues deliveries of every hub record of the entity (changed since `since`), page by page, checkpointed. */
+  private async outboundBackfill(id: string, t: TargetDelivery, entity: EntityName, since: string | undefined): Promise<void> {
+    const { store } = this.deps;
+    const def = ENTITIES[entity];
+    const now = () => new Date().toISOString();
+    await store.sync.updateRun(id, { state: 'running', startedAt: now(), total: await store.records.count(def) }, now());
+    void (async () => {
+      let after: { value: string; id: string } | undefined;
+      let done = 0;
+      for (;;) {
+        const run = await store.sync.run(id);
+        if (!run || run.state !== 'running') return;
+        const page = await store.records.list(def, { limit: 1000, sort: { field: 'updatedAt', desc: false }, ...(since ? { updatedSince: since } : {}), ...(after ? { after } : {}) });
+        await t.enqueue(entity, page.items.map((r) => r.id));
+        done += page.items.length;
+        after = page.next;
+        const finished = !page.next;
+        await store.sync.updateRun(id, { done, checkpoint: after ? JSON.stringify(after) : null, ...(finished ? { state: 'done', finishedAt: now() } : {}) }, now(), ['running']);
+        if (finished) return;
+      }
+    })().catch(async (error: unknown) => {
+      this.deps.log.error({ run: id, err: { name: (error as Error).name } }, 'outbound backfill failed');
+      await store.sync.updateRun(id, { state: 'failed', message: 'the hub could not read its records', finishedAt: now() }, now()).catch(() => undefined);
+    });
+  }
+
+  async run(id: string): Promise<RunView | undefined> {
+    const run = await this.deps.store.sync.run(id);
+    return run ? withProgress(run) : undefined;
+  }
+
+  async runs(filter: { connector?: string; limit: number }): Promise<RunView[]> {
+    return (await this.deps.store.sync.runs(filter)).map(withProgress);
+  }
+
+  async cancelRun(id: string): Promise<RunView> {
+    const at = new Date().toISOString();
+    const run = await this.deps.store.sync.run(id);
+    if (!run) throw new NotFoundError();
+    if (!(await this.deps.store.sync.updateRun(id, { state: 'cancelled', finishedAt: at }, at, ['queued', 'running']))) {
+      throw new ConflictError(`The run is already ${run.state}`, [{ pointer: '/state', detail: `is ${run.state}` }]);
+    }
+    return (await this.run(id))!;
+  }
+
+  // ---- webhooks ------------------------------------------------------------------------------
+
+  /**
+   * A source's webhook: the body is `{ entity, records }` (entity: the external entity name) signed
+   * with HMAC-SHA256 of the raw body under the source's webhook secret, sent as
+   * `X-Hub-Signature-256: sha256=<hex>`. Verified, then queued for ingest.
+   */
+  async webhook(connector: string, rawBody: Buffer, signature: string | undefined): Promise<{ accepted: number }> {
+    const s = this.sources.get(connector);
+    const secret = this.webhookSecrets.get(connector);
+    if (!s || !secret) throw new NotFoundError(`No webhook for ${connector}`);
+    const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`);
+    const given = Buffer.from(signature ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new HubError('invalid_signature', 401, 'The webhook signature does not match', [{ pointer: '/headers/x-hub-signature-256', detail: signature ? 'does not match the body under the configured secret' : 'is missing' }]);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      throw new UnprocessableError('The webhook body is not JSON', [{ pointer: '', detail: 'is not valid JSON' }]);
+    }
+    const b = body as { entity?: unknown; records?: unknown };
+    const problems: FieldProblem[] = [];
+    const mapping = typeof b.entity === 'string' ? Object.values(s.source.inbound).find((m) => m?.externalEntity === b.entity) : undefined;
+    if (typeof b.entity !== 'string') problems.push({ pointer: '/entity', detail: 'is required: the external entity name' });
+    else if (!mapping) problems.push({ pointer: '/entity', detail: `${connector} has no inbound mapping for ${b.entity}` });
+    if (!Array.isArray(b.records)) problems.push({ pointer: '/records', detail: 'is required: an array of records' });
+    else if (b.records.length > 5000) problems.push({ pointer: '/records', detail: 'holds more than 5000 records' });
+    else b.records.forEach((r, i) => {
+      if (typeof r !== 'object' || r === null || Array.isArray(r)) problems.push({ pointer: `/records/${i}`, detail: 'is not an object' });
+    });
+    if (problems.length > 0 || !mapping) throw new UnprocessableError('The webhook body is invalid', problems);
+    const records = b.records as ExternalRecord[];
+    await s.push(mapping.entity, records, 'webhook');
+    return { accepted: records.length };
+  }
+
+  // ---- lineage -------------------------------------------------------------------------------
+
+  async lineage(entity: EntityName, id: string) {
+    return this.deps.store.sync.lineage(entity, id);
+  }
+}
+
+function withProgress(run: SyncRun): RunView {
+  const start = run.startedAt ? Date.parse(run.startedAt) : null;
+  const end = run.finishedAt ? Date.parse(run.finishedAt) : Date.now();
+  const seconds = start === null ? null : Math.max(0.001, (end - start) / 1000);
+  const rate = seconds === null || run.done === 0 ? null : Math.round((run.done / seconds) * 10) / 10;
+  const total = run.total === null ? null : Math.max(run.total, run.done);
+  const eta = run.state === 'done' ? 0 : total !== null && rate ? Math.round((total - run.done) / rate) : null;
+  return { ...run, progress: { done: run.done, total, percent: total ? Math.min(100, Math.round((run.done / total) * 1000) / 10) : run.state === 'done' ? 100 : null, recordsPerSecond: rate, etaSeconds: eta } };
+}

@@ -1,0 +1,233 @@
+import type { Logger } from 'pino';
+import { ConnectorError, type Connector, type ExternalRecord } from '../connectors/contract.js';
+import { HubError } from '../core/errors.js';
+import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '../core/model/entities.js';
+import type { PolicyEngine } from '../core/policy/engine.js';
+import type { RecordService } from '../core/records/service.js';
+import type { Store } from '../core/store/store.js';
+import type { LinkState } from '../core/store/sync-repository.js';
+import { withWriteOrigin } from '../core/store/write-origin.js';
+import { MappingError, type CompiledMapping } from '../mappings/engine/compile.js';
+import type { Ownership } from '../mappings/engine/ownership.js';
+import { targetReceiver } from '../mappings/engine/preview.js';
+import { contentHash, stableStringify } from './hash.js';
+import type { Outcome, SyncStats } from './stats.js';
+
+/** A system the hub reads from: its connector and its inbound (and, if it is also a target, outbound) mappings. */
+export interface SourceSpec {
+  readonly name: string;
+  readonly connector: Connector;
+  readonly inbound: Readonly<Partial<Record<EntityName, CompiledMapping>>>;
+  readonly outbound?: Readonly<Partial<Record<EntityName, CompiledMapping>>>;
+}
+
+export interface IngestDeps {
+  readonly store: Store;
+  readonly records: RecordService;
+  readonly ownership: Ownership;
+  readonly policy: PolicyEngine;
+  readonly stats: SyncStats;
+  readonly log: Logger;
+  readonly now?: () => Date;
+}
+
+export interface IngestResult {
+  readonly counts: Partial<Record<Outcome, number>>;
+  /** Records read in this page (what a backfill's progress counts). */
+  readonly seen: number;
+}
+
+/** Extra columns a first contact is matched on, after the natural key (customer: tax id, then email). */
+const MATCH_COLUMNS: Readonly<Partial<Record<EntityName, readonly (readonly [column: string, field: string])[]>>> = {
+  customer: [
+    ['tax_id', 'taxId'],
+    ['email', 'email'],
+  ],
+};
+
+const same = (a: unknown, b: unknown) => stableStringify(a ?? null) === stableStringify(b ?? null);
+
+/**
+ * Turns a page of a source's records into hub changes. Per record: the inbound mapping gives the
+ * canonical change and its content hash; the hub's own echo (the hash of what it last wrote there,
+ * mapped back) and an unchanged re-read are dropped and counted; the id link finds the hub record,
+ * or on first contact the natural keys do (customer code, tax id, email; product sku; order and
+ * receivable number), so no duplicate is made; field ownership keeps fields the system does not own
+ * and sends concurrent changes of a field to the conflict inbox. The page is one transaction, the
+ * writes attributed to the source system (outbox origin and field lineage).
+ */
+export class Ingestor {
+  constructor(private readonly deps: IngestDeps) {}
+
+  async ingest(source: SourceSpec, entity: EntityName, rows: readonly ExternalRecord[], job: string): Promise<IngestResult> {
+    const counts: Partial<Record<Outcome, number>> = {};
+    const bump = (o: Outcome, n = 1) => (counts[o] = (counts[o] ?? 0) + n);
+    const mapping = source.inbound[entity];
+    if (!mapping) throw new ConnectorError('permanent', 'no_mapping', `${source.name} has no inbound mapping for ${entity}`);
+    const { store } = this.deps;
+    const system = source.name;
+    const def = ENTITIES[entity];
+    const at = (this.deps.now?.() ?? new Date()).toISOString();
+
+    // The last occurrence of an external record in a page wins.
+    const byExternal = new Map<string, ExternalRecord>();
+    const failures: { externalId: string; payload: Record<string, unknown>; code: string; message: string }[] = [];
+    for (const row of rows) {
+      try {
+        byExternal.set(source.connector.keyOf(mapping.externalEntity, row), row);
+      } catch (error) {
+        failures.push({ externalId: '', payload: {}, code: 'invalid_record', message: error instanceof HubError ? error.message : 'the record has no external key' });
+      }
+    }
+    const externalIds = [...byExternal.keys()];
+    const links = await store.sync.linksByExternal(system, entity, externalIds);
+
+    // Inbound lookups: external id → hub id through the links of the referenced entity.
+    const wanted = new Map<EntityName, Set<string>>();
+    const collect = { link: (e: EntityName, ref: string) => (wanted.get(e) ?? wanted.set(e, new Set()).get(e)!).add(ref) && 'pending' };
+    for (const row of byExternal.values()) {
+      try {
+        mapping.map(row, collect);
+      } catch {
+        /* reported below */
+      }
+    }
+    const refLinks = new Map<string, string>();
+    for (const [e, refs] of wanted) for (const [ext, hub] of await store.idLinks.hubIds(system, e, [...refs])) refLinks.set(`${e}:${ext}`, hub);
+
+    interface Change {
+      externalId: string;
+      patch: JsonObject;
+      hash: string;
+      link: LinkState | undefined;
+      hubId?: string;
+    }
+    const changes: Change[] = [];
+    for (const [externalId, row] of byExternal) {
+      let patch: JsonObject;
+      try {
+        patch = mapping.map(row, { link: (e, ref) => refLinks.get(`${e}:${ref}`) }) as JsonObject;
+      } catch (error) {
+        if (!(error instanceof MappingError)) throw error;
+        failures.push({ externalId, payload: this.sourceFields(mapping, row), code: /no id link/.test(error.message) ? 'unresolved_reference' : 'mapping', message: error.message });
+        continue;
+      }
+      const hash = contentHash(patch);
+      const link = links.get(externalId);
+      if (link?.echoHash === hash) {
+        bump('echo');
+        continue;
+      }
+      if (link?.inHash === hash) {
+        bump('unchanged');
+        continue;
+      }
+      changes.push({ externalId, patch, hash, link, ...(link ? { hubId: link.hubId } : {}) });
+    }
+
+    await this.match(system, entity, changes.filter((c) => !c.hubId));
+    const current = new Map((await store.records.getMany(def, changes.flatMap((c) => (c.hubId ? [c.hubId] : [])))).map((r) => [r.id, r]));
+    const lineage = await store.sync.lineageMany(entity, [...current.keys()]);
+
+    const written: { change: Change; record: StoredRecord }[] = [];
+    await withWriteOrigin({ system, job }, () =>
+      store.transaction(async (tx) => {
+        for (const change of changes) {
+          const existing = change.hubId ? current.get(change.hubId) : undefined;
+          try {
+            if (existing) {
+              const changed = Object.keys(change.patch).filter((f) => !same(change.patch[f], existing[f]));
+              const decision = this.deps.ownership.decide(system, entity, changed, (f) => lineage.get(existing.id)?.get(f), new Date(at));
+              for (const f of decision.conflicts) {
+                const last = lineage.get(existing.id)?.get(f);
+                await tx.sync.addConflict({ entity, recordId: existing.id, field: f, system, theirValue: change.patch[f], hubValue: existing[f], hubSystem: last?.system ?? null, createdAt: at });
+              }
+              bump('conflicts', decision.conflicts.length);
+              bump('ignored_fields', decision.ignored.length);
+              const patch = Object.fromEntries(decision.accepted.map((f) => [f, change.patch[f] ?? null])) as JsonObject;
+              const result = decision.accepted.length > 0 ? await this.deps.records.update(entity, existing.id, patch, undefined, tx) : { record: existing, fields: [] };
+              bump(result.fields.length > 0 ? 'ingested' : 'unchanged');
+              written.push({ change, record: result.record });
+            } else {
+              const allowed = Object.fromEntries(Object.entries(change.patch).filter(([f]) => this.deps.ownership.owners(entity, f)?.includes(system) ?? true)) as JsonObject;
+              bump('ignored_fields', Object.keys(change.patch).length - Object.keys(allowed).length);
+              const result = await this.deps.records.create(entity, allowed, tx);
+              bump('created');
+              written.push({ change, record: result.record });
+            }
+          } catch (error) {
+            if (!(error instanceof HubError)) throw error;
+            const fields = error.errors.map((e) => `${e.pointer} ${e.detail}`).join('; ');
+            failures.push({ externalId: change.externalId, payload: change.patch, code: error.code, message: `${error.message}${fields ? `: ${fields}` : ''}`.slice(0, 1000) });
+          }
+        }
+        await tx.sync.saveLinks(system, entity, written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.hash, ...this.alreadyThere(source, entity, record, change.hash) })), at);
+        for (const f of failures) {
+          await tx.deadLetters.add({ target: system, direction: 'in', entity, recordId: f.externalId, version: 0, payload: f.payload, errorCode: f.code, errorMessage: f.message, attempts: 1, createdAt: at });
+        }
+      }),
+    );
+    bump('failed', failures.length);
+    if (failures.length > 0) this.deps.log.warn({ system, entity, records: failures.length, codes: [...new Set(failures.map((f) => f.code))] }, 'inbound records refused: dead-lettered');
+    await this.deps.stats.add(system, entity, 'in', counts, true, failures[0]?.code);
+    return { counts, seen: rows.length };
+  }
+
+  /**
+   * When the source already holds what the hub would send it (the change came from there and was
+   * taken whole), records that as the last write: the relay's delivery back to the source is then
+   * skipped as unchanged, so a two-way sync does not write the same content back.
+   */
+  private alreadyThere(source: SourceSpec, entity: EntityName, record: StoredRecord, inHash: string): { outHash?: string; echoHash?: string } {
+    const out = source.outbound?.[entity];
+    const inbound = source.inbound[entity];
+    if (!out || !inbound) return {};
+    try {
+      const view = this.deps.policy.project(targetReceiver(out.target), entity, record);
+      if (!view) return {};
+      const payload = out.map(view, { link: () => undefined });
+      if (contentHash(inbound.map(payload, { link: () => undefined })) !== inHash) return {};
+      return { outHash: contentHash(payload), echoHash: inHash };
+    } catch {
+      return {};
+    }
+  }
+
+  /** The fields of a source record its inbound mapping reads (what an inbound dead letter keeps). */
+  private sourceFields(mapping: CompiledMapping, row: ExternalRecord): Record<string, unknown> {
+    const reads = new Set(mapping.reads.map((p) => p.split('.')[0]!));
+    return Object.fromEntries(Object.entries(row).filter(([k]) => reads.size === 0 || reads.has(k)));
+  }
+
+  /** First contact: finds hub records by natural key, then by the entity's extra match columns. */
+  private async match(system: string, entity: EntityName, changes: { patch: JsonObject; hubId?: string }[]): Promise<void> {
+    if (changes.length === 0) return;
+    const def = ENTITIES[entity];
+    const { store } = this.deps;
+    const keys: (readonly [string, string])[] = [];
+    if (def.naturalKey.length === 1) {
+      const field = def.naturalKey[0]!;
+      const column = Object.entries(def.columns).find(([, f]) => f === field)?.[0];
+      if (column) keys.push([column, field]);
+    }
+    keys.push(...(MATCH_COLUMNS[entity] ?? []));
+    const claimed = new Set<string>();
+    for (const [column, field] of keys) {
+      const open = changes.filter((c) => !c.hubId && typeof c.patch[field] === 'string' && c.patch[field] !== '');
+      if (open.length === 0) break;
+      const found = await store.records.findByColumn(def, column, [...new Set(open.map((c) => String(c.patch[field])))]);
+      if (found.length === 0) continue;
+      // A hub record already linked to another record of this system is not a match for this one.
+      const linked = await store.sync.linksByHub(system, entity, found.map((r) => r.id));
+      const byValue = new Map<string, string>();
+      for (const r of found) if (!linked.has(r.id) && !byValue.has(String(r[field]))) byValue.set(String(r[field]), r.id);
+      for (const c of open) {
+        const id = byValue.get(String(c.patch[field]));
+        if (id && !claimed.has(id)) {
+          c.hubId = id;
+          claimed.add(id);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,182 @@
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { ConnectorError, type ExternalRecord } from '../connectors/contract.js';
+import { HubError } from '../core/errors.js';
+import type { EntityName } from '../core/model/entities.js';
+import type { Store } from '../core/store/store.js';
+import type { Ingestor, SourceSpec } from './ingest.js';
+
+export interface SourceSettings {
+  /** Entities polled (each needs an inbound mapping). */
+  readonly entities: readonly EntityName[];
+  /** Polling interval; 0 turns polling off (webhooks and backfills still work). */
+  readonly pollIntervalMs: number;
+  /** Records per read. */
+  readonly pageSize: number;
+  /** Pages one poll reads before it yields to other jobs (the next poll continues). */
+  readonly maxPagesPerPoll: number;
+  /** Wall time one backfill slice runs before it checkpoints and queues its continuation. */
+  readonly backfillSliceMs: number;
+}
+
+export const DEFAULT_SOURCE_SETTINGS: SourceSettings = Object.freeze({ entities: [], pollIntervalMs: 60_000, pageSize: 500, maxPagesPerPoll: 20, backfillSliceMs: 5_000 });
+
+export type SourceJob =
+  | { readonly kind: 'poll'; readonly entity: EntityName }
+  | { readonly kind: 'push'; readonly entity: EntityName; readonly records: readonly ExternalRecord[]; readonly via: string }
+  | { readonly kind: 'backfill'; readonly runId: string };
+
+export const sourceQueueName = (system: string) => `ingest.${system}`;
+
+export interface SourceDeps {
+  readonly store: Store;
+  readonly ingestor: Ingestor;
+  readonly connection: ConnectionOptions;
+  readonly prefix: string;
+  readonly log: Logger;
+}
+
+/**
+ * One source system's ingest queue: polls (a BullMQ job scheduler per entity), pushed changes
+ * (webhooks, dead-letter replays) and inbound backfill slices all run here one at a time, so two
+ * ingests of the same system never race on a record. The cursor is saved only after its page was
+ * ingested (a crash re-reads, never skips); a backfill saves its checkpoint after every page and
+ * continues in a new job after each slice, so polls interleave and a killed worker resumes.
+ */
+export class SourceRunner {
+  readonly queue: Queue<SourceJob>;
+  readonly settings: SourceSettings;
+  private worker: Worker<SourceJob> | undefined;
+
+  constructor(
+    readonly source: SourceSpec,
+    settings: Partial<SourceSettings>,
+    private readonly deps: SourceDeps,
+  ) {
+    this.settings = { ...DEFAULT_SOURCE_SETTINGS, ...settings };
+    this.queue = new Queue<SourceJob>(sourceQueueName(source.name), { connection: deps.connection, prefix: deps.prefix });
+    this.queue.on('error', (error) => deps.log.warn({ source: source.name, err: { message: error.message } }, 'ingest queue error'));
+  }
+
+  get name(): string {
+    return this.source.name;
+  }
+
+  reads(entity: string): entity is EntityName {
+    return entity in this.source.inbound;
+  }
+
+  async schedule(): Promise<void> {
+    for (const entity of this.settings.entities) {
+      if (this.settings.pollIntervalMs > 0) {
+        await this.queue.upsertJobScheduler(`poll:${entity}`, { every: this.settings.pollIntervalMs }, { name: 'poll', data: { kind: 'poll', entity }, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+      } else {
+        await this.queue.removeJobScheduler(`poll:${entity}`);
+      }
+    }
+  }
+
+  /** Polls now (tests, `hub sync poll`). */
+  async pollNow(entity: EntityName): Promise<void> {
+    await this.queue.add('poll', { kind: 'poll', entity }, { removeOnComplete: 100, removeOnFail: 100 });
+  }
+
+  async push(entity: EntityName, records: readonly ExternalRecord[], via: string): Promise<void> {
+    await this.queue.add('push', { kind: 'push', entity, records, via }, { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 100, removeOnFail: 1000 });
+  }
+
+  async continueBackfill(runId: string, delay = 0): Promise<void> {
+    await this.queue.add('backfill', { kind: 'backfill', runId }, { delay, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 100, removeOnFail: 1000 });
+  }
+
+  start(): void {
+    this.worker = new Worker<SourceJob>(sourceQueueName(this.source.name), (job) => this.process(job), {
+      connection: this.deps.connection,
+      prefix: this.deps.prefix,
+      concurrency: 1,
+      lockDuration: 30_000,
+      maxStalledCount: 10,
+    });
+    this.worker.on('failed', (job, error) => {
+      const err = error instanceof HubError ? { code: error.code, message: error.message } : { name: error.name };
+      this.deps.log.warn({ source: this.source.name, job: job?.name, err }, 'ingest job failed');
+    });
+    this.worker.on('error', (error) => this.deps.log.warn({ source: this.source.name, err: { message: error.message } }, 'ingest worker error'));
+  }
+
+  private async process(job: Job<SourceJob>): Promise<unknown> {
+    const data = job.data;
+    if (data.kind === 'poll') return this.poll(data.entity, `poll:${job.id ?? ''}`);
+    if (data.kind === 'push') return (await this.deps.ingestor.ingest(this.source, data.entity, data.records, `${data.via}:${job.id ?? ''}`)).counts;
+    return this.backfillSlice(data.runId);
+  }
+
+  private async read(entity: EntityName, cursor: string | null) {
+    const mapping = this.source.inbound[entity];
+    if (!mapping) throw new ConnectorError('permanent', 'no_mapping', `${this.source.name} has no inbound mapping for ${entity}`);
+    return { mapping, page: await this.source.connector.read(mapping.externalEntity, cursor, this.settings.pageSize) };
+  }
+
+  private async poll(entity: EntityName, jobName: string): Promise<{ pages: number; records: number }> {
+    const { store } = this.deps;
+    let cursor = (await store.sync.cursor(this.source.name, entity))?.cursor ?? null;
+    let pages = 0;
+    let records = 0;
+    while (pages < this.settings.maxPagesPerPoll) {
+      const { page } = await this.read(entity, cursor);
+      pages++;
+      if (page.records.length > 0) await this.deps.ingestor.ingest(this.source, entity, page.records, jobName);
+      records += page.records.length;
+      // Saved after the ingest committed: a crash before this line re-reads the page (idempotent).
+      if (page.cursor !== null && page.cursor !== cursor) await store.sync.saveCursor(this.source.name, entity, page.cursor, new Date().toISOString());
+      if (page.records.length < this.settings.pageSize || page.cursor === null || page.cursor === cursor) break;
+      cursor = page.cursor;
+    }
+    return { pages, records };
+  }
+
+  private async backfillSlice(runId: string): Promise<{ done: number; state: string }> {
+    const { store } = this.deps;
+    const run = await store.sync.run(runId);
+    if (!run) return { done: 0, state: 'missing' };
+    if (run.state !== 'queued' && run.state !== 'running') return { done: run.done, state: run.state };
+    const entity = run.entity as EntityName;
+    const now = () => new Date().toISOString();
+    if (run.state === 'queued') {
+      let total: number | null = null;
+      const mapping = this.source.inbound[entity];
+      if (mapping && this.source.connector.count) total = await this.source.connector.count(mapping.externalEntity, run.checkpoint).catch(() => null);
+      if (!(await store.sync.updateRun(runId, { state: 'running', startedAt: now(), ...(total === null ? {} : { total }) }, now(), ['queued']))) return { done: 0, state: 'cancelled' };
+    }
+    let cursor = run.checkpoint;
+    let done = run.done;
+    let failed = run.failed;
+    const until = Date.now() + this.settings.backfillSliceMs;
+    for (;;) {
+      const { page } = await this.read(entity, cursor);
+      if (page.records.length > 0) {
+        const result = await this.deps.ingestor.ingest(this.source, entity, page.records, `backfill:${runId}`);
+        done += result.seen;
+        failed += result.counts.failed ?? 0;
+      }
+      const finished = page.records.length < this.settings.pageSize || page.cursor === null || page.cursor === cursor;
+      const next = page.cursor ?? cursor;
+      // Checkpoint after the page is in; a cancelled run keeps its state (the update is refused).
+      const kept = await store.sync.updateRun(runId, { checkpoint: next, done, failed, ...(finished ? { state: 'done', finishedAt: now() } : {}) }, now(), ['running']);
+      if (!kept) return { done, state: 'cancelled' };
+      if (finished) {
+        this.deps.log.info({ run: runId, source: this.source.name, entity, done, failed }, 'backfill finished');
+        return { done, state: 'done' };
+      }
+      cursor = next;
+      if (Date.now() >= until) break;
+    }
+    await this.continueBackfill(runId);
+    return { done, state: 'running' };
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+}
