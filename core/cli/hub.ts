@@ -8,7 +8,8 @@ import { Store } from '../store/store.js';
 const USAGE = `Usage: hub <command>
 
 Commands:
-  serve     start the API (and, in one process, the workers) on HUB_HOST:HUB_PORT
+  serve     start the API (and, in one process, the workers) on HUB_HOST:HUB_PORT;
+            --no-workers: the API only
   worker    run the background workers only (for several-process setups)
   migrate   bring the store's schema up to date and exit
   policy check [--file <policy.yaml>]
@@ -51,7 +52,8 @@ async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'help';
   switch (command) {
     case 'serve': {
-      const hub = createHub();
+      // --no-workers: the API only (workers run elsewhere with `hub worker`).
+      const hub = createHub({ runWorkers: !argv.includes('--no-workers') });
       stopOnSignals(hub);
       await hub.start();
       const { url } = await hub.listen();
