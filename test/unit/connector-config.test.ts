@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../core/errors.js';
@@ -186,60 +188,11 @@ describe('createConnector', () => {
 
 describe('the documented YAML (docs/mappings.md)', () => {
   it('parses as a connectors section and builds every connector', async () => {
-    const yaml = `
-connectors:
-  erp_sql:
-    type: mysql
-    urlEnv: ERP_DB_URL
-    pool: { connections: 5 }
-    overlapMs: 60000
-    tables:
-      customers:
-        table: crm_customers
-        key: [customer_no]
-        watermark: modified_at
-        tieBreaker: id
-        columns: [name, currency, credit_limit]
-        deletedFlag: is_deleted
-  erp_mssql:
-    type: mssql
-    urlEnv: ERP_MSSQL_URL
-    tables:
-      Customer: { table: Customers, key: [CustomerNo], watermark: ModifiedAt, tieBreaker: Id, columns: [Name] }
-  crm:
-    type: http
-    baseUrl: https://crm.example.com/api/v2
-    auth: { kind: bearer, tokenEnv: CRM_TOKEN }
-    timeoutMs: 15000
-    checkPath: /me
-    entities:
-      contacts:
-        list:
-          path: /contacts
-          recordsField: data
-          modifiedField: updated_at
-          tieBreakerField: id
-          since: { param: updated_since }
-          paging: { style: cursor, cursorParam: after, limitParam: limit, nextCursorField: next }
-          pageSize: 200
-          countField: total
-        batch:
-          path: /contacts/batch
-          recordsField: records
-          resultsField: results
-          idField: id
-          errorField: error
-          statusField: status
-          maxBatch: 200
-        delete: { path: /contacts }
-        naturalKeys: [email]
-  erpnext:
-    type: erpnext
-    baseUrl: https://erp.example.com
-    apiKeyEnv: ERPNEXT_API_KEY
-    apiSecretEnv: ERPNEXT_API_SECRET
-`;
-    const parsed = connectorsConfigSchema.parse((parseYaml(yaml) as { connectors: unknown }).connectors);
+    const doc = readFileSync(fileURLToPath(new URL('../../docs/mappings.md', import.meta.url)), 'utf8');
+    const section = doc.slice(doc.indexOf('### Configuring connectors'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(yaml).toBeDefined();
+    const parsed = connectorsConfigSchema.parse((parseYaml(yaml!) as { connectors: unknown }).connectors);
     const env = {
       ERP_DB_URL: 'mysql://app:pw@127.0.0.1:3306/erp',
       ERP_MSSQL_URL: 'mssql://sa:pw@127.0.0.1:1433/erp',
