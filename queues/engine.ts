@@ -98,7 +98,19 @@ export class SyncEngine {
     const problems: FieldProblem[] = [];
     const { config, mappings, connectors } = deps;
     this.stats = new SyncStats(deps.redis, deps.prefix, deps.metrics);
-    this.ingestor = new Ingestor({ store: deps.store, records: deps.records, ownership: deps.ownership, policy: deps.policy, stats: this.stats, log: deps.log });
+    this.ingestor = new Ingestor({
+      store: deps.store,
+      records: deps.records,
+      ownership: deps.ownership,
+      policy: deps.policy,
+      stats: this.stats,
+      log: deps.log,
+      // Fields a source may not set (or held as conflicts) keep the hub's value: send it back.
+      restore: async (system, entity, ids) => {
+        const t = this.targets.get(system);
+        if (t?.wants(entity)) await t.enqueue(entity, ids);
+      },
+    });
     const base = { store: deps.store, policy: deps.policy, log: deps.log, connection: deps.connection, redis: deps.redis, prefix: deps.prefix, stats: this.stats };
 
     const mappingsFor = (name: string, entities: readonly EntityName[], direction: 'in' | 'out', at: string, required: boolean) => {

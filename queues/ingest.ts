@@ -29,6 +29,11 @@ export interface IngestDeps {
   readonly stats: SyncStats;
   readonly log: Logger;
   readonly now?: () => Date;
+  /**
+   * Called after a page with records whose change carried fields the system does not own (or
+   * held back as conflicts): the hub's values should be sent back to the system.
+   */
+  readonly restore?: (system: string, entity: EntityName, hubIds: readonly string[]) => Promise<void>;
 }
 
 export interface IngestResult {
@@ -130,6 +135,7 @@ export class Ingestor {
     const lineage = await store.sync.lineageMany(entity, [...current.keys()]);
 
     const written: { change: Change; record: StoredRecord }[] = [];
+    const restore: string[] = [];
     await withWriteOrigin({ system, job }, () =>
       store.transaction(async (tx) => {
         for (const change of changes) {
@@ -144,6 +150,7 @@ export class Ingestor {
               }
               bump('conflicts', decision.conflicts.length);
               bump('ignored_fields', decision.ignored.length);
+              if (decision.ignored.length > 0 || decision.conflicts.length > 0) restore.push(existing.id);
               const patch = Object.fromEntries(decision.accepted.map((f) => [f, change.patch[f] ?? null])) as JsonObject;
               const result = decision.accepted.length > 0 ? await this.deps.records.update(entity, existing.id, patch, undefined, tx) : { record: existing, fields: [] };
               bump(result.fields.length > 0 ? 'ingested' : 'unchanged');
@@ -161,12 +168,14 @@ export class Ingestor {
             failures.push({ externalId: change.externalId, payload: change.patch, code: error.code, message: `${error.message}${fields ? `: ${fields}` : ''}`.slice(0, 1000) });
           }
         }
-        await tx.sync.saveLinks(system, entity, written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.hash, ...this.alreadyThere(source, entity, record, change.hash) })), at);
+        const held = new Set(restore);
+        await tx.sync.saveLinks(system, entity, written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.hash, ...(held.has(record.id) ? { outHash: null } : this.alreadyThere(source, entity, record, change.hash)) })), at);
         for (const f of failures) {
           await tx.deadLetters.add({ target: system, direction: 'in', entity, recordId: f.externalId, version: 0, payload: f.payload, errorCode: f.code, errorMessage: f.message, attempts: 1, createdAt: at });
         }
       }),
     );
+    if (restore.length > 0) await this.deps.restore?.(system, entity, restore);
     bump('failed', failures.length);
     if (failures.length > 0) this.deps.log.warn({ system, entity, records: failures.length, codes: [...new Set(failures.map((f) => f.code))] }, 'inbound records refused: dead-lettered');
     await this.deps.stats.add(system, entity, 'in', counts, true, failures[0]?.code);
