@@ -11,6 +11,7 @@ interface Benchmark {
 const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   policy: { description: 'policy projection of an order (mixed allow/deny/mask/hash rules, default roles, hand-written baseline)', load: () => import('./policy.js') },
   mapping: { description: 'compiled mappings: 25-column customer out/in, 10-line ERPNext order out/in, hand-written baselines, projection share', load: () => import('./mapping.js') },
+  backfill: { description: 'MariaDB → hub → HTTP batch sink backfill of 100k customers (--records N) against a raw keyset-read + POST pipe; RSS peak', load: () => import('./backfill.js') },
 };
 
 function usage(problem: string): never {

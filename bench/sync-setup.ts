@@ -1,0 +1,613 @@
+/**
+ * Shared setup of the sync benchmarks (`backfill`, `incremental`, `memory`): command-line numbers,
+ * a fresh MariaDB source database, a local HTTP batch sink, a mapping directory, a hub on a fresh
+ * SQLite store and Redis prefix, an RSS sampler, and the backfill measurement itself (raw pipe, then
+ * the hub). Replicates what the tests' helpers do (test/helpers.ts, test/integration/mappings/
+ * fixtures.ts) so no benchmark imports test code.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
+import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
+import { pino } from 'pino';
+import type { ConfigFileInput } from '../core/config/schema.js';
+import { createHub, type Hub } from '../core/hub.js';
+
+export const MYSQL_SERVER_URL = process.env['HUB_BENCH_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306';
+export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const ADMIN_PASSWORD = 'admin-password-for-benchmarks';
+
+// ---------------------------------------------------------------- command line
+
+/** `--name N` from the command line (after the benchmark's name), or the default. */
+export function numberArg(name: string, fallback: number): number {
+  const argv = process.argv;
+  const i = argv.indexOf(`--${name}`);
+  const inline = argv.find((a) => a.startsWith(`--${name}=`));
+  const text = inline ? inline.slice(name.length + 3) : i >= 0 ? argv[i + 1] : undefined;
+  if (text === undefined) return fallback;
+  const n = Number(text.replace(/_/g, ''));
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} needs a positive number, not ${text}`);
+  return n;
+}
+
+// ---------------------------------------------------------------- small things
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+/** Waits until `probe` answers true, checking every `everyMs`; throws after `timeoutMs`. */
+export async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Samples `process.memoryUsage().rss` every `everyMs` and keeps the peak. */
+export class RssSampler {
+  peak = process.memoryUsage().rss;
+  private readonly timer: NodeJS.Timeout;
+  constructor(everyMs = 200) {
+    this.timer = setInterval(() => this.sample(), everyMs);
+    this.timer.unref();
+  }
+  sample(): number {
+    const rss = process.memoryUsage().rss;
+    if (rss > this.peak) this.peak = rss;
+    return rss;
+  }
+  /** Starts a new peak from the current RSS. */
+  reset(): void {
+    this.peak = process.memoryUsage().rss;
+  }
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peak;
+  }
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+// ---------------------------------------------------------------- MariaDB source
+
+export interface SourceDatabase {
+  readonly url: string;
+  readonly name: string;
+  readonly pool: Pool;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database (as test/helpers.ts createTestDatabase); `drop()` removes it. */
+export async function createDatabase(): Promise<SourceDatabase> {
+  const name = `hub_bench_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = createPool({ uri: MYSQL_SERVER_URL, connectionLimit: 1 });
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  await admin.end();
+  const url = `${MYSQL_SERVER_URL.replace(/\/$/, '')}/${name}`;
+  const pool = createPool({ uri: url, connectionLimit: 2, timezone: 'Z', dateStrings: false });
+  return {
+    url,
+    name,
+    pool,
+    drop: async () => {
+      await pool.end().catch(() => undefined);
+      const p = createPool({ uri: MYSQL_SERVER_URL, connectionLimit: 1 });
+      await p.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await p.end();
+    },
+  };
+}
+
+const CURRENCIES = ['EUR', 'EUR', 'EUR', 'CHF', 'USD', 'GBP', 'JPY', 'SEK'] as const;
+const NAMES = ['Müller & Söhne GmbH', 'Acme Corporation', 'Łódź Logistyka Sp. z o.o.', 'Smith & Jones Ltd', 'Société Générale d’Outillage', 'Zoë Ångström'] as const;
+
+/** The external key of source row `n` (1-based); the sink parses the number back. */
+export const customerNo = (n: number) => `C${String(n).padStart(8, '0')}`;
+export const customerNumber = (no: unknown): number => (typeof no === 'string' && no.startsWith('C') ? Number(no.slice(1)) : NaN);
+
+/**
+ * Creates `erp_customers` and fills it with `n` rows in multi-row INSERTs of `insertBatch`. The rows
+ * share a watermark in runs of 7 (so keyset paging has ties to break by id).
+ */
+export async function fillCustomers(db: SourceDatabase, n: number, insertBatch: number, progress?: (done: number) => void): Promise<void> {
+  await db.pool.query(`CREATE TABLE erp_customers (
+    id BIGINT AUTO_INCREMENT PRIMARY KEY,
+    customer_no VARCHAR(64) NOT NULL UNIQUE,
+    name VARCHAR(200) NOT NULL,
+    currency CHAR(3) NOT NULL,
+    email VARCHAR(254),
+    modified_at DATETIME(3) NOT NULL,
+    INDEX erp_customers_modified (modified_at, id)
+  ) ENGINE=InnoDB`);
+  const base = Date.UTC(2024, 0, 1);
+  const conn = await db.pool.getConnection();
+  try {
+    for (let start = 1; start <= n; start += insertBatch) {
+      const end = Math.min(n, start + insertBatch - 1);
+      const values: string[] = [];
+      const params: unknown[] = [];
+      for (let i = start; i <= end; i++) {
+        values.push('(?,?,?,?,?)');
+        params.push(customerNo(i), `${NAMES[i % NAMES.length]} ${i}`, CURRENCIES[i % CURRENCIES.length], `buyer.${i}@example-${i % 97}.com`, new Date(base + Math.floor(i / 7) * 1000));
+      }
+      await conn.query(`INSERT INTO erp_customers (customer_no, name, currency, email, modified_at) VALUES ${values.join(',')}`, params);
+      progress?.(end);
+    }
+  } finally {
+    conn.release();
+  }
+}
+
+// ---------------------------------------------------------------- HTTP sink
+
+export interface SinkRecord {
+  readonly customer_no?: unknown;
+  readonly name?: unknown;
+  readonly [field: string]: unknown;
+}
+
+export interface Sink {
+  readonly url: string;
+  /** Records received since the last reset. */
+  readonly received: number;
+  readonly requests: number;
+  /** Record numbers (of `customerNo`) seen at least once since the last reset; duplicates counted. */
+  readonly distinct: number;
+  readonly duplicates: number;
+  reset(expected: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A local batch endpoint: `POST /batch` with `{records:[...]}` answers `{results:[{id}...]}` (the
+ * record's customer_no), refusing nothing. Counts records; marks each customer number in a bitmap
+ * (no per-record allocation that would weigh on the process RSS). `onRecords` sees each batch with
+ * its receipt time (performance.now()).
+ */
+export async function startSink(onRecords?: (records: readonly SinkRecord[], at: number) => void): Promise<Sink> {
+  let received = 0;
+  let requests = 0;
+  let distinct = 0;
+  let duplicates = 0;
+  let seen = new Uint8Array(0);
+  const mark = (no: unknown) => {
+    const k = customerNumber(no);
+    if (!Number.isInteger(k) || k < 0 || k >= seen.length) return;
+    if (seen[k]) duplicates++;
+    else {
+      seen[k] = 1;
+      distinct++;
+    }
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST' || req.url !== '/batch') {
+      res.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const at = performance.now();
+      let records: SinkRecord[];
+      try {
+        records = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { records: SinkRecord[] }).records;
+        if (!Array.isArray(records)) throw new Error('no records');
+      } catch {
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad body"}');
+        return;
+      }
+      requests++;
+      received += records.length;
+      const results = new Array<{ id: unknown }>(records.length);
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
+        mark(r.customer_no);
+        results[i] = { id: r.customer_no };
+      }
+      onRecords?.(records, at);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get received() {
+      return received;
+    },
+    get requests() {
+      return requests;
+    },
+    get distinct() {
+      return distinct;
+    },
+    get duplicates() {
+      return duplicates;
+    },
+    reset(expected: number) {
+      received = 0;
+      requests = 0;
+      distinct = 0;
+      duplicates = 0;
+      seen = new Uint8Array(expected + 1);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// ---------------------------------------------------------------- mappings
+
+/** A fresh directory holding the given files (relative name → text), as the tests' mappingDir. */
+export function mappingDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-bench-mappings-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const ERP_SCHEMA = `
+connector: erp
+links: [customer]
+entities:
+  customers:
+    fields:
+      customer_no: { type: string, required: true }
+      name: { type: string, required: true }
+      currency: { type: string }
+      email: { type: string }
+`;
+const ERP_CUSTOMER_IN = `
+name: erp.customer.in
+connector: erp
+entity: customer
+direction: in
+externalEntity: customers
+fields:
+  code: { from: customer_no }
+  name: { from: name }
+  currency: { from: currency }
+  email: { from: email }
+`;
+const SINK_SCHEMA = `
+connector: sink
+links: [customer]
+entities:
+  customers:
+    fields:
+      customer_no: { type: string, required: true }
+      name: { type: string, required: true }
+      currency: { type: string }
+      email: { type: string }
+`;
+// The default policy's erpnext target sees code, name, currency and email of every customer.
+const SINK_CUSTOMER_OUT = `
+name: sink.customer.out
+connector: sink
+entity: customer
+direction: out
+externalEntity: customers
+target: erpnext
+fields:
+  customer_no: { from: code }
+  name: { from: name }
+  currency: { from: currency }
+  email: { from: email }
+`;
+
+export interface SyncFiles {
+  readonly dir: string;
+  cleanup(): void;
+}
+
+/** The bench's mapping directory: `erp` (source, customer in) and `sink` (target, customer out). */
+export function syncMappings(options: { erp: boolean }): SyncFiles {
+  const files: Record<string, string> = { 'sink/schema.yaml': SINK_SCHEMA, 'sink/customer.out.yaml': SINK_CUSTOMER_OUT };
+  if (options.erp) Object.assign(files, { 'erp/schema.yaml': ERP_SCHEMA, 'erp/customer.in.yaml': ERP_CUSTOMER_IN });
+  const dir = mappingDir(files);
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The sink connector: the HTTP batch endpoint for customers. */
+export function sinkConnector(sinkUrl: string, maxBatch: number) {
+  return { type: 'http' as const, baseUrl: sinkUrl, entities: { customers: { batch: { path: '/batch', recordsField: 'records', resultsField: 'results', idField: 'id', maxBatch } } } };
+}
+
+// ---------------------------------------------------------------- hub
+
+export interface BenchHub {
+  readonly hub: Hub;
+  readonly prefix: string;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Deletes every Redis key under `prefix:` (SCAN + DEL). */
+export async function deleteRedisPrefix(prefix: string): Promise<number> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+/**
+ * Starts a hub on a fresh SQLite store (`<HUB_DATA_DIR>/hub.sqlite`, HUB_DB unset) and a fresh Redis
+ * prefix, workers on, silent logger. `close()` stops it and removes its data directory and keys.
+ */
+export async function startBenchHub(config: ConfigFileInput, env: Record<string, string> = {}): Promise<BenchHub> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
+  const prefix = `bench-${randomUUID()}`;
+  const hub = createHub({
+    env: { HUB_DATA_DIR: dataDir, REDIS_URL, HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env },
+    config,
+    logger: pino({ level: process.env['HUB_BENCH_LOG'] ?? 'silent' }),
+    redisPrefix: prefix,
+    runWorkers: true,
+  });
+  try {
+    await hub.start();
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    await deleteRedisPrefix(prefix).catch(() => 0);
+    throw error;
+  }
+  return {
+    hub,
+    prefix,
+    dataDir,
+    close: async () => {
+      await hub.stop();
+      await deleteRedisPrefix(prefix);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------- the backfill measurement
+
+export interface BackfillOptions {
+  readonly records: number;
+  /** Rows per multi-row INSERT while filling the source table. */
+  readonly insertBatch: number;
+  /** Source page, sink batch and delivery batch size. */
+  readonly page?: number;
+  /** Skip the raw pipe (the memory bench measures the hub only, unless asked). */
+  readonly raw?: boolean;
+  /** Most time the hub may take (ms). */
+  readonly timeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface BackfillResult {
+  readonly records: number;
+  readonly fillSeconds: number;
+  readonly raw: { readonly seconds: number; readonly recordsPerSecond: number; readonly peakRssMb: number } | null;
+  readonly hub: {
+    readonly seconds: number;
+    /** Time until the run was done (read and ingested); delivery may still be going on. */
+    readonly ingestSeconds: number;
+    readonly recordsPerSecond: number;
+    readonly ingestRecordsPerSecond: number;
+    readonly peakRssMb: number;
+    readonly received: number;
+    readonly distinct: number;
+    readonly duplicates: number;
+    readonly requests: number;
+    readonly runState: string;
+    readonly runDone: number;
+    readonly runFailed: number;
+    readonly links: number;
+    readonly deadLetters: number;
+  };
+  readonly startRssMb: number;
+  readonly ratio: number | null;
+}
+
+interface RawRow extends RowDataPacket {
+  id: number;
+  customer_no: string;
+  name: string;
+  currency: string;
+  email: string | null;
+  modified_at: Date;
+}
+
+/**
+ * The baseline: keyset-page the source table and POST each page to the sink, one after the other,
+ * with fetch. The same work the hub does minus the hub (no store, outbox, queues, links).
+ */
+async function rawPipe(db: SourceDatabase, sinkUrl: string, page: number): Promise<number> {
+  let after: { m: Date; id: number } | undefined;
+  let sent = 0;
+  const cols = 'id, customer_no, name, currency, email, modified_at';
+  for (;;) {
+    const [rows] = after
+      ? await db.pool.query<RawRow[]>(`SELECT ${cols} FROM erp_customers WHERE (modified_at, id) > (?, ?) ORDER BY modified_at, id LIMIT ${page}`, [after.m, after.id])
+      : await db.pool.query<RawRow[]>(`SELECT ${cols} FROM erp_customers ORDER BY modified_at, id LIMIT ${page}`);
+    if (rows.length === 0) break;
+    const records = rows.map((r) => ({ customer_no: r.customer_no, name: r.name, currency: r.currency, email: r.email }));
+    const res = await fetch(`${sinkUrl}/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
+    if (!res.ok) throw new Error(`sink answered ${res.status}`);
+    const body = (await res.json()) as { results: unknown[] };
+    if (body.results.length !== records.length) throw new Error('sink answered a short result list');
+    sent += rows.length;
+    const last = rows[rows.length - 1]!;
+    after = { m: last.modified_at, id: last.id };
+    if (rows.length < page) break;
+  }
+  return sent;
+}
+
+/**
+ * Fills a fresh source table with `records` customers, runs the raw pipe (if asked), then a hub
+ * backfill from the table into the hub and on to the sink, timed from the backfill request until
+ * the run is done and the sink has every record. Cleans up everything it made.
+ */
+export async function measureBackfill(options: BackfillOptions): Promise<BackfillResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const n = options.records;
+  const page = options.page ?? 500;
+  const rss = new RssSampler(200);
+  const startRssMb = mb(rss.peak);
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  try {
+    const db = await createDatabase();
+    cleanups.push(() => db.drop());
+    const sink = await startSink();
+    cleanups.push(() => sink.close());
+
+    let t0 = performance.now();
+    let lastReport = t0;
+    await fillCustomers(db, n, options.insertBatch, (done) => {
+      const now = performance.now();
+      if (now - lastReport > 10_000) {
+        lastReport = now;
+        log(`  … filled ${fmt(done)} of ${fmt(n)} rows (${fmt(done / ((now - t0) / 1000))} rows/s)`);
+      }
+    });
+    const fillSeconds = (performance.now() - t0) / 1000;
+    log(`  source: ${fmt(n)} rows in erp_customers (${db.name}), filled in ${fmt(fillSeconds, 1)} s with INSERTs of ${fmt(options.insertBatch)} rows`);
+
+    let raw: BackfillResult['raw'] = null;
+    if (options.raw !== false) {
+      sink.reset(n);
+      rss.reset();
+      t0 = performance.now();
+      const sent = await rawPipe(db, sink.url, page);
+      const seconds = (performance.now() - t0) / 1000;
+      if (sent !== n || sink.distinct !== n) throw new Error(`raw pipe: sent ${sent}, sink has ${sink.distinct} distinct of ${n}`);
+      raw = { seconds, recordsPerSecond: n / seconds, peakRssMb: mb(rss.peak) };
+      log(`  raw pipe (keyset page ${page} → fetch POST ${page}, sequential): ${fmt(n)} records in ${fmt(seconds, 2)} s = ${fmt(raw.recordsPerSecond)} records/s (RSS peak ${raw.peakRssMb} MB)`);
+    }
+
+    const files = syncMappings({ erp: true });
+    cleanups.push(() => files.cleanup());
+    const config: ConfigFileInput = {
+      mappings: { dirs: [files.dir] },
+      // The default ownership gives email to the hub alone; the ERP is the master of these customers.
+      ownership: { fields: { customer: { email: ['hub', 'erp'] } } },
+      connectors: {
+        erp: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: { table: 'erp_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'currency', 'email'] } } },
+        sink: sinkConnector(sink.url, page),
+      },
+      sync: {
+        sources: { erp: { entities: ['customer'], pollIntervalSeconds: 0, pageSize: page } },
+        targets: { sink: { entities: ['customer'], batchSize: page, concurrency: 2 } },
+      },
+    };
+    const bench = await startBenchHub(config, { ERP_URL: db.url });
+    cleanups.push(() => bench.close());
+    const { hub } = bench;
+    sink.reset(n);
+    await sleep(200);
+    rss.reset();
+
+    t0 = performance.now();
+    const started = await hub.sync.backfill('erp', 'customer', { direction: 'in', by: 'bench' });
+    let ingestSeconds = 0;
+    let run = started;
+    let lastLog = t0;
+    const timeoutMs = options.timeoutMs ?? Math.max(120_000, n * 2);
+    await until(
+      'the backfill to reach the sink',
+      async () => {
+        const now = performance.now();
+        if (ingestSeconds === 0) {
+          run = (await hub.sync.run(started.id)) ?? run;
+          if (run.state === 'done') ingestSeconds = (now - t0) / 1000;
+          else if (run.state === 'failed' || run.state === 'cancelled') throw new Error(`the backfill run ended ${run.state}: ${run.message ?? ''}`);
+        }
+        if (now - lastLog > 10_000) {
+          lastLog = now;
+          log(`  … ${fmt((now - t0) / 1000, 0)} s: ingested ${fmt(run.done)}, sink has ${fmt(sink.distinct)} (RSS ${mb(rss.sample())} MB)`);
+        }
+        return ingestSeconds > 0 && sink.distinct >= n;
+      },
+      timeoutMs,
+      100,
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const peakRssMb = mb(rss.peak);
+    run = (await hub.sync.run(started.id)) ?? run;
+    // Let the last batches save their id links before counting them.
+    await sleep(300);
+    const linksBySystem = countLinks(bench.dataDir);
+    const linkCount = (linksBySystem['erp'] ?? 0) + (linksBySystem['sink'] ?? 0);
+    const deadLetters = (await hub.sync.deadLetters({}, 1000)).length;
+    const result: BackfillResult['hub'] = {
+      seconds,
+      ingestSeconds,
+      recordsPerSecond: n / seconds,
+      ingestRecordsPerSecond: n / ingestSeconds,
+      peakRssMb,
+      received: sink.received,
+      distinct: sink.distinct,
+      duplicates: sink.duplicates,
+      requests: sink.requests,
+      runState: run.state,
+      runDone: run.done,
+      runFailed: run.failed,
+      links: linkCount,
+      deadLetters,
+    };
+    log(
+      `  hub backfill (MariaDB → ingest → store + id links → outbox → relay → delivery → sink + id links): ${fmt(n)} records in ${fmt(seconds, 2)} s = ${fmt(result.recordsPerSecond)} records/s end to end`,
+    );
+    log(`    run done after ${fmt(ingestSeconds, 2)} s (${fmt(result.ingestRecordsPerSecond)} records/s read + ingested); sink: ${fmt(sink.received)} records in ${fmt(sink.requests)} requests, ${fmt(sink.duplicates)} duplicates; id links: erp ${fmt(linksBySystem['erp'] ?? 0)}, sink ${fmt(linksBySystem['sink'] ?? 0)} of ${fmt(n)} each; dead letters: ${deadLetters}; run ${run.state}, done ${fmt(run.done)}, failed ${run.failed}`);
+    log(`    process RSS: ${startRssMb} MB at the start, peak ${peakRssMb} MB during the hub backfill`);
+    return { records: n, fillSeconds, raw, hub: result, startRssMb, ratio: raw ? result.recordsPerSecond / raw.recordsPerSecond : null };
+  } finally {
+    rss.stop();
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (error) {
+        log(`  clean-up failed: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+/** Id links per system, read from the hub's SQLite file through a read-only connection of its own. */
+export function countLinks(dataDir: string): Record<string, number> {
+  const db = new Database(join(dataDir, 'hub.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT system, COUNT(*) AS n FROM hub_id_links GROUP BY system').all() as { system: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.system, r.n]));
+  } finally {
+    db.close();
+  }
+}
