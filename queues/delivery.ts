@@ -309,7 +309,8 @@ export class TargetDelivery {
       if (!o.ok) lastCode = o.code;
     });
     if (saved.length > 0) {
-      await store.sync.saveLinks(system, entity, saved, new Date().toISOString());
+      const at = new Date().toISOString();
+      await store.sync.saveLinks(system, entity, saved.map((x) => ({ ...x, deliveredAt: at })), at);
       bump('delivered', saved.length);
     }
     for (const d of dead) {

@@ -143,7 +143,13 @@ export class Ingestor {
           try {
             if (existing) {
               const changed = Object.keys(change.patch).filter((f) => !same(change.patch[f], existing[f]));
-              const decision = this.deps.ownership.decide(system, entity, changed, (f) => lineage.get(existing.id)?.get(f), new Date(at));
+              // A change the system had already received when it made its own is sequential, not a conflict.
+              const seen = change.link?.deliveredAt ?? null;
+              const unseen = (f: string) => {
+                const last = lineage.get(existing.id)?.get(f);
+                return last && (seen === null || last.at > seen) ? last : undefined;
+              };
+              const decision = this.deps.ownership.decide(system, entity, changed, unseen, new Date(at));
               for (const f of decision.conflicts) {
                 const last = lineage.get(existing.id)?.get(f);
                 await tx.sync.addConflict({ entity, recordId: existing.id, field: f, system, theirValue: change.patch[f], hubValue: existing[f], hubSystem: last?.system ?? null, createdAt: at });
@@ -187,7 +193,7 @@ export class Ingestor {
    * taken whole), records that as the last write: the relay's delivery back to the source is then
    * skipped as unchanged, so a two-way sync does not write the same content back.
    */
-  private alreadyThere(source: SourceSpec, entity: EntityName, record: StoredRecord, inHash: string): { outHash?: string; echoHash?: string } {
+  private alreadyThere(source: SourceSpec, entity: EntityName, record: StoredRecord, inHash: string): { outHash?: string; echoHash?: string; deliveredAt?: string } {
     const out = source.outbound?.[entity];
     const inbound = source.inbound[entity];
     if (!out || !inbound) return {};
@@ -196,7 +202,7 @@ export class Ingestor {
       if (!view) return {};
       const payload = out.map(view, { link: () => undefined });
       if (contentHash(inbound.map(payload, { link: () => undefined })) !== inHash) return {};
-      return { outHash: contentHash(payload), echoHash: inHash };
+      return { outHash: contentHash(payload), echoHash: inHash, deliveredAt: record.updatedAt };
     } catch {
       return {};
     }

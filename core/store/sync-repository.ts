@@ -11,6 +11,8 @@ export interface LinkState {
   readonly echoHash: string | null;
   /** Hash of the canonical change last read from the system. */
   readonly inHash: string | null;
+  /** When the system last received (or already held) the hub's state of the record. */
+  readonly deliveredAt: string | null;
 }
 
 export interface LinkWrite {
@@ -19,6 +21,7 @@ export interface LinkWrite {
   readonly outHash?: string | null;
   readonly echoHash?: string | null;
   readonly inHash?: string | null;
+  readonly deliveredAt?: string | null;
 }
 
 export const RUN_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
@@ -124,7 +127,7 @@ export class SyncRepository {
   ) {}
 
   private toLink(r: Record<string, unknown>): LinkState {
-    return { hubId: String(r['hub_id']), externalId: String(r['external_id']), outHash: str(r['out_hash']), echoHash: str(r['echo_hash']), inHash: str(r['in_hash']) };
+    return { hubId: String(r['hub_id']), externalId: String(r['external_id']), outHash: str(r['out_hash']), echoHash: str(r['echo_hash']), inHash: str(r['in_hash']), deliveredAt: str(r['delivered_at']) };
   }
 
   /** Link states of hub records, by hub id. */
@@ -160,6 +163,7 @@ export class SyncRepository {
         out_hash: l.outHash === undefined ? (cur?.outHash ?? null) : l.outHash,
         echo_hash: l.echoHash === undefined ? (cur?.echoHash ?? null) : l.echoHash,
         in_hash: l.inHash === undefined ? (cur?.inHash ?? null) : l.inHash,
+        delivered_at: l.deliveredAt === undefined ? (cur?.deliveredAt ?? null) : l.deliveredAt,
         updated_at: at,
       };
       if (cur) {

@@ -16,6 +16,8 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
   await db.schema.alterTable('hub_id_links').addColumn('echo_hash', 'varchar(64)').execute();
   await db.schema.alterTable('hub_id_links').addColumn('in_hash', 'varchar(64)').execute();
   await db.schema.alterTable('hub_id_links').addColumn('updated_at', 'varchar(32)').execute();
+  // When the system last received the hub's state of the record: a field the hub changed before it was seen there.
+  await db.schema.alterTable('hub_id_links').addColumn('delivered_at', 'varchar(32)').execute();
   await db.schema.alterTable('hub_dead_letters').addColumn('direction', 'varchar(8)', (c) => c.notNull().defaultTo('out')).execute();
   await db.schema.alterTable('hub_dead_letters').addColumn('state', 'varchar(16)', (c) => c.notNull().defaultTo('open')).execute();
   await db.schema.alterTable('hub_dead_letters').addColumn('resolved_by', 'varchar(64)').execute();
