@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { AppDeps } from './context.js';
 import { allHandlers } from './handlers/index.js';
+import { QUEUE_BOARD_PATH, queueBoard } from './queue-board.js';
 import { buildRouter } from './router.js';
 import { loadSpec, type LoadedSpec } from './spec.js';
 import { SpecValidator } from './validation.js';
@@ -20,7 +21,7 @@ export function specAndValidator(): { spec: LoadedSpec; validator: SpecValidator
 /**
  * The hub's HTTP surface as one express router: the API under `/api/v1`, `/openapi.json`,
  * interactive docs at `/docs` (served from the swagger-ui-dist package, no network needed),
- * `/healthz`, `/readyz` and `/metrics`. Mount it at `/` or under any path of a host app.
+ * `/healthz`, `/readyz`, `/metrics`, and the sync queues' board at `/admin/queues` (admins). Mount it at `/` or under any path of a host app.
  */
 export function createApiRouter(deps: AppDeps): Router {
   const { spec, validator } = specAndValidator();
@@ -30,6 +31,8 @@ export function createApiRouter(deps: AppDeps): Router {
     res.json({ ...spec.document, servers: [{ url: req.baseUrl || '/' }] });
   });
   router.get('/docs', (req, res, next) => (req.originalUrl.split('?')[0]?.endsWith('/') ? next() : res.redirect(301, `${req.baseUrl}/docs/`)));
+  // bull-board on the sync queues, for administrators (see queue-board.ts).
+  router.use(QUEUE_BOARD_PATH, queueBoard(deps));
   router.use('/docs', swaggerUi.serveFiles(undefined, { swaggerOptions: { url: '../openapi.json' } }), swaggerUi.setup(undefined, { swaggerOptions: { url: '../openapi.json' }, customSiteTitle: 'ERP–CRM Sync Hub API' }));
   });
 }

@@ -54,6 +54,8 @@ export interface RequestContext {
   audit: AuditInfo | undefined;
   /** Set when the handler already wrote the audit record inside its transaction. */
   audited: boolean;
+  /** The body's bytes as received, for operations whose handler asks for them (`rawBody`). */
+  readonly rawBody?: Buffer;
 }
 
 export interface HandlerResult {
@@ -72,4 +74,9 @@ export interface OperationHandler {
   /** The audit action and entity, for audited operations. */
   readonly audit?: { readonly action: string; readonly entity: string | null };
   readonly handle: (ctx: RequestContext, deps: AppDeps) => Promise<HandlerResult>;
+  /**
+   * The handler reads the body's raw bytes (`ctx.rawBody`, e.g. to check a signature over them)
+   * and validates it itself: the router neither parses nor validates it against the spec.
+   */
+  readonly rawBody?: boolean;
 }

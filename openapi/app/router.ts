@@ -16,10 +16,13 @@ declare module 'express-serve-static-core' {
   interface Request {
     hubRequestId?: string;
     hubIp?: string;
+    /** The body's bytes, for operations whose handler reads them raw (webhooks). */
+    hubRawBody?: Buffer;
   }
 }
 
-function bearer(req: Request): string | undefined {
+/** The bearer credential of a request, if it sends one; a malformed Authorization header is a 401. */
+export function bearer(req: Request): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -119,6 +122,16 @@ export function buildRouter(
 
   extras(router);
 
+  // Handlers that check a signature over the body get its exact bytes: read raw (any media type)
+  // before the JSON parser, which then skips the already-read request.
+  for (const op of spec.operations) {
+    if (!handlers[op.operationId]?.rawBody) continue;
+    router[op.method](op.expressPath, express.raw({ limit: MAX_BODY_BYTES, type: () => true }), (req: Request, _res: Response, next: NextFunction) => {
+      req.hubRawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      req.body = undefined;
+      next();
+    });
+  }
   router.use(express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/merge-patch+json', 'application/*+json'], strict: false }));
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     const e = error as { type?: string; status?: number };
@@ -166,7 +179,8 @@ export function buildRouter(
       validator.check(validators?.query, query, '/query', 'query');
       validator.check(validators?.headers, headers, '/header', 'headers');
       let body: unknown = req.body;
-      if (op.body) {
+      if (handler.rawBody) body = undefined;
+      else if (op.body) {
         const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
         if (hasBody && !req.is(op.body.mediaTypes.concat('application/*+json'))) {
           throw new BadRequestError(`The body must be sent as ${op.body.mediaTypes.join(' or ')}`, [{ pointer: '/header/Content-Type', detail: `must be ${op.body.mediaTypes.join(' or ')}` }]);
@@ -179,6 +193,7 @@ export function buildRouter(
         baseUrl: req.baseUrl,
         audit: handler.audit ? { action: handler.audit.action, entity: handler.audit.entity, recordIds: params['id'] ? [params['id']] : [], fields: [] } : undefined,
         audited: false,
+        ...(handler.rawBody ? { rawBody: req.hubRawBody ?? Buffer.alloc(0) } : {}),
       };
       const result = await handler.handle(ctx, deps);
       if (deps.validateResponses && result.body !== undefined && !result.contentType) {

@@ -555,6 +555,438 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Field lineage of a customer
+         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         */
+        get: operations["getCustomerLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Field lineage of a contact
+         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         */
+        get: operations["getContactLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Field lineage of a product
+         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         */
+        get: operations["getProductLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/{id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Field lineage of a inventory level
+         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         */
+        get: operations["getInventoryLevelLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Field lineage of a order
+         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         */
+        get: operations["getOrderLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receivables/{id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Field lineage of a receivable
+         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         */
+        get: operations["getReceivableLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Field lineage of a payment
+         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         */
+        get: operations["getPaymentLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/connectors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sync status of every connector
+         * @description For each configured sync target and source, its state, circuit breaker, delivery queue depth and, per entity and direction, the last success and error, the lag, the outcome counts and the open dead letters. Admins only.
+         */
+        get: operations["listSyncConnectors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/connectors/{id}/backfill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A sync connector (target or source) name. */
+                id: components["parameters"]["ConnectorPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a backfill
+         * @description Starts a backfill run. Inbound (`in`): reads every record of the entity from the connector (from `since`, when the connector can start at a point in time) and ingests it. Outbound (`out`): delivers every hub record of the entity (changed since `since`) to the target. Nothing is deleted. The run is carried out by the workers; poll the run for its progress. The direction defaults to `in` when the connector reads the entity, else `out`. Admins only; audited.
+         */
+        post: operations["startBackfill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List backfill and reconcile runs
+         * @description The most recent runs first, optionally of one connector. Admins only.
+         */
+        get: operations["listSyncRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a run with its progress
+         * @description The run's state, checkpoint and counts, with its progress (done, total when the connector can count, percent, records per second, estimated seconds left). Admins only.
+         */
+        get: operations["getSyncRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a run
+         * @description Cancels a queued or running run; the workers stop at the next page (what was already ingested or queued stays). A finished run answers 409. Admins only; audited.
+         */
+        post: operations["cancelSyncRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List dead letters
+         * @description Records a target refused for good (outbound) or a source sent that could not be ingested (inbound), oldest first. The payload is shown as stored - outbound, already projected for the target and mapped. Admins only; audited (dead letter ids only).
+         */
+        get: operations["listDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/dead-letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay every open dead letter matching a filter
+         * @description Replays the open dead letters the filter selects (an empty filter: all of them, up to 10000): outbound ones deliver the record's current state again, inbound ones ingest the stored change again. Admins only; audited.
+         */
+        post: operations["replayDeadLetters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/dead-letters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a dead letter
+         * @description One dead letter with its payload as stored. Admins only; audited.
+         */
+        get: operations["getDeadLetter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/dead-letters/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a dead letter
+         * @description Outbound, delivers the record's current state again (not the stored payload); inbound, ingests the stored change again. Only an open letter can be replayed (409 otherwise). Admins only; audited.
+         */
+        post: operations["replayDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/dead-letters/{id}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Discard a dead letter
+         * @description Marks an open dead letter discarded; nothing is sent. Admins only; audited.
+         */
+        post: operations["discardDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List conflicts
+         * @description Changes from a system that were held back because another system owns the field or changed it since, oldest first. Both values are shown as the caller's policy projects them (absent when the caller may not see the field). Admins only; audited.
+         */
+        get: operations["listConflicts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/conflicts/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a conflict
+         * @description `hub` keeps the hub's value and sends it to the system again; `system` takes the held value; `value` sets the given one. The change is attributed to the resolver and goes out to every target. Admins only; audited (field names, never values).
+         */
+        post: operations["resolveConflict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{connector}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sync source the changes come from. */
+                connector: components["schemas"]["ConnectorName"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive changes pushed by a source
+         * @description A sync source pushes changed records. No bearer credential: the request is authenticated by `X-Hub-Signature-256: sha256=<hex>`, the HMAC-SHA256 of the raw body under the source's webhook secret (`webhookSecretEnv`). The signature is checked before the body is read; the records are then queued for ingest.
+         */
+        post: operations["receiveWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1049,6 +1481,206 @@ export interface components {
                 };
             };
         };
+        ConnectorName: string;
+        /** @enum {string} */
+        EntityName: "customer" | "contact" | "product" | "inventory" | "order" | "receivable" | "payment";
+        NullableTimestamp: components["schemas"]["Timestamp"] | null;
+        /** @description A target's circuit breaker. */
+        BreakerStatus: {
+            /** @enum {string} */
+            state: "closed" | "open" | "half_open";
+            failures: number;
+            openedAt: components["schemas"]["NullableTimestamp"];
+            /** @description When an open breaker lets the next probe through. */
+            retryAt: components["schemas"]["NullableTimestamp"];
+        };
+        /** @description Jobs in a target's delivery queue. */
+        QueueDepth: {
+            waiting: number;
+            active: number;
+            delayed: number;
+            failed: number;
+        };
+        /** @description What happened to records, by outcome (outcomes that never happened are absent). */
+        SyncCounts: {
+            delivered?: number;
+            unchanged?: number;
+            deleted?: number;
+            dead_lettered?: number;
+            retried?: number;
+            out_of_scope?: number;
+            ingested?: number;
+            created?: number;
+            echo?: number;
+            ignored_fields?: number;
+            conflicts?: number;
+            failed?: number;
+        };
+        EntitySyncStatus: {
+            entity: components["schemas"]["EntityName"];
+            /** @enum {string} */
+            direction: "in" | "out";
+            lastSuccessAt: components["schemas"]["NullableTimestamp"];
+            lastErrorAt: components["schemas"]["NullableTimestamp"];
+            lastErrorCode: string | null;
+            /** @description Outbound, the age of the oldest delivery not yet done; inbound, the time since the cursor last moved. */
+            lagSeconds: number | null;
+            counts: components["schemas"]["SyncCounts"];
+            openDeadLetters: number;
+        };
+        ConnectorStatus: {
+            id: components["schemas"]["ConnectorName"];
+            roles: ("target" | "source")[];
+            /**
+             * @description `paused`: the breaker is open; `degraded`: half open, or the last error is newer than the last success; `ok`: deliveries pending; `idle`: nothing to do.
+             * @enum {string}
+             */
+            state: "ok" | "degraded" | "paused" | "idle";
+            breaker: components["schemas"]["BreakerStatus"] | null;
+            queue: components["schemas"]["QueueDepth"] | null;
+            entities: components["schemas"]["EntitySyncStatus"][];
+        };
+        ConnectorStatusList: {
+            items: components["schemas"]["ConnectorStatus"][];
+        };
+        BackfillRequest: {
+            entity: components["schemas"]["EntityName"];
+            /** @description Only records changed at or after this instant. */
+            since?: components["schemas"]["Timestamp"];
+            /** @enum {string} */
+            direction?: "in" | "out";
+        };
+        RunProgress: {
+            done: number;
+            /** @description Null when the connector cannot count. */
+            total: number | null;
+            percent: number | null;
+            recordsPerSecond: number | null;
+            etaSeconds: number | null;
+        };
+        /** @description A backfill or reconcile run with its progress. */
+        SyncRun: {
+            id: string;
+            /** @enum {string} */
+            kind: "backfill" | "reconcile";
+            connector: string;
+            entity: string;
+            /** @enum {string} */
+            direction: "in" | "out";
+            /** @enum {string} */
+            state: "queued" | "running" | "done" | "failed" | "cancelled";
+            since: components["schemas"]["NullableTimestamp"];
+            /** @description Where the run continues (opaque). */
+            checkpoint: string | null;
+            total: number | null;
+            done: number;
+            failed: number;
+            report: Record<string, never> | null;
+            message: string | null;
+            createdBy: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            startedAt: components["schemas"]["NullableTimestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+            finishedAt: components["schemas"]["NullableTimestamp"];
+            progress: components["schemas"]["RunProgress"];
+        };
+        SyncRunList: {
+            items: components["schemas"]["SyncRun"][];
+        };
+        DeadLetter: {
+            id: string;
+            /** @description The system the record was going to (`out`) or coming from (`in`). */
+            target: string;
+            /** @enum {string} */
+            direction: "in" | "out";
+            entity: string;
+            recordId: string;
+            version: number;
+            /** @description Outbound, what the target would have received (projected for it and mapped); inbound, the change as received or mapped. */
+            payload: Record<string, never>;
+            errorCode: string;
+            errorMessage: string;
+            attempts: number;
+            createdAt: components["schemas"]["Timestamp"];
+            /** @enum {string} */
+            state: "open" | "replayed" | "discarded";
+            resolvedAt: components["schemas"]["NullableTimestamp"];
+            resolvedBy: string | null;
+        };
+        DeadLetterList: {
+            items: components["schemas"]["DeadLetter"][];
+            nextCursor: string | null;
+        };
+        /** @description Which open dead letters to replay; every property narrows the selection. */
+        DeadLetterReplayFilter: {
+            target?: components["schemas"]["ConnectorName"];
+            entity?: components["schemas"]["EntityName"];
+            errorCode?: string;
+            createdBefore?: components["schemas"]["Timestamp"];
+            createdAfter?: components["schemas"]["Timestamp"];
+        };
+        DeadLetterReplayResult: {
+            replayed: number;
+            ids: string[];
+        };
+        /** @description A change held back by field ownership. */
+        Conflict: {
+            id: string;
+            entity: string;
+            recordId: string;
+            field: string;
+            /** @description The system whose change was held back. */
+            system: string;
+            /** @description The held value, projected for the caller; absent when the caller may not see the field. */
+            theirValue?: unknown;
+            /** @description The hub's value, projected for the caller; absent when the caller may not see the field. */
+            hubValue?: unknown;
+            /** @description The system that set the hub's value. */
+            hubSystem: string | null;
+            /** @enum {string} */
+            state: "open" | "resolved";
+            createdAt: components["schemas"]["Timestamp"];
+            resolvedAt: components["schemas"]["NullableTimestamp"];
+            resolvedBy: string | null;
+            /** @enum {string|null} */
+            resolution: "hub" | "system" | "value" | null;
+        };
+        ConflictList: {
+            items: components["schemas"]["Conflict"][];
+            nextCursor: string | null;
+        };
+        ConflictResolution: {
+            /**
+             * @description `hub` keeps the hub's value, `system` takes the held value, `value` sets `value`.
+             * @enum {string}
+             */
+            pick: "hub" | "system" | "value";
+            /** @description The value to set, with `pick: value`. */
+            value?: unknown;
+        };
+        LineageEntry: {
+            field: string;
+            /** @description `hub` for changes made through the API, else the connector that wrote it. */
+            system: string;
+            /** @description The sync job or run that wrote it. */
+            job: string | null;
+            /** @description The record version the change made. */
+            version: number;
+            at: components["schemas"]["Timestamp"];
+        };
+        Lineage: {
+            recordId: string;
+            fields: components["schemas"]["LineageEntry"][];
+        };
+        /** @description Changed records in the source's own shape. */
+        WebhookDelivery: {
+            /** @description The external entity name, as in the connector schema. */
+            entity: string;
+            records: Record<string, never>[];
+        };
+        WebhookAccepted: {
+            accepted: number;
+        };
     };
     responses: {
         /** @description Bad request (malformed or invalid parameters or body). */
@@ -1134,6 +1766,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Which system last set each field the caller may see. */
+        Lineage: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Lineage"];
+            };
+        };
     };
     parameters: {
         /** @description Maximum number of items per page. */
@@ -1156,6 +1797,10 @@ export interface components {
         IfMatch: string;
         /** @description Makes a create safe to retry. */
         IdempotencyKey: string;
+        /** @description A sync connector (target or source) name. */
+        ConnectorPath: components["schemas"]["ConnectorName"];
+        /** @description The previous page's `nextCursor` (the last id it held). */
+        IdCursor: string;
     };
     requestBodies: never;
     headers: {
@@ -2940,6 +3585,513 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    getCustomerLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Lineage"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getContactLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Lineage"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getProductLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Lineage"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getInventoryLevelLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Lineage"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getOrderLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Lineage"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getReceivableLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Lineage"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getPaymentLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Lineage"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listSyncConnectors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connectors' status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectorStatusList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    startBackfill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A sync connector (target or source) name. */
+                id: components["parameters"]["ConnectorPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BackfillRequest"];
+            };
+        };
+        responses: {
+            /** @description The run, queued or running. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listSyncRuns: {
+        parameters: {
+            query?: {
+                /** @description Only runs of this connector. */
+                connector?: components["schemas"]["ConnectorName"];
+                /** @description Maximum number of items per page. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRunList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getSyncRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    cancelSyncRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listDeadLetters: {
+        parameters: {
+            query?: {
+                /** @description The system the record was going to (outbound) or coming from (inbound). */
+                target?: components["schemas"]["ConnectorName"];
+                entity?: components["schemas"]["EntityName"];
+                errorCode?: string;
+                /** @description Default `open`. */
+                state?: "open" | "replayed" | "discarded";
+                direction?: "in" | "out";
+                /** @description Maximum number of items per page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The previous page's `nextCursor` (the last id it held). */
+                cursor?: components["parameters"]["IdCursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of dead letters. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    replayDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeadLetterReplayFilter"];
+            };
+        };
+        responses: {
+            /** @description The dead letters replayed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterReplayResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+        };
+    };
+    getDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letter. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    replayDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letter, now replayed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    discardDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letter, now discarded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listConflicts: {
+        parameters: {
+            query?: {
+                /** @description Default `open`. */
+                state?: "open" | "resolved";
+                entity?: components["schemas"]["EntityName"];
+                /** @description Maximum number of items per page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The previous page's `nextCursor` (the last id it held). */
+                cursor?: components["parameters"]["IdCursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of conflicts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConflictList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    resolveConflict: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConflictResolution"];
+            };
+        };
+        responses: {
+            /** @description The resolved conflict. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    receiveWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `sha256=` and the lower-case hex HMAC-SHA256 of the raw body. */
+                "X-Hub-Signature-256"?: string;
+            };
+            path: {
+                /** @description The sync source the changes come from. */
+                connector: components["schemas"]["ConnectorName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookDelivery"];
+            };
+        };
+        responses: {
+            /** @description The records are queued for ingest. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
         };
     };
     health: {
