@@ -1,5 +1,6 @@
 /**
- * Benchmark dispatcher: `npm run bench -- <name>` runs the exported `run()` of `bench/<name>.ts`.
+ * Benchmark dispatcher: `npm run bench -- <name> [options]` runs the exported `run()` of `bench/<name>.ts`;
+ * `npm run bench` runs every one, each in a process of its own.
  * To add a benchmark, write `bench/<name>.ts` exporting `run()` and add one entry below.
  */
 
@@ -12,17 +13,30 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   policy: { description: 'policy projection of an order (mixed allow/deny/mask/hash rules, default roles, hand-written baseline)', load: () => import('./policy.js') },
   mapping: { description: 'compiled mappings: 25-column customer out/in, 10-line ERPNext order out/in, hand-written baselines, projection share', load: () => import('./mapping.js') },
   backfill: { description: 'MariaDB → hub → HTTP batch sink backfill of 100k customers (--records N) against a raw keyset-read + POST pipe; RSS peak', load: () => import('./backfill.js') },
+  incremental: { description: 'API PATCH → hub → HTTP batch sink latency at 200 writes/s for 10 s (--seconds S, --rate W); raw POST round trip as baseline', load: () => import('./incremental.js') },
+  memory: { description: 'backfill of 1M customers (--records N, --raw for the raw pipe too): peak RSS (goal < 300 MB) and records/s', load: () => import('./memory.js') },
 };
 
 function usage(problem: string): never {
   console.error(problem);
-  console.error('Usage: npm run bench -- <name>\nAvailable benchmarks:');
+  console.error('Usage: npm run bench [-- <name>] [--records N] [--seconds S]\nAvailable benchmarks:');
   for (const [name, b] of Object.entries(BENCHMARKS)) console.error(`  ${name.padEnd(12)} ${b.description}`);
   process.exit(2);
 }
 
 const name = process.argv[2];
-if (!name) usage('No benchmark named.');
+if (!name || name.startsWith('--')) {
+  // Every benchmark, each in a process of its own (memory figures stay apart), with the same options.
+  const { spawnSync } = await import('node:child_process');
+  let failed = 0;
+  for (const each of Object.keys(BENCHMARKS)) {
+    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, each, ...process.argv.slice(2)], { stdio: 'inherit' });
+    if (r.status !== 0) failed++;
+  }
+  process.exit(failed > 0 ? 1 : 0);
+}
 const bench = Object.hasOwn(BENCHMARKS, name) ? BENCHMARKS[name] : undefined;
 if (!bench) usage(`Unknown benchmark: ${name}`);
 await (await bench.load()).run();
+// A benchmark leaves nothing running that matters (stray timers, sockets in a pool's grace period).
+process.exit(process.exitCode ?? 0);

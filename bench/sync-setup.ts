@@ -55,19 +55,24 @@ export async function until(what: string, probe: () => Promise<boolean> | boolea
 /** Samples `process.memoryUsage().rss` every `everyMs` and keeps the peak. */
 export class RssSampler {
   peak = process.memoryUsage().rss;
+  /** Peak of V8's used heap at the same samples (what the JavaScript objects held). */
+  heapPeak = process.memoryUsage().heapUsed;
   private readonly timer: NodeJS.Timeout;
   constructor(everyMs = 200) {
     this.timer = setInterval(() => this.sample(), everyMs);
     this.timer.unref();
   }
   sample(): number {
-    const rss = process.memoryUsage().rss;
-    if (rss > this.peak) this.peak = rss;
-    return rss;
+    const m = process.memoryUsage();
+    if (m.rss > this.peak) this.peak = m.rss;
+    if (m.heapUsed > this.heapPeak) this.heapPeak = m.heapUsed;
+    return m.rss;
   }
-  /** Starts a new peak from the current RSS. */
+  /** Starts new peaks from the current figures. */
   reset(): void {
-    this.peak = process.memoryUsage().rss;
+    const m = process.memoryUsage();
+    this.peak = m.rss;
+    this.heapPeak = m.heapUsed;
   }
   stop(): number {
     clearInterval(this.timer);
@@ -422,6 +427,9 @@ export interface BackfillResult {
     readonly recordsPerSecond: number;
     readonly ingestRecordsPerSecond: number;
     readonly peakRssMb: number;
+    readonly peakHeapMb: number;
+    /** RSS with the hub started, just before the backfill request. */
+    readonly startRssMb: number;
     readonly received: number;
     readonly distinct: number;
     readonly duplicates: number;
@@ -534,6 +542,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
     sink.reset(n);
     await sleep(200);
     rss.reset();
+    const hubStartRssMb = mb(rss.peak);
 
     t0 = performance.now();
     const started = await hub.sync.backfill('erp', 'customer', { direction: 'in', by: 'bench' });
@@ -561,6 +570,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
     );
     const seconds = (performance.now() - t0) / 1000;
     const peakRssMb = mb(rss.peak);
+    const peakHeapMb = mb(rss.heapPeak);
     run = (await hub.sync.run(started.id)) ?? run;
     // Let the last batches save their id links before counting them.
     await sleep(300);
@@ -573,6 +583,8 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       recordsPerSecond: n / seconds,
       ingestRecordsPerSecond: n / ingestSeconds,
       peakRssMb,
+      peakHeapMb,
+      startRssMb: hubStartRssMb,
       received: sink.received,
       distinct: sink.distinct,
       duplicates: sink.duplicates,
@@ -587,7 +599,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       `  hub backfill (MariaDB → ingest → store + id links → outbox → relay → delivery → sink + id links): ${fmt(n)} records in ${fmt(seconds, 2)} s = ${fmt(result.recordsPerSecond)} records/s end to end`,
     );
     log(`    run done after ${fmt(ingestSeconds, 2)} s (${fmt(result.ingestRecordsPerSecond)} records/s read + ingested); sink: ${fmt(sink.received)} records in ${fmt(sink.requests)} requests, ${fmt(sink.duplicates)} duplicates; id links: erp ${fmt(linksBySystem['erp'] ?? 0)}, sink ${fmt(linksBySystem['sink'] ?? 0)} of ${fmt(n)} each; dead letters: ${deadLetters}; run ${run.state}, done ${fmt(run.done)}, failed ${run.failed}`);
-    log(`    process RSS: ${startRssMb} MB at the start, peak ${peakRssMb} MB during the hub backfill`);
+    log(`    process RSS: ${startRssMb} MB before the fill, ${hubStartRssMb} MB with the hub started, peak ${peakRssMb} MB during the hub backfill (V8 heap used: peak ${peakHeapMb} MB)`);
     return { records: n, fillSeconds, raw, hub: result, startRssMb, ratio: raw ? result.recordsPerSecond / raw.recordsPerSecond : null };
   } finally {
     rss.stop();
