@@ -14,3 +14,10 @@ export function stableStringify(value: unknown): string {
 export function contentHash(value: unknown): string {
   return createHash('sha256').update(stableStringify(value)).digest('hex');
 }
+
+/** Drops null and undefined members at every depth: "no value" compares equal however a side spells it. */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, withoutNulls(v)]));
+}

@@ -199,4 +199,21 @@ describe.sequential('two-way sync: CRM ⇄ MySQL ERP', () => {
     expect(lineage.find((l) => l.field === 'name')).toMatchObject({ system: 'erp', job: expect.stringContaining(`conflict:${conflict!.id}`) });
     await expect(t.hub.sync.resolveConflict(conflict!.id, { pick: 'hub' }, 'admin')).rejects.toThrow(/already resolved/);
   });
+
+  it('reconciles: reports drift between the hub and the ERP and re-syncs just the differing records', async () => {
+    await quiet();
+    const clean = await t.hub.sync.reconcile('erp', 'customer', { repair: false, by: 'admin' });
+    expect(clean).toMatchObject({ kind: 'reconcile', state: 'done', report: { hubCount: 4, targetCount: 4, missingInTarget: 0, extraInTarget: 0, differing: 0 } });
+    // Someone edits the ERP behind the hub's back and deletes a row (no poll runs here).
+    await erp.query(`UPDATE erp_customers SET name = 'Tampered' WHERE customer_no = 'C-1'`);
+    await erp.query(`DELETE FROM erp_customers WHERE customer_no = 'C-3'`);
+    await erp.query(`INSERT INTO erp_customers (customer_no, name, currency) VALUES ('X-1', 'Only in the ERP', 'EUR')`);
+    const drift = await t.hub.sync.reconcile('erp', 'customer', { repair: true, by: 'admin' });
+    expect(drift.report).toMatchObject({ hubCount: 4, targetCount: 4, missingInTarget: 1, extraInTarget: 1, differing: 1, repaired: 2 });
+    await until('the repair', async () => ((await row('C-1'))?.name === 'Alpha' && (await row('C-3')) !== undefined ? true : undefined));
+    await quiet();
+    const after = await t.hub.sync.reconcile('erp', 'customer', { repair: false, by: 'admin' });
+    // Never deletes in the target: the ERP-only row stays and is reported.
+    expect(after.report).toMatchObject({ missingInTarget: 0, differing: 0, extraInTarget: 1 });
+  });
 });
