@@ -105,6 +105,7 @@ function syncConfig(file: HubConfig['file'], env: Readonly<Record<string, string
         deletes: t.deletes,
         jobLockMs: Math.round(t.jobLockSeconds * 1000),
         lockMs: Math.max(60_000, Math.round(t.jobLockSeconds * 4000)),
+        reconcileEveryMs: t.reconcileEveryMinutes === undefined ? undefined : Math.round(t.reconcileEveryMinutes * 60_000),
       },
     ]),
   );

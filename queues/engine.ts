@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { ConnectionOptions } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
@@ -27,7 +27,7 @@ import { SyncStats, type FlowStats } from './stats.js';
 /** The `sync` section of the configuration, resolved (see core/config/schema.ts). */
 export interface SyncConfig {
   readonly relayIntervalMs: number;
-  readonly targets: Readonly<Record<string, Partial<TargetSettings> & { readonly entities: readonly EntityName[] }>>;
+  readonly targets: Readonly<Record<string, Partial<TargetSettings> & { readonly entities: readonly EntityName[]; readonly reconcileEveryMs?: number | undefined }>>;
   readonly sources: Readonly<Record<string, Partial<SourceSettings> & { readonly entities: readonly EntityName[]; readonly webhookSecret?: string | undefined }>>;
 }
 
@@ -95,6 +95,9 @@ export class SyncEngine {
   private subscriber: Redis | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly webhookSecrets = new Map<string, string>();
+  private readonly reconcileSchedule = new Map<string, number>();
+  private reconcileQueue: Queue<{ target: string; entity: EntityName }> | undefined;
+  private reconcileWorker: Worker<{ target: string; entity: EntityName }> | undefined;
 
   constructor(private readonly deps: SyncEngineDeps) {
     const problems: FieldProblem[] = [];
@@ -133,7 +136,8 @@ export class SyncEngine {
         problems.push({ pointer: at, detail: `no connector named ${name} is configured (connectors.${name})` });
         continue;
       }
-      const { entities, ...settings } = t;
+      const { entities, reconcileEveryMs, ...settings } = t;
+      if (reconcileEveryMs) this.reconcileSchedule.set(name, reconcileEveryMs);
       const out = mappingsFor(name, entities, 'out', at, true);
       this.targets.set(name, new TargetDelivery({ name, connector, mappings: out, inbound: mappingsFor(name, allEntities, 'in', at, false), settings }, base));
     }
@@ -221,6 +225,18 @@ export class SyncEngine {
       s.start();
       await s.schedule();
     }
+    if (this.reconcileSchedule.size > 0) {
+      // Scheduled reconciliation with repair, one job per target and entity (BullMQ job schedulers).
+      const q = new Queue<{ target: string; entity: EntityName }>('sync.reconcile', { connection: this.deps.connection, prefix });
+      this.reconcileQueue = q;
+      for (const [target, every] of this.reconcileSchedule) {
+        for (const entity of Object.keys(this.targets.get(target)?.target.mappings ?? {}) as EntityName[]) {
+          await q.upsertJobScheduler(`${target}:${entity}`, { every }, { name: 'reconcile', data: { target, entity }, opts: { removeOnComplete: 50, removeOnFail: 50 } });
+        }
+      }
+      this.reconcileWorker = new Worker<{ target: string; entity: EntityName }>('sync.reconcile', async (job) => (await this.reconcile(job.data.target, job.data.entity, { repair: true, by: 'scheduler' })).report, { connection: this.deps.connection, prefix, concurrency: 1 });
+      this.reconcileWorker.on('error', () => undefined);
+    }
     this.relay = new OutboxRelay(store, redis, prefix, [...this.targets.values()], log, this.deps.config.relayIntervalMs);
     this.relay.start();
     if (this.deps.subscriber) {
@@ -239,6 +255,8 @@ export class SyncEngine {
     this.relay = undefined;
     this.subscriber?.disconnect();
     this.subscriber = undefined;
+    await this.reconcileWorker?.close().catch(() => undefined);
+    await this.reconcileQueue?.close().catch(() => undefined);
     await Promise.all([...this.targets.values()].map((t) => t.close().catch(() => undefined)));
     await Promise.all([...this.sources.values()].map((s) => s.close().catch(() => undefined)));
   }
