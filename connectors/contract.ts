@@ -54,6 +54,11 @@ export interface Connector {
   check(): Promise<void>;
   /** A page of records changed after `cursor` (null: from the beginning), oldest first. */
   read(entity: string, cursor: string | null, limit: number): Promise<ReadPage>;
+  /**
+   * A cursor from which `read()` returns the records changed at or after `since` (an ISO date-time),
+   * for backfills that start at a point in time; absent when the system cannot say.
+   */
+  cursorSince?(entity: string, since: string): string;
   /** Creates or updates by external key, idempotently; one outcome per request. */
   upsert(entity: string, records: readonly UpsertRequest[]): Promise<RecordOutcome[]>;
   /**

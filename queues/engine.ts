@@ -411,7 +411,7 @@ export class SyncEngine {
       if (Number.isNaN(Date.parse(options.since))) problems.push({ pointer: '/since', detail: 'is not a date-time' });
       else if (direction === 'in') {
         const mapping = s?.source.inbound[entity as EntityName];
-        const from = (s?.source.connector as (Connector & { cursorSince?: (entity: string, since: string) => string }) | undefined)?.cursorSince;
+        const from = s?.source.connector.cursorSince;
         if (!from) problems.push({ pointer: '/since', detail: `${connector} cannot start a read at a point in time` });
         else if (mapping) checkpoint = from.call(s.source.connector, mapping.externalEntity, new Date(options.since).toISOString());
       }

@@ -210,6 +210,14 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
       return { records: rows as ExternalRecord[], cursor: encodeCursor(next) };
     },
 
+    cursorSince(entity, since): string {
+      tableOf(entity);
+      const at = Date.parse(since);
+      if (Number.isNaN(at)) throw new ConnectorError('permanent', 'invalid_since', `${name}: since is not a date-time`);
+      // Strictly after one millisecond earlier, whatever the tie-breaker: every row stamped at or after `since`.
+      return encodeCursor({ watermark: new Date(at - 1), tieBreaker: null });
+    },
+
     keyOf(entity, record): string {
       const t = tableOf(entity);
       const { id, missing } = externalIdOf(t, record);

@@ -100,6 +100,19 @@ describe('SQL connector on MySQL/MariaDB', () => {
     expect(nos((await c.read('Customer', first.cursor, 10)).records)).toEqual(['B']);
   });
 
+  it('cursorSince starts a read at a point in time: rows stamped at or after it, in order, none before', async () => {
+    await insert('OLD', at(1));
+    await insert('EDGE-1', new Date(at(2).getTime() - 1));
+    await insert('EDGE-2', at(2));
+    await insert('EDGE-3', at(2));
+    await insert('NEW', at(3));
+    const c = connector();
+    const since = c.cursorSince!('Customer', at(2).toISOString());
+    expect(nos((await readAll(c, since, 2)).records)).toEqual(['EDGE-2', 'EDGE-3', 'NEW']);
+    expect(() => c.cursorSince!('Customer', 'yesterday')).toThrow(/since is not a date-time/);
+    expect(() => c.cursorSince!('Nope', at(2).toISOString())).toThrow(/no entity/);
+  });
+
   it('picks up a row committed late with an older watermark thanks to the overlap window', async () => {
     for (let i = 0; i < 4; i++) await insert(`R${i}`, at(100 + i));
     const plain = connector(0);
