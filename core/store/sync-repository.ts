@@ -152,6 +152,7 @@ export class SyncRepository {
     if (links.length === 0) return;
     const existing = await this.linksByHub(system, entity, links.map((l) => l.hubId));
     const taken = await this.linksByExternal(system, entity, links.map((l) => l.externalId));
+    const fresh: Record<string, unknown>[] = [];
     for (const l of links) {
       const other = taken.get(l.externalId);
       if (other && other.hubId !== l.hubId) {
@@ -169,9 +170,11 @@ export class SyncRepository {
       if (cur) {
         await this.db.updateTable('hub_id_links').set(values).where('system', '=', system).where('entity', '=', entity).where('hub_id', '=', l.hubId).execute();
       } else {
-        await this.db.insertInto('hub_id_links').values({ system, entity, hub_id: l.hubId, created_at: at, ...values }).execute();
+        fresh.push({ system, entity, hub_id: l.hubId, created_at: at, ...values });
       }
     }
+    // New links in multi-row statements (a backfill makes thousands).
+    for (let i = 0; i < fresh.length; i += 200) await this.db.insertInto('hub_id_links').values(fresh.slice(i, i + 200)).execute();
   }
 
   /** Forgets what was last written, so the next delivery is sent even if unchanged (replays, conflict picks). */
@@ -292,7 +295,8 @@ export class SyncRepository {
 
   async recordLineage(entity: string, recordId: string, fields: readonly string[], system: string, job: string | null, version: number, at: string): Promise<void> {
     if (fields.length === 0) return;
-    await this.db.deleteFrom('hub_lineage').where('entity', '=', entity).where('record_id', '=', recordId).where('field', 'in', [...fields]).execute();
+    // A new record has no lineage yet.
+    if (version > 1) await this.db.deleteFrom('hub_lineage').where('entity', '=', entity).where('record_id', '=', recordId).where('field', 'in', [...fields]).execute();
     await this.db
       .insertInto('hub_lineage')
       .values(fields.map((field) => ({ entity, record_id: recordId, field, system, job: job?.slice(0, 191) ?? null, version, at })))
