@@ -127,7 +127,11 @@ function syncConfig(file: HubConfig['file'], env: Readonly<Record<string, string
 export function createHub(options: CreateHubOptions = {}): Hub {
   const config = loadConfig(options.env ?? process.env, options.config ? { file: options.config } : {});
   const log = options.logger ?? createLogger(config.file.logging.level);
-  const prefix = options.redisPrefix ?? 'hub';
+  const prefixEnv = (options.env ?? process.env)['HUB_REDIS_PREFIX'];
+  if (prefixEnv !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(prefixEnv)) {
+    throw new ConfigError('The environment is invalid', [{ pointer: '/env/HUB_REDIS_PREFIX', detail: 'must be 1–64 letters, digits, _, . or -' }]);
+  }
+  const prefix = options.redisPrefix ?? (prefixEnv || 'hub');
   const announce = options.announce ?? ((line: string) => process.stderr.write(line + '\n'));
   // A policy that does not load stops the hub here, before anything listens: it never falls back to allowing.
   const catalog = fieldCatalog(specAndValidator().spec.document);

@@ -97,6 +97,8 @@ export class SyncEngine {
   private readonly webhookSecrets = new Map<string, string>();
   private readonly reconcileSchedule = new Map<string, number>();
   private reconcileQueue: Queue<{ target: string; entity: EntityName }> | undefined;
+  private backfillQueue: Queue<{ runId: string }> | undefined;
+  private backfillWorker: Worker<{ runId: string }> | undefined;
   private reconcileWorker: Worker<{ target: string; entity: EntityName }> | undefined;
 
   constructor(private readonly deps: SyncEngineDeps) {
@@ -219,7 +221,11 @@ export class SyncEngine {
       redis.publish(SYNC_CHANNEL(prefix), '1').catch(() => undefined);
     });
     for (const s of this.sources.values()) await s.queue.setGlobalConcurrency(1);
+    // Outbound backfills run in the workers, in slices (any process may request one).
+    this.backfillQueue = new Queue<{ runId: string }>('sync.backfill', { connection: this.deps.connection, prefix });
     if (!options.workers) return;
+    this.backfillWorker = new Worker<{ runId: string }>('sync.backfill', (job) => this.outboundSlice(job.data.runId), { connection: this.deps.connection, prefix, concurrency: 2, maxStalledCount: 10 });
+    this.backfillWorker.on('error', () => undefined);
     for (const t of this.targets.values()) t.start();
     for (const s of this.sources.values()) {
       s.start();
@@ -255,6 +261,8 @@ export class SyncEngine {
     this.relay = undefined;
     this.subscriber?.disconnect();
     this.subscriber = undefined;
+    await this.backfillWorker?.close().catch(() => undefined);
+    await this.backfillQueue?.close().catch(() => undefined);
     await this.reconcileWorker?.close().catch(() => undefined);
     await this.reconcileQueue?.close().catch(() => undefined);
     await Promise.all([...this.targets.values()].map((t) => t.close().catch(() => undefined)));
@@ -422,34 +430,44 @@ export class SyncEngine {
     await this.deps.store.sync.createRun({ id, kind: 'backfill', connector, entity, direction, since: options.since ?? null, createdBy: options.by, createdAt: at });
     if (checkpoint !== null) await this.deps.store.sync.updateRun(id, { checkpoint }, at);
     if (direction === 'in') await s!.continueBackfill(id);
-    else await this.outboundBackfill(id, t!, entity as EntityName, options.since);
+    else await this.backfillQueue!.add('out', { runId: id }, { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 100, removeOnFail: 1000 });
     return (await this.run(id))!;
   }
 
-  /** Queues deliveries of every hub record of the entity (changed since `since`), page by page, checkpointed. */
-  private async outboundBackfill(id: string, t: TargetDelivery, entity: EntityName, since: string | undefined): Promise<void> {
+  /**
+   * One slice of an outbound backfill, in a worker: queues deliveries of the entity's hub records
+   * (changed since the run's `since`) page by page for a few seconds, checkpointing the position,
+   * then queues its continuation. A killed worker's slice is taken up again from the checkpoint.
+   */
+  private async outboundSlice(runId: string): Promise<{ done: number; state: string }> {
     const { store } = this.deps;
-    const def = ENTITIES[entity];
     const now = () => new Date().toISOString();
-    await store.sync.updateRun(id, { state: 'running', startedAt: now(), total: await store.records.count(def) }, now());
-    void (async () => {
-      let after: { value: string; id: string } | undefined;
-      let done = 0;
-      for (;;) {
-        const run = await store.sync.run(id);
-        if (!run || run.state !== 'running') return;
-        const page = await store.records.list(def, { limit: 1000, sort: { field: 'updatedAt', desc: false }, ...(since ? { updatedSince: since } : {}), ...(after ? { after } : {}) });
-        await t.enqueue(entity, page.items.map((r) => r.id));
-        done += page.items.length;
-        after = page.next;
-        const finished = !page.next;
-        await store.sync.updateRun(id, { done, checkpoint: after ? JSON.stringify(after) : null, ...(finished ? { state: 'done', finishedAt: now() } : {}) }, now(), ['running']);
-        if (finished) return;
-      }
-    })().catch(async (error: unknown) => {
-      this.deps.log.error({ run: id, err: { name: (error as Error).name } }, 'outbound backfill failed');
-      await store.sync.updateRun(id, { state: 'failed', message: 'the hub could not read its records', finishedAt: now() }, now()).catch(() => undefined);
-    });
+    const run = await store.sync.run(runId);
+    if (!run || (run.state !== 'queued' && run.state !== 'running')) return { done: run?.done ?? 0, state: run?.state ?? 'missing' };
+    const t = this.targets.get(run.connector);
+    const entity = run.entity as EntityName;
+    if (!t || !t.wants(entity)) {
+      await store.sync.updateRun(runId, { state: 'failed', message: `${run.connector} is no longer a target of ${entity}`, finishedAt: now() }, now());
+      return { done: run.done, state: 'failed' };
+    }
+    const def = ENTITIES[entity];
+    if (run.state === 'queued' && !(await store.sync.updateRun(runId, { state: 'running', startedAt: now(), total: await store.records.count(def) }, now(), ['queued']))) return { done: 0, state: 'cancelled' };
+    let after = run.checkpoint ? (JSON.parse(run.checkpoint) as { value: string; id: string }) : undefined;
+    let done = run.done;
+    const until = Date.now() + 5000;
+    for (;;) {
+      const page = await store.records.list(def, { limit: 1000, sort: { field: 'updatedAt', desc: false }, ...(run.since ? { updatedSince: run.since } : {}), ...(after ? { after } : {}) });
+      await t.enqueue(entity, page.items.map((r) => r.id));
+      done += page.items.length;
+      after = page.next;
+      const finished = !page.next;
+      const kept = await store.sync.updateRun(runId, { done, checkpoint: after ? JSON.stringify(after) : null, ...(finished ? { state: 'done', finishedAt: now(), total: done } : {}) }, now(), ['running']);
+      if (!kept) return { done, state: 'cancelled' };
+      if (finished) return { done, state: 'done' };
+      if (Date.now() >= until) break;
+    }
+    await this.backfillQueue?.add('out', { runId }, { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 100, removeOnFail: 1000 });
+    return { done, state: 'running' };
   }
 
   async run(id: string): Promise<RunView | undefined> {
