@@ -187,9 +187,14 @@ export class TargetDelivery {
     const { acquired, busy } = await this.locks.acquire(this.target.name, entity, [...new Set(job.data.ids)], owner, this.settings.lockMs);
     // Records another job is delivering right now: deliver them again after it (their state may be newer).
     if (busy.length > 0) await this.enqueue(entity, busy, { delay: 250, attempt: job.data.attempt ?? 0 });
+    // A slow target must not outlive the locks: renew them while the batch runs.
+    const renew = setInterval(() => {
+      this.locks.acquire(this.target.name, entity, acquired, owner, this.settings.lockMs).catch(() => undefined);
+    }, Math.max(1000, Math.floor(this.settings.lockMs / 3)));
     try {
       return await this.deliverBatch(entity, acquired, job.data.attempt ?? 0, gate.probe);
     } finally {
+      clearInterval(renew);
       await this.locks.release(this.target.name, entity, acquired, owner);
     }
   }
