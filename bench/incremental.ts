@@ -121,6 +121,7 @@ export async function run(): Promise<void> {
     const sentAt = new Float64Array(writes).fill(NaN);
     const answeredAt = new Float64Array(writes).fill(NaN);
     const failures: string[] = [];
+    const ok = new Uint8Array(writes);
     sink.reset(customers);
     mode = 'hub';
     const elu0 = performance.eventLoopUtilization();
@@ -133,6 +134,7 @@ export async function run(): Promise<void> {
         const res = await fetch(`${base}/api/v1/customers/${id}`, { method: 'PATCH', headers, body });
         answeredAt[i] = performance.now();
         if (res.status !== 200) failures.push(`${res.status}`);
+        else ok[i] = 1;
         await res.arrayBuffer();
       } catch (error) {
         failures.push((error as Error).message);
@@ -142,9 +144,9 @@ export async function run(): Promise<void> {
     const elu = performance.eventLoopUtilization(elu0).utilization;
     const cpu = process.cpuUsage(cpu0);
     const cpuMsPerWrite = (cpu.user + cpu.system) / 1000 / writes;
-    // Every write reached the sink, or was superseded by a later write of the same customer that did.
+    // Every successful write reached the sink, or was superseded by a later write of the same customer that did.
     const settled = () => {
-      for (let i = writes - 1; i >= Math.max(0, writes - customers); i--) if (Number.isNaN(receivedAt[i]!)) return false;
+      for (let i = writes - 1; i >= Math.max(0, writes - customers); i--) if (ok[i] && Number.isNaN(receivedAt[i]!)) return false;
       return true;
     };
     await until('the last writes to reach the sink', settled, 15_000, 20).catch(() => undefined);
@@ -165,7 +167,8 @@ export async function run(): Promise<void> {
         latency.push(receivedAt[i]! - answeredAt[i]!);
         upper.push(receivedAt[i]! - sentAt[i]!);
         if (lastReceivedFor[k]! < 0) lastReceivedFor[k] = i;
-      } else if (lastReceivedFor[k]! > i) superseded++;
+      } else if (!ok[i]) continue; // the write failed: nothing to deliver
+      else if (lastReceivedFor[k]! > i) superseded++;
       else missing++;
     }
     const hubLatency = stats(latency);

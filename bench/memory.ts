@@ -36,6 +36,7 @@ export async function run(): Promise<void> {
         hubRecordsPerSecond: Math.round(h.recordsPerSecond),
         hubSeconds: Number(h.seconds.toFixed(1)),
         ingestRecordsPerSecond: Math.round(h.ingestRecordsPerSecond),
+        hubCpuMicrosPerRecord: Math.round(h.cpuMicrosPerRecord),
         fillSeconds: Number(r.fillSeconds.toFixed(1)),
         delivered: h.distinct,
         duplicates: h.duplicates,

@@ -419,13 +419,15 @@ export interface BackfillOptions {
 export interface BackfillResult {
   readonly records: number;
   readonly fillSeconds: number;
-  readonly raw: { readonly seconds: number; readonly recordsPerSecond: number; readonly peakRssMb: number } | null;
+  readonly raw: { readonly seconds: number; readonly recordsPerSecond: number; readonly peakRssMb: number; readonly cpuMicrosPerRecord: number } | null;
   readonly hub: {
     readonly seconds: number;
     /** Time until the run was done (read and ingested); delivery may still be going on. */
     readonly ingestSeconds: number;
     readonly recordsPerSecond: number;
     readonly ingestRecordsPerSecond: number;
+    /** CPU time of this process (all threads) per record: less sensitive than wall time to a busy machine. */
+    readonly cpuMicrosPerRecord: number;
     readonly peakRssMb: number;
     readonly peakHeapMb: number;
     /** RSS with the hub started, just before the backfill request. */
@@ -514,11 +516,13 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       sink.reset(n);
       rss.reset();
       t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const sent = await rawPipe(db, sink.url, page);
       const seconds = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
       if (sent !== n || sink.distinct !== n) throw new Error(`raw pipe: sent ${sent}, sink has ${sink.distinct} distinct of ${n}`);
-      raw = { seconds, recordsPerSecond: n / seconds, peakRssMb: mb(rss.peak) };
-      log(`  raw pipe (keyset page ${page} → fetch POST ${page}, sequential): ${fmt(n)} records in ${fmt(seconds, 2)} s = ${fmt(raw.recordsPerSecond)} records/s (RSS peak ${raw.peakRssMb} MB)`);
+      raw = { seconds, recordsPerSecond: n / seconds, peakRssMb: mb(rss.peak), cpuMicrosPerRecord: (cpu.user + cpu.system) / n };
+      log(`  raw pipe (keyset page ${page} → fetch POST ${page}, sequential): ${fmt(n)} records in ${fmt(seconds, 2)} s = ${fmt(raw.recordsPerSecond)} records/s; this process's CPU ${fmt(raw.cpuMicrosPerRecord, 1)} µs per record (RSS peak ${raw.peakRssMb} MB)`);
     }
 
     const files = syncMappings({ erp: true });
@@ -545,6 +549,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
     const hubStartRssMb = mb(rss.peak);
 
     t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const started = await hub.sync.backfill('erp', 'customer', { direction: 'in', by: 'bench' });
     let ingestSeconds = 0;
     let run = started;
@@ -569,6 +574,8 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       100,
     );
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMicrosPerRecord = (cpu.user + cpu.system) / n;
     const peakRssMb = mb(rss.peak);
     const peakHeapMb = mb(rss.heapPeak);
     run = (await hub.sync.run(started.id)) ?? run;
@@ -582,6 +589,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       ingestSeconds,
       recordsPerSecond: n / seconds,
       ingestRecordsPerSecond: n / ingestSeconds,
+      cpuMicrosPerRecord,
       peakRssMb,
       peakHeapMb,
       startRssMb: hubStartRssMb,
@@ -596,7 +604,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       deadLetters,
     };
     log(
-      `  hub backfill (MariaDB → ingest → store + id links → outbox → relay → delivery → sink + id links): ${fmt(n)} records in ${fmt(seconds, 2)} s = ${fmt(result.recordsPerSecond)} records/s end to end`,
+      `  hub backfill (MariaDB → ingest → store + id links → outbox → relay → delivery → sink + id links): ${fmt(n)} records in ${fmt(seconds, 2)} s = ${fmt(result.recordsPerSecond)} records/s end to end; this process's CPU ${fmt(cpuMicrosPerRecord, 1)} µs per record`,
     );
     log(`    run done after ${fmt(ingestSeconds, 2)} s (${fmt(result.ingestRecordsPerSecond)} records/s read + ingested); sink: ${fmt(sink.received)} records in ${fmt(sink.requests)} requests, ${fmt(sink.duplicates)} duplicates; id links: erp ${fmt(linksBySystem['erp'] ?? 0)}, sink ${fmt(linksBySystem['sink'] ?? 0)} of ${fmt(n)} each; dead letters: ${deadLetters}; run ${run.state}, done ${fmt(run.done)}, failed ${run.failed}`);
     log(`    process RSS: ${startRssMb} MB before the fill, ${hubStartRssMb} MB with the hub started, peak ${peakRssMb} MB during the hub backfill (V8 heap used: peak ${peakHeapMb} MB)`);
