@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { retryDelay } from '../../queues/delivery.js';
+import { contentHash, stableStringify, withoutNulls } from '../../queues/hash.js';
+
+describe('content hashes', () => {
+  it('do not depend on key order, and tell different content apart', () => {
+    expect(stableStringify({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}');
+    expect(contentHash({ a: 1, b: '2' })).toBe(contentHash({ b: '2', a: 1 }));
+    expect(contentHash({ a: 1 })).not.toBe(contentHash({ a: '1' }));
+    expect(contentHash({ a: 1, b: undefined })).toBe(contentHash({ a: 1 }));
+    expect(contentHash({ a: null })).not.toBe(contentHash({}));
+    expect(contentHash(withoutNulls({ a: null, b: { c: null, d: 1 } }))).toBe(contentHash({ b: { d: 1 } }));
+  });
+});
+
+describe('retry delays', () => {
+  it('grow exponentially with jitter between half and all of the cap, never past the maximum, never under Retry-After', () => {
+    for (let attempt = 0; attempt < 12; attempt++) {
+      for (let i = 0; i < 50; i++) {
+        const cap = Math.min(60_000, 500 * 2 ** attempt);
+        const d = retryDelay(attempt, 500, 60_000);
+        expect(d).toBeGreaterThanOrEqual(Math.floor(cap / 2));
+        expect(d).toBeLessThanOrEqual(cap);
+      }
+    }
+    expect(retryDelay(0, 500, 60_000, 30_000)).toBeGreaterThanOrEqual(30_000);
+    expect(retryDelay(100, 500, 60_000)).toBeLessThanOrEqual(60_000);
+  });
+});
