@@ -315,7 +315,7 @@ export class TargetDelivery {
     });
     if (saved.length > 0) {
       const at = new Date().toISOString();
-      await store.sync.saveLinks(system, entity, saved.map((x) => ({ ...x, deliveredAt: at })), at);
+      await store.transaction((tx) => tx.sync.saveLinks(system, entity, saved.map((x) => ({ ...x, deliveredAt: at })), at));
       bump('delivered', saved.length);
     }
     for (const d of dead) {

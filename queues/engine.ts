@@ -95,6 +95,7 @@ export class SyncEngine {
   private subscriber: Redis | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly webhookSecrets = new Map<string, string>();
+  private readonly instance = randomUUID();
   private readonly reconcileSchedule = new Map<string, number>();
   private reconcileQueue: Queue<{ target: string; entity: EntityName }> | undefined;
   private backfillQueue: Queue<{ runId: string }> | undefined;
@@ -218,7 +219,7 @@ export class SyncEngine {
     // Every commit wakes the relay: here directly, in other processes through Redis.
     this.unsubscribe = store.onCommit(() => {
       this.relay?.poke();
-      redis.publish(SYNC_CHANNEL(prefix), '1').catch(() => undefined);
+      redis.publish(SYNC_CHANNEL(prefix), this.instance).catch(() => undefined);
     });
     for (const s of this.sources.values()) await s.queue.setGlobalConcurrency(1);
     // Outbound backfills run in the workers, in slices (any process may request one).
@@ -248,7 +249,10 @@ export class SyncEngine {
     if (this.deps.subscriber) {
       const sub = this.deps.subscriber();
       this.subscriber = sub;
-      sub.on('message', () => this.relay?.poke());
+      // Other processes' commits; this process's own already poked the relay directly.
+      sub.on('message', (_channel: string, from: string) => {
+        if (from !== this.instance) this.relay?.poke();
+      });
       sub.on('error', () => undefined);
       await sub.subscribe(SYNC_CHANNEL(prefix));
     }

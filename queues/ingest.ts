@@ -229,7 +229,7 @@ export class Ingestor {
     const claimed = new Set<string>();
     for (const [column, field] of keys) {
       const open = changes.filter((c) => !c.hubId && typeof c.patch[field] === 'string' && c.patch[field] !== '');
-      if (open.length === 0) break;
+      if (open.length === 0) continue;
       const found = await store.records.findByColumn(def, column, [...new Set(open.map((c) => String(c.patch[field])))]);
       if (found.length === 0) continue;
       // A hub record already linked to another record of this system is not a match for this one.

@@ -51,8 +51,26 @@ export async function openDatabase(url: string | undefined, dataDir: string): Pr
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Kysely prepares every statement afresh; the store runs a small set of statement shapes over and
+  // over, so keep the prepared statements (one connection, used by one query at a time).
+  const prepared = new Map<string, ReturnType<typeof sqlite.prepare>>();
+  const database = Object.assign(Object.create(sqlite) as typeof sqlite, {
+    prepare(source: string) {
+      let statement = prepared.get(source);
+      if (!statement) {
+        statement = sqlite.prepare(source);
+        if (prepared.size >= 2000) prepared.clear();
+        prepared.set(source, statement);
+      }
+      return statement;
+    },
+    close() {
+      prepared.clear();
+      return sqlite.close();
+    },
+  });
   return {
-    db: new Kysely({ dialect: new SqliteDialect({ database: sqlite }) }),
+    db: new Kysely({ dialect: new SqliteDialect({ database }) }),
     dialect: 'sqlite',
     location: file === ':memory:' ? 'sqlite::memory:' : `sqlite:${resolve(file)}`,
   };
