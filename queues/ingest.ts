@@ -136,6 +136,11 @@ export class Ingestor {
 
     const written: { change: Change; record: StoredRecord }[] = [];
     const restore: string[] = [];
+    const creates: { change: Change; input: JsonObject }[] = [];
+    const refused = (change: Change, error: HubError) => {
+      const fields = error.errors.map((e) => `${e.pointer} ${e.detail}`).join('; ');
+      return { externalId: change.externalId, payload: change.patch as Record<string, unknown>, code: error.code, message: `${error.message}${fields ? `: ${fields}` : ''}`.slice(0, 1000) };
+    };
     await withWriteOrigin({ system, job }, () =>
       store.transaction(async (tx) => {
         for (const change of changes) {
@@ -164,14 +169,24 @@ export class Ingestor {
             } else {
               const allowed = Object.fromEntries(Object.entries(change.patch).filter(([f]) => this.deps.ownership.owners(entity, f)?.includes(system) ?? true)) as JsonObject;
               bump('ignored_fields', Object.keys(change.patch).length - Object.keys(allowed).length);
-              const result = await this.deps.records.create(entity, allowed, tx);
-              bump('created');
-              written.push({ change, record: result.record });
+              creates.push({ change, input: allowed });
             }
           } catch (error) {
             if (!(error instanceof HubError)) throw error;
-            const fields = error.errors.map((e) => `${e.pointer} ${e.detail}`).join('; ');
-            failures.push({ externalId: change.externalId, payload: change.patch, code: error.code, message: `${error.message}${fields ? `: ${fields}` : ''}`.slice(0, 1000) });
+            failures.push(refused(change, error));
+          }
+        }
+        // New records in multi-row statements; each is still checked on its own.
+        const { created, failed } = await this.deps.records.createMany(entity, creates.map((c) => c.input), tx);
+        for (const [i, c] of creates.entries()) {
+          const result = created.get(i);
+          if (result) {
+            bump('created');
+            written.push({ change: c.change, record: result.record });
+          } else {
+            const error = failed.get(i);
+            if (!(error instanceof HubError)) throw error;
+            failures.push(refused(c.change, error));
           }
         }
         const held = new Set(restore);

@@ -118,6 +118,50 @@ export class RecordService {
     return { record, fields: written };
   }
 
+  /**
+   * Creates many records in the caller's transaction with multi-row statements (sync ingest and
+   * backfills). Each input is checked on its own; one that fails is reported by its index and the
+   * others are written. A natural-key clash makes the chunk fall back to one-by-one creates.
+   */
+  async createMany(kind: RecordKind, inputs: readonly JsonObject[], tx: Store): Promise<{ created: Map<number, WriteResult>; failed: Map<number, unknown> }> {
+    const def = ENTITIES[kind];
+    const at = this.now().toISOString();
+    const created = new Map<number, WriteResult>();
+    const failed = new Map<number, unknown>();
+    const ready: { index: number; record: StoredRecord; fields: string[] }[] = [];
+    for (const [index, input] of inputs.entries()) {
+      try {
+        const fields = withoutNulls({ ...(CREATE_DEFAULTS[kind] ?? {}), ...input });
+        await this.check(tx, kind, fields);
+        ready.push({ index, record: { ...fields, id: randomUUID(), version: 1, createdAt: at, updatedAt: at }, fields: Object.keys(input).sort() });
+      } catch (error) {
+        failed.set(index, error);
+      }
+    }
+    const who = currentWriteOrigin();
+    for (let i = 0; i < ready.length; i += 100) {
+      const chunk = ready.slice(i, i + 100);
+      try {
+        await tx.records.insertMany(def, chunk.map((c) => c.record));
+      } catch (error) {
+        if (!tx.isUniqueViolation(error)) throw error;
+        for (const c of chunk) {
+          try {
+            await this.uniqueness(tx, kind, () => tx.records.insert(def, c.record));
+            await this.lineage(tx, kind, c.record, c.fields);
+            created.set(c.index, { record: c.record, fields: c.fields });
+          } catch (e) {
+            failed.set(c.index, e);
+          }
+        }
+        continue;
+      }
+      if (def.synced) await tx.sync.recordLineageNew(chunk.map((c) => ({ entity: kind, recordId: c.record.id, fields: c.fields, version: 1, at })), who.system, who.job ?? null);
+      for (const c of chunk) created.set(c.index, { record: c.record, fields: c.fields });
+    }
+    return { created, failed };
+  }
+
   /** Applies a merge patch; with `ifMatch`, only when the record is still at that version. */
   async update(kind: RecordKind, id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store = this.store): Promise<WriteResult> {
     const def = ENTITIES[kind];

@@ -161,6 +161,20 @@ export class RecordRepository {
     if (def.synced) await this.outbox(def, record, 'upsert');
   }
 
+  /** Inserts new records (and their outbox rows) with multi-row statements. */
+  async insertMany(def: EntityDef, records: readonly StoredRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.db.insertInto(def.table).values(records.map((r) => this.row(def, r, null))).execute();
+    if (def.synced) {
+      const origin = currentWriteOrigin().system;
+      await this.db
+        .insertInto('hub_outbox')
+        .values(records.map((r) => ({ entity: def.name, record_id: r.id, op: 'upsert', version: r.version, created_at: r.updatedAt, origin })))
+        .execute();
+      this.onOutbox();
+    }
+  }
+
   /** Replaces a live record if its version is still `expectedVersion`; false when it is not. */
   async update(def: EntityDef, record: StoredRecord, expectedVersion: number): Promise<boolean> {
     return this.replace(def, record, expectedVersion, null);

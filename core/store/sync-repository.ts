@@ -303,6 +303,12 @@ export class SyncRepository {
       .execute();
   }
 
+  /** Lineage of new records (nothing to replace), in multi-row statements. */
+  async recordLineageNew(entries: readonly { entity: string; recordId: string; fields: readonly string[]; version: number; at: string }[], system: string, job: string | null): Promise<void> {
+    const rows = entries.flatMap((e) => e.fields.map((field) => ({ entity: e.entity, record_id: e.recordId, field, system, job: job?.slice(0, 191) ?? null, version: e.version, at: e.at })));
+    for (let i = 0; i < rows.length; i += 500) await this.db.insertInto('hub_lineage').values(rows.slice(i, i + 500)).execute();
+  }
+
   async lineage(entity: string, recordId: string): Promise<LineageEntry[]> {
     const rows = await this.db.selectFrom('hub_lineage').selectAll().where('entity', '=', entity).where('record_id', '=', recordId).orderBy('field').execute();
     return rows.map((r) => ({ field: String(r['field']), system: String(r['system']), job: str(r['job']), version: Number(r['version']), at: String(r['at']) }));
