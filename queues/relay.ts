@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { EntityName } from '../core/model/entities.js';
+import type { OutboxEvent } from '../core/store/outbox-repository.js';
 import type { Store } from '../core/store/store.js';
 import type { TargetDelivery } from './delivery.js';
 
@@ -32,6 +33,8 @@ export class OutboxRelay {
     private readonly targets: readonly TargetDelivery[],
     private readonly log: Logger,
     private readonly intervalMs = 250,
+    /** How long an outbox id not yet visible is waited for (longer than the longest write transaction). */
+    private readonly gapMs = 120_000,
   ) {}
 
   private get key(): string {
@@ -69,26 +72,59 @@ export class OutboxRelay {
     return (await this.redis.eval(RENEW, 1, `${this.prefix}:relay:lease`, this.owner, String(Math.max(5000, this.intervalMs * 20)))) === 1;
   }
 
+  private async handOver(events: readonly OutboxEvent[]): Promise<void> {
+    // Within a pass a record is named once per target: a burst of changes is one delivery of the latest state.
+    for (const t of this.targets) {
+      const byEntity = new Map<EntityName, Set<string>>();
+      for (const e of events) {
+        if (!t.wants(e.entity)) continue;
+        let ids = byEntity.get(e.entity);
+        if (!ids) byEntity.set(e.entity, (ids = new Set()));
+        ids.add(e.recordId);
+      }
+      for (const [entity, ids] of byEntity) await t.enqueue(entity, [...ids]);
+    }
+    this.relayed += events.length;
+  }
+
+  /**
+   * Outbox ids are taken when a transaction inserts its row but become visible when it commits, so
+   * on MySQL a higher id can be visible before a lower one. The ids skipped over are kept as gaps
+   * (in Redis, with the time they were first seen) and looked for again on every pass until they
+   * appear or are older than `gapMs` (a rolled-back transaction leaves a gap forever).
+   */
   private async pass(): Promise<void> {
     if (this.targets.length === 0 || !(await this.lease())) return;
+    const gapsKey = `${this.prefix}:relay:gaps`;
+    const now = Date.now();
+    const open = (await this.redis.zrange(gapsKey, '0', '-1')).map((id) => Number(id));
+    if (open.length > 0) {
+      const late = await this.store.outbox.byIds(open);
+      if (late.length > 0) {
+        await this.handOver(late);
+        await this.redis.zrem(gapsKey, ...late.map((e) => String(e.id)));
+      }
+      const expired = await this.redis.zrangebyscore(gapsKey, 0, now - this.gapMs);
+      if (expired.length > 0) {
+        await this.redis.zrem(gapsKey, ...expired);
+        this.log.debug({ ids: expired.length }, 'outbox relay: gaps given up (rolled-back transactions)');
+      }
+    }
     let cursor = Number((await this.redis.get(this.key)) ?? 0);
     for (;;) {
       const events = await this.store.outbox.after(cursor, 1000);
       if (events.length === 0) return;
-      // Within a pass a record is named once per target: a burst of changes is one delivery of the latest state.
-      for (const t of this.targets) {
-        const byEntity = new Map<EntityName, Set<string>>();
-        for (const e of events) {
-          if (!t.wants(e.entity)) continue;
-          let ids = byEntity.get(e.entity);
-          if (!ids) byEntity.set(e.entity, (ids = new Set()));
-          ids.add(e.recordId);
-        }
-        for (const [entity, ids] of byEntity) await t.enqueue(entity, [...ids]);
+      const gaps: string[] = [];
+      let expected = cursor + 1;
+      for (const e of events) {
+        for (let id = expected; id < e.id && gaps.length < 20_000; id++) gaps.push(String(now), String(id));
+        expected = e.id + 1;
       }
+      // Gaps are recorded before the cursor moves past them: a crash re-reads rather than skips.
+      if (gaps.length > 0) await this.redis.zadd(gapsKey, 'NX', ...gaps);
+      await this.handOver(events);
       cursor = events[events.length - 1]?.id ?? cursor;
       await this.redis.set(this.key, String(cursor));
-      this.relayed += events.length;
       if (events.length < 1000) return;
     }
   }

@@ -17,7 +17,19 @@ export class OutboxRepository {
 
   async after(lastId: number, limit: number): Promise<OutboxEvent[]> {
     const rows = await this.db.selectFrom('hub_outbox').selectAll().where('id', '>', lastId).orderBy('id').limit(limit).execute();
-    return rows.map((r) => ({
+    return rows.map(toEvent);
+  }
+
+  /** The events with these ids that are visible now (gaps the relay skipped). */
+  async byIds(ids: readonly number[]): Promise<OutboxEvent[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('hub_outbox').selectAll().where('id', 'in', [...ids]).orderBy('id').execute();
+    return rows.map(toEvent);
+  }
+}
+
+function toEvent(r: Record<string, unknown>): OutboxEvent {
+    return ({
       id: Number(r['id']),
       entity: String(r['entity']),
       recordId: String(r['record_id']),
@@ -25,6 +37,5 @@ export class OutboxRepository {
       version: Number(r['version']),
       createdAt: String(r['created_at']),
       origin: r['origin'] === null || r['origin'] === undefined ? 'hub' : String(r['origin']),
-    }));
-  }
+    });
 }
