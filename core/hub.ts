@@ -104,7 +104,7 @@ function syncConfig(file: HubConfig['file'], env: Readonly<Record<string, string
         breaker: { failures: t.breaker.failures, cooldownMs: Math.round(t.breaker.cooldownSeconds * 1000) },
         deletes: t.deletes,
         jobLockMs: Math.round(t.jobLockSeconds * 1000),
-        lockMs: Math.max(60_000, Math.round(t.jobLockSeconds * 4000)),
+        lockMs: Math.max(10_000, Math.round(t.jobLockSeconds * 2000)),
         reconcileEveryMs: t.reconcileEveryMinutes === undefined ? undefined : Math.round(t.reconcileEveryMinutes * 60_000),
       },
     ]),
@@ -116,7 +116,7 @@ function syncConfig(file: HubConfig['file'], env: Readonly<Record<string, string
         webhookSecret = env[s.webhookSecretEnv];
         if (!webhookSecret) problems.push({ pointer: `/sync/sources/${name}/webhookSecretEnv`, detail: `the environment variable ${s.webhookSecretEnv} is not set` });
       }
-      return [name, { entities: s.entities as EntityName[], pollIntervalMs: Math.round(s.pollIntervalSeconds * 1000), pageSize: s.pageSize, webhookSecret }];
+      return [name, { entities: s.entities as EntityName[], pollIntervalMs: Math.round(s.pollIntervalSeconds * 1000), pageSize: s.pageSize, jobLockMs: Math.round(s.jobLockSeconds * 1000), webhookSecret }];
     }),
   );
   if (problems.length > 0) throw new ConfigError('The sync configuration is invalid', problems);

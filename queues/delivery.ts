@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -37,7 +38,7 @@ export interface TargetSettings {
   readonly breaker: BreakerSettings;
   /** Propagate deletes (tombstones) where the connector can delete. */
   readonly deletes: boolean;
-  /** How long a record lock lives if its holder dies (ms). */
+  /** How long a record lock lives if its holder dies (ms); renewed while the holder runs. */
   readonly lockMs: number;
   /** BullMQ job lock; a job whose worker stops renewing it is taken up again (ms). */
   readonly jobLockMs: number;
@@ -51,7 +52,7 @@ export const DEFAULT_TARGET_SETTINGS: TargetSettings = Object.freeze({
   maxBackoffMs: 5 * 60_000,
   breaker: { failures: 5, cooldownMs: 30_000 },
   deletes: false,
-  lockMs: 120_000,
+  lockMs: 60_000,
   jobLockMs: 30_000,
 });
 
@@ -152,7 +153,7 @@ export class TargetDelivery {
 
   start(): void {
     const s = this.settings;
-    this.worker = new Worker<DeliveryJob>(deliveryQueueName(this.target.name), (job) => this.process(job), {
+    this.worker = new Worker<DeliveryJob>(deliveryQueueName(this.target.name), (job, token) => this.process(job, token), {
       connection: this.deps.connection,
       prefix: this.deps.prefix,
       concurrency: s.concurrency,
@@ -174,7 +175,7 @@ export class TargetDelivery {
     this.worker.on('error', (error) => this.deps.log.warn({ target: this.target.name, err: { message: error.message } }, 'delivery worker error'));
   }
 
-  private async process(job: Job<DeliveryJob>): Promise<BatchResult> {
+  private async process(job: Job<DeliveryJob>, token?: string): Promise<BatchResult> {
     const worker = this.worker;
     const gate = await this.breaker.admit();
     if (!gate.ok) {
@@ -183,10 +184,12 @@ export class TargetDelivery {
       throw Worker.RateLimitError();
     }
     const { entity } = job.data;
-    const owner = job.id ?? `${job.name}:${job.timestamp}`;
+    // One owner per run of the job: if BullMQ hands a job to another worker while the first still runs
+    // (a stalled event loop), the second waits for the first one's locks instead of racing it.
+    const owner = `${job.id ?? job.timestamp}:${token ?? randomUUID()}`;
     const { acquired, busy } = await this.locks.acquire(this.target.name, entity, [...new Set(job.data.ids)], owner, this.settings.lockMs);
     // Records another job is delivering right now: deliver them again after it (their state may be newer).
-    if (busy.length > 0) await this.enqueue(entity, busy, { delay: 250, attempt: job.data.attempt ?? 0 });
+    if (busy.length > 0) await this.enqueue(entity, busy, { delay: 500, attempt: job.data.attempt ?? 0 });
     // A slow target must not outlive the locks: renew them while the batch runs.
     const renew = setInterval(() => {
       this.locks.acquire(this.target.name, entity, acquired, owner, this.settings.lockMs).catch(() => undefined);

@@ -17,9 +17,11 @@ export interface SourceSettings {
   readonly maxPagesPerPoll: number;
   /** Wall time one backfill slice runs before it checkpoints and queues its continuation. */
   readonly backfillSliceMs: number;
+  /** A job whose worker stops renewing its lock this long is taken up by another worker. */
+  readonly jobLockMs: number;
 }
 
-export const DEFAULT_SOURCE_SETTINGS: SourceSettings = Object.freeze({ entities: [], pollIntervalMs: 60_000, pageSize: 500, maxPagesPerPoll: 20, backfillSliceMs: 5_000 });
+export const DEFAULT_SOURCE_SETTINGS: SourceSettings = Object.freeze({ entities: [], pollIntervalMs: 60_000, pageSize: 500, maxPagesPerPoll: 20, backfillSliceMs: 5_000, jobLockMs: 30_000 });
 
 export type SourceJob =
   | { readonly kind: 'poll'; readonly entity: EntityName }
@@ -94,7 +96,8 @@ export class SourceRunner {
       connection: this.deps.connection,
       prefix: this.deps.prefix,
       concurrency: 1,
-      lockDuration: 30_000,
+      lockDuration: this.settings.jobLockMs,
+      stalledInterval: Math.max(1000, Math.floor(this.settings.jobLockMs / 2)),
       maxStalledCount: 10,
     });
     this.worker.on('failed', (job, error) => {

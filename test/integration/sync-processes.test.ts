@@ -342,7 +342,7 @@ describe.sequential('sync engine across real processes (API, two workers, MariaD
       src_sql: { type: 'mysql', urlEnv: 'SRC_SQL_URL', tables: { src_customers: { table: 'src_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'currency', 'status'] } } },
     };
     const target = { entities: ['customer'], batchSize: 50, jobLockSeconds: 2, backoffMs: 100, maxBackoffMs: 2000 };
-    const source = { src_sql: { entities: ['customer'], pollIntervalSeconds: 0, pageSize: PAGE_SIZE } };
+    const source = { src_sql: { entities: ['customer'], pollIntervalSeconds: 0, pageSize: PAGE_SIZE, jobLockSeconds: 3 } };
     const common = { logging: { level: 'warn' }, mappings: { dirs: [join(FIXTURES, 'mappings')] }, connectors };
     configAll = join(dataDir, 'hub.all.yaml');
     writeFileSync(configAll, toYaml({ ...common, sync: { relayIntervalMs: 100, targets: { erp_sql: target, crm_http: target }, sources: source } }));

@@ -54,7 +54,7 @@ describe('outbox relay: ids that become visible out of order', () => {
     await commit(4); // 3 is still in flight
     await settle(relay);
     expect(handed).toEqual(['r1', 'r2', 'r4']);
-    expect(await redis.zrange(`${prefix}:relay:gaps`, 0, -1)).toEqual(['3']);
+    expect(await redis.zrange(`${prefix}:relay:gaps`, '0', '-1')).toEqual(['3']);
     await commit(3);
     await commit(5);
     await settle(relay);
@@ -63,7 +63,7 @@ describe('outbox relay: ids that become visible out of order', () => {
     // A gap that never fills (a rolled-back transaction) is dropped after gapMs.
     await commit(7);
     await settle(relay);
-    expect(await redis.zrange(`${prefix}:relay:gaps`, 0, -1)).toEqual(['6']);
+    expect(await redis.zrange(`${prefix}:relay:gaps`, '0', '-1')).toEqual(['6']);
     await new Promise((r) => setTimeout(r, 1100));
     await settle(relay);
     expect(await redis.zcard(`${prefix}:relay:gaps`)).toBe(0);
