@@ -171,7 +171,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   };
 
   async function doStart(): Promise<void> {
-    store = await Store.open(config.db, config.dataDir);
+    store = await Store.open(config.db, config.dataDir, { sqliteSynchronous: config.sqliteSynchronous });
     log.info({ store: store.location }, 'store ready');
     redis = await connectRedis(config.redisUrl, config.dataDir, log);
     const roles = [...new Set([...BUILT_IN_ROLES, ...Object.keys(config.file.roles)])];

@@ -16,6 +16,11 @@ export interface HubConfig {
   readonly redisUrl: string;
   readonly adminPassword: string | undefined;
   readonly demo: boolean;
+  /**
+   * SQLite's `synchronous` in WAL mode: `normal` (default; a commit survives a crash of the process,
+   * the last commits may be lost on power failure) or `full` (fsync on every commit).
+   */
+  readonly sqliteSynchronous: 'normal' | 'full';
   readonly configPath: string | undefined;
   readonly file: ConfigFile;
 }
@@ -81,6 +86,8 @@ export function loadConfig(env: Env = process.env, overrides: { file?: ConfigFil
   if (adminPassword !== undefined && adminPassword.length < 12) problems.push({ pointer: 'HUB_ADMIN_PASSWORD', detail: 'must be at least 12 characters' });
   const demoText = env['HUB_DEMO'] ?? '0';
   if (!['0', '1', 'true', 'false', ''].includes(demoText)) problems.push({ pointer: 'HUB_DEMO', detail: 'must be 1 or 0' });
+  const sqliteSynchronous = (env['HUB_SQLITE_SYNCHRONOUS'] || 'normal').toLowerCase();
+  if (sqliteSynchronous !== 'normal' && sqliteSynchronous !== 'full') problems.push({ pointer: 'HUB_SQLITE_SYNCHRONOUS', detail: 'must be normal or full' });
 
   if (problems.length > 0 || !parsed.value) {
     throw new ConfigError(`Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
@@ -93,6 +100,7 @@ export function loadConfig(env: Env = process.env, overrides: { file?: ConfigFil
     redisUrl,
     adminPassword,
     demo: demoText === '1' || demoText === 'true',
+    sqliteSynchronous: sqliteSynchronous === 'full' ? 'full' : 'normal',
     configPath,
     file: parsed.value,
   });

@@ -23,7 +23,7 @@ export interface OpenedDatabase {
  * Opens the database named by `url`: `mysql://user:pass@host:port/db` for MySQL / MariaDB, or
  * `sqlite:<file>` (or nothing, meaning `<dataDir>/hub.sqlite`) for the embedded store.
  */
-export async function openDatabase(url: string | undefined, dataDir: string): Promise<OpenedDatabase> {
+export async function openDatabase(url: string | undefined, dataDir: string, options: { sqliteSynchronous?: 'normal' | 'full' } = {}): Promise<OpenedDatabase> {
   if (url && /^mysql:\/\//.test(url)) {
     const mysql = await import('mysql2');
     const parsed = new URL(url);
@@ -49,6 +49,9 @@ export async function openDatabase(url: string | undefined, dataDir: string): Pr
   const { default: Database } = await import('better-sqlite3');
   const sqlite = new Database(file === ':memory:' ? ':memory:' : resolve(file));
   sqlite.pragma('journal_mode = WAL');
+  // WAL with synchronous=NORMAL (SQLite's advice for WAL): no fsync per commit, still crash-safe for the
+  // process; FULL when power-loss durability of the last commits matters more than write latency.
+  sqlite.pragma(`synchronous = ${options.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   // Kysely prepares every statement afresh; the store runs a small set of statement shapes over and

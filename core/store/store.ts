@@ -87,8 +87,8 @@ export class Store {
   }
 
   /** Opens (and migrates) the store at `url` (see `openDatabase`). */
-  static async open(url: string | undefined, dataDir: string, options: { migrate?: boolean } = {}): Promise<Store> {
-    const opened = await openDatabase(url, dataDir);
+  static async open(url: string | undefined, dataDir: string, options: { migrate?: boolean; sqliteSynchronous?: 'normal' | 'full' } = {}): Promise<Store> {
+    const opened = await openDatabase(url, dataDir, options.sqliteSynchronous ? { sqliteSynchronous: options.sqliteSynchronous } : {});
     if (options.migrate !== false) await migrateToLatest(opened.db, opened.dialect);
     return new Store(opened.db, opened.dialect, opened.location, false);
   }
