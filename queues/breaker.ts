@@ -58,13 +58,19 @@ export class CircuitBreaker {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Until when a closed state read from Redis is trusted without asking again (saves a round trip per batch). */
+  private closedUntil = 0;
+
   async admit(): Promise<Admission> {
+    if (this.now() < this.closedUntil) return { ok: true, probe: false };
     const [admit, probe, wait] = (await this.redis.eval(ADMIT, 1, this.key, String(this.now()), String(this.settings.cooldownMs))) as [number, number, number];
+    if (admit === 1 && probe === 0) this.closedUntil = this.now() + 250;
     return admit === 1 ? { ok: true, probe: probe === 1 } : { ok: false, waitMs: Math.max(1, Number(wait)) };
   }
 
   /** A batch failed as a whole (the target is unwell); returns the state after it. */
   async failure(): Promise<BreakerState> {
+    this.closedUntil = 0;
     return (await this.redis.eval(FAIL, 1, this.key, String(this.now()), String(this.settings.failures), String(this.settings.cooldownMs))) as BreakerState;
   }
 
