@@ -68,18 +68,8 @@ export class OutboxRelay {
       });
   }
 
-  private leaseUntil = 0;
-  private gapsCheckedAt = 0;
-  private gapsOpen = true;
-
-  /** Takes or renews the lease; a held lease is renewed only when half of it is used (one round trip less per pass). */
   private async lease(): Promise<boolean> {
-    const ttl = Math.max(5000, this.intervalMs * 20);
-    const now = Date.now();
-    if (now < this.leaseUntil - ttl / 2) return true;
-    const held = (await this.redis.eval(RENEW, 1, `${this.prefix}:relay:lease`, this.owner, String(ttl))) === 1;
-    this.leaseUntil = held ? now + ttl : 0;
-    return held;
+    return (await this.redis.eval(RENEW, 1, `${this.prefix}:relay:lease`, this.owner, String(Math.max(5000, this.intervalMs * 20)))) === 1;
   }
 
   private async handOver(events: readonly OutboxEvent[]): Promise<void> {
@@ -107,10 +97,7 @@ export class OutboxRelay {
     if (this.targets.length === 0 || !(await this.lease())) return;
     const gapsKey = `${this.prefix}:relay:gaps`;
     const now = Date.now();
-    // Gaps are looked for on every pass while there are some, and otherwise once a second.
-    const open = this.gapsOpen || now - this.gapsCheckedAt > 1000 ? (await this.redis.zrange(gapsKey, '0', '-1')).map((id) => Number(id)) : [];
-    this.gapsCheckedAt = now;
-    this.gapsOpen = open.length > 0;
+    const open = (await this.redis.zrange(gapsKey, '0', '-1')).map((id) => Number(id));
     if (open.length > 0) {
       const late = await this.store.outbox.byIds(open);
       if (late.length > 0) {
@@ -134,10 +121,7 @@ export class OutboxRelay {
         expected = e.id + 1;
       }
       // Gaps are recorded before the cursor moves past them: a crash re-reads rather than skips.
-      if (gaps.length > 0) {
-        await this.redis.zadd(gapsKey, 'NX', ...gaps);
-        this.gapsOpen = true;
-      }
+      if (gaps.length > 0) await this.redis.zadd(gapsKey, 'NX', ...gaps);
       await this.handOver(events);
       cursor = events[events.length - 1]?.id ?? cursor;
       await this.redis.set(this.key, String(cursor));
@@ -147,7 +131,6 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.leaseUntil = 0;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
     await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, `${this.prefix}:relay:lease`, this.owner).catch(() => undefined);
