@@ -198,7 +198,7 @@ async function backfillCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${id}\n`);
     process.stderr.write(`hub: backfill ${id} of ${entity} ${started.direction === 'in' ? 'from' : 'to'} ${connector} started\n`);
     const tty = process.stderr.isTTY === true;
-    // An outbound backfill queues its deliveries from this process: stay until they are all queued.
+    // The backfill runs in the workers (`hub serve` or `hub worker`); this process requests and watches.
     const detach = a.flags.has('detach');
     process.on('SIGINT', onSigint);
     const startedAt = Date.now();
@@ -209,7 +209,7 @@ async function backfillCommand(argv: readonly string[]): Promise<number> {
       const run = await hub.sync.run(id);
       if (!run) throw new HubError('not_found', 404, `The run ${id} has disappeared`);
       const finished = run.state === 'done' || run.state === 'failed' || run.state === 'cancelled';
-      if (detach && (started.direction === 'in' || run.state !== 'running' || finished)) {
+      if (detach) {
         process.stderr.write(`hub: detached; follow with GET /api/v1/sync/runs/${id}, cancel with hub backfill --cancel ${id}\n`);
         return 0;
       }

@@ -24,7 +24,7 @@ describe('`hub dlq` and `hub backfill`', () => {
   // A connector name of its own, so the queues this test leaves in Redis can be removed.
   const name = `cli_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
   const dbUrl = `sqlite:${join(dir, 'hub.sqlite')}`;
-  const env = { ...process.env, HUB_CONFIG: join(dir, 'hub.config.yaml'), HUB_DATA_DIR: dir, HUB_DB: dbUrl, HUB_ADMIN_PASSWORD: 'cli-admin-password-1', REDIS_URL, CLI_ERP_URL: 'mysql://root@127.0.0.1:3306/not_contacted' };
+  const env = { ...process.env, HUB_CONFIG: join(dir, 'hub.config.yaml'), HUB_DATA_DIR: dir, HUB_DB: dbUrl, HUB_ADMIN_PASSWORD: 'cli-admin-password-1', REDIS_URL, HUB_REDIS_PREFIX: `hub-${name}`, CLI_ERP_URL: 'mysql://root@127.0.0.1:3306/not_contacted' };
   const hub = (...args: string[]): Promise<Result> =>
     run(process.execPath, [HUB_BIN, ...args], { env, timeout: 60_000 }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
@@ -60,7 +60,7 @@ describe('`hub dlq` and `hub backfill`', () => {
     try {
       let cursor = '0';
       do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `hub:*${name}*`, 'COUNT', 500);
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `hub-${name}:*`, 'COUNT', 500);
         cursor = next;
         if (keys.length) await redis.del(...keys);
       } while (cursor !== '0');
@@ -147,16 +147,25 @@ describe('`hub dlq` and `hub backfill`', () => {
     expect(missing.stderr).toContain('No run no-such-run');
   }, 180_000);
 
-  it('runs an outbound backfill to the end (it queues from the CLI), then will not cancel it', async () => {
-    const r = await hub('backfill', name, 'customer', '--direction', 'out');
-    expect(r.stderr).toContain('started');
-    expect(r.code, r.stderr).toBe(0);
-    const id = r.stdout.trim();
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(r.stderr).toMatch(/hub: done {2}0\/0 records {2}100\.0%/);
-    const cancel = await hub('backfill', '--cancel', id);
-    expect(cancel.code, cancel.stderr).toBe(1);
-    expect(cancel.stderr).toContain('already done');
+  it('runs an outbound backfill to the end in a `hub worker`, then will not cancel it', async () => {
+    // Outbound backfills run in the workers: start one for this test.
+    const worker = spawn(process.execPath, [HUB_BIN, 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let workerErr = '';
+    worker.stderr.on('data', (c: Buffer) => (workerErr += c.toString()));
+    try {
+      const r = await hub('backfill', name, 'customer', '--direction', 'out');
+      expect(r.stderr).toContain('started');
+      expect(r.code, `${r.stderr}\n--- worker:\n${workerErr}`).toBe(0);
+      const id = r.stdout.trim();
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(r.stderr).toMatch(/hub: done {2}0\/0 records {2}100\.0%/);
+      const cancel = await hub('backfill', '--cancel', id);
+      expect(cancel.code, cancel.stderr).toBe(1);
+      expect(cancel.stderr).toContain('already done');
+    } finally {
+      worker.kill('SIGTERM');
+      await new Promise((r) => worker.once('exit', r));
+    }
   }, 180_000);
 
   it('detaches from an inbound backfill, and cancels it with --cancel', async () => {
