@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector, ExternalRecord, ReadPage, RecordOutcome, UpsertRequest } from '../../connectors/contract.js';
 import { startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
+import { until } from './sync-fixtures.js';
 
 /**
  * The sync administration API against a real engine (workers in-process) and an in-memory
@@ -81,15 +82,6 @@ class FakeLedger implements Connector {
   async close(): Promise<void> {}
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const sign = (body: string, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITIES } from '../../core/model/entities.js';
 import { createTestDatabase, startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
+import { sinkFiles, until } from './sync-fixtures.js';
 
 /**
  * Backfills in one process: inbound from a MySQL table (all, or from a point in time), with
@@ -34,37 +35,9 @@ fields:
   name: { from: name }
   currency: { from: currency }
 `,
-  'sink/schema.yaml': `
-connector: sink
-links: [customer]
-entities:
-  customers:
-    fields:
-      code: { type: string, required: true }
-      name: { type: string, required: true }
-`,
-  'sink/customer.out.yaml': `
-name: sink.customer.out
-connector: sink
-entity: customer
-direction: out
-externalEntity: customers
-target: finance
-fields:
-  code: { from: code }
-  name: { from: name }
-`,
+  ...sinkFiles(),
 };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.sequential('backfill, rate limit and deletes', () => {
   let t: TestHub;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '../../core/hub.js';
 import { ADMIN_PASSWORD, REDIS_URL, deleteRedisPrefix, freshStoreUrl } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
+import { sinkFiles, until } from './sync-fixtures.js';
 
 /**
  * A failing HTTP target: 429 with Retry-After, 503 storms (the circuit breaker), timeouts and one
@@ -16,28 +17,6 @@ import { mappingDir } from './mappings/fixtures.js';
  * a field the target's policy denies reaches no request, dead letter, log line or metric.
  */
 
-const SCHEMA = `
-connector: sink
-links: [customer]
-entities:
-  customers:
-    fields:
-      code: { type: string, required: true }
-      name: { type: string, required: true }
-      currency: { type: string }
-`;
-const MAPPING = `
-name: sink.customer.out
-connector: sink
-entity: customer
-direction: out
-externalEntity: customers
-target: finance
-fields:
-  code: { from: code }
-  name: { from: name }
-  currency: { from: currency }
-`;
 
 type Behaviour = (records: { code: string; name: string }[], n: number) => { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number };
 
@@ -48,15 +27,6 @@ interface Received {
   body: string;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const ok: Behaviour = (records) => ({ status: 200, body: { results: records.map((r) => ({ id: r.code })) } });
 
@@ -110,7 +80,7 @@ describe.sequential('sync engine: a failing HTTP target', () => {
       redisPrefix: prefix,
       runWorkers: true,
       config: {
-        mappings: { dirs: [mappingDir({ 'sink/schema.yaml': SCHEMA, 'sink/customer.out.yaml': MAPPING })] },
+        mappings: { dirs: [mappingDir(sinkFiles({ currency: true }))] },
         connectors: { sink: { type: 'http', baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 400, entities: { customers: { batch: { path: '/batch', idField: 'id' } } } } },
         sync: { relayIntervalMs: 100, targets: { sink: { entities: ['customer'], batchSize: 50, attempts: 6, backoffMs: 100, maxBackoffMs: 2000, breaker: { failures: 3, cooldownSeconds: 1.5 } } } },
       },

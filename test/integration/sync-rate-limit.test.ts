@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mappingDir } from './mappings/fixtures.js';
+import { sinkFiles } from './sync-fixtures.js';
 
 /**
  * A per-target rate limit holds across every worker: two hubs (as two worker processes would) share
@@ -16,28 +17,7 @@ import { mappingDir } from './mappings/fixtures.js';
  * calls per window than configured.
  */
 
-const FILES = {
-  'sink/schema.yaml': `
-connector: sink
-links: [customer]
-entities:
-  customers:
-    fields:
-      code: { type: string, required: true }
-      name: { type: string, required: true }
-`,
-  'sink/customer.out.yaml': `
-name: sink.customer.out
-connector: sink
-entity: customer
-direction: out
-externalEntity: customers
-target: finance
-fields:
-  code: { from: code }
-  name: { from: name }
-`,
-};
+const FILES = sinkFiles();
 
 describe('per-target rate limit across workers', () => {
   let server: Server;

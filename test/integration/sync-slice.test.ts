@@ -3,6 +3,7 @@ import { createPool, type Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, createTestDatabase, startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
+import { until } from './sync-fixtures.js';
 
 const SCHEMA = `
 connector: erp_sql
@@ -27,15 +28,6 @@ fields:
   currency: { from: currency }
 `;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('thin slice: an API write reaches a MySQL target configured in hub.config (outbox → relay → BullMQ → connector)', () => {
   let t: TestHub;

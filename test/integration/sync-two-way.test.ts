@@ -2,6 +2,7 @@ import { createPool, type Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
+import { until } from './sync-fixtures.js';
 
 /**
  * Two-way sync between the built-in CRM and a MySQL "ERP" table: both sides change different
@@ -51,15 +52,6 @@ fields:
   currency: { from: currency }
 `;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Row {
   customer_no: string;

@@ -1,0 +1,42 @@
+/** Shared pieces of the sync engine's integration tests. */
+
+/** Polls `probe` until it returns a value (not undefined), or fails naming what it waited for. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000, everyMs = 50): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/**
+ * Mapping files for an HTTP "sink" target receiving customers as `{ code, name[, currency] }`,
+ * projected for the `finance` policy target (which never sees phone or email).
+ */
+export function sinkFiles(options: { currency?: boolean } = {}): Record<string, string> {
+  const currency = options.currency ? '\n      currency: { type: string }' : '';
+  return {
+    'sink/schema.yaml': `
+connector: sink
+links: [customer]
+entities:
+  customers:
+    fields:
+      code: { type: string, required: true }
+      name: { type: string, required: true }${currency}
+`,
+    'sink/customer.out.yaml': `
+name: sink.customer.out
+connector: sink
+entity: customer
+direction: out
+externalEntity: customers
+target: finance
+fields:
+  code: { from: code }
+  name: { from: name }${options.currency ? '\n  currency: { from: currency }' : ''}
+`,
+  };
+}
