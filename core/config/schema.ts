@@ -24,7 +24,7 @@ const targetSchema = z.strictObject({
     .describe('Failed batches in a row that pause the target, and how long before a probe'),
   deletes: z.boolean().default(false).describe('Propagate deletes (tombstones) where the connector can delete'),
   jobLockSeconds: z.number().min(1).max(3600).default(30).describe('A job whose worker stops renewing its lock this long is taken up by another worker'),
-  reconcileEveryMinutes: z.number().min(1).max(7 * 1440).optional().describe('Compare the target with the hub on this schedule (counts and content checksums) and re-sync the drift; the target must be readable and have an inbound mapping'),
+  reconcileEveryMinutes: z.number().min(0.05).max(7 * 1440).optional().describe('Compare the target with the hub on this schedule (counts and content checksums) and re-sync the drift; the target must be readable and have an inbound mapping'),
 });
 
 const sourceSchema = z.strictObject({
