@@ -9,6 +9,7 @@ import type { PolicyEngine } from '../core/policy/engine.js';
 import type { LinkState } from '../core/store/sync-repository.js';
 import type { Store } from '../core/store/store.js';
 import { MappingError, type CompiledMapping } from '../mappings/engine/compile.js';
+import { linkContext, lookupLinks } from '../mappings/engine/links.js';
 import { targetReceiver } from '../mappings/engine/preview.js';
 import { CircuitBreaker, type BreakerSettings } from './breaker.js';
 import { contentHash } from './hash.js';
@@ -169,7 +170,8 @@ export class TargetDelivery {
       const err = error instanceof HubError ? { code: error.code, message: error.message } : { name: error.name };
       this.deps.log.error({ target: this.target.name, entity: job.data.entity, records: job.data.ids.length, err }, 'delivery job failed');
       if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        void this.deadLetterAll(job.data.entity, job.data.ids, 'internal', err.name ? `unexpected ${err.name}` : String(err.message), job.attemptsMade);
+        const message = err.name ? `unexpected ${err.name}` : String(err.message);
+        void this.deadLetter(job.data.entity, job.data.ids.map((id) => ({ id, version: 0, payload: {}, code: 'internal', message })), job.attemptsMade);
       }
     });
     this.worker.on('error', (error) => this.deps.log.warn({ target: this.target.name, err: { message: error.message } }, 'delivery worker error'));
@@ -202,18 +204,19 @@ export class TargetDelivery {
     }
   }
 
-  private async deadLetterAll(entity: EntityName, ids: readonly string[], code: string, message: string, attempts: number, payloads?: ReadonlyMap<string, Item>): Promise<void> {
+  /** Writes dead letters (projected, mapped payloads only); a failed write is logged, never thrown. */
+  private async deadLetter(entity: EntityName, letters: readonly { id: string; version: number; payload: Record<string, unknown>; code: string; message: string }[], attempts: number): Promise<void> {
+    if (letters.length === 0) return;
     const at = new Date().toISOString();
-    for (const id of ids) {
-      const item = payloads?.get(id);
+    for (const l of letters) {
       try {
-        await this.deps.store.deadLetters.add({ target: this.target.name, entity, recordId: id, version: item?.version ?? 0, payload: item?.payload ?? {}, errorCode: code, errorMessage: message, attempts, createdAt: at });
-        this.deps.onDeadLetter?.(this.target.name, entity, id, code);
+        await this.deps.store.deadLetters.add({ target: this.target.name, entity, recordId: l.id, version: l.version, payload: l.payload, errorCode: l.code, errorMessage: l.message, attempts, createdAt: at });
+        this.deps.onDeadLetter?.(this.target.name, entity, l.id, l.code);
       } catch (e) {
-        this.deps.log.error({ target: this.target.name, entity, recordId: id, err: { name: (e as Error).name } }, 'could not write a dead letter');
+        this.deps.log.error({ target: this.target.name, entity, recordId: l.id, err: { name: (e as Error).name } }, 'could not write a dead letter');
       }
     }
-    this.deps.log.warn({ target: this.target.name, entity, records: ids.length, code }, 'delivery dead-lettered');
+    this.deps.log.warn({ target: this.target.name, entity, records: letters.length, codes: [...new Set(letters.map((l) => l.code))] }, 'delivery dead-lettered');
   }
 
   /** Delivers the current state of the given (locked) records. */
@@ -239,33 +242,23 @@ export class TargetDelivery {
       else bump('out_of_scope');
     }
 
-    // Lookups resolve through id links: collect what the mappings ask for, fetch in bulk, map for real.
-    const wanted = new Map<EntityName, Set<string>>();
-    const collect = { link: (e: EntityName, ref: string) => (wanted.get(e) ?? wanted.set(e, new Set()).get(e)!).add(ref) && 'pending' };
-    for (const { view } of projected.values()) {
-      try {
-        mapping.map(view, collect);
-      } catch {
-        /* reported by the real pass below */
-      }
-    }
-    const outLinks = new Map<string, string>();
-    for (const [e, refs] of wanted) for (const [hub, ext] of await store.idLinks.externalIds(system, e, [...refs])) outLinks.set(`${e}:${hub}`, ext);
+    // Lookups resolve through id links, fetched in bulk for the whole batch.
+    const outLinks = await lookupLinks(mapping, [...projected.values()].map((p) => p.view), store.idLinks);
     const inLinks = new Map([...outLinks].map(([k, ext]) => [`${k.slice(0, k.indexOf(':'))}:${ext}`, k.slice(k.indexOf(':') + 1)]));
     const inbound = this.target.inbound?.[entity];
 
     const items: Item[] = [];
     const retry: string[] = [];
-    const mappingFailures: { id: string; version: number; payload: Record<string, unknown>; message: string }[] = [];
+    const mappingFailures: { id: string; version: number; payload: Record<string, unknown>; code: string; message: string }[] = [];
     for (const [id, { record, view }] of projected) {
       let payload: Record<string, unknown>;
       try {
-        payload = mapping.map(view, { link: (e, ref) => outLinks.get(`${e}:${ref}`) });
+        payload = mapping.map(view, linkContext(outLinks));
       } catch (error) {
         if (!(error instanceof MappingError)) throw error;
         // A reference not delivered yet may be soon: retry; a refused value will not change by waiting.
         if (/no id link/.test(error.message)) retry.push(id);
-        else mappingFailures.push({ id, version: record.version, payload: view, message: error.message });
+        else mappingFailures.push({ id, version: record.version, payload: view, code: 'mapping', message: error.message });
         continue;
       }
       const hash = contentHash(payload);
@@ -276,18 +269,15 @@ export class TargetDelivery {
       let echoHash: string | null = null;
       if (inbound) {
         try {
-          echoHash = contentHash(inbound.map(payload, { link: (e, ext) => inLinks.get(`${e}:${ext}`) }));
+          echoHash = contentHash(inbound.map(payload, linkContext(inLinks)));
         } catch {
           echoHash = null;
         }
       }
       items.push({ id, version: record.version, payload, hash, echoHash });
     }
-    for (const f of mappingFailures) {
-      await this.deps.store.deadLetters.add({ target: system, entity, recordId: f.id, version: f.version, payload: f.payload, errorCode: 'mapping', errorMessage: f.message, attempts: attempt + 1, createdAt: new Date().toISOString() });
-      this.deps.onDeadLetter?.(system, entity, f.id, 'mapping');
-      bump('dead_lettered');
-    }
+    await this.deadLetter(entity, mappingFailures, attempt + 1);
+    bump('dead_lettered', mappingFailures.length);
 
     let outcomes: RecordOutcome[] = [];
     let batchError: ConnectorError | undefined;
@@ -302,14 +292,15 @@ export class TargetDelivery {
     }
 
     const byId = new Map(items.map((i) => [i.id, i]));
-    const saved: { hubId: string; externalId: string; outHash: string; echoHash: string | null }[] = [];
-    const dead: { item: Item; code: string; message: string }[] = [];
+    const saved: { hubId: string; externalId: string; outHash: string; echoHash: string | null; inHash: string | null }[] = [];
+    const dead: { id: string; version: number; payload: Record<string, unknown>; code: string; message: string }[] = [];
     let retryAfter = 0;
     let lastCode: string | undefined;
     outcomes.forEach((o, n) => {
       const item = items[n]!;
-      if (o.ok) saved.push({ hubId: item.id, externalId: o.externalId, outHash: item.hash, echoHash: item.echoHash });
-      else if (o.kind === 'permanent') dead.push({ item, code: o.code, message: o.message });
+      // The target now holds this payload: its echo and, as far as the hub knows, what it last read there.
+      if (o.ok) saved.push({ hubId: item.id, externalId: o.externalId, outHash: item.hash, echoHash: item.echoHash, inHash: item.echoHash });
+      else if (o.kind === 'permanent') dead.push({ id: item.id, version: item.version, payload: item.payload, code: o.code, message: o.message });
       else {
         retry.push(item.id);
         retryAfter = Math.max(retryAfter, o.retryAfterMs ?? 0);
@@ -321,12 +312,8 @@ export class TargetDelivery {
       await store.transaction((tx) => tx.sync.saveLinks(system, entity, saved.map((x) => ({ ...x, deliveredAt: at })), at));
       bump('delivered', saved.length);
     }
-    for (const d of dead) {
-      await store.deadLetters.add({ target: system, entity, recordId: d.item.id, version: d.item.version, payload: d.item.payload, errorCode: d.code, errorMessage: d.message, attempts: attempt + 1, createdAt: new Date().toISOString() });
-      this.deps.onDeadLetter?.(system, entity, d.item.id, d.code);
-      bump('dead_lettered');
-    }
-    if (dead.length > 0) this.deps.log.warn({ target: system, entity, records: dead.length, codes: [...new Set(dead.map((d) => d.code))] }, 'delivery refused: dead-lettered');
+    await this.deadLetter(entity, dead, attempt + 1);
+    bump('dead_lettered', dead.length);
 
     // The breaker counts batches that reached nothing; a single refused record is the record's problem.
     const reachedTarget = saved.length > 0 || dead.length > 0;
@@ -339,7 +326,14 @@ export class TargetDelivery {
     if (retry.length > 0) {
       const next = attempt + 1;
       if (next >= this.settings.attempts) {
-        await this.deadLetterAll(entity, retry, 'retries_exhausted', `gave up after ${next} attempts (last: ${lastCode ?? 'unresolved reference'})`, next, byId);
+        const message = `gave up after ${next} attempts (last: ${lastCode ?? 'unresolved reference'})`;
+        // The payload the target would have received, or (a reference never linked) the projected record.
+        const letters = retry.map((id) => {
+          const item = byId.get(id);
+          const view = projected.get(id);
+          return { id, version: item?.version ?? view?.record.version ?? 0, payload: item?.payload ?? view?.view ?? {}, code: 'retries_exhausted', message };
+        });
+        await this.deadLetter(entity, letters, next);
         bump('dead_lettered', retry.length);
       } else {
         if (retryAfter > 0 && this.worker) await this.worker.rateLimit(retryAfter);

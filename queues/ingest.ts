@@ -9,6 +9,7 @@ import type { LinkState } from '../core/store/sync-repository.js';
 import { withWriteOrigin } from '../core/store/write-origin.js';
 import { MappingError, type CompiledMapping } from '../mappings/engine/compile.js';
 import type { Ownership } from '../mappings/engine/ownership.js';
+import { linkContext, lookupLinks } from '../mappings/engine/links.js';
 import { targetReceiver } from '../mappings/engine/preview.js';
 import { contentHash, stableStringify } from './hash.js';
 import type { Outcome, SyncStats } from './stats.js';
@@ -88,17 +89,7 @@ export class Ingestor {
     const links = await store.sync.linksByExternal(system, entity, externalIds);
 
     // Inbound lookups: external id → hub id through the links of the referenced entity.
-    const wanted = new Map<EntityName, Set<string>>();
-    const collect = { link: (e: EntityName, ref: string) => (wanted.get(e) ?? wanted.set(e, new Set()).get(e)!).add(ref) && 'pending' };
-    for (const row of byExternal.values()) {
-      try {
-        mapping.map(row, collect);
-      } catch {
-        /* reported below */
-      }
-    }
-    const refLinks = new Map<string, string>();
-    for (const [e, refs] of wanted) for (const [ext, hub] of await store.idLinks.hubIds(system, e, [...refs])) refLinks.set(`${e}:${ext}`, hub);
+    const refLinks = await lookupLinks(mapping, byExternal.values(), store.idLinks);
 
     interface Change {
       externalId: string;
@@ -111,7 +102,7 @@ export class Ingestor {
     for (const [externalId, row] of byExternal) {
       let patch: JsonObject;
       try {
-        patch = mapping.map(row, { link: (e, ref) => refLinks.get(`${e}:${ref}`) }) as JsonObject;
+        patch = mapping.map(row, linkContext(refLinks)) as JsonObject;
       } catch (error) {
         if (!(error instanceof MappingError)) throw error;
         failures.push({ externalId, payload: this.sourceFields(mapping, row), code: /no id link/.test(error.message) ? 'unresolved_reference' : 'mapping', message: error.message });
@@ -190,7 +181,7 @@ export class Ingestor {
           }
         }
         const held = new Set(restore);
-        await tx.sync.saveLinks(system, entity, written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.hash, ...(held.has(record.id) ? { outHash: null } : this.alreadyThere(source, entity, record, change.hash)) })), at);
+        await tx.sync.saveLinks(system, entity, written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.hash, echoHash: null, ...(held.has(record.id) ? { outHash: null } : this.alreadyThere(source, entity, record, change.hash)) })), at);
         for (const f of failures) {
           await tx.deadLetters.add({ target: system, direction: 'in', entity, recordId: f.externalId, version: 0, payload: f.payload, errorCode: f.code, errorMessage: f.message, attempts: 1, createdAt: at });
         }

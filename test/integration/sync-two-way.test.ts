@@ -168,6 +168,31 @@ describe.sequential('two-way sync: CRM ⇄ MySQL ERP', () => {
     expect((await rows()).length).toBe(4);
   });
 
+  it('takes a change back to a value the hub wrote or read before (no stale echo or re-read hash drops it)', async () => {
+    const c3 = (await hubCustomer('C-3'))!;
+    // The ERP changes a name and then puts the one the hub last wrote back: both are real changes.
+    await erp.query(`UPDATE erp_customers SET name = 'Gamma X' WHERE customer_no = 'C-3'`);
+    await poll();
+    await quiet();
+    expect(await hubCustomer('C-3')).toMatchObject({ name: 'Gamma X' });
+    await erp.query(`UPDATE erp_customers SET name = 'Gamma' WHERE customer_no = 'C-3'`);
+    await poll();
+    await quiet();
+    expect(await hubCustomer('C-3')).toMatchObject({ name: 'Gamma' });
+    // A value the hub read before, after the hub wrote another one in between.
+    await erp.query(`UPDATE erp_customers SET name = 'Gamma Y' WHERE customer_no = 'C-3'`);
+    await poll();
+    await quiet();
+    expect((await t.api.patch(`/api/v1/customers/${c3.id}`).set(auth()).send({ name: 'Gamma Z' })).status).toBe(200);
+    await until('the hub name in the ERP', async () => ((await row('C-3'))?.name === 'Gamma Z' ? true : undefined));
+    await quiet();
+    await erp.query(`UPDATE erp_customers SET name = 'Gamma Y' WHERE customer_no = 'C-3'`);
+    await poll();
+    await quiet();
+    expect(await hubCustomer('C-3')).toMatchObject({ name: 'Gamma Y' });
+    expect(await t.hub.sync.conflicts({ state: 'open', limit: 10 })).toEqual([]);
+  });
+
   it('puts a same-field change on both sides within the window in the conflict inbox; resolving applies the pick', async () => {
     const c2 = (await hubCustomer('C-2'))!;
     // Both rename C-2 before either has seen the other's change (the delivery to the ERP is held back).
