@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 
 export const DEAD_LETTER_STATES = ['open', 'replayed', 'discarded'] as const;
@@ -99,7 +100,6 @@ export class DeadLetterRepository {
   }
 
   async count(filter: DeadLetterFilter): Promise<number> {
-    const { sql } = await import('kysely');
     const row = (await this.filtered(filter).select(sql<number>`count(*)`.as('n')).executeTakeFirst()) as { n?: unknown } | undefined;
     return Number(row?.n ?? 0);
   }

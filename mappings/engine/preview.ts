@@ -3,6 +3,7 @@ import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '.
 import { fieldPaths, type FieldCatalog } from '../../core/policy/catalog.js';
 import type { PolicyEngine, Receiver } from '../../core/policy/engine.js';
 import type { Store } from '../../core/store/store.js';
+import { lookupLinks } from './links.js';
 import { MappingError, type CompiledMapping } from './compile.js';
 
 export interface PreviewResult {
@@ -53,12 +54,6 @@ export async function previewMapping(mapping: CompiledMapping, input: { recordId
     source = projected;
   }
 
-  const system = mapping.connector;
-  const wanted = new Map<EntityName, Set<string>>();
-  const collect = (entity: EntityName, id: string) => {
-    (wanted.get(entity) ?? wanted.set(entity, new Set()).get(entity))?.add(id);
-    return `unlinked:${id}`;
-  };
   const run = (link: (entity: EntityName, id: string) => string | undefined) => {
     try {
       return mapping.map(source, { link });
@@ -67,12 +62,7 @@ export async function previewMapping(mapping: CompiledMapping, input: { recordId
       throw error;
     }
   };
-  run(collect);
-  const links = new Map<string, string>();
-  for (const [entity, ids] of wanted) {
-    const found = mapping.direction === 'out' ? await deps.store.idLinks.externalIds(system, entity, [...ids]) : await deps.store.idLinks.hubIds(system, entity, [...ids]);
-    for (const [from, to] of found) links.set(`${entity}:${from}`, to);
-  }
+  const links = await lookupLinks(mapping, [source], deps.store.idLinks);
   const unlinked: string[] = [];
   const payload = run((entity, id) => {
     const to = links.get(`${entity}:${id}`);

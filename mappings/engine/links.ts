@@ -1,0 +1,41 @@
+import type { EntityName } from '../../core/model/entities.js';
+import type { IdLinkRepository } from '../../core/store/id-links-repository.js';
+import type { CompiledMapping, MappingContext } from './compile.js';
+
+type Src = Readonly<Record<string, unknown>>;
+
+/**
+ * The id links a mapping's lookups need for these records: a first pass collects the referenced
+ * ids, then one query per referenced entity fetches them (hub → external id for an outbound
+ * mapping, external → hub id for an inbound one). Keys are `<entity>:<id>`. A record that cannot be
+ * mapped is skipped here; the caller's real pass reports it.
+ */
+export async function lookupLinks(mapping: CompiledMapping, records: Iterable<Src>, idLinks: IdLinkRepository): Promise<Map<string, string>> {
+  const wanted = new Map<EntityName, Set<string>>();
+  const collect: MappingContext = {
+    link: (entity, id) => {
+      let ids = wanted.get(entity);
+      if (!ids) wanted.set(entity, (ids = new Set()));
+      ids.add(id);
+      return `unlinked:${id}`;
+    },
+  };
+  for (const record of records) {
+    try {
+      mapping.map(record, collect);
+    } catch {
+      /* reported by the caller's pass */
+    }
+  }
+  const links = new Map<string, string>();
+  for (const [entity, ids] of wanted) {
+    const found = mapping.direction === 'out' ? await idLinks.externalIds(mapping.connector, entity, [...ids]) : await idLinks.hubIds(mapping.connector, entity, [...ids]);
+    for (const [from, to] of found) links.set(`${entity}:${from}`, to);
+  }
+  return links;
+}
+
+/** A mapping context answering lookups from `lookupLinks`' result. */
+export function linkContext(links: ReadonlyMap<string, string>): MappingContext {
+  return { link: (entity, id) => links.get(`${entity}:${id}`) };
+}
