@@ -2,7 +2,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Connector, ExternalRecord } from '../connectors/contract.js';
 import { ConfigError, ConflictError, HubError, NotFoundError, UnprocessableError, type FieldProblem } from '../core/errors.js';
 import { ENTITIES, ENTITY_NAMES, type EntityName, type JsonObject } from '../core/model/entities.js';
@@ -10,19 +10,22 @@ import type { PolicyEngine } from '../core/policy/engine.js';
 import type { RecordService } from '../core/records/service.js';
 import type { DeadLetter, DeadLetterFilter } from '../core/store/dead-letters-repository.js';
 import type { Store } from '../core/store/store.js';
-import type { Conflict, SyncRun } from '../core/store/sync-repository.js';
+import type { Conflict } from '../core/store/sync-repository.js';
 import { withWriteOrigin } from '../core/store/write-origin.js';
 import type { CompiledMapping } from '../mappings/engine/compile.js';
 import type { MappingRegistry } from '../mappings/engine/load.js';
 import type { Ownership } from '../mappings/engine/ownership.js';
-import type { BreakerStatus } from './breaker.js';
 import { TargetDelivery, type TargetSettings } from './delivery.js';
 import { Ingestor, type SourceSpec } from './ingest.js';
-import { contentHash, withoutNulls } from './hash.js';
-import { targetReceiver } from '../mappings/engine/preview.js';
 import { OutboxRelay } from './relay.js';
 import { SourceRunner, type SourceSettings } from './sources.js';
-import { SyncStats, type FlowStats } from './stats.js';
+import { SyncStats } from './stats.js';
+import { reconcileTarget } from './reconcile.js';
+import { withProgress, type RunView } from './runs.js';
+import { connectorStatus, registerSyncGauges, type ConnectorStatus } from './status.js';
+
+export type { RunView } from './runs.js';
+export type { ConnectorStatus, EntityStatus } from './status.js';
 
 /** The `sync` section of the configuration, resolved (see core/config/schema.ts). */
 export interface SyncConfig {
@@ -47,31 +50,6 @@ export interface SyncEngineDeps {
   readonly metrics?: Registry;
   readonly connectors: ReadonlyMap<string, Connector>;
   readonly config: SyncConfig;
-}
-
-export interface EntityStatus {
-  readonly entity: EntityName;
-  readonly direction: 'in' | 'out';
-  readonly lastSuccessAt: string | null;
-  readonly lastErrorAt: string | null;
-  readonly lastErrorCode: string | null;
-  /** Outbound: age of the oldest delivery not yet done; inbound: time since the cursor last moved. */
-  readonly lagSeconds: number | null;
-  readonly counts: FlowStats['counts'];
-  readonly openDeadLetters: number;
-}
-
-export interface ConnectorStatus {
-  readonly id: string;
-  readonly roles: ('target' | 'source')[];
-  readonly state: 'ok' | 'degraded' | 'paused' | 'idle';
-  readonly breaker: BreakerStatus | null;
-  readonly queue: { readonly waiting: number; readonly active: number; readonly delayed: number; readonly failed: number } | null;
-  readonly entities: EntityStatus[];
-}
-
-export interface RunView extends SyncRun {
-  readonly progress: { readonly done: number; readonly total: number | null; readonly percent: number | null; readonly recordsPerSecond: number | null; readonly etaSeconds: number | null };
 }
 
 const SYNC_CHANNEL = (prefix: string) => `${prefix}:outbox:committed`;
@@ -160,57 +138,7 @@ export class SyncEngine {
       this.sources.set(name, new SourceRunner(spec, settings, { store: deps.store, ingestor: this.ingestor, connection: deps.connection, prefix: deps.prefix, log: deps.log }));
     }
     if (problems.length > 0) throw new ConfigError('The sync configuration is invalid', problems);
-    if (deps.metrics) this.registerGauges(deps.metrics);
-  }
-
-  private registerGauges(registry: Registry): void {
-    if (registry.getSingleMetric('hub_sync_queue_jobs')) return;
-    const engine = this;
-    new Gauge({
-      name: 'hub_sync_queue_jobs',
-      help: 'Delivery jobs per target and state',
-      labelNames: ['target', 'state'],
-      registers: [registry],
-      async collect() {
-        for (const t of engine.targets.values()) {
-          const d = await t.depth().catch(() => undefined);
-          if (!d) continue;
-          for (const s of ['waiting', 'active', 'delayed', 'failed'] as const) this.set({ target: t.name, state: s }, d[s]);
-        }
-      },
-    });
-    new Gauge({
-      name: 'hub_sync_lag_seconds',
-      help: 'Age of the oldest delivery not yet done, per target',
-      labelNames: ['target'],
-      registers: [registry],
-      async collect() {
-        for (const t of engine.targets.values()) {
-          const d = await t.depth().catch(() => undefined);
-          if (d) this.set({ target: t.name }, (d.oldestMs ?? 0) / 1000);
-        }
-      },
-    });
-    new Gauge({
-      name: 'hub_sync_breaker_open',
-      help: 'Circuit breaker per target: 0 closed, 1 open, 0.5 half open',
-      labelNames: ['target'],
-      registers: [registry],
-      async collect() {
-        for (const t of engine.targets.values()) {
-          const s = await t.breaker.status().catch(() => undefined);
-          if (s) this.set({ target: t.name }, s.state === 'open' ? 1 : s.state === 'half_open' ? 0.5 : 0);
-        }
-      },
-    });
-    new Gauge({
-      name: 'hub_sync_dead_letters_open',
-      help: 'Open dead letters',
-      registers: [registry],
-      async collect() {
-        this.set(await engine.deps.store.deadLetters.count({ state: 'open' }).catch(() => 0));
-      },
-    });
+    if (deps.metrics) registerSyncGauges(deps.metrics, { targets: this.targets, store: deps.store });
   }
 
   /** Starts the workers (delivery, ingest, relay) in this process; without them, the API side only. */
@@ -279,40 +207,12 @@ export class SyncEngine {
 
   // ---- status --------------------------------------------------------------------------------
 
-  connectorIds(): string[] {
-    return [...new Set([...this.targets.keys(), ...this.sources.keys()])].sort();
+  async status(): Promise<ConnectorStatus[]> {
+    return connectorStatus({ targets: this.targets, sources: this.sources, stats: this.stats, store: this.deps.store });
   }
 
-  async status(): Promise<ConnectorStatus[]> {
-    const out: ConnectorStatus[] = [];
-    for (const id of this.connectorIds()) {
-      const t = this.targets.get(id);
-      const s = this.sources.get(id);
-      const entities: EntityStatus[] = [];
-      let queue: ConnectorStatus['queue'] = null;
-      let breaker: BreakerStatus | null = null;
-      if (t) {
-        const d = await t.depth();
-        queue = { waiting: d.waiting, active: d.active, delayed: d.delayed, failed: d.failed };
-        breaker = await t.breaker.status();
-        for (const entity of Object.keys(t.target.mappings) as EntityName[]) {
-          const f = await this.stats.get(id, entity, 'out');
-          entities.push({ entity, direction: 'out', ...f, lagSeconds: d.oldestMs === null ? 0 : Math.round(d.oldestMs / 100) / 10, openDeadLetters: await this.deps.store.deadLetters.count({ target: id, entity, state: 'open', direction: 'out' }) });
-        }
-      }
-      if (s) {
-        for (const entity of s.settings.entities) {
-          const f = await this.stats.get(id, entity, 'in');
-          const cursor = await this.deps.store.sync.cursor(id, entity);
-          const last = f.lastSuccessAt ?? cursor?.updatedAt ?? null;
-          entities.push({ entity, direction: 'in', ...f, lagSeconds: last ? Math.max(0, Math.round((Date.now() - Date.parse(last)) / 100) / 10) : null, openDeadLetters: await this.deps.store.deadLetters.count({ target: id, entity, state: 'open', direction: 'in' }) });
-        }
-      }
-      const busy = (queue?.waiting ?? 0) + (queue?.active ?? 0) + (queue?.delayed ?? 0) > 0;
-      const state = breaker?.state === 'open' ? 'paused' : breaker?.state === 'half_open' || entities.some((e) => e.lastErrorAt && (!e.lastSuccessAt || e.lastErrorAt > e.lastSuccessAt)) ? 'degraded' : busy ? 'ok' : 'idle';
-      out.push({ id, roles: [...(t ? ['target' as const] : []), ...(s ? ['source' as const] : [])], state, breaker, queue, entities });
-    }
-    return out;
+  connectorIds(): string[] {
+    return [...new Set([...this.targets.keys(), ...this.sources.keys()])].sort();
   }
 
   // ---- dead letters --------------------------------------------------------------------------
@@ -495,99 +395,9 @@ export class SyncEngine {
 
   // ---- reconciliation ------------------------------------------------------------------------
 
-  /**
-   * Compares what a target holds with what the hub would send it, for one entity: every record of
-   * the target is read (it must be readable) and mapped back in, every linked hub record is
-   * projected, mapped out and back in the same way; the content hashes are compared. Reports the
-   * counts, the records missing in the target, extra there, and differing; with `repair`, queues
-   * deliveries of just the missing and differing records. Recorded as a run (kind `reconcile`).
-   */
+  /** See `reconcileTarget`: compares a target with the hub for one entity; with `repair`, re-syncs the drift. */
   async reconcile(connector: string, entity: string, options: { repair: boolean; by: string; maxRecords?: number }): Promise<RunView> {
-    const t = this.targets.get(connector);
-    if (!t) throw new NotFoundError(`No sync target named ${connector}`);
-    if (!t.wants(entity)) throw new UnprocessableError('The reconciliation request is invalid', [{ pointer: '/entity', detail: `${connector} is not a target of ${entity}` }]);
-    const out = t.target.mappings[entity]!;
-    const back = t.target.inbound?.[entity];
-    if (!back) throw new UnprocessableError('The reconciliation request is invalid', [{ pointer: '/entity', detail: `${connector} has no inbound mapping for ${entity}: its records cannot be compared` }]);
-    const { store, policy } = this.deps;
-    const id = randomUUID();
-    const now = () => new Date().toISOString();
-    await store.sync.createRun({ id, kind: 'reconcile', connector, entity, direction: 'out', since: null, createdBy: options.by, createdAt: now() });
-    await store.sync.updateRun(id, { state: 'running', startedAt: now() }, now());
-    const max = options.maxRecords ?? 1_000_000;
-    try {
-      // The target's side: external id → hash of its content mapped in.
-      const theirs = new Map<string, string>();
-      let cursor: string | null = null;
-      for (;;) {
-        const page = await t.target.connector.read(out.externalEntity, cursor, 1000);
-        for (const row of page.records) {
-          let hash = 'unmappable';
-          try {
-            hash = contentHash(withoutNulls(back.map(row, { link: () => undefined })));
-          } catch {
-            /* counted as differing */
-          }
-          theirs.set(t.target.connector.keyOf(out.externalEntity, row), hash);
-        }
-        if (page.records.length < 1000 || page.cursor === null || page.cursor === cursor || theirs.size >= max) break;
-        cursor = page.cursor;
-      }
-      // The hub's side, page by page.
-      const def = ENTITIES[entity];
-      const receiver = targetReceiver(out.target);
-      const missing: string[] = [];
-      const differing: string[] = [];
-      const seen = new Set<string>();
-      let hubCount = 0;
-      let after: { value: string; id: string } | undefined;
-      for (;;) {
-        const page = await store.records.list(def, { limit: 500, sort: { field: 'createdAt', desc: false }, ...(after ? { after } : {}) });
-        const links = await store.sync.linksByHub(connector, entity, page.items.map((r) => r.id));
-        for (const record of page.items) {
-          const view = policy.project(receiver, entity as EntityName, record);
-          if (!view) continue;
-          hubCount++;
-          const link = links.get(record.id);
-          const external = link?.externalId;
-          if (!external || !theirs.has(external)) {
-            missing.push(record.id);
-            continue;
-          }
-          seen.add(external);
-          let expected = 'unmappable-hub';
-          try {
-            expected = contentHash(withoutNulls(back.map(out.map(view, { link: () => undefined }), { link: () => undefined })));
-          } catch {
-            /* lookups: compared by what was last written instead */
-            expected = link.echoHash ?? expected;
-          }
-          if (expected !== theirs.get(external)) differing.push(record.id);
-        }
-        after = page.next;
-        if (!after) break;
-      }
-      const extra = [...theirs.keys()].filter((k) => !seen.has(k));
-      if (options.repair && missing.length + differing.length > 0) {
-        await store.sync.forgetOutHash(connector, entity, [...missing, ...differing]);
-        await t.enqueue(entity as EntityName, [...missing, ...differing]);
-      }
-      const report = {
-        hubCount,
-        targetCount: theirs.size,
-        missingInTarget: missing.length,
-        extraInTarget: extra.length,
-        differing: differing.length,
-        repaired: options.repair ? missing.length + differing.length : 0,
-        sample: { missing: missing.slice(0, 20), differing: differing.slice(0, 20), extra: extra.slice(0, 20) },
-      };
-      await store.sync.updateRun(id, { state: 'done', done: hubCount, total: hubCount, report, finishedAt: now() }, now());
-      if (missing.length + differing.length + extra.length > 0) this.deps.log.warn({ target: connector, entity, ...report, sample: undefined }, 'reconciliation found drift');
-    } catch (error) {
-      const message = error instanceof HubError ? error.message : `unexpected ${(error as Error).name}`;
-      await store.sync.updateRun(id, { state: 'failed', message, finishedAt: now() }, now());
-    }
-    return (await this.run(id))!;
+    return (await this.run(await reconcileTarget(this.deps, this.targets.get(connector), connector, entity, options)))!;
   }
 
   // ---- webhooks ------------------------------------------------------------------------------
@@ -633,14 +443,4 @@ export class SyncEngine {
   async lineage(entity: EntityName, id: string) {
     return this.deps.store.sync.lineage(entity, id);
   }
-}
-
-function withProgress(run: SyncRun): RunView {
-  const start = run.startedAt ? Date.parse(run.startedAt) : null;
-  const end = run.finishedAt ? Date.parse(run.finishedAt) : Date.now();
-  const seconds = start === null ? null : Math.max(0.001, (end - start) / 1000);
-  const rate = seconds === null || run.done === 0 ? null : Math.round((run.done / seconds) * 10) / 10;
-  const total = run.total === null ? null : Math.max(run.total, run.done);
-  const eta = run.state === 'done' ? 0 : total !== null && rate ? Math.round((total - run.done) / rate) : null;
-  return { ...run, progress: { done: run.done, total, percent: total ? Math.min(100, Math.round((run.done / total) * 1000) / 10) : run.state === 'done' ? 100 : null, recordsPerSecond: rate, etaSeconds: eta } };
 }

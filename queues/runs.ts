@@ -1,0 +1,16 @@
+import type { SyncRun } from '../core/store/sync-repository.js';
+
+export interface RunView extends SyncRun {
+  readonly progress: { readonly done: number; readonly total: number | null; readonly percent: number | null; readonly recordsPerSecond: number | null; readonly etaSeconds: number | null };
+}
+
+/** A run with its progress: done, total, percent, records per second and time left. */
+export function withProgress(run: SyncRun): RunView {
+  const start = run.startedAt ? Date.parse(run.startedAt) : null;
+  const end = run.finishedAt ? Date.parse(run.finishedAt) : Date.now();
+  const seconds = start === null ? null : Math.max(0.001, (end - start) / 1000);
+  const rate = seconds === null || run.done === 0 ? null : Math.round((run.done / seconds) * 10) / 10;
+  const total = run.total === null ? null : Math.max(run.total, run.done);
+  const eta = run.state === 'done' ? 0 : total !== null && rate ? Math.round((total - run.done) / rate) : null;
+  return { ...run, progress: { done: run.done, total, percent: total ? Math.min(100, Math.round((run.done / total) * 1000) / 10) : run.state === 'done' ? 100 : null, recordsPerSecond: rate, etaSeconds: eta } };
+}

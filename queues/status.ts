@@ -1,0 +1,132 @@
+import type { Registry } from 'prom-client';
+import { Gauge } from 'prom-client';
+import type { EntityName } from '../core/model/entities.js';
+import type { Store } from '../core/store/store.js';
+import type { BreakerStatus } from './breaker.js';
+import type { TargetDelivery } from './delivery.js';
+import type { SourceRunner } from './sources.js';
+import type { FlowStats, SyncStats } from './stats.js';
+
+export interface EntityStatus {
+  readonly entity: EntityName;
+  readonly direction: 'in' | 'out';
+  readonly lastSuccessAt: string | null;
+  readonly lastErrorAt: string | null;
+  readonly lastErrorCode: string | null;
+  /** Outbound: age of the oldest delivery not yet done; inbound: time since the cursor last moved. */
+  readonly lagSeconds: number | null;
+  readonly counts: FlowStats['counts'];
+  readonly openDeadLetters: number;
+}
+
+export interface ConnectorStatus {
+  readonly id: string;
+  readonly roles: ('target' | 'source')[];
+  readonly state: 'ok' | 'degraded' | 'paused' | 'idle';
+  readonly breaker: BreakerStatus | null;
+  readonly queue: { readonly waiting: number; readonly active: number; readonly delayed: number; readonly failed: number } | null;
+  readonly entities: EntityStatus[];
+}
+
+export interface StatusDeps {
+  readonly targets: ReadonlyMap<string, TargetDelivery>;
+  readonly sources: ReadonlyMap<string, SourceRunner>;
+  readonly stats: SyncStats;
+  readonly store: Store;
+}
+
+/** Per connector and entity: state, breaker, queue depths, lag, counts, last success and error code. */
+export async function connectorStatus(deps: StatusDeps): Promise<ConnectorStatus[]> {
+  const out: ConnectorStatus[] = [];
+  for (const id of [...new Set([...deps.targets.keys(), ...deps.sources.keys()])].sort()) {
+    const t = deps.targets.get(id);
+    const s = deps.sources.get(id);
+    const entities: EntityStatus[] = [];
+    let queue: ConnectorStatus['queue'] = null;
+    let breaker: BreakerStatus | null = null;
+    if (t) {
+      const d = await t.depth();
+      queue = { waiting: d.waiting, active: d.active, delayed: d.delayed, failed: d.failed };
+      breaker = await t.breaker.status();
+      for (const entity of Object.keys(t.target.mappings) as EntityName[]) {
+        const f = await deps.stats.get(id, entity, 'out');
+        entities.push({ entity, direction: 'out', ...f, lagSeconds: d.oldestMs === null ? 0 : Math.round(d.oldestMs / 100) / 10, openDeadLetters: await deps.store.deadLetters.count({ target: id, entity, state: 'open', direction: 'out' }) });
+      }
+    }
+    if (s) {
+      for (const entity of s.settings.entities) {
+        const f = await deps.stats.get(id, entity, 'in');
+        const cursor = await deps.store.sync.cursor(id, entity);
+        const last = f.lastSuccessAt ?? cursor?.updatedAt ?? null;
+        entities.push({ entity, direction: 'in', ...f, lagSeconds: last ? Math.max(0, Math.round((Date.now() - Date.parse(last)) / 100) / 10) : null, openDeadLetters: await deps.store.deadLetters.count({ target: id, entity, state: 'open', direction: 'in' }) });
+      }
+    }
+    const busy = (queue?.waiting ?? 0) + (queue?.active ?? 0) + (queue?.delayed ?? 0) > 0;
+    const state = breaker?.state === 'open' ? 'paused' : breaker?.state === 'half_open' || entities.some((e) => e.lastErrorAt && (!e.lastSuccessAt || e.lastErrorAt > e.lastSuccessAt)) ? 'degraded' : busy ? 'ok' : 'idle';
+    out.push({ id, roles: [...(t ? ['target' as const] : []), ...(s ? ['source' as const] : [])], state, breaker, queue, entities });
+    }
+    return out;
+}
+
+/**
+ * Prometheus gauges of the sync engine, read when scraped. The queue-depth and lag gauges share one
+ * read of each target's queue per scrape.
+ */
+export function registerSyncGauges(registry: Registry, deps: Pick<StatusDeps, 'targets' | 'store'>): void {
+  if (registry.getSingleMetric('hub_sync_queue_jobs')) return;
+  let snapshot: { at: number; depths: Promise<Map<string, Awaited<ReturnType<TargetDelivery['depth']>>>> } | undefined;
+  const depths = () => {
+    if (!snapshot || Date.now() - snapshot.at > 1000) {
+      snapshot = {
+        at: Date.now(),
+        depths: (async () => {
+          const m = new Map<string, Awaited<ReturnType<TargetDelivery['depth']>>>();
+          for (const t of deps.targets.values()) {
+            const d = await t.depth().catch(() => undefined);
+            if (d) m.set(t.name, d);
+          }
+          return m;
+        })(),
+      };
+    }
+    return snapshot.depths;
+  };
+  new Gauge({
+    name: 'hub_sync_queue_jobs',
+    help: 'Delivery jobs per target and state',
+    labelNames: ['target', 'state'],
+    registers: [registry],
+    async collect() {
+      for (const [target, d] of await depths()) for (const s of ['waiting', 'active', 'delayed', 'failed'] as const) this.set({ target, state: s }, d[s]);
+    },
+  });
+  new Gauge({
+    name: 'hub_sync_lag_seconds',
+    help: 'Age of the oldest delivery not yet done, per target',
+    labelNames: ['target'],
+    registers: [registry],
+    async collect() {
+      for (const [target, d] of await depths()) this.set({ target }, (d.oldestMs ?? 0) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'hub_sync_breaker_open',
+    help: 'Circuit breaker per target: 0 closed, 1 open, 0.5 half open',
+    labelNames: ['target'],
+    registers: [registry],
+    async collect() {
+      for (const t of deps.targets.values()) {
+        const s = await t.breaker.status().catch(() => undefined);
+        if (s) this.set({ target: t.name }, s.state === 'open' ? 1 : s.state === 'half_open' ? 0.5 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'hub_sync_dead_letters_open',
+    help: 'Open dead letters',
+    registers: [registry],
+    async collect() {
+      this.set(await deps.store.deadLetters.count({ state: 'open' }).catch(() => 0));
+    },
+  });
+}
