@@ -1,17 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createPool, type Pool } from 'mysql2/promise';
 import { stringify as toYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, createTestDatabase } from '../helpers.js';
+import { FIXTURES, ROOT, Sink, dumpOnFailure, freePort, kill, mark, procs, sleep, start, timeline, until, useHubBin, type Proc } from '../fixtures/sync/processes.js';
 
 /**
  * The sync engine across real processes: `hub serve --no-workers` (the API) and `hub worker`
@@ -25,174 +22,10 @@ import { REDIS_URL, createTestDatabase } from '../helpers.js';
  * a timeline, when a test fails; the timeline is printed at the end in any case.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FIXTURES = fileURLToPath(new URL('../fixtures/sync/', import.meta.url));
-/** The processes run a copy of dist/ taken at the start: a rebuild during the run must not mix code versions. */
-let HUB_BIN = join(ROOT, 'dist/core/cli/hub.js');
 const ADMIN_PASSWORD = 'sync-processes-admin-pw';
 const TARGETS = ['erp_sql', 'crm_http'] as const;
 const BACKFILL_ROWS = 20_000;
 const PAGE_SIZE = 500;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number, every = 100): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(every);
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// ---- child processes ---------------------------------------------------------------------------
-
-interface Proc {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<void>;
-}
-
-const procs: Proc[] = [];
-const LOG_CAP = 300_000;
-let logs = '';
-const log = (name: string, text: string) => {
-  logs += text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => `[${name}] ${l}\n`)
-    .join('');
-  if (logs.length > LOG_CAP * 2) logs = logs.slice(-LOG_CAP);
-};
-const timeline: string[] = [];
-const t0 = Date.now();
-const mark = (what: string) => timeline.push(`${((Date.now() - t0) / 1000).toFixed(1)}s (${new Date().toISOString().slice(11, 23)}) ${what}`);
-
-/** Keeps this test's child output (from here on) and prints it, with the timeline, if the test fails. */
-function dumpOnFailure(): void {
-  logs = '';
-  onTestFailed(() => {
-    process.stderr.write(`\n---- sync-processes timeline ----\n${timeline.join('\n')}\n---- child process output (last ${LOG_CAP} chars) ----\n${logs.slice(-LOG_CAP)}\n---- end ----\n`);
-  });
-}
-
-function start(name: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 45_000): Promise<Proc> {
-  const child = spawn(process.execPath, [HUB_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
-    log(name, `(exited: code ${code}, signal ${signal})`);
-    resolve();
-  }));
-  const proc: Proc = { name, child, exited };
-  procs.push(proc);
-  mark(`start ${name} (pid ${child.pid})`);
-  let seen = '';
-  let isReady = false;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs} ms`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      log(name, text);
-      if (isReady) return;
-      seen += text;
-      if (ready.test(seen)) {
-        isReady = true;
-        clearTimeout(timer);
-        mark(`${name} ready`);
-        resolve(proc);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited before it was ready`));
-    });
-  });
-}
-
-async function kill(proc: Proc, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
-  if (proc.child.exitCode === null && proc.child.signalCode === null) {
-    mark(`${signal} ${proc.name}`);
-    proc.child.kill(signal);
-    if (signal === 'SIGTERM') {
-      const timer = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
-      await proc.exited;
-      clearTimeout(timer);
-    } else await proc.exited;
-  }
-}
-
-// ---- the HTTP batch target -----------------------------------------------------------------------
-
-interface SinkRecord {
-  last: Record<string, unknown>;
-  /** Times this key arrived in a batch. */
-  receipts: number;
-  /** Times a batch created this key (it was not there yet): more than 1 would be a duplicate. */
-  creates: number;
-}
-
-/** An HTTP batch endpoint keyed by customer code: upserts each record, answers one result per record. */
-class Sink {
-  readonly records = new Map<string, SinkRecord>();
-  delayMs = 0;
-  batches = 0;
-  lastChangeAt = Date.now();
-  private server: Server | undefined;
-
-  async listen(): Promise<number> {
-    this.server = createHttpServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.method !== 'POST' || req.url !== '/batch') {
-          res.writeHead(404).end();
-          return;
-        }
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { records: Record<string, unknown>[] };
-        this.batches++;
-        // Applied on receipt: a worker killed while it waits for the answer leaves the write done.
-        for (const r of body.records) {
-          const code = String(r['code']);
-          const had = this.records.get(code);
-          if (had) {
-            had.receipts++;
-            had.last = r;
-          } else this.records.set(code, { last: r, receipts: 1, creates: 1 });
-        }
-        this.lastChangeAt = Date.now();
-        const answer = JSON.stringify({ results: body.records.map((r) => ({ code: r['code'], status: 200 })) });
-        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(answer), this.delayMs);
-      });
-    });
-    this.server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  withPrefix(prefix: string): Map<string, SinkRecord> {
-    return new Map([...this.records].filter(([k]) => k.startsWith(prefix)));
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
-
-// ---- the test ------------------------------------------------------------------------------------
 
 interface Customer {
   id: string;
@@ -335,7 +168,7 @@ describe.sequential('sync engine across real processes (API, two workers, MariaD
     cpSync(join(ROOT, 'dist'), join(snapshot, 'dist'), { recursive: true });
     cpSync(join(ROOT, 'package.json'), join(snapshot, 'package.json'));
     symlinkSync(join(ROOT, 'node_modules'), join(snapshot, 'node_modules'));
-    HUB_BIN = join(snapshot, 'dist/core/cli/hub.js');
+    useHubBin(join(snapshot, 'dist/core/cli/hub.js'));
     const connectors = {
       erp_sql: { type: 'mysql', urlEnv: 'ERP_SQL_URL', tables: { customers: { table: 'crm_customers', key: ['code'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'phone', 'status'] } } },
       crm_http: { type: 'http', baseUrl: `http://127.0.0.1:${sinkPort}`, timeoutMs: 10_000, entities: { customers: { batch: { path: '/batch', idField: 'code', statusField: 'status' } } } },
