@@ -1,0 +1,71 @@
+/** Small pieces the sync benchmarks share: command-line numbers, waiting, formatting, RSS sampling, percentiles. */
+
+export const MYSQL_SERVER_URL = process.env['HUB_BENCH_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306';
+export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const ADMIN_PASSWORD = 'admin-password-for-benchmarks';
+
+// ---------------------------------------------------------------- command line
+
+/** `--name N` from the command line (after the benchmark's name), or the default. */
+export function numberArg(name: string, fallback: number): number {
+  const argv = process.argv;
+  const i = argv.indexOf(`--${name}`);
+  const inline = argv.find((a) => a.startsWith(`--${name}=`));
+  const text = inline ? inline.slice(name.length + 3) : i >= 0 ? argv[i + 1] : undefined;
+  if (text === undefined) return fallback;
+  const n = Number(text.replace(/_/g, ''));
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} needs a positive number, not ${text}`);
+  return n;
+}
+
+// ---------------------------------------------------------------- small things
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+/** Waits until `probe` answers true, checking every `everyMs`; throws after `timeoutMs`. */
+export async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Samples `process.memoryUsage().rss` every `everyMs` and keeps the peak. */
+export class RssSampler {
+  peak = process.memoryUsage().rss;
+  /** Peak of V8's used heap at the same samples (what the JavaScript objects held). */
+  heapPeak = process.memoryUsage().heapUsed;
+  private readonly timer: NodeJS.Timeout;
+  constructor(everyMs = 200) {
+    this.timer = setInterval(() => this.sample(), everyMs);
+    this.timer.unref();
+  }
+  sample(): number {
+    const m = process.memoryUsage();
+    if (m.rss > this.peak) this.peak = m.rss;
+    if (m.heapUsed > this.heapPeak) this.heapPeak = m.heapUsed;
+    return m.rss;
+  }
+  /** Starts new peaks from the current figures. */
+  reset(): void {
+    const m = process.memoryUsage();
+    this.peak = m.rss;
+    this.heapPeak = m.heapUsed;
+  }
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peak;
+  }
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
