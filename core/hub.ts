@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { createApiRouter, specAndValidator } from '../openapi/app/app.js';
+import { createApiRouter, loadedSpec } from '../openapi/app/app.js';
 import { fieldCatalog, fieldTypes, requiredOnCreate } from '../openapi/app/catalog.js';
 import { loadMappings, type MappingRegistry } from '../mappings/engine/load.js';
 import { HUB_SYSTEM, Ownership } from '../mappings/engine/ownership.js';
@@ -43,6 +43,8 @@ export interface CreateHubOptions {
   readonly redisPrefix?: string;
   /** Validate every API response against the spec (for tests); default false. */
   readonly validateResponses?: boolean;
+  /** Build and serve the HTTP API; false for a workers-only process (`hub worker`, CLI commands): the router answers 503. Default true. */
+  readonly serveApi?: boolean;
   /** Run the workers (maintenance, sync delivery, ingest, outbox relay) in this process; default true. */
   readonly runWorkers?: boolean;
   /**
@@ -134,9 +136,9 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   const prefix = options.redisPrefix ?? (prefixEnv || 'hub');
   const announce = options.announce ?? ((line: string) => process.stderr.write(line + '\n'));
   // A policy that does not load stops the hub here, before anything listens: it never falls back to allowing.
-  const catalog = fieldCatalog(specAndValidator().spec.document);
+  const catalog = fieldCatalog(loadedSpec().document);
   const policy = loadPolicyFile(config.file.policy.file, catalog, policySecret(options.env ?? process.env, config.dataDir), options.env ?? process.env);
-  const document = specAndValidator().spec.document;
+  const document = loadedSpec().document;
   // Mappings are checked against the model, the connectors' schemas and the policy, all at once.
   const mappings = loadMappings(config.file.mappings.dirs, { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(options.transforms ?? {})) });
   const ownership = Ownership.load(config.file.ownership, {
@@ -212,6 +214,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     await sync.start({ workers: options.runWorkers !== false });
     const s = store;
     const r = redis;
+    if (options.serveApi === false) return;
     inner = createApiRouter({
       config,
       store: s,

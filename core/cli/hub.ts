@@ -64,7 +64,7 @@ async function auditCli(hub: Hub, action: string, entity: string | null, recordI
 
 /** A hub for a one-shot command: no workers, a silent logger; started (store, Redis, engine). */
 async function startCliHub(): Promise<Hub> {
-  const hub = createHub({ runWorkers: false, logger: (await import('pino')).pino({ level: 'silent' }) });
+  const hub = createHub({ runWorkers: false, serveApi: false, logger: (await import('pino')).pino({ level: 'silent' }) });
   await hub.start();
   return hub;
 }
@@ -316,7 +316,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'worker': {
-      const hub = createHub();
+      const hub = createHub({ serveApi: false });
       stopOnSignals(hub);
       await hub.start();
       process.stderr.write('hub: worker running\n');
@@ -355,7 +355,7 @@ async function main(argv: string[]): Promise<void> {
         process.stderr.write('hub: usage: hub mapping list | hub mapping preview <mapping> <record-id|file.json>\n');
         process.exit(2);
       }
-      const hub = createHub({ runWorkers: false, logger: (await import('pino')).pino({ level: 'silent' }) });
+      const hub = createHub({ runWorkers: false, serveApi: false, logger: (await import('pino')).pino({ level: 'silent' }) });
       if (sub === 'list') {
         for (const m of hub.mappings.list()) process.stdout.write(`${m.name}\t${m.direction}\t${m.entity} ⇄ ${m.connector} ${m.externalEntity}\t${m.target}\n`);
         return;

@@ -7,15 +7,20 @@ import { buildRouter } from './router.js';
 import { loadSpec, type LoadedSpec } from './spec.js';
 import { SpecValidator } from './validation.js';
 
-let cached: { spec: LoadedSpec; validator: SpecValidator } | undefined;
+let spec: LoadedSpec | undefined;
+let validator: SpecValidator | undefined;
 
-/** The spec and its compiled validators, built once per process. */
+/** The spec, loaded once per process (the field catalogue and the policy need it; no validators). */
+export function loadedSpec(): LoadedSpec {
+  spec ??= loadSpec();
+  return spec;
+}
+
+/** The spec and its compiled validators (compiling them costs; only the API needs them), built once per process. */
 export function specAndValidator(): { spec: LoadedSpec; validator: SpecValidator } {
-  cached ??= (() => {
-    const spec = loadSpec();
-    return { spec, validator: new SpecValidator(spec) };
-  })();
-  return cached;
+  const s = loadedSpec();
+  validator ??= new SpecValidator(s);
+  return { spec: s, validator };
 }
 
 /**
