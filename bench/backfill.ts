@@ -16,9 +16,11 @@ const GOAL_RATIO = 0.5;
 
 export async function run(): Promise<void> {
   const records = Math.round(numberArg('records', 100_000));
+  const workers = Math.round(numberArg('workers', 0));
   const env = environment();
-  console.log(`backfill: ${fmt(records)} customers MariaDB → hub (SQLite store) → HTTP batch sink; pages and batches of 500; node ${env.node}, ${env.cpus} CPUs`);
-  const r = await measureBackfill({ records, insertBatch: 2000 });
+  const where = workers > 0 ? `workers in ${workers} \`hub worker\` process${workers > 1 ? 'es' : ''}` : 'workers in the benchmark process';
+  console.log(`backfill: ${fmt(records)} customers MariaDB → hub (SQLite store, ${where}) → HTTP batch sink; pages and batches of 500; node ${env.node}, ${env.cpus} CPUs`);
+  const r = await measureBackfill({ records, insertBatch: 2000, workers });
   const ratio = r.ratio ?? 0;
   const cpuRatio = r.raw ? r.raw.cpuMicrosPerRecord / r.hub.cpuMicrosPerRecord : 0;
   const complete = r.hub.distinct === records && r.hub.runState === 'done';
@@ -34,6 +36,8 @@ export async function run(): Promise<void> {
         ingestRecordsPerSecond: Math.round(r.hub.ingestRecordsPerSecond),
         hubCpuMicrosPerRecord: Math.round(r.hub.cpuMicrosPerRecord),
         cpuRatio: Number(cpuRatio.toFixed(3)),
+        workers,
+        workersPeakRssMb: r.hub.workersPeakRssMb,
         peakRssMb: r.hub.peakRssMb,
         delivered: r.hub.distinct,
         duplicates: r.hub.duplicates,

@@ -6,9 +6,11 @@
  * fixtures.ts) so no benchmark imports test code.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -17,7 +19,7 @@ import type { ConfigFileInput } from '../core/config/schema.js';
 import { createHub, type Hub } from '../core/hub.js';
 export * from './sync-util.js';
 export * from './sync-peers.js';
-import { ADMIN_PASSWORD, REDIS_URL, RssSampler, fmt, mb, sleep, until } from './sync-util.js';
+import { ADMIN_PASSWORD, REDIS_URL, RssSampler, fmt, mb, processCpuMicros, processRss, sleep, until } from './sync-util.js';
 import { createDatabase, fillCustomers, startSink, syncMappings, sinkConnector, type SourceDatabase } from './sync-peers.js';
 // ---------------------------------------------------------------- hub
 
@@ -25,6 +27,8 @@ export interface BenchHub {
   readonly hub: Hub;
   readonly prefix: string;
   readonly dataDir: string;
+  /** Worker processes (`hub worker`) when asked for; empty when the workers run in this process. */
+  readonly workers: readonly ChildProcess[];
   close(): Promise<void>;
 }
 
@@ -45,23 +49,49 @@ export async function deleteRedisPrefix(prefix: string): Promise<number> {
   return deleted;
 }
 
+export interface BenchHubOptions {
+  /**
+   * 0: the workers run in this process (createHub runWorkers). N > 0: this process only requests and
+   * watches (no workers); N `hub worker` processes from the built CLI (dist/) share its store and Redis prefix.
+   */
+  readonly workers?: number;
+}
+
 /**
  * Starts a hub on a fresh SQLite store (`<HUB_DATA_DIR>/hub.sqlite`, HUB_DB unset) and a fresh Redis
- * prefix, workers on, silent logger. `close()` stops it and removes its data directory and keys.
+ * prefix, silent logger; its workers in this process, or in `options.workers` processes of their own.
+ * `close()` stops it all and removes its data directory and keys.
  */
-export async function startBenchHub(config: ConfigFileInput, env: Record<string, string> = {}): Promise<BenchHub> {
+export async function startBenchHub(config: ConfigFileInput, env: Record<string, string> = {}, options: BenchHubOptions = {}): Promise<BenchHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
   const prefix = `bench-${randomUUID()}`;
+  const workerCount = options.workers ?? 0;
+  const hubEnv = { HUB_DATA_DIR: dataDir, REDIS_URL, HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env };
   const hub = createHub({
-    env: { HUB_DATA_DIR: dataDir, REDIS_URL, HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env },
+    env: hubEnv,
     config,
     logger: pino({ level: process.env['HUB_BENCH_LOG'] ?? 'silent' }),
     redisPrefix: prefix,
-    runWorkers: true,
+    runWorkers: workerCount === 0,
+    serveApi: false,
   });
+  const workers: ChildProcess[] = [];
+  const stopWorkers = async () => {
+    await Promise.all(workers.map((w) => (w.exitCode !== null || w.signalCode !== null ? undefined : new Promise<void>((r) => (w.once('exit', () => r()), w.kill('SIGTERM'))))));
+  };
   try {
     await hub.start();
+    if (workerCount > 0) {
+      // JSON is YAML: the worker processes read the same configuration from a file.
+      const configFile = join(dataDir, 'hub.config.yaml');
+      writeFileSync(configFile, JSON.stringify({ ...config, logging: { level: 'warn' } }));
+      const bin = fileURLToPath(new URL('../dist/core/cli/hub.js', import.meta.url));
+      if (!existsSync(bin)) throw new Error(`--workers needs the built CLI (${bin}): run npm run build first`);
+      for (let i = 0; i < workerCount; i++) workers.push(await startWorker(bin, { ...process.env, ...hubEnv, HUB_CONFIG: configFile, HUB_REDIS_PREFIX: prefix }));
+    }
   } catch (error) {
+    await stopWorkers();
+    await hub.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
     await deleteRedisPrefix(prefix).catch(() => 0);
     throw error;
@@ -70,7 +100,9 @@ export async function startBenchHub(config: ConfigFileInput, env: Record<string,
     hub,
     prefix,
     dataDir,
+    workers,
     close: async () => {
+      await stopWorkers();
       await hub.stop();
       await deleteRedisPrefix(prefix);
       rmSync(dataDir, { recursive: true, force: true });
@@ -78,7 +110,40 @@ export async function startBenchHub(config: ConfigFileInput, env: Record<string,
   };
 }
 
-// ---------------------------------------------------------------- the backfill measurement
+/** Writes whole lines to stderr, each with `prefix`, from chunks that may split lines. */
+function linePrefixer(prefix: string): (text: string) => void {
+  let pending = '';
+  return (text) => {
+    const lines = (pending + text).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line !== '') process.stderr.write(`${prefix}${line}\n`);
+  };
+}
+
+/** Starts `hub worker` and resolves once it says it runs; its warnings and errors go to this process's stderr. */
+function startWorker(bin: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [bin, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const echo = linePrefixer('  [hub worker] ');
+  child.stdout!.on('data', (chunk: Buffer) => echo(chunk.toString()));
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error('hub worker did not start within 60 s'))), 60_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      if (seen.length < 10_000) seen += text;
+      if (/worker running/.test(seen)) {
+        clearTimeout(timer);
+        resolve(child);
+        seen = '\u0000'.repeat(10_000); // ready: stop collecting
+      }
+      if (!text.includes('worker running')) echo(text);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub worker exited (code ${code}) before it was ready`));
+    });
+  });
+}
 
 export interface BackfillOptions {
   readonly records: number;
@@ -90,6 +155,8 @@ export interface BackfillOptions {
   readonly raw?: boolean;
   /** Most time the hub may take (ms). */
   readonly timeoutMs?: number;
+  /** Worker processes (`hub worker`); 0 (the default): the workers run in this process. */
+  readonly workers?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -107,6 +174,9 @@ export interface BackfillResult {
     readonly cpuMicrosPerRecord: number;
     readonly peakRssMb: number;
     readonly peakHeapMb: number;
+    /** Worker processes' RSS summed, peak (0 when the workers ran in this process). */
+    readonly workersPeakRssMb: number;
+    readonly workers: number;
     /** RSS with the hub started, just before the backfill request. */
     readonly startRssMb: number;
     readonly received: number;
@@ -217,7 +287,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
         targets: { sink: { entities: ['customer'], batchSize: page, concurrency: 2 } },
       },
     };
-    const bench = await startBenchHub(config, { ERP_URL: db.url });
+    const bench = await startBenchHub(config, { ERP_URL: db.url }, { workers: options.workers ?? 0 });
     cleanups.push(() => bench.close());
     const { hub } = bench;
     sink.reset(n);
@@ -227,6 +297,13 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
 
     t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const workersCpu0 = bench.workers.map((w) => processCpuMicros(w.pid!));
+    let workersRssPeak = 0;
+    const sampleWorkers = () => {
+      const total = bench.workers.reduce((sum, w) => sum + processRss(w.pid!), 0);
+      if (total > workersRssPeak) workersRssPeak = total;
+      return total;
+    };
     const started = await hub.sync.backfill('erp', 'customer', { direction: 'in', by: 'bench' });
     let ingestSeconds = 0;
     let run = started;
@@ -236,6 +313,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       'the backfill to reach the sink',
       async () => {
         const now = performance.now();
+        sampleWorkers();
         if (ingestSeconds === 0) {
           run = (await hub.sync.run(started.id)) ?? run;
           if (run.state === 'done') ingestSeconds = (now - t0) / 1000;
@@ -252,8 +330,11 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
     );
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const cpuMicrosPerRecord = (cpu.user + cpu.system) / n;
+    const workersCpu = bench.workers.reduce((sum, w, i) => sum + processCpuMicros(w.pid!) - workersCpu0[i]!, 0);
+    // The hub's CPU: this process's, plus its worker processes' when they run apart.
+    const cpuMicrosPerRecord = (cpu.user + cpu.system + workersCpu) / n;
     const peakRssMb = mb(rss.peak);
+    const workersPeakRssMb = mb(workersRssPeak);
     const peakHeapMb = mb(rss.heapPeak);
     run = (await hub.sync.run(started.id)) ?? run;
     // Let the last batches save their id links before counting them.
@@ -269,6 +350,8 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       cpuMicrosPerRecord,
       peakRssMb,
       peakHeapMb,
+      workersPeakRssMb,
+      workers: bench.workers.length,
       startRssMb: hubStartRssMb,
       received: sink.received,
       distinct: sink.distinct,
@@ -281,10 +364,10 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       deadLetters,
     };
     log(
-      `  hub backfill (MariaDB → ingest → store + id links → outbox → relay → delivery → sink + id links): ${fmt(n)} records in ${fmt(seconds, 2)} s = ${fmt(result.recordsPerSecond)} records/s end to end; this process's CPU ${fmt(cpuMicrosPerRecord, 1)} µs per record`,
+      `  hub backfill (MariaDB → ingest → store + id links → outbox → relay → delivery → sink + id links): ${fmt(n)} records in ${fmt(seconds, 2)} s = ${fmt(result.recordsPerSecond)} records/s end to end; CPU ${fmt(cpuMicrosPerRecord, 1)} µs per record (${bench.workers.length > 0 ? `this process and ${bench.workers.length} worker process${bench.workers.length > 1 ? 'es' : ''}` : "this process, the workers in it"})`,
     );
     log(`    run done after ${fmt(ingestSeconds, 2)} s (${fmt(result.ingestRecordsPerSecond)} records/s read + ingested); sink: ${fmt(sink.received)} records in ${fmt(sink.requests)} requests, ${fmt(sink.duplicates)} duplicates; id links: erp ${fmt(linksBySystem['erp'] ?? 0)}, sink ${fmt(linksBySystem['sink'] ?? 0)} of ${fmt(n)} each; dead letters: ${deadLetters}; run ${run.state}, done ${fmt(run.done)}, failed ${run.failed}`);
-    log(`    process RSS: ${startRssMb} MB before the fill, ${hubStartRssMb} MB with the hub started, peak ${peakRssMb} MB during the hub backfill (V8 heap used: peak ${peakHeapMb} MB)`);
+    log(`    process RSS: ${startRssMb} MB before the fill, ${hubStartRssMb} MB with the hub started, peak ${peakRssMb} MB during the hub backfill (V8 heap used: peak ${peakHeapMb} MB)${bench.workers.length > 0 ? `; worker processes together: peak ${workersPeakRssMb} MB` : ''}`);
     return { records: n, fillSeconds, raw, hub: result, startRssMb, ratio: raw ? result.recordsPerSecond / raw.recordsPerSecond : null };
   } finally {
     rss.stop();

@@ -1,4 +1,5 @@
 /** Small pieces the sync benchmarks share: command-line numbers, waiting, formatting, RSS sampling, percentiles. */
+import { readFileSync } from 'node:fs';
 
 export const MYSQL_SERVER_URL = process.env['HUB_BENCH_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306';
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -69,3 +70,28 @@ export function percentile(sorted: readonly number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
 }
+
+/** CPU time (user + system, µs) a process has used so far, from /proc (Linux); 0 where unreadable. */
+export function processCpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'; utime and stime are the 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident set size of a process in bytes, from /proc (Linux); 0 where unreadable. */
+export function processRss(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** USER_HZ: Linux reports process times in ticks of 1/100 s on every common build. */
+const CLOCK_TICKS = 100;

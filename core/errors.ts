@@ -107,3 +107,15 @@ export class UnavailableError extends HubError {
     super('unavailable', 503, message);
   }
 }
+
+/**
+ * What a log line or dead letter may say of an error the hub did not make: its class name and, when
+ * it has one, the driver's symbolic code (`SQLITE_BUSY_SNAPSHOT`, `ER_LOCK_DEADLOCK`, `ECONNRESET`).
+ * Never the message: a driver may quote the values it choked on.
+ */
+export function foreignErrorSummary(error: unknown): { name: string; code?: string } {
+  const e = error as { name?: unknown; code?: unknown } | null;
+  const name = e && typeof e.name === 'string' ? e.name : 'Error';
+  const code = e && typeof e.code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(e.code) ? e.code : undefined;
+  return code ? { name, code } : { name };
+}

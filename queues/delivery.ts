@@ -3,7 +3,7 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConnectorError, type Connector, type RecordOutcome } from '../connectors/contract.js';
-import { HubError } from '../core/errors.js';
+import { foreignErrorSummary, HubError } from '../core/errors.js';
 import { ENTITIES, type EntityName, type StoredRecord } from '../core/model/entities.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
 import type { LinkState } from '../core/store/sync-repository.js';
@@ -167,10 +167,11 @@ export class TargetDelivery {
     this.worker.on('failed', (job, error) => {
       // Only unexpected errors get here (the worker handles connector failures itself); BullMQ retries them.
       if (!job || error.name === 'RateLimitError') return;
-      const err = error instanceof HubError ? { code: error.code, message: error.message } : { name: error.name };
+      const foreign = error instanceof HubError ? null : foreignErrorSummary(error);
+      const err = error instanceof HubError ? { code: error.code, message: error.message } : foreign;
       this.deps.log.error({ target: this.target.name, entity: job.data.entity, records: job.data.ids.length, err }, 'delivery job failed');
       if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        const message = err.name ? `unexpected ${err.name}` : String(err.message);
+        const message = foreign ? `unexpected ${foreign.name}${foreign.code ? ` (${foreign.code})` : ''}` : error.message;
         void this.deadLetter(job.data.entity, job.data.ids.map((id) => ({ id, version: 0, payload: {}, code: 'internal', message })), job.attemptsMade);
       }
     });

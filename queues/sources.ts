@@ -1,7 +1,7 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { ConnectorError, type ExternalRecord } from '../connectors/contract.js';
-import { HubError } from '../core/errors.js';
+import { foreignErrorSummary, HubError } from '../core/errors.js';
 import type { EntityName } from '../core/model/entities.js';
 import type { Store } from '../core/store/store.js';
 import type { Ingestor, SourceSpec } from './ingest.js';
@@ -101,7 +101,7 @@ export class SourceRunner {
       maxStalledCount: 10,
     });
     this.worker.on('failed', (job, error) => {
-      const err = error instanceof HubError ? { code: error.code, message: error.message } : { name: error.name };
+      const err = error instanceof HubError ? { code: error.code, message: error.message } : foreignErrorSummary(error);
       this.deps.log.warn({ source: this.source.name, job: job?.name, err }, 'ingest job failed');
     });
     this.worker.on('error', (error) => this.deps.log.warn({ source: this.source.name, err: { message: error.message } }, 'ingest worker error'));

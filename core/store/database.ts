@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Kysely, MysqlDialect, SqliteDialect, type Dialect } from 'kysely';
+import { CompiledQuery, Kysely, MysqlDialect, SqliteDialect, type Dialect } from 'kysely';
 
 /** Which SQL dialect the store speaks. */
 export type StoreDialect = 'sqlite' | 'mysql';
@@ -73,8 +73,26 @@ export async function openDatabase(url: string | undefined, dataDir: string, opt
     },
   });
   return {
-    db: new Kysely({ dialect: new SqliteDialect({ database }) }),
+    db: new Kysely({ dialect: immediateTransactions(new SqliteDialect({ database })) }),
     dialect: 'sqlite',
     location: file === ':memory:' ? 'sqlite::memory:' : `sqlite:${resolve(file)}`,
   };
+}
+
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: they take the write lock at once, waiting for it
+ * (busy_timeout) while another process writes. Kysely's plain BEGIN is deferred: a transaction that
+ * reads first and writes later fails with SQLITE_BUSY_SNAPSHOT, without waiting, when another process
+ * (a second `hub worker` on the same file) committed in between. Every store transaction writes.
+ */
+function immediateTransactions(dialect: SqliteDialect): SqliteDialect {
+  const createDriver = dialect.createDriver.bind(dialect);
+  dialect.createDriver = () => {
+    const driver = createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  };
+  return dialect;
 }

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITIES, type StoredRecord } from '../../core/model/entities.js';
 import { RecordService } from '../../core/records/service.js';
@@ -112,6 +114,32 @@ describe('the embedded store', () => {
       expect(await store.records.get(ENTITIES.customer, 'x')).toBeUndefined();
       expect(await store.transaction((tx) => tx.records.get(ENTITIES.customer, 'x'))).toBeUndefined();
     } finally {
+      await store.close();
+      await place.cleanup();
+    }
+  });
+
+  it('starts transactions with the write lock held, so a second process committing in between cannot fail them', async () => {
+    // Two processes on one file (hub serve + hub worker): with a deferred BEGIN, a transaction that read
+    // before another connection committed failed its first write with SQLITE_BUSY_SNAPSHOT, at once.
+    const place = await freshStoreUrl('sqlite');
+    const store = await Store.open(place.url, place.dataDir);
+    const other = new Database(join(place.dataDir, 'hub.sqlite'));
+    other.pragma('busy_timeout = 0');
+    try {
+      await store.transaction(async (tx) => {
+        expect(await tx.records.get(def, 'lock-1')).toBeUndefined();
+        // The other connection cannot slip a write in while this transaction is open.
+        expect(() => other.prepare('INSERT INTO hub_outbox (entity, record_id, op, version, created_at) VALUES (?, ?, ?, ?, ?)').run('customer', 'x', 'upsert', 1, 'now')).toThrow(
+          expect.objectContaining({ code: 'SQLITE_BUSY' }),
+        );
+        await tx.records.insert(def, customer('lock-1', 'L-1', 'Locked'));
+      });
+      expect(await store.records.get(def, 'lock-1')).toMatchObject({ code: 'L-1' });
+      // Once it committed, the other connection writes.
+      other.prepare('INSERT INTO hub_outbox (entity, record_id, op, version, created_at) VALUES (?, ?, ?, ?, ?)').run('customer', 'x', 'upsert', 1, 'now');
+    } finally {
+      other.close();
       await store.close();
       await place.cleanup();
     }
