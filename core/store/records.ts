@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { columnOf, type EntityDef, type JsonObject, type JsonValue, type StoredRecord } from '../model/entities.js';
-import type { Db } from './database.js';
+import { insertRows } from './bulk.js';
+import type { Db, StoreDialect } from './database.js';
 import { currentWriteOrigin } from './write-origin.js';
 
 /** A position in a sorted list: the last row's sort value and id. */
@@ -29,6 +30,10 @@ export interface ListPage {
 }
 
 type Row = Record<string, unknown> & { id: string; data: string };
+
+/** The columns every entity table has, in the order `insertMany` writes them (the entity's own follow). */
+const ROW_COLUMNS = ['id', 'natural_key', 'data', 'search', 'version', 'created_at', 'updated_at', 'deleted_at'] as const;
+const OUTBOX_COLUMNS = ['entity', 'record_id', 'op', 'version', 'created_at', 'origin'] as const;
 
 function columnValue(value: JsonValue | undefined): string {
   if (value === null || value === undefined) return '';
@@ -68,6 +73,7 @@ function parse(row: Row): StoredRecord {
 export class RecordRepository {
   constructor(
     private readonly db: Db,
+    private readonly dialect: StoreDialect,
     /** Told of every outbox row written (the store wakes the relay after commit). */
     private readonly onOutbox: () => void = () => undefined,
   ) {}
@@ -164,13 +170,18 @@ export class RecordRepository {
   /** Inserts new records (and their outbox rows) with multi-row statements. */
   async insertMany(def: EntityDef, records: readonly StoredRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.db.insertInto(def.table).values(records.map((r) => this.row(def, r, null))).execute();
+    const extra = Object.entries(def.columns);
+    const columns = [...ROW_COLUMNS, ...extra.map(([column]) => column)];
+    await insertRows(
+      this.db,
+      this.dialect,
+      def.table,
+      columns,
+      records.map((r) => [r.id, naturalKeyOf(def, r), JSON.stringify(r), searchText(def, r), r.version, r.createdAt, r.updatedAt, null, ...extra.map(([, field]) => columnValue(r[field]))]),
+    );
     if (def.synced) {
       const origin = currentWriteOrigin().system;
-      await this.db
-        .insertInto('hub_outbox')
-        .values(records.map((r) => ({ entity: def.name, record_id: r.id, op: 'upsert', version: r.version, created_at: r.updatedAt, origin })))
-        .execute();
+      await insertRows(this.db, this.dialect, 'hub_outbox', OUTBOX_COLUMNS, records.map((r) => [def.name, r.id, 'upsert', r.version, r.updatedAt, origin]));
       this.onOutbox();
     }
   }

@@ -52,7 +52,7 @@ export class Store {
     private readonly commitListeners: Set<() => void> = new Set(),
   ) {
     const repoDb = !inTransaction && dialect === 'sqlite' ? db.withPlugin(outerQueryGuard(mark)) : db;
-    this.records = new RecordRepository(repoDb, () => {
+    this.records = new RecordRepository(repoDb, dialect, () => {
       if (inTransaction) this.wroteOutbox = true;
       else this.committed();
     });

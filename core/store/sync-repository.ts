@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { insertRows } from './bulk.js';
 import type { Db, StoreDialect } from './database.js';
 
 /** An id link with the content hashes the engine keeps for echo suppression and skipping. */
@@ -73,6 +74,9 @@ export interface LineageEntry {
   readonly version: number;
   readonly at: string;
 }
+
+const LINEAGE_COLUMNS = ['entity', 'record_id', 'field', 'system', 'job', 'version', 'at'] as const;
+const LINK_COLUMNS = ['system', 'entity', 'hub_id', 'created_at', 'external_id', 'out_hash', 'echo_hash', 'in_hash', 'delivered_at', 'updated_at'] as const;
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 const parseJson = (v: unknown): unknown => (v === null || v === undefined ? null : (JSON.parse(String(v)) as unknown));
@@ -152,7 +156,7 @@ export class SyncRepository {
     if (links.length === 0) return;
     const existing = await this.linksByHub(system, entity, links.map((l) => l.hubId));
     const taken = await this.linksByExternal(system, entity, links.map((l) => l.externalId));
-    const fresh: Record<string, unknown>[] = [];
+    const fresh: unknown[][] = [];
     for (const l of links) {
       const other = taken.get(l.externalId);
       if (other && other.hubId !== l.hubId) {
@@ -170,11 +174,11 @@ export class SyncRepository {
       if (cur) {
         await this.db.updateTable('hub_id_links').set(values).where('system', '=', system).where('entity', '=', entity).where('hub_id', '=', l.hubId).execute();
       } else {
-        fresh.push({ system, entity, hub_id: l.hubId, created_at: at, ...values });
+        fresh.push([system, entity, l.hubId, at, values.external_id, values.out_hash, values.echo_hash, values.in_hash, values.delivered_at, values.updated_at]);
       }
     }
     // New links in multi-row statements (a backfill makes thousands).
-    for (let i = 0; i < fresh.length; i += 200) await this.db.insertInto('hub_id_links').values(fresh.slice(i, i + 200)).execute();
+    await insertRows(this.db, this.dialect, 'hub_id_links', LINK_COLUMNS, fresh);
   }
 
   /** Forgets what was last written, so the next delivery is sent even if unchanged (replays, conflict picks). */
@@ -305,8 +309,9 @@ export class SyncRepository {
 
   /** Lineage of new records (nothing to replace), in multi-row statements. */
   async recordLineageNew(entries: readonly { entity: string; recordId: string; fields: readonly string[]; version: number; at: string }[], system: string, job: string | null): Promise<void> {
-    const rows = entries.flatMap((e) => e.fields.map((field) => ({ entity: e.entity, record_id: e.recordId, field, system, job: job?.slice(0, 191) ?? null, version: e.version, at: e.at })));
-    for (let i = 0; i < rows.length; i += 500) await this.db.insertInto('hub_lineage').values(rows.slice(i, i + 500)).execute();
+    const jobText = job?.slice(0, 191) ?? null;
+    const rows = entries.flatMap((e) => e.fields.map((field) => [e.entity, e.recordId, field, system, jobText, e.version, e.at]));
+    await insertRows(this.db, this.dialect, 'hub_lineage', LINEAGE_COLUMNS, rows);
   }
 
   async lineage(entity: string, recordId: string): Promise<LineageEntry[]> {
