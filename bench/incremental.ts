@@ -3,7 +3,10 @@
  * (defaults 10 s, 200 writes/s, 200 customers).
  *
  * A hub (SQLite store, workers on) delivers customers to a local HTTP batch sink (batchSize 200).
- * C customers are created through `hub.records.create` and delivered first. Then, for S seconds,
+ * The hub runs as `hub serve` (API and workers in one process, from the built CLI in dist/) while this
+ * process is the client and the sink, as in a deployment; `--in-process` runs all three in this one
+ * process instead (the hub then shares its event loop with the client and the sink).
+ * C customers are created through the API and delivered first. Then, for S seconds,
  * the bench changes one customer's name every 1/W s through the real HTTP API (`hub.listen` on
  * 127.0.0.1, admin logged in with POST /api/v1/auth/login, PATCH /api/v1/customers/{id}), the
  * customers in turn; each write is scheduled on its own time (setTimeout pacing, open loop: a slow
@@ -19,7 +22,7 @@
  * Baseline: single-record POST /batch round trips straight to the sink, paced the same way.
  */
 import { environment } from './harness.js';
-import { ADMIN_PASSWORD, fmt, numberArg, percentile, sinkConnector, sleep, startBenchHub, startSink, syncMappings, until, type SinkRecord } from './sync-setup.js';
+import { ADMIN_PASSWORD, fmt, numberArg, percentile, processCpuMicros, sinkConnector, sleep, startBenchHub, startSink, syncMappings, until, type SinkRecord } from './sync-setup.js';
 
 const GOAL_P50_MS = 20;
 const GOAL_P99_MS = 100;
@@ -66,8 +69,13 @@ export async function run(): Promise<void> {
   const customers = Math.round(numberArg('customers', 200));
   const writes = Math.round(seconds * rate);
   const interval = 1000 / rate;
+  // Default: the hub runs as `hub serve` in a process of its own (API and workers, as deployed), this
+  // process is the client and the target. --in-process: all of it in this one process.
+  const inProcess = process.argv.includes('--in-process');
   const env = environment();
-  console.log(`incremental: ${fmt(writes)} API writes (PATCH name) over ${seconds} s at ${rate}/s across ${customers} customers → hub (SQLite store) → HTTP batch sink (batchSize 200); node ${env.node}, ${env.cpus} CPUs`);
+  console.log(
+    `incremental: ${fmt(writes)} API writes (PATCH name) over ${seconds} s at ${rate}/s across ${customers} customers → hub (SQLite store; ${inProcess ? 'hub, client and sink in this one process' : '`hub serve` process; client and sink in this process'}) → HTTP batch sink (batchSize 200); node ${env.node}, ${env.cpus} CPUs`,
+  );
 
   // Receipt time per write, by sequence number (the name ends in "#<seq>").
   const receivedAt = new Float64Array(writes).fill(NaN);
@@ -85,30 +93,33 @@ export async function run(): Promise<void> {
   };
   const sink = await startSink(onRecords);
   const files = syncMappings({ erp: false });
-  const bench = await startBenchHub({
-    mappings: { dirs: [files.dir] },
-    connectors: { sink: sinkConnector(sink.url, 200) },
-    sync: { targets: { sink: { entities: ['customer'], batchSize: 200, concurrency: 2 } } },
-  });
-  let server: { url: string } | undefined;
+  const bench = await startBenchHub(
+    {
+      mappings: { dirs: [files.dir] },
+      connectors: { sink: sinkConnector(sink.url, 200) },
+      sync: { targets: { sink: { entities: ['customer'], batchSize: 200, concurrency: 2 } } },
+    },
+    {},
+    inProcess ? {} : { workers: 'serve', api: false },
+  );
   try {
     const { hub } = bench;
-    sink.reset(customers);
-    const ids: string[] = [];
-    for (let k = 1; k <= customers; k++) {
-      const { record } = await hub.records.create('customer', { code: `C${String(k).padStart(8, '0')}`, name: `Incremental customer ${k}`, currency: 'EUR', email: `buyer.${k}@example.com` });
-      ids.push(record.id);
-    }
-    const t0 = performance.now();
-    await until('the first delivery of every customer', () => sink.distinct >= customers, 60_000, 20);
-    console.log(`  setup: ${customers} customers created with hub.records.create and delivered in ${fmt(performance.now() - t0)} ms`);
-
-    server = await hub.listen(0, '127.0.0.1');
-    const base = server.url;
+    const base = bench.apiUrl ?? (await hub.listen(0, '127.0.0.1')).url;
     const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
     if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);
     const { token } = (await login.json()) as { token: string };
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+
+    sink.reset(customers);
+    const ids: string[] = [];
+    const t0 = performance.now();
+    for (let k = 1; k <= customers; k++) {
+      const res = await fetch(`${base}/api/v1/customers`, { method: 'POST', headers, body: JSON.stringify({ code: `C${String(k).padStart(8, '0')}`, name: `Incremental customer ${k}`, currency: 'EUR', email: `buyer.${k}@example.com` }) });
+      if (res.status !== 201) throw new Error(`creating customer ${k} failed: ${res.status} ${await res.text()}`);
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+    await until('the first delivery of every customer', () => sink.distinct >= customers, 60_000, 20);
+    console.log(`  setup: ${customers} customers created through the API and delivered in ${fmt(performance.now() - t0)} ms`);
 
     // A few warm-up writes (first requests compile validators, open keep-alive sockets); not counted.
     for (let w = 0; w < 20; w++) {
@@ -126,6 +137,8 @@ export async function run(): Promise<void> {
     mode = 'hub';
     const elu0 = performance.eventLoopUtilization();
     const cpu0 = process.cpuUsage();
+    const hubPid = bench.processes[0]?.pid;
+    const hubCpu0 = hubPid ? processCpuMicros(hubPid) : 0;
     const { lateMaxMs } = await paced(writes, interval, async (i) => {
       const id = ids[i % customers]!;
       const body = JSON.stringify({ name: `Incremental customer ${(i % customers) + 1} #${i}` });
@@ -144,6 +157,7 @@ export async function run(): Promise<void> {
     const elu = performance.eventLoopUtilization(elu0).utilization;
     const cpu = process.cpuUsage(cpu0);
     const cpuMsPerWrite = (cpu.user + cpu.system) / 1000 / writes;
+    const hubCpuMsPerWrite = hubPid ? (processCpuMicros(hubPid) - hubCpu0) / 1000 / writes : cpuMsPerWrite;
     // Every successful write reached the sink, or was superseded by a later write of the same customer that did.
     const settled = () => {
       for (let i = writes - 1; i >= Math.max(0, writes - customers); i--) if (ok[i] && Number.isNaN(receivedAt[i]!)) return false;
@@ -177,7 +191,11 @@ export async function run(): Promise<void> {
     console.log(`  writes: ${fmt(writes)} sent in ${fmt(writeSeconds, 2)} s (pacing: at most ${fmt(lateMaxMs, 1)} ms late), ${failures.length} failed${failures.length ? ` (${[...new Set(failures)].slice(0, 3).join(', ')})` : ''}`);
     // Event-loop utilisation near 100% means the one JavaScript thread is saturated (latency then grows with the backlog).
     // CPU time counts every thread (GC helpers too) and is higher per write at low rates, where every write is a delivery of its own.
-    console.log(`  this process while writing: event loop busy ${fmt(elu * 100, 0)}% of the time; CPU ${fmt(cpuMsPerWrite, 2)} ms per write, all threads (API + relay + delivery + sink + client)`);
+    if (hubPid) {
+      console.log(`  while writing: hub process CPU ${fmt(hubCpuMsPerWrite, 2)} ms per write, all threads (API + relay + delivery); this process (client + sink): event loop busy ${fmt(elu * 100, 0)}%, CPU ${fmt(cpuMsPerWrite, 2)} ms per write`);
+    } else {
+      console.log(`  this process while writing: event loop busy ${fmt(elu * 100, 0)}% of the time; CPU ${fmt(cpuMsPerWrite, 2)} ms per write, all threads (API + relay + delivery + sink + client)`);
+    }
     console.log(`  sink: ${fmt(delivered)} writes delivered, ${fmt(superseded)} superseded by a later write of the same customer, ${fmt(missing)} missing; ${fmt(sink.received)} records in ${fmt(sink.requests)} requests`);
     console.log(line('PATCH round trip (send → response)', apiStats));
     console.log(line('hub: PATCH response → sink receipt (reported)', hubLatency));
@@ -222,8 +240,10 @@ export async function run(): Promise<void> {
           latencyMs: hubLatency,
           upperBoundLatencyMs: hubUpper,
           patchRoundTripMs: apiStats,
+          topology: inProcess ? 'one process' : 'hub serve process',
           eventLoopUtilization: Number(elu.toFixed(3)),
           cpuMsPerWrite: Number(cpuMsPerWrite.toFixed(3)),
+          hubCpuMsPerWrite: Number(hubCpuMsPerWrite.toFixed(3)),
           goal: { p50Ms: GOAL_P50_MS, p99Ms: GOAL_P99_MS },
           meetsGoal: meets,
           node: env.node,

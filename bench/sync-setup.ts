@@ -27,8 +27,10 @@ export interface BenchHub {
   readonly hub: Hub;
   readonly prefix: string;
   readonly dataDir: string;
-  /** Worker processes (`hub worker`) when asked for; empty when the workers run in this process. */
-  readonly workers: readonly ChildProcess[];
+  /** The hub processes started from the built CLI (`hub worker` ×N or one `hub serve`); empty when the workers run in this process. */
+  readonly processes: readonly ChildProcess[];
+  /** The API of the `hub serve` process, when one was asked for. */
+  readonly apiUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -51,46 +53,58 @@ export async function deleteRedisPrefix(prefix: string): Promise<number> {
 
 export interface BenchHubOptions {
   /**
-   * 0: the workers run in this process (createHub runWorkers). N > 0: this process only requests and
-   * watches (no workers); N `hub worker` processes from the built CLI (dist/) share its store and Redis prefix.
+   * Where the workers run. 0 (default): in this process (createHub runWorkers). N > 0: in N `hub worker`
+   * processes. 'serve': in one `hub serve` process (API and workers, as a one-process deployment runs).
+   * Processes come from the built CLI (dist/) and share this process's store and Redis prefix; this
+   * process then only requests and watches.
    */
-  readonly workers?: number;
+  readonly workers?: number | 'serve';
+  /** Build the API (its router and validators) in this process for `hub.listen`; default true. */
+  readonly api?: boolean;
 }
 
 /**
  * Starts a hub on a fresh SQLite store (`<HUB_DATA_DIR>/hub.sqlite`, HUB_DB unset) and a fresh Redis
- * prefix, silent logger; its workers in this process, or in `options.workers` processes of their own.
+ * prefix, silent logger; its workers in this process or in processes of their own (`options.workers`).
  * `close()` stops it all and removes its data directory and keys.
  */
 export async function startBenchHub(config: ConfigFileInput, env: Record<string, string> = {}, options: BenchHubOptions = {}): Promise<BenchHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
   const prefix = `bench-${randomUUID()}`;
-  const workerCount = options.workers ?? 0;
+  const workers = options.workers ?? 0;
   const hubEnv = { HUB_DATA_DIR: dataDir, REDIS_URL, HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env };
   const hub = createHub({
     env: hubEnv,
     config,
     logger: pino({ level: process.env['HUB_BENCH_LOG'] ?? 'silent' }),
     redisPrefix: prefix,
-    runWorkers: workerCount === 0,
-    serveApi: false,
+    runWorkers: workers === 0,
+    serveApi: options.api ?? true,
   });
-  const workers: ChildProcess[] = [];
-  const stopWorkers = async () => {
-    await Promise.all(workers.map((w) => (w.exitCode !== null || w.signalCode !== null ? undefined : new Promise<void>((r) => (w.once('exit', () => r()), w.kill('SIGTERM'))))));
+  const processes: ChildProcess[] = [];
+  let apiUrl: string | null = null;
+  const stopProcesses = async () => {
+    await Promise.all(processes.map((w) => (w.exitCode !== null || w.signalCode !== null ? undefined : new Promise<void>((r) => (w.once('exit', () => r()), w.kill('SIGTERM'))))));
   };
   try {
     await hub.start();
-    if (workerCount > 0) {
-      // JSON is YAML: the worker processes read the same configuration from a file.
+    if (workers !== 0) {
+      // JSON is YAML: the hub processes read the same configuration from a file.
       const configFile = join(dataDir, 'hub.config.yaml');
       writeFileSync(configFile, JSON.stringify({ ...config, logging: { level: 'warn' } }));
       const bin = fileURLToPath(new URL('../dist/core/cli/hub.js', import.meta.url));
-      if (!existsSync(bin)) throw new Error(`--workers needs the built CLI (${bin}): run npm run build first`);
-      for (let i = 0; i < workerCount; i++) workers.push(await startWorker(bin, { ...process.env, ...hubEnv, HUB_CONFIG: configFile, HUB_REDIS_PREFIX: prefix }));
+      if (!existsSync(bin)) throw new Error(`hub processes need the built CLI (${bin}): run npm run build first`);
+      const childEnv = { ...process.env, ...hubEnv, HUB_CONFIG: configFile, HUB_REDIS_PREFIX: prefix, HUB_HOST: '127.0.0.1', HUB_PORT: '0' };
+      if (workers === 'serve') {
+        const started = await startHubProcess(bin, ['serve'], childEnv, /serving on (http:\/\/\S+) /);
+        processes.push(started.child);
+        apiUrl = started.match[1]!;
+      } else {
+        for (let i = 0; i < workers; i++) processes.push((await startHubProcess(bin, ['worker'], childEnv, /worker running/)).child);
+      }
     }
   } catch (error) {
-    await stopWorkers();
+    await stopProcesses();
     await hub.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
     await deleteRedisPrefix(prefix).catch(() => 0);
@@ -100,9 +114,10 @@ export async function startBenchHub(config: ConfigFileInput, env: Record<string,
     hub,
     prefix,
     dataDir,
-    workers,
+    processes,
+    apiUrl,
     close: async () => {
-      await stopWorkers();
+      await stopProcesses();
       await hub.stop();
       await deleteRedisPrefix(prefix);
       rmSync(dataDir, { recursive: true, force: true });
@@ -120,27 +135,31 @@ function linePrefixer(prefix: string): (text: string) => void {
   };
 }
 
-/** Starts `hub worker` and resolves once it says it runs; its warnings and errors go to this process's stderr. */
-function startWorker(bin: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const echo = linePrefixer('  [hub worker] ');
+/** Starts a hub CLI command and resolves once its stderr matches `ready`; its other output goes to this process's stderr. */
+function startHubProcess(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  // HUB_BENCH_NODE_ARGS: extra Node options for the hub processes only (say --cpu-prof --cpu-prof-dir=/tmp/prof).
+  const nodeArgs = (process.env['HUB_BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const echo = linePrefixer(`  [hub ${args[0]}] `);
   child.stdout!.on('data', (chunk: Buffer) => echo(chunk.toString()));
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error('hub worker did not start within 60 s'))), 60_000);
+    let isReady = false;
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`hub ${args.join(' ')} did not start within 60 s`))), 60_000);
     child.stderr!.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
-      if (seen.length < 10_000) seen += text;
-      if (/worker running/.test(seen)) {
+      if (isReady) return echo(text);
+      seen += text;
+      const match = ready.exec(seen);
+      if (match) {
+        isReady = true;
         clearTimeout(timer);
-        resolve(child);
-        seen = '\u0000'.repeat(10_000); // ready: stop collecting
-      }
-      if (!text.includes('worker running')) echo(text);
+        resolve({ child, match });
+      } else echo(text);
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`hub worker exited (code ${code}) before it was ready`));
+      if (!isReady) reject(new Error(`hub ${args.join(' ')} exited (code ${code}) before it was ready`));
     });
   });
 }
@@ -287,7 +306,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
         targets: { sink: { entities: ['customer'], batchSize: page, concurrency: 2 } },
       },
     };
-    const bench = await startBenchHub(config, { ERP_URL: db.url }, { workers: options.workers ?? 0 });
+    const bench = await startBenchHub(config, { ERP_URL: db.url }, { workers: options.workers ?? 0, api: false });
     cleanups.push(() => bench.close());
     const { hub } = bench;
     sink.reset(n);
@@ -297,10 +316,10 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
 
     t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const workersCpu0 = bench.workers.map((w) => processCpuMicros(w.pid!));
+    const workersCpu0 = bench.processes.map((w) => processCpuMicros(w.pid!));
     let workersRssPeak = 0;
     const sampleWorkers = () => {
-      const total = bench.workers.reduce((sum, w) => sum + processRss(w.pid!), 0);
+      const total = bench.processes.reduce((sum, w) => sum + processRss(w.pid!), 0);
       if (total > workersRssPeak) workersRssPeak = total;
       return total;
     };
@@ -330,7 +349,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
     );
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const workersCpu = bench.workers.reduce((sum, w, i) => sum + processCpuMicros(w.pid!) - workersCpu0[i]!, 0);
+    const workersCpu = bench.processes.reduce((sum, w, i) => sum + processCpuMicros(w.pid!) - workersCpu0[i]!, 0);
     // The hub's CPU: this process's, plus its worker processes' when they run apart.
     const cpuMicrosPerRecord = (cpu.user + cpu.system + workersCpu) / n;
     const peakRssMb = mb(rss.peak);
@@ -351,7 +370,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       peakRssMb,
       peakHeapMb,
       workersPeakRssMb,
-      workers: bench.workers.length,
+      workers: bench.processes.length,
       startRssMb: hubStartRssMb,
       received: sink.received,
       distinct: sink.distinct,
@@ -364,10 +383,10 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       deadLetters,
     };
     log(
-      `  hub backfill (MariaDB → ingest → store + id links → outbox → relay → delivery → sink + id links): ${fmt(n)} records in ${fmt(seconds, 2)} s = ${fmt(result.recordsPerSecond)} records/s end to end; CPU ${fmt(cpuMicrosPerRecord, 1)} µs per record (${bench.workers.length > 0 ? `this process and ${bench.workers.length} worker process${bench.workers.length > 1 ? 'es' : ''}` : "this process, the workers in it"})`,
+      `  hub backfill (MariaDB → ingest → store + id links → outbox → relay → delivery → sink + id links): ${fmt(n)} records in ${fmt(seconds, 2)} s = ${fmt(result.recordsPerSecond)} records/s end to end; CPU ${fmt(cpuMicrosPerRecord, 1)} µs per record (${bench.processes.length > 0 ? `this process and ${bench.processes.length} worker process${bench.processes.length > 1 ? 'es' : ''}` : "this process, the workers in it"})`,
     );
     log(`    run done after ${fmt(ingestSeconds, 2)} s (${fmt(result.ingestRecordsPerSecond)} records/s read + ingested); sink: ${fmt(sink.received)} records in ${fmt(sink.requests)} requests, ${fmt(sink.duplicates)} duplicates; id links: erp ${fmt(linksBySystem['erp'] ?? 0)}, sink ${fmt(linksBySystem['sink'] ?? 0)} of ${fmt(n)} each; dead letters: ${deadLetters}; run ${run.state}, done ${fmt(run.done)}, failed ${run.failed}`);
-    log(`    process RSS: ${startRssMb} MB before the fill, ${hubStartRssMb} MB with the hub started, peak ${peakRssMb} MB during the hub backfill (V8 heap used: peak ${peakHeapMb} MB)${bench.workers.length > 0 ? `; worker processes together: peak ${workersPeakRssMb} MB` : ''}`);
+    log(`    process RSS: ${startRssMb} MB before the fill, ${hubStartRssMb} MB with the hub started, peak ${peakRssMb} MB during the hub backfill (V8 heap used: peak ${peakHeapMb} MB)${bench.processes.length > 0 ? `; worker processes together: peak ${workersPeakRssMb} MB` : ''}`);
     return { records: n, fillSeconds, raw, hub: result, startRssMb, ratio: raw ? result.recordsPerSecond / raw.recordsPerSecond : null };
   } finally {
     rss.stop();
