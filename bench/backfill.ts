@@ -16,7 +16,7 @@ const GOAL_RATIO = 0.5;
 
 export async function run(): Promise<void> {
   const records = Math.round(numberArg('records', 100_000));
-  const workers = Math.round(numberArg('workers', 0));
+  const workers = Math.round(numberArg('workers', 0, true));
   const env = environment();
   const where = workers > 0 ? `workers in ${workers} \`hub worker\` process${workers > 1 ? 'es' : ''}` : 'workers in the benchmark process';
   console.log(`backfill: ${fmt(records)} customers MariaDB → hub (SQLite store, ${where}) → HTTP batch sink; pages and batches of 500; node ${env.node}, ${env.cpus} CPUs`);

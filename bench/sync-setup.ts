@@ -231,7 +231,10 @@ async function rawPipe(db: SourceDatabase, sinkUrl: string, page: number): Promi
   const cols = 'id, customer_no, name, currency, email, modified_at';
   for (;;) {
     const [rows] = after
-      ? await db.pool.query<RawRow[]>(`SELECT ${cols} FROM erp_customers WHERE (modified_at, id) > (?, ?) ORDER BY modified_at, id LIMIT ${page}`, [after.m, after.id])
+      ? // The keyset condition in the form the hub's SQL connector writes (connectors/sql/dialect.ts): MariaDB
+        // turns it into an index range; a row comparison `(modified_at, id) > (?, ?)` it does not, and
+        // every page would scan the table from the start (quadratic: 5,400 records/s at 100,000 rows).
+        await db.pool.query<RawRow[]>(`SELECT ${cols} FROM erp_customers WHERE modified_at >= ? AND (modified_at > ? OR (modified_at = ? AND id > ?)) ORDER BY modified_at, id LIMIT ${page}`, [after.m, after.m, after.m, after.id])
       : await db.pool.query<RawRow[]>(`SELECT ${cols} FROM erp_customers ORDER BY modified_at, id LIMIT ${page}`);
     if (rows.length === 0) break;
     const records = rows.map((r) => ({ customer_no: r.customer_no, name: r.name, currency: r.currency, email: r.email }));

@@ -7,15 +7,15 @@ export const ADMIN_PASSWORD = 'admin-password-for-benchmarks';
 
 // ---------------------------------------------------------------- command line
 
-/** `--name N` from the command line (after the benchmark's name), or the default. */
-export function numberArg(name: string, fallback: number): number {
+/** `--name N` from the command line (after the benchmark's name), or the default; N > 0 (≥ 0 with `allowZero`). */
+export function numberArg(name: string, fallback: number, allowZero = false): number {
   const argv = process.argv;
   const i = argv.indexOf(`--${name}`);
   const inline = argv.find((a) => a.startsWith(`--${name}=`));
   const text = inline ? inline.slice(name.length + 3) : i >= 0 ? argv[i + 1] : undefined;
   if (text === undefined) return fallback;
   const n = Number(text.replace(/_/g, ''));
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} needs a positive number, not ${text}`);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) throw new Error(`--${name} needs a ${allowZero ? 'non-negative' : 'positive'} number, not ${text}`);
   return n;
 }
 
