@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool, type Pool } from 'mysql2/promise';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigFileInput } from '../../core/config/schema.js';
 import { createHub, type Hub } from '../../core/hub.js';
 import { REDIS_URL, createTestDatabase, deleteRedisPrefix } from '../helpers.js';
-import { FIXTURES, ROOT, Sink, dumpOnFailure, kill, procs, start, timeline, until, useHubBin } from '../fixtures/sync/processes.js';
+import { FIXTURES, Sink, dumpOnFailure, kill, procs, start, timeline, until, useDistSnapshot } from '../fixtures/sync/processes.js';
 
 /**
  * Two `hub worker` processes on one embedded (SQLite) store: one ingests a backfill while the other
@@ -43,11 +43,7 @@ describe.sequential('two worker processes on one SQLite store', () => {
     }
     const sinkPort = await sink.listen();
     dataDir = mkdtempSync(join(tmpdir(), 'hub-sqlite-processes-'));
-    const snapshot = join(dataDir, 'pkg');
-    cpSync(join(ROOT, 'dist'), join(snapshot, 'dist'), { recursive: true });
-    cpSync(join(ROOT, 'package.json'), join(snapshot, 'package.json'));
-    symlinkSync(join(ROOT, 'node_modules'), join(snapshot, 'node_modules'));
-    useHubBin(join(snapshot, 'dist/core/cli/hub.js'));
+    useDistSnapshot(dataDir);
 
     const config = {
       logging: { level: 'warn' },

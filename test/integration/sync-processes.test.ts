@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -8,7 +8,7 @@ import { createPool, type Pool } from 'mysql2/promise';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, createTestDatabase } from '../helpers.js';
-import { FIXTURES, ROOT, Sink, dumpOnFailure, freePort, kill, mark, procs, sleep, start, timeline, until, useHubBin, type Proc } from '../fixtures/sync/processes.js';
+import { FIXTURES, Sink, dumpOnFailure, freePort, kill, mark, procs, sleep, start, timeline, until, useDistSnapshot, type Proc } from '../fixtures/sync/processes.js';
 
 /**
  * The sync engine across real processes: `hub serve --no-workers` (the API) and `hub worker`
@@ -164,11 +164,7 @@ describe.sequential('sync engine across real processes (API, two workers, MariaD
 
     const sinkPort = await sink.listen();
     dataDir = mkdtempSync(join(tmpdir(), 'hub-sync-processes-'));
-    const snapshot = join(dataDir, 'pkg');
-    cpSync(join(ROOT, 'dist'), join(snapshot, 'dist'), { recursive: true });
-    cpSync(join(ROOT, 'package.json'), join(snapshot, 'package.json'));
-    symlinkSync(join(ROOT, 'node_modules'), join(snapshot, 'node_modules'));
-    useHubBin(join(snapshot, 'dist/core/cli/hub.js'));
+    useDistSnapshot(dataDir);
     const connectors = {
       erp_sql: { type: 'mysql', urlEnv: 'ERP_SQL_URL', tables: { customers: { table: 'crm_customers', key: ['code'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'phone', 'status'] } } },
       crm_http: { type: 'http', baseUrl: `http://127.0.0.1:${sinkPort}`, timeoutMs: 10_000, entities: { customers: { batch: { path: '/batch', idField: 'code', statusField: 'status' } } } },
