@@ -299,12 +299,23 @@ export class SyncRepository {
 
   async recordLineage(entity: string, recordId: string, fields: readonly string[], system: string, job: string | null, version: number, at: string): Promise<void> {
     if (fields.length === 0) return;
-    // A new record has no lineage yet.
-    if (version > 1) await this.db.deleteFrom('hub_lineage').where('entity', '=', entity).where('record_id', '=', recordId).where('field', 'in', [...fields]).execute();
-    await this.db
-      .insertInto('hub_lineage')
-      .values(fields.map((field) => ({ entity, record_id: recordId, field, system, job: job?.slice(0, 191) ?? null, version, at })))
-      .execute();
+    const rows = fields.map((field) => ({ entity, record_id: recordId, field, system, job: job?.slice(0, 191) ?? null, version, at }));
+    // A new record has no lineage yet; a changed one replaces its fields' rows in one statement (an
+    // upsert: no delete-then-insert whose gap locks two concurrent MySQL writers could deadlock on).
+    if (version === 1) await this.db.insertInto('hub_lineage').values(rows).execute();
+    else if (this.dialect === 'mysql') {
+      await this.db
+        .insertInto('hub_lineage')
+        .values(rows)
+        .onDuplicateKeyUpdate({ system: sql`values(\`system\`)`, job: sql`values(\`job\`)`, version: sql`values(\`version\`)`, at: sql`values(\`at\`)` })
+        .execute();
+    } else {
+      await this.db
+        .insertInto('hub_lineage')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['entity', 'record_id', 'field']).doUpdateSet((eb) => ({ system: eb.ref('excluded.system'), job: eb.ref('excluded.job'), version: eb.ref('excluded.version'), at: eb.ref('excluded.at') })))
+        .execute();
+    }
   }
 
   /** Lineage of new records (nothing to replace), in multi-row statements. */

@@ -90,6 +90,17 @@ describe.each(STORE_KINDS)('the store (%s)', (kind) => {
     expect(seen).toEqual(['k-8', 'k-7', 'k-6', 'k-5', 'k-4', 'k-3', 'k-2', 'k-1', 'k-0']);
   });
 
+  it('keeps one lineage row per field: a later write replaces the rows of the fields it wrote, the others stay', async () => {
+    await store.sync.recordLineage('customer', 'lin-1', ['name', 'phone', 'email'], 'hub', null, 1, '2026-01-01T00:00:00.000Z');
+    await store.sync.recordLineage('customer', 'lin-1', ['phone', 'email'], 'erp', 'job-7', 2, '2026-01-02T00:00:00.000Z');
+    await store.sync.recordLineage('customer', 'lin-1', ['email'], 'crm', null, 3, '2026-01-03T00:00:00.000Z');
+    expect(await store.sync.lineage('customer', 'lin-1')).toEqual([
+      { field: 'email', system: 'crm', job: null, version: 3, at: '2026-01-03T00:00:00.000Z' },
+      { field: 'name', system: 'hub', job: null, version: 1, at: '2026-01-01T00:00:00.000Z' },
+      { field: 'phone', system: 'erp', job: 'job-7', version: 2, at: '2026-01-02T00:00:00.000Z' },
+    ]);
+  });
+
   it('runs the record service with references, versions and dependents on this store', async () => {
     const service = new RecordService(store, { quotaOrderTypes: ['standard'] });
     const c = await service.create('customer', { code: 'SVC-1', name: 'Service GmbH', currency: 'EUR' });
