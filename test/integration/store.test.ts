@@ -101,6 +101,15 @@ describe.each(STORE_KINDS)('the store (%s)', (kind) => {
     ]);
   });
 
+  it('writes lineage of many new records in multi-row statements, splitting past 500 rows per statement', async () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `bulk-${String(i).padStart(3, '0')}`);
+    await store.transaction((tx) => tx.sync.recordLineageNew(ids.map((id) => ({ entity: 'customer', recordId: id, fields: ['code', 'name', 'currency', 'email'], version: 1, at: '2026-02-01T00:00:00.000Z' })), 'erp', 'backfill-1'));
+    const many = await store.sync.lineageMany('customer', ids);
+    expect(many.size).toBe(300);
+    expect([...many.values()].every((m) => m.size === 4)).toBe(true);
+    expect(many.get('bulk-299')?.get('email')).toEqual({ field: 'email', system: 'erp', job: 'backfill-1', version: 1, at: '2026-02-01T00:00:00.000Z' });
+  });
+
   it('runs the record service with references, versions and dependents on this store', async () => {
     const service = new RecordService(store, { quotaOrderTypes: ['standard'] });
     const c = await service.create('customer', { code: 'SVC-1', name: 'Service GmbH', currency: 'EUR' });
