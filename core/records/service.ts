@@ -1,4 +1,4 @@
-import { uuidv7 } from '../model/ids.js';
+import { newRecordId } from '../model/ids.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, type FieldProblem } from '../errors.js';
 import { ENTITIES, type EntityName, type JsonObject, type JsonValue, type RecordKind, type StoredRecord } from '../model/entities.js';
 import { checkRecord, DERIVED_FIELDS, type ModelRules, type ReferenceChecker } from '../model/validate.js';
@@ -111,7 +111,7 @@ export class RecordService {
     const at = this.now().toISOString();
     const fields = withoutNulls({ ...(CREATE_DEFAULTS[kind] ?? {}), ...input });
     await this.check(tx, kind, fields);
-    const record: StoredRecord = { ...fields, id: id ?? uuidv7(), version: 1, createdAt: at, updatedAt: at };
+    const record: StoredRecord = { ...fields, id: id ?? newRecordId(), version: 1, createdAt: at, updatedAt: at };
     await this.uniqueness(tx, kind, () => tx.records.insert(def, record));
     const written = Object.keys(input).sort();
     await this.lineage(tx, kind, record, written);
@@ -133,7 +133,7 @@ export class RecordService {
       try {
         const fields = withoutNulls({ ...(CREATE_DEFAULTS[kind] ?? {}), ...input });
         await this.check(tx, kind, fields);
-        ready.push({ index, record: { ...fields, id: uuidv7(), version: 1, createdAt: at, updatedAt: at }, fields: Object.keys(input).sort() });
+        ready.push({ index, record: { ...fields, id: newRecordId(), version: 1, createdAt: at, updatedAt: at }, fields: Object.keys(input).sort() });
       } catch (error) {
         failed.set(index, error);
       }
