@@ -214,7 +214,7 @@ export class TargetDelivery {
         await this.deps.store.deadLetters.add({ target: this.target.name, entity, recordId: l.id, version: l.version, payload: l.payload, errorCode: l.code, errorMessage: l.message, attempts, createdAt: at });
         this.deps.onDeadLetter?.(this.target.name, entity, l.id, l.code);
       } catch (e) {
-        this.deps.log.error({ target: this.target.name, entity, recordId: l.id, err: { name: (e as Error).name } }, 'could not write a dead letter');
+        this.deps.log.error({ target: this.target.name, entity, recordId: l.id, err: foreignErrorSummary(e) }, 'could not write a dead letter');
       }
     }
     this.deps.log.warn({ target: this.target.name, entity, records: letters.length, codes: [...new Set(letters.map((l) => l.code))] }, 'delivery dead-lettered');

@@ -31,8 +31,6 @@ export interface ListPage {
 
 type Row = Record<string, unknown> & { id: string; data: string };
 
-/** The columns every entity table has, in the order `insertMany` writes them (the entity's own follow). */
-const ROW_COLUMNS = ['id', 'natural_key', 'data', 'search', 'version', 'created_at', 'updated_at', 'deleted_at'] as const;
 const OUTBOX_COLUMNS = ['entity', 'record_id', 'op', 'version', 'created_at', 'origin'] as const;
 
 function columnValue(value: JsonValue | undefined): string {
@@ -170,15 +168,10 @@ export class RecordRepository {
   /** Inserts new records (and their outbox rows) with multi-row statements. */
   async insertMany(def: EntityDef, records: readonly StoredRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const extra = Object.entries(def.columns);
-    const columns = [...ROW_COLUMNS, ...extra.map(([column]) => column)];
-    await insertRows(
-      this.db,
-      this.dialect,
-      def.table,
-      columns,
-      records.map((r) => [r.id, naturalKeyOf(def, r), JSON.stringify(r), searchText(def, r), r.version, r.createdAt, r.updatedAt, null, ...extra.map(([, field]) => columnValue(r[field]))]),
-    );
+    // The same rows `insert` writes (this.row), as value lists in one column order.
+    const rows = records.map((r) => this.row(def, r, null));
+    const columns = Object.keys(rows[0]!);
+    await insertRows(this.db, this.dialect, def.table, columns, rows.map((row) => columns.map((c) => row[c])));
     if (def.synced) {
       const origin = currentWriteOrigin().system;
       await insertRows(this.db, this.dialect, 'hub_outbox', OUTBOX_COLUMNS, records.map((r) => [def.name, r.id, 'upsert', r.version, r.updatedAt, origin]));

@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type Request, type Response, type Router } from 'express';
 import { hasRole } from '../../core/auth/principal.js';
-import { ForbiddenError, UnauthorizedError } from '../../core/errors.js';
+import { ForbiddenError, UnauthorizedError, foreignErrorSummary } from '../../core/errors.js';
 import type { AppDeps } from './context.js';
 import { problemOf, sendProblem } from './problem.js';
 import { bearer } from './router.js';
@@ -77,7 +77,7 @@ export function queueBoard(deps: AppDeps): Router {
     } catch (error) {
       const { body, headers } = problemOf(error, req.hubRequestId ?? '');
       if (body.status === 401 && fromCookie) setCookie(req, res, '', 0);
-      if (body.status >= 500) deps.log.error({ err: { name: (error as Error).name } }, 'queue board failed');
+      if (body.status >= 500) deps.log.error({ err: foreignErrorSummary(error) }, 'queue board failed');
       return sendProblem(res, body, headers);
     }
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { Counter, Histogram } from 'prom-client';
 import { actorName, hasRole, type Principal } from '../../core/auth/principal.js';
-import { BadRequestError, ForbiddenError, HubError, PayloadTooLargeError, UnauthorizedError } from '../../core/errors.js';
+import { BadRequestError, ForbiddenError, HubError, PayloadTooLargeError, UnauthorizedError, foreignErrorSummary } from '../../core/errors.js';
 import { CidrSet, clientAddress } from '../../core/net/ip.js';
 import type { AuditOutcome } from '../../core/store/audit-repository.js';
 import type { AppDeps, OperationHandler, RequestContext } from './context.js';
@@ -214,10 +214,11 @@ export function buildRouter(
       if (body.status >= 500) {
         // A driver's message can quote a value ("Incorrect decimal value: '…'"): log the kind of error
         // and where it arose, not its text, unless it is one of the hub's own (safe) errors.
-        const e = error as Error & { code?: unknown; errno?: unknown };
+        const e = error as Error & { errno?: unknown };
         const where = (e.stack ?? '').split('\n').slice(1, 4).map((l) => l.trim());
-        const safe = error instanceof HubError ? { message: e.message } : {};
-        deps.log.error({ requestId, operation: op.operationId, err: { name: e.name, code: e.code, errno: e.errno, ...safe, where } }, 'request failed');
+        const summary = error instanceof HubError ? { name: e.name, code: error.code, message: e.message } : foreignErrorSummary(error);
+        const errno = typeof e.errno === 'number' ? { errno: e.errno } : {};
+        deps.log.error({ requestId, operation: op.operationId, err: { ...summary, ...errno, where } }, 'request failed');
       }
       if (!res.headersSent) sendProblem(res, body, headers);
       const info = ctx?.audit ?? (handler.audit ? { ...handler.audit, recordIds: req.params['id'] ? [String(req.params['id'])] : [], fields: [] } : undefined);

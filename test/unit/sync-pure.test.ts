@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { foreignErrorSummary } from '../../core/errors.js';
 import { retryDelay } from '../../queues/delivery.js';
 import { contentHash, stableStringify, withoutNulls } from '../../queues/hash.js';
 
@@ -25,5 +26,16 @@ describe('retry delays', () => {
     }
     expect(retryDelay(0, 500, 60_000, 30_000)).toBeGreaterThanOrEqual(30_000);
     expect(retryDelay(100, 500, 60_000)).toBeLessThanOrEqual(60_000);
+  });
+});
+
+describe('foreignErrorSummary (what logs and dead letters say of errors the hub did not make)', () => {
+  it('keeps the class name and a symbolic driver code, never the message or a code that is not symbolic', () => {
+    const busy = Object.assign(new Error("cannot write 'secret-value'"), { name: 'SqliteError', code: 'SQLITE_BUSY_SNAPSHOT' });
+    expect(foreignErrorSummary(busy)).toEqual({ name: 'SqliteError', code: 'SQLITE_BUSY_SNAPSHOT' });
+    const odd = Object.assign(new Error('x'), { code: "value 'secret-value' too long" });
+    expect(foreignErrorSummary(odd)).toEqual({ name: 'Error' });
+    expect(JSON.stringify(foreignErrorSummary(busy))).not.toContain('secret');
+    expect(foreignErrorSummary('a thrown string')).toEqual({ name: 'Error' });
   });
 });
