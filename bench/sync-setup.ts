@@ -20,6 +20,7 @@ import { createHub, type Hub } from '../core/hub.js';
 export * from './sync-util.js';
 export * from './sync-peers.js';
 import { ADMIN_PASSWORD, REDIS_URL, RssSampler, fmt, mb, processCpuMicros, processRss, sleep, until } from './sync-util.js';
+import { measureStoreFloor, type StoreFloor } from './store-floor.js';
 import { createDatabase, fillCustomers, startSink, syncMappings, sinkConnector, type SourceDatabase } from './sync-peers.js';
 // ---------------------------------------------------------------- hub
 
@@ -176,6 +177,8 @@ export interface BackfillOptions {
   readonly timeoutMs?: number;
   /** Worker processes (`hub worker`); 0 (the default): the workers run in this process. */
   readonly workers?: number;
+  /** Measure the store floor after the hub run (default: when the raw pipe runs). */
+  readonly floor?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -210,6 +213,10 @@ export interface BackfillResult {
   };
   readonly startRssMb: number;
   readonly ratio: number | null;
+  /** The store's own statements for these records, nothing else (see store-floor.ts); null when not measured. */
+  readonly floor: StoreFloor | null;
+  /** The same on a MariaDB store (the multi-process deployment's). */
+  readonly mysqlFloor: StoreFloor | null;
 }
 
 interface RawRow extends RowDataPacket {
@@ -390,7 +397,26 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
     );
     log(`    run done after ${fmt(ingestSeconds, 2)} s (${fmt(result.ingestRecordsPerSecond)} records/s read + ingested); sink: ${fmt(sink.received)} records in ${fmt(sink.requests)} requests, ${fmt(sink.duplicates)} duplicates; id links: erp ${fmt(linksBySystem['erp'] ?? 0)}, sink ${fmt(linksBySystem['sink'] ?? 0)} of ${fmt(n)} each; dead letters: ${deadLetters}; run ${run.state}, done ${fmt(run.done)}, failed ${run.failed}`);
     log(`    process RSS: ${startRssMb} MB before the fill, ${hubStartRssMb} MB with the hub started, peak ${peakRssMb} MB during the hub backfill (V8 heap used: peak ${peakHeapMb} MB)${bench.processes.length > 0 ? `; worker processes together: peak ${workersPeakRssMb} MB` : ''}`);
-    return { records: n, fillSeconds, raw, hub: result, startRssMb, ratio: raw ? result.recordsPerSecond / raw.recordsPerSecond : null };
+    let floor: StoreFloor | null = null;
+    let mysqlFloor: StoreFloor | null = null;
+    if (options.floor ?? options.raw !== false) {
+      // The hub is idle now (everything delivered); its data directory goes when it closes.
+      const say = (label: string, f: StoreFloor) =>
+        log(
+          `  store floor, ${label} (the hub store's own statements for the same ${fmt(n)} records and nothing else, transactions of ${page}): ${fmt(f.seconds, 2)} s = ${fmt(f.recordsPerSecond)} records/s` +
+            ` (ingest writes ${fmt(f.parts.ingest, 2)} s, delivery reads ${fmt(f.parts.deliveryReads, 2)} s, delivery links ${fmt(f.parts.deliveryLinks, 2)} s)${raw ? `; no hub on this store can beat raw ÷ floor = ${(raw.seconds / f.seconds).toFixed(3)}` : ''}`,
+        );
+      floor = await measureStoreFloor(bench.dataDir, page);
+      say('SQLite', floor);
+      const storeDb = await createDatabase();
+      try {
+        mysqlFloor = await measureStoreFloor(bench.dataDir, page, storeDb.url);
+        say('MariaDB', mysqlFloor);
+      } finally {
+        await storeDb.drop();
+      }
+    }
+    return { records: n, fillSeconds, raw, hub: result, startRssMb, ratio: raw ? result.recordsPerSecond / raw.recordsPerSecond : null, floor, mysqlFloor };
   } finally {
     rss.stop();
     for (const c of cleanups.reverse()) {
