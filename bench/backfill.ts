@@ -6,8 +6,10 @@
  * fetch, one after the other. Then the hub: a SQLite store, workers on, `erp` a MySQL source and
  * `sink` an HTTP batch target; `hub.sync.backfill('erp', 'customer')` is timed until the run is done
  * and the sink has all N records (read, ingest into the store with id links, outbox, relay,
- * projection, mapping, delivery, id links back). Prints both rates, hub ÷ raw (goal ≥ 0.5) and the
- * process RSS peak; the last line is one JSON object with the figures.
+ * projection, mapping, delivery, id links back). Then the store floor (bench/store-floor.ts): the
+ * store's own statements for the same records and nothing else, on SQLite and on MariaDB; raw ÷ floor
+ * is the best hub ÷ raw ratio any hub on that store could reach on this machine. Prints the rates,
+ * hub ÷ raw (goal ≥ 0.5) and the process RSS peak; the last line is one JSON object with the figures.
  */
 import { environment } from './harness.js';
 import { fmt, measureBackfill, numberArg } from './sync-setup.js';
@@ -43,6 +45,13 @@ export async function run(): Promise<void> {
         duplicates: r.hub.duplicates,
         idLinks: r.hub.links,
         deadLetters: r.hub.deadLetters,
+        // The store's own statements alone (bench/store-floor.ts): raw ÷ floor bounds hub ÷ raw on that store.
+        storeFloor: {
+          sqliteRecordsPerSecond: Math.round(r.floor?.recordsPerSecond ?? 0),
+          sqliteBestRatio: r.raw && r.floor ? Number((r.raw.seconds / r.floor.seconds).toFixed(3)) : null,
+          mariadbRecordsPerSecond: Math.round(r.mysqlFloor?.recordsPerSecond ?? 0),
+          mariadbBestRatio: r.raw && r.mysqlFloor ? Number((r.raw.seconds / r.mysqlFloor.seconds).toFixed(3)) : null,
+        },
         goalRatio: GOAL_RATIO,
         meetsGoal: ratio >= GOAL_RATIO && complete,
         node: env.node,
