@@ -233,14 +233,22 @@ export class TargetDelivery {
 
     // Deletes: records gone from the hub whose link says the target has them.
     const gone = ids.filter((id) => !records.has(id));
-    if (gone.length > 0) await this.deleteGone(entity, mapping, gone, links, bump);
+    if (gone.length > 0) await this.deleteGone(entity, mapping, gone, links, bump, 'deleted');
 
     const receiver = targetReceiver(mapping.target);
     const projected = new Map<string, { record: StoredRecord; view: Record<string, unknown> }>();
+    const leftScope: string[] = [];
     for (const [id, record] of records) {
       const view = policy.project(receiver, entity, record);
       if (view) projected.set(id, { record, view: view as Record<string, unknown> });
+      // Outside the target's rows. If the target holds a copy from when it was inside, that copy is no
+      // longer the latest permitted state: withdraw it where deletes are allowed, otherwise count it.
+      else if (links.has(id)) leftScope.push(id);
       else bump('out_of_scope');
+    }
+    if (leftScope.length > 0) {
+      if (this.canDelete) await this.deleteGone(entity, mapping, leftScope, links, bump, 'withdrawn');
+      else bump('left_scope', leftScope.length);
     }
 
     // Lookups resolve through id links, fetched in bulk for the whole batch.
@@ -346,10 +354,19 @@ export class TargetDelivery {
     return { counts, retry };
   }
 
-  private async deleteGone(entity: EntityName, mapping: CompiledMapping, gone: readonly string[], links: ReadonlyMap<string, LinkState>, bump: (o: Outcome, n?: number) => void): Promise<void> {
+  /** Deletes propagate when the settings allow them and the connector can delete. */
+  private get canDelete(): boolean {
+    return this.settings.deletes && typeof this.target.connector.delete === 'function';
+  }
+
+  /**
+   * Deletes, in the target, linked records the target may no longer hold (`deleted`: gone from the
+   * hub; `withdrawn`: outside the target's rows now) and drops their links; a failure retries later.
+   */
+  private async deleteGone(entity: EntityName, mapping: CompiledMapping, gone: readonly string[], links: ReadonlyMap<string, LinkState>, bump: (o: Outcome, n?: number) => void, outcome: 'deleted' | 'withdrawn'): Promise<void> {
     const linked = gone.filter((id) => links.has(id));
     const remove = this.target.connector.delete;
-    if (!this.settings.deletes || !remove || linked.length === 0) return;
+    if (!this.canDelete || !remove || linked.length === 0) return;
     const externalIds = linked.map((id) => links.get(id)!.externalId);
     let outcomes: RecordOutcome[];
     try {
@@ -364,7 +381,7 @@ export class TargetDelivery {
       const o = outcomes[n];
       if (o?.ok) {
         await this.deps.store.sync.unlink(this.target.name, entity, linked[n]!);
-        bump('deleted');
+        bump(outcome);
       }
     }
   }

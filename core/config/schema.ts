@@ -22,7 +22,7 @@ const targetSchema = z.strictObject({
     .strictObject({ failures: z.number().int().min(1).max(1000).default(5), cooldownSeconds: z.number().min(0.1).max(86400).default(30) })
     .default({ failures: 5, cooldownSeconds: 30 })
     .describe('Failed batches in a row that pause the target, and how long before a probe'),
-  deletes: z.boolean().default(false).describe('Propagate deletes (tombstones) where the connector can delete'),
+  deletes: z.boolean().default(false).describe('Propagate deletes (tombstones) where the connector can delete, and delete records that left the target\'s rows (policy where)'),
   jobLockSeconds: z.number().min(1).max(3600).default(30).describe('A job whose worker stops renewing its lock this long is taken up by another worker'),
   reconcileEveryMinutes: z.number().min(0.05).max(7 * 1440).optional().describe('Compare the target with the hub on this schedule (counts and content checksums) and re-sync the drift; the target must be readable and have an inbound mapping'),
 });

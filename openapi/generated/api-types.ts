@@ -1508,7 +1508,12 @@ export interface components {
             deleted?: number;
             dead_lettered?: number;
             retried?: number;
+            /** @description Changes to records outside the target's rows (its policy `where`) that the target never held. */
             out_of_scope?: number;
+            /** @description Records the target held that left its rows, deleted there (the target allows deletes). */
+            withdrawn?: number;
+            /** @description Records the target held that left its rows and stay there with their last permitted state (deletes are off for the target, or its connector cannot delete). */
+            left_scope?: number;
             ingested?: number;
             created?: number;
             echo?: number;
