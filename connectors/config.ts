@@ -48,12 +48,32 @@ const sqlShape = {
 export const mysqlConnectorConfigSchema = z.strictObject({ type: z.literal('mysql'), ...sqlShape });
 export const mssqlConnectorConfigSchema = z.strictObject({ type: z.literal('mssql'), ...sqlShape });
 
+/** An IANA time zone this Node knows (Europe/Berlin, UTC …). */
+const timeZoneName = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an IANA time zone such as Europe/Berlin or UTC' },
+);
+
 const listSchema = z.strictObject({
   path,
   recordsField: z.string().max(128).optional(),
   modifiedField: fieldName.optional(),
   tieBreakerField: fieldName.optional(),
   query: z.record(z.string().min(1), z.string()).optional(),
+  modifiedFormat: z
+    .discriminatedUnion('style', [
+      z.strictObject({ style: z.literal('iso') }),
+      z.strictObject({ style: z.literal('datetime'), timeZone: timeZoneName, fractionDigits: z.number().int().min(0).max(6).optional() }),
+    ])
+    .optional()
+    .describe('How the system writes modifiedField (iso: UTC ISO 8601; datetime: wall-clock time in timeZone); needed to backfill from a point in time'),
   since: z.strictObject({ param: z.string().min(1) }),
   paging: z.discriminatedUnion('style', [
     z.strictObject({ style: z.literal('offset'), offsetParam: z.string().min(1), limitParam: z.string().min(1) }),
@@ -112,6 +132,7 @@ export const erpnextConnectorConfigSchema = z.strictObject({
   apiKeyEnv: envName,
   apiSecretEnv: envName,
   timeoutMs: timeoutMs.optional(),
+  timeZone: timeZoneName.optional().describe("The site's time zone (System Settings), in which ERPNext stamps modified; needed to backfill from a point in time"),
 });
 
 /** One connector instance, discriminated on `type`. */
@@ -297,6 +318,7 @@ function erpnextConnector(name: string, config: ErpnextConnectorConfig, secrets:
     apiKey,
     apiSecret,
     ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
+    ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone }),
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
   });
 }

@@ -3,7 +3,7 @@ import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Connector, ExternalRecord } from '../connectors/contract.js';
+import { ConnectorError, type Connector, type ExternalRecord } from '../connectors/contract.js';
 import { ConfigError, ConflictError, HubError, NotFoundError, UnprocessableError, type FieldProblem } from '../core/errors.js';
 import { ENTITIES, ENTITY_NAMES, type EntityName, type JsonObject } from '../core/model/entities.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
@@ -325,7 +325,15 @@ export class SyncEngine {
         const mapping = s?.source.inbound[entity as EntityName];
         const from = s?.source.connector.cursorSince;
         if (!from) problems.push({ pointer: '/since', detail: `${connector} cannot start a read at a point in time` });
-        else if (mapping) checkpoint = from.call(s.source.connector, mapping.externalEntity, new Date(options.since).toISOString());
+        else if (mapping) {
+          try {
+            checkpoint = from.call(s.source.connector, mapping.externalEntity, new Date(options.since).toISOString());
+          } catch (error) {
+            // A connector that can start at a point in time only when configured for it says what is missing.
+            if (!(error instanceof ConnectorError)) throw error;
+            problems.push({ pointer: '/since', detail: error.message });
+          }
+        }
       }
     }
     if (problems.length > 0) throw new UnprocessableError('The backfill request is invalid', problems);

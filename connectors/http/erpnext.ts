@@ -27,7 +27,7 @@ export function erpnextSince(watermark: Watermark): Record<string, string> {
   };
 }
 
-function resource(doctype: string, keyField: string, naturalKeys: readonly string[]): EntityEndpoints {
+function resource(doctype: string, keyField: string, naturalKeys: readonly string[], timeZone: string | undefined): EntityEndpoints {
   const path = `/api/resource/${encodeURIComponent(doctype)}`;
   return {
     list: {
@@ -35,6 +35,8 @@ function resource(doctype: string, keyField: string, naturalKeys: readonly strin
       recordsField: 'data',
       modifiedField: 'modified',
       tieBreakerField: 'name',
+      // Frappe stamps `modified` as datetime(6) in the site's time zone, without an offset.
+      ...(timeZone === undefined ? {} : { modifiedFormat: { style: 'datetime', timeZone, fractionDigits: 6 } as const }),
       query: { fields: '["*"]', order_by: 'modified asc, name asc' },
       since: erpnextSince,
       paging: { style: 'offset', offsetParam: 'limit_start', limitParam: 'limit_page_length' },
@@ -46,13 +48,16 @@ function resource(doctype: string, keyField: string, naturalKeys: readonly strin
   };
 }
 
-/** The endpoints for Customer, Item and Sales Order. */
-export function erpnextEndpoints(): Record<string, EntityEndpoints> {
+/**
+ * The endpoints for Customer, Item and Sales Order. `timeZone`: the site's time zone (System
+ * Settings), which backfills from a point in time need; without it they are refused.
+ */
+export function erpnextEndpoints(timeZone?: string): Record<string, EntityEndpoints> {
   return {
-    Customer: resource('Customer', 'name', ['tax_id', 'customer_name']),
+    Customer: resource('Customer', 'name', ['tax_id', 'customer_name'], timeZone),
     // An Item's name is its item_code.
-    Item: resource('Item', 'item_code', ['item_code']),
-    'Sales Order': resource('Sales Order', 'name', []),
+    Item: resource('Item', 'item_code', ['item_code'], timeZone),
+    'Sales Order': resource('Sales Order', 'name', [], timeZone),
   };
 }
 
@@ -64,6 +69,8 @@ export interface ErpnextOptions {
   readonly apiSecret: string;
   /** Per-request timeout in ms. Default 30000. */
   readonly timeoutMs?: number;
+  /** The site's time zone (IANA), in which Frappe writes `modified`; needed for backfills `--since`. */
+  readonly timeZone?: string;
   readonly fetch?: FetchLike;
 }
 
@@ -75,5 +82,5 @@ export function createErpnextConnector(options: ErpnextOptions): Connector {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
-  return createHttpConnector({ name: options.name ?? 'erpnext', client, entities: erpnextEndpoints(), checkPath: ERPNEXT_CHECK_PATH });
+  return createHttpConnector({ name: options.name ?? 'erpnext', client, entities: erpnextEndpoints(options.timeZone), checkPath: ERPNEXT_CHECK_PATH });
 }

@@ -26,6 +26,11 @@ export interface ListEndpoint {
   readonly modifiedField?: string;
   /** Stable tie-breaker among rows with the same modified value. Default `name`. */
   readonly tieBreakerField?: string;
+  /**
+   * How the system writes the modified values, so that a backfill can start at a point in time
+   * (`cursorSince`); without it the connector cannot say where a date-time falls among its rows.
+   */
+  readonly modifiedFormat?: ModifiedFormat;
   /** Fixed query parameters (fields, ordering …). */
   readonly query?: Readonly<Record<string, string>>;
   /**
@@ -47,6 +52,33 @@ export interface ListEndpoint {
    */
   readonly countField?: string;
   readonly countPath?: string;
+}
+
+/**
+ * `iso`: UTC ISO 8601 as `2026-01-31T09:15:00.000Z` (what `Date.toISOString()` writes).
+ * `datetime`: wall-clock time in `timeZone` (IANA) as `2026-01-31 10:15:00` with `fractionDigits`
+ * (0–6) after a dot, the form SQL-backed systems such as Frappe / ERPNext answer (`.ffffff`).
+ * Either way the values must sort as text in time order (the watermark compares them as text).
+ */
+export type ModifiedFormat = { readonly style: 'iso' } | { readonly style: 'datetime'; readonly timeZone: string; readonly fractionDigits?: number };
+
+/**
+ * Where a read starting at `since` begins, in the system's format, a little early: 1 ms for ISO
+ * (a server whose since parameter is exclusive still returns a row stamped exactly `since`), 2 h
+ * for wall-clock times (a daylight-saving fall-back repeats up to 2 h of wall time; the extra rows
+ * read are ingested idempotently).
+ */
+export function formatSince(since: Date, format: ModifiedFormat): string {
+  if (format.style === 'iso') return new Date(since.getTime() - 1).toISOString();
+  const at = new Date(since.getTime() - 2 * 3_600_000);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone: format.timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  ) as Record<string, string>;
+  const digits = format.fractionDigits ?? 0;
+  const fraction = digits > 0 ? `.${String(at.getUTCMilliseconds()).padStart(3, '0').padEnd(digits, '0').slice(0, digits)}` : '';
+  return `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']}:${parts['second']}${fraction}`;
 }
 
 export interface UpsertEndpoint {
@@ -394,6 +426,18 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
 
   const countable = Object.values(options.entities).some((e) => e.list?.countField !== undefined);
 
+  function cursorSince(entity: string, since: string): string {
+    const list = entityOf(entity).list;
+    if (list === undefined) throw new ConnectorError('permanent', 'not_readable', `${name} ${entity} cannot be read`);
+    if (list.modifiedFormat === undefined) {
+      throw new ConnectorError('permanent', 'no_modified_format', `${name} ${entity} cannot start a read at a point in time: its list endpoint has no modifiedFormat`);
+    }
+    const at = Date.parse(since);
+    if (Number.isNaN(at)) throw new ConnectorError('permanent', 'invalid_since', `${name}: since is not a date-time`);
+    // Every key sorts after '': rows stamped exactly at the start are read too.
+    return encodeCursor({ modified: formatSince(new Date(at), list.modifiedFormat), key: '' });
+  }
+
   return {
     describe: () => description,
     ...(countable ? { count } : {}),
@@ -408,6 +452,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
       }
     },
     read,
+    cursorSince,
     keyOf,
     upsert,
     delete: remove,

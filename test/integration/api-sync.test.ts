@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import express from 'express';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Connector, ExternalRecord, ReadPage, RecordOutcome, UpsertRequest } from '../../connectors/contract.js';
+import { ConnectorError, type Connector, type ExternalRecord, type ReadPage, type RecordOutcome, type UpsertRequest } from '../../connectors/contract.js';
 import { startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
 import { until } from './sync-fixtures.js';
@@ -316,6 +316,20 @@ describe.sequential('sync administration API', () => {
     const since = await t.api.post('/api/v1/sync/connectors/ledger/backfill').set(admin).send({ entity: 'customer', direction: 'in', since: '2026-01-01T00:00:00Z' });
     expect(since.status).toBe(422);
     expect(since.body.errors[0].pointer).toBe('/since');
+    // A connector that can start at a point in time once configured says what is missing.
+    const unconfigured = Object.assign(ledger, {
+      cursorSince: () => {
+        throw new ConnectorError('permanent', 'no_modified_format', 'ledger customers cannot start a read at a point in time: its list endpoint has no modifiedFormat');
+      },
+    });
+    try {
+      const res = await t.api.post('/api/v1/sync/connectors/ledger/backfill').set(admin).send({ entity: 'customer', direction: 'in', since: '2026-01-01T00:00:00Z' });
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([{ pointer: '/since', detail: 'ledger customers cannot start a read at a point in time: its list endpoint has no modifiedFormat' }]);
+    } finally {
+      delete (unconfigured as { cursorSince?: unknown }).cursorSince;
+    }
+    expect((await t.hub.sync.runs({ connector: 'ledger', limit: 100 })).filter((r) => r.since === '2026-01-01T00:00:00Z')).toEqual([]);
     const schema = await t.api.post('/api/v1/sync/connectors/ledger/backfill').set(admin).send({ entity: 'spaceship', direction: 'sideways' });
     expect(schema.status).toBe(400);
     expect(schema.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/direction', '/entity']);

@@ -136,6 +136,55 @@ describe('ERPNext read: watermark cursor', () => {
   });
 });
 
+describe('reads from a point in time (backfill --since)', () => {
+  it('ERPNext: starts 2 h early in the site time zone, as Frappe writes `modified`, and keeps rows stamped exactly then', async () => {
+    // 2026-03-29 10:00 UTC is 12:00 in Berlin (summer time); two hours earlier: 10:00:00.000000 Berlin.
+    const connector = createErpnextConnector({ baseUrl: BASE, apiKey: KEY, apiSecret: SECRET, timeZone: 'Europe/Berlin' });
+    const cursor = connector.cursorSince!('Customer', '2026-03-29T10:00:00Z');
+    expect(decodeCursor(cursor)).toEqual({ modified: '2026-03-29 10:00:00.000000', key: '' });
+    const at = customer('CUST-2026-00010', '2026-03-29 10:00:00.000000', 'Exactly Then GmbH');
+    const later = customer('CUST-2026-00011', '2026-03-29 12:30:00.000000', 'Later AG');
+    const scope = api()
+      .get('/api/resource/Customer')
+      .query({ ...LIST, ...after('2026-03-29 10:00:00.000000', ''), limit_start: '0', limit_page_length: '100' })
+      .reply(200, { data: [at, later] });
+    const page = await connector.read('Customer', cursor, 100);
+    expect(page.records.map((r) => r['name'])).toEqual([at.name, later.name]);
+    scope.done();
+    // Winter time: one hour ahead of UTC.
+    expect(decodeCursor(connector.cursorSince!('Customer', '2026-01-15T08:30:00.250Z'))).toEqual({ modified: '2026-01-15 07:30:00.250000', key: '' });
+  });
+
+  it('ERPNext without a time zone refuses, naming what to configure; a bad date-time is refused too', async () => {
+    const error = await rejection(Promise.resolve().then(() => erp().cursorSince!('Customer', '2026-01-01T00:00:00Z')));
+    expect(error).toMatchObject({ kind: 'permanent', code: 'connector_no_modified_format' });
+    expect(error.message).toContain('modifiedFormat');
+    const tz = createErpnextConnector({ baseUrl: BASE, apiKey: KEY, apiSecret: SECRET, timeZone: 'UTC' });
+    expect((await rejection(Promise.resolve().then(() => tz.cursorSince!('Customer', 'last week')))).code).toBe('connector_invalid_since');
+  });
+
+  it('ISO 8601: 1 ms before the point in time, so an exclusive since parameter still returns a row stamped exactly then', async () => {
+    const client = createHttpClient({ baseUrl: BASE, auth: { kind: 'bearer', token: 'tok' } });
+    const connector = createHttpConnector({
+      name: 'plain',
+      client,
+      entities: {
+        contacts: {
+          list: { path: '/v1/contacts', since: { param: 'updated_since' }, modifiedField: 'updated_at', tieBreakerField: 'id', modifiedFormat: { style: 'iso' }, paging: { style: 'offset', offsetParam: 'offset', limitParam: 'limit' } },
+        },
+      },
+    });
+    const cursor = connector.cursorSince!('contacts', '2026-11-01T00:00:00+01:00');
+    const scope = nock(BASE)
+      .get('/v1/contacts')
+      .query({ updated_since: '2026-10-31T22:59:59.999Z', offset: '0', limit: '100' })
+      .reply(200, { data: [{ id: 'K-1', updated_at: '2026-10-31T23:00:00.000Z' }, { id: 'K-2', updated_at: '2026-11-02T08:00:00.000Z' }] });
+    const page = await connector.read('contacts', cursor, 100);
+    expect(page.records.map((r) => r['id'])).toEqual(['K-1', 'K-2']);
+    scope.done();
+  });
+});
+
 describe('ERPNext upsert and delete', () => {
   it('updates an existing doc with PUT and creates a missing one with POST', async () => {
     const existing = { name: 'CUST-2026-00001', customer_name: 'Acme GmbH', customer_type: 'Company', customer_group: 'Commercial', territory: 'Germany' };

@@ -179,6 +179,20 @@ describe('createConnector', () => {
     expect(badName.errors[0]?.pointer).toBe('/connectors/bad name');
   });
 
+  it('time zones for reads from a point in time: a known IANA zone, else the pointer and the reason', () => {
+    const good = createConnector('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'K', apiSecretEnv: 'S', timeZone: 'Europe/Vienna' }, { K: 'k', S: 's' });
+    expect(good.cursorSince?.('Customer', '2026-07-01T12:00:00Z')).toBeDefined();
+    const bad = configError(() => createConnector('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'K', apiSecretEnv: 'S', timeZone: 'Mars/Olympus' }, { K: 'k', S: 's' }));
+    expect(bad.errors).toEqual([{ pointer: '/connectors/erp/timeZone', detail: 'must be an IANA time zone such as Europe/Berlin or UTC' }]);
+    const list = { path: '/c', since: { param: 'since' }, paging: { style: 'offset', offsetParam: 'o', limitParam: 'l' } } as const;
+    const http = configError(() =>
+      createConnector('h', { type: 'http', baseUrl: 'http://h.example', entities: { c: { list: { ...list, modifiedFormat: { style: 'datetime', timeZone: 'UTC', fractionDigits: 9 } } } } }, {}),
+    );
+    expect(http.errors[0]?.pointer).toBe('/connectors/h/entities/c/list/modifiedFormat/fractionDigits');
+    const iso = createConnector('h', { type: 'http', baseUrl: 'http://h.example', entities: { c: { list: { ...list, modifiedFormat: { style: 'iso' } } } } }, {});
+    expect(iso.cursorSince?.('c', '2026-07-01T12:00:00Z')).toBeDefined();
+  });
+
   it('parseConnectorConfig returns the typed configuration', () => {
     const parsed = parseConnectorConfig('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'K', apiSecretEnv: 'S' });
     expect(parsed).toEqual({ type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'K', apiSecretEnv: 'S' });
