@@ -28,7 +28,15 @@ export interface ReadSpec {
   /** null: from the beginning. */
   readonly start: ReadStart | null;
   readonly limit: number;
+  /**
+   * Columns to read as exact decimal text, by their type (see `SqlDialect.exactColumns`): drivers
+   * that answer DECIMAL as binary floating point would otherwise lose digits of money amounts.
+   */
+  readonly exact?: ReadonlyMap<string, ExactType>;
 }
+
+/** Fixed-point SQL types; `money` is SQL Server's MONEY / SMALLMONEY (4 decimals). */
+export type ExactType = 'decimal' | 'money';
 
 /** How many rows a keyset read from `start` would return (no limit, no order). */
 export interface CountSpec {
@@ -79,6 +87,12 @@ export interface SqlDialect {
   ping(): CompiledQuery;
   /** Keyset page ordered by (watermark, tieBreaker). */
   read(spec: ReadSpec): CompiledQuery;
+  /**
+   * Where the driver reads fixed-point columns as binary floating point: a query answering
+   * `column_name` and `data_type` for the table's columns, whose decimal ones `read` then selects
+   * as text. Absent where the driver already answers them exactly (mysql2: strings).
+   */
+  exactColumns?(table: string): CompiledQuery;
   /** `SELECT COUNT(*) AS n` over the rows a read from the same start would page through. */
   count(spec: CountSpec): CompiledQuery;
   /** One multi-row upsert keyed by `key`. */
@@ -133,8 +147,13 @@ export const sqlParts = {
     }
     return '';
   },
-  select(d: SqlDialect, spec: ReadSpec, p: ParamList): string {
-    const cols = spec.columns.map((c) => d.quote(c)).join(', ');
+  select(d: SqlDialect, spec: ReadSpec, p: ParamList, asText?: (column: string, type: ExactType) => string): string {
+    const cols = spec.columns
+      .map((c) => {
+        const type = asText && spec.exact?.get(c);
+        return type ? `${asText(c, type)} AS ${d.quote(c)}` : d.quote(c);
+      })
+      .join(', ');
     const where = sqlParts.where(d, spec, p);
     return `SELECT ${cols} FROM ${d.quote(spec.table)}${where} ORDER BY ${d.quote(spec.watermark)}, ${d.quote(spec.tieBreaker)}`;
   },

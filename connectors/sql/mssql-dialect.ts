@@ -1,4 +1,4 @@
-import { assertIdentifier, columnIn, ParamList, sqlParts, type ErrorClass, type SqlDialect } from './dialect.js';
+import { assertIdentifier, columnIn, ParamList, sqlParts, type ErrorClass, type ExactType, type SqlDialect } from './dialect.js';
 import type { SqlDriverError } from './driver.js';
 
 const RETRYABLE_NUMBERS: Readonly<Record<number, string>> = {
@@ -54,9 +54,16 @@ export const mssqlDialect: SqlDialect = Object.freeze<SqlDialect>({
   ping: () => ({ sql: 'SELECT 1', params: [] }),
   read(spec) {
     const p = new ParamList(mssqlDialect.placeholder);
-    const sql = `${sqlParts.select(mssqlDialect, spec, p)} OFFSET 0 ROWS FETCH NEXT ${p.add(spec.limit)} ROWS ONLY`;
+    // Exact decimal text: CONVERT keeps every digit of a DECIMAL / NUMERIC; style 2 gives MONEY its 4 decimals.
+    const asText = (c: string, type: ExactType) => (type === 'money' ? `CONVERT(varchar(64), ${mssqlDialect.quote(c)}, 2)` : `CONVERT(varchar(64), ${mssqlDialect.quote(c)})`);
+    const sql = `${sqlParts.select(mssqlDialect, spec, p, asText)} OFFSET 0 ROWS FETCH NEXT ${p.add(spec.limit)} ROWS ONLY`;
     return { sql, params: p.params };
   },
+  // tedious answers DECIMAL, NUMERIC and MONEY as JS numbers (15–17 significant digits).
+  exactColumns: (table) => ({
+    sql: `SELECT COLUMN_NAME AS [column_name], DATA_TYPE AS [data_type] FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = @p1 AND TABLE_SCHEMA = SCHEMA_NAME()`,
+    params: [assertIdentifier(table)],
+  }),
   count: (spec) => sqlParts.count(mssqlDialect, spec),
   upsert(spec) {
     const q = mssqlDialect.quote;

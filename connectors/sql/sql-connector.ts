@@ -1,5 +1,5 @@
 import { ConnectorError, type Connector, type ConnectorDescription, type ExternalRecord, type ReadPage, type RecordOutcome, type UpsertRequest } from '../contract.js';
-import { assertIdentifier, rowsPerStatement, type CompiledQuery, type ReadStart, type SqlDialect } from './dialect.js';
+import { assertIdentifier, rowsPerStatement, type CompiledQuery, type ExactType, type ReadStart, type SqlDialect } from './dialect.js';
 import { toDriverError, type SqlConnection, type SqlDriver } from './driver.js';
 import { comparePositions, decodeCursor, encodeCursor, InvalidCursorError, moveBack, type KeysetCursor } from './cursor.js';
 
@@ -110,6 +110,39 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
       conn.release();
     }
   };
+  // Per table, the fixed-point columns read as exact text (dialects whose driver answers them as
+  // floating point); looked up once, again after a failed lookup.
+  const exactByTable = new Map<string, Promise<ReadonlyMap<string, ExactType>>>();
+  const exactColumns = (t: Table): Promise<ReadonlyMap<string, ExactType>> | undefined => {
+    const lookup = dialect.exactColumns;
+    if (!lookup) return undefined;
+    let found = exactByTable.get(t.table);
+    if (!found) {
+      // Keys, watermark and tie-breaker stay as the driver answers them: they order the reads and name the records.
+      const plain = new Set([...t.key, t.watermark, t.tieBreaker]);
+      found = withConnection(async (conn) => {
+        const q = lookup(t.table);
+        let rows;
+        try {
+          rows = (await conn.query(q.sql, q.params)).rows;
+        } catch (e) {
+          throw asConnectorError(e, `reading the column types of ${t.table} failed`);
+        }
+        const out = new Map<string, ExactType>();
+        for (const r of rows) {
+          const column = t.readColumns.find((c) => c.toLowerCase() === String(r['column_name']).toLowerCase());
+          const type = String(r['data_type']).toLowerCase();
+          if (!column || plain.has(column)) continue;
+          if (type === 'decimal' || type === 'numeric') out.set(column, 'decimal');
+          else if (type === 'money' || type === 'smallmoney') out.set(column, 'money');
+        }
+        return out;
+      });
+      exactByTable.set(t.table, found);
+      found.catch(() => exactByTable.delete(t.table));
+    }
+    return found;
+  };
 
   /**
    * Runs one multi-row statement in a transaction; if it fails permanently, runs the rows one by
@@ -184,8 +217,9 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
       if (from?.rescan) start = { kind: 'after', ...from.rescan };
       else if (from?.caughtUp && overlapMs > 0) start = overlapStart(from);
       else if (from) start = { kind: 'after', watermark: from.watermark, tieBreaker: from.tieBreaker };
+      const exact = await exactColumns(t);
       const run = async (s: ReadStart | null) => {
-        const q = dialect.read({ table: t.table, columns: t.readColumns, watermark: t.watermark, tieBreaker: t.tieBreaker, start: s, limit });
+        const q = dialect.read({ table: t.table, columns: t.readColumns, watermark: t.watermark, tieBreaker: t.tieBreaker, start: s, limit, ...(exact ? { exact } : {}) });
         return withConnection(async (conn) => {
           try {
             return (await conn.query(q.sql, q.params)).rows;

@@ -128,6 +128,14 @@ describe.skipIf(!MSSQL_URL)('SQL connector on SQL Server', () => {
     ]);
   });
 
+  it('reads DECIMAL columns as exact text, with every digit a double would lose', async () => {
+    await insert('D1', at(1));
+    await admin.request().query("UPDATE customers SET credit_limit = CAST('1234567890123456.78' AS DECIMAL(18,2)) WHERE customer_no = 'D1'");
+    const { records } = await readAll(connector(), null, 10);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ customer_no: 'D1', credit_limit: '1234567890123456.78' });
+  });
+
   it('lands the good rows of a batch and reports only the bad ones as permanent', async () => {
     const out = await connector().upsert('Customer', [
       { hubId: 'h1', payload: { customer_no: 'G1', name: 'Good one' } },

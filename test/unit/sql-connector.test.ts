@@ -153,3 +153,73 @@ describe('count statements', () => {
     expect(() => mysqlDialect.count({ ...spec, table: 'x; DROP TABLE y', start: null })).toThrow(/Invalid SQL identifier/);
   });
 });
+
+describe('SQL Server reads money exactly', () => {
+  it('looks the column types up once per table and reads the fixed-point columns (not keys, watermark or tie-breaker) as text', async () => {
+    const statements: string[] = [];
+    const driver: SqlDriver = {
+      acquire: async () => ({
+        async query(sql) {
+          statements.push(sql);
+          if (sql.includes('INFORMATION_SCHEMA')) {
+            return {
+              rows: [
+                { column_name: 'ID', data_type: 'numeric' },
+                { column_name: 'account_no', data_type: 'nvarchar' },
+                { column_name: 'balance', data_type: 'decimal' },
+                { column_name: 'credit_limit', data_type: 'smallmoney' },
+                { column_name: 'modified_at', data_type: 'datetime2' },
+                { column_name: 'not_read', data_type: 'decimal' },
+              ],
+              affectedRows: 0,
+            };
+          }
+          return { rows: [{ id: 1, account_no: 'A-1', balance: '123456789012345.6789', credit_limit: '5000.0000', modified_at: new Date('2026-01-01T00:00:00Z') }], affectedRows: 0 };
+        },
+        beginTransaction: async () => undefined,
+        commit: async () => undefined,
+        rollback: async () => undefined,
+        release: () => undefined,
+      }),
+      close: async () => undefined,
+    };
+    const tables = { Account: { table: 'ledger', key: ['account_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['balance', 'credit_limit'] } };
+    const c = createSqlConnector({ name: 't', driver, dialect: mssqlDialect, tables });
+    const page = await c.read('Account', null, 10);
+    await c.read('Account', page.cursor, 10);
+    expect(statements.filter((s) => s.includes('INFORMATION_SCHEMA'))).toHaveLength(1);
+    const reads = statements.filter((s) => s.startsWith('SELECT [id]'));
+    expect(reads).toHaveLength(2);
+    for (const sql of reads) {
+      expect(sql).toContain('CONVERT(varchar(64), [balance]) AS [balance]');
+      expect(sql).toContain('CONVERT(varchar(64), [credit_limit], 2) AS [credit_limit]');
+      expect(sql).toMatch(/^SELECT \[id\], \[account_no\], /);
+    }
+    expect(page.records[0]?.['balance']).toBe('123456789012345.6789');
+  });
+
+  it('a failed type lookup fails the read (retryable) and is tried again on the next read', async () => {
+    let lookups = 0;
+    const driver: SqlDriver = {
+      acquire: async () => ({
+        async query(sql) {
+          if (sql.includes('INFORMATION_SCHEMA')) {
+            lookups++;
+            if (lookups === 1) throw new SqlDriverError(1222, undefined, new Error('lock request timeout'));
+            return { rows: [], affectedRows: 0 };
+          }
+          return { rows: [], affectedRows: 0 };
+        },
+        beginTransaction: async () => undefined,
+        commit: async () => undefined,
+        rollback: async () => undefined,
+        release: () => undefined,
+      }),
+      close: async () => undefined,
+    };
+    const c = createSqlConnector({ name: 't', driver, dialect: mssqlDialect, tables: { Account: { table: 'ledger', key: ['account_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['balance'] } } });
+    await expect(c.read('Account', null, 10)).rejects.toMatchObject({ kind: 'retryable', code: 'connector_mssql_1222' });
+    await expect(c.read('Account', null, 10)).resolves.toEqual({ records: [], cursor: null });
+    expect(lookups).toBe(2);
+  });
+});

@@ -177,3 +177,33 @@ describe('cursor', () => {
     expect(() => decodeCursor('not-a-cursor')).toThrow(/not one this connector issued/);
   });
 });
+
+describe('exact decimals on SQL Server', () => {
+  const exact = new Map([
+    ['balance', 'decimal'],
+    ['credit_limit', 'money'],
+  ] as const);
+  const spec = { table: 'ledger', columns: ['id', 'account_no', 'balance', 'credit_limit', 'modified_at'], watermark: 'modified_at', tieBreaker: 'id', limit: 50, start: null, exact };
+
+  it('T-SQL: selects DECIMAL / NUMERIC as CONVERT text and MONEY with style 2 (4 decimals), under the column names', () => {
+    expect(mssqlDialect.read(spec)).toEqual({
+      sql:
+        'SELECT [id], [account_no], CONVERT(varchar(64), [balance]) AS [balance], CONVERT(varchar(64), [credit_limit], 2) AS [credit_limit], [modified_at] ' +
+        'FROM [ledger] ORDER BY [modified_at], [id] OFFSET 0 ROWS FETCH NEXT @p1 ROWS ONLY',
+      params: [50],
+    });
+  });
+
+  it('T-SQL: looks the column types up in INFORMATION_SCHEMA for the table, bound as a parameter', () => {
+    expect(mssqlDialect.exactColumns!('ledger')).toEqual({
+      sql: 'SELECT COLUMN_NAME AS [column_name], DATA_TYPE AS [data_type] FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = @p1 AND TABLE_SCHEMA = SCHEMA_NAME()',
+      params: ['ledger'],
+    });
+    expect(() => mssqlDialect.exactColumns!('ledger; DROP TABLE x')).toThrow(/Invalid SQL identifier/);
+  });
+
+  it('MySQL needs none (mysql2 answers DECIMAL as strings) and ignores the map', () => {
+    expect(mysqlDialect.exactColumns).toBeUndefined();
+    expect(mysqlDialect.read(spec).sql).toBe('SELECT `id`, `account_no`, `balance`, `credit_limit`, `modified_at` FROM `ledger` ORDER BY `modified_at`, `id` LIMIT ?');
+  });
+});
