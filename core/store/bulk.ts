@@ -23,12 +23,25 @@ function quote(dialect: StoreDialect, name: string): string {
   return dialect === 'mysql' ? `\`${name}\`` : `"${name}"`;
 }
 
-function statementText(dialect: StoreDialect, table: string, columns: readonly string[], rows: number): string {
-  const key = `${dialect}\u0000${table}\u0000${columns.join('\u0000')}\u0000${rows}`;
+/** On a clash of `key` (a primary key or unique index), the row updates these columns instead. */
+export interface OnConflict {
+  readonly key: readonly string[];
+  readonly update: readonly string[];
+}
+
+function conflictText(dialect: StoreDialect, conflict: OnConflict): string {
+  const q = (c: string) => quote(dialect, c);
+  return dialect === 'mysql'
+    ? ` on duplicate key update ${conflict.update.map((c) => `${q(c)} = values(${q(c)})`).join(', ')}`
+    : ` on conflict (${conflict.key.map(q).join(', ')}) do update set ${conflict.update.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`;
+}
+
+function statementText(dialect: StoreDialect, table: string, columns: readonly string[], rows: number, conflict?: OnConflict): string {
+  const key = `${dialect}\u0000${table}\u0000${columns.join('\u0000')}\u0000${rows}${conflict ? `\u0000${conflict.key.join(',')}\u0000${conflict.update.join(',')}` : ''}`;
   let text = texts.get(key);
   if (text === undefined) {
     const tuple = `(${columns.map(() => '?').join(', ')})`;
-    text = `insert into ${quote(dialect, table)} (${columns.map((c) => quote(dialect, c)).join(', ')}) values ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+    text = `insert into ${quote(dialect, table)} (${columns.map((c) => quote(dialect, c)).join(', ')}) values ${Array.from({ length: rows }, () => tuple).join(', ')}${conflict ? conflictText(dialect, conflict) : ''}`;
     if (texts.size >= 500) texts.clear();
     texts.set(key, text);
   }
@@ -38,9 +51,11 @@ function statementText(dialect: StoreDialect, table: string, columns: readonly s
 /**
  * Inserts `rows` (each an array of values in `columns` order; `undefined` is stored as NULL) into
  * `table`, in as few statements as the parameter limits allow. Runs on `db`, so inside a transaction
- * when given the transaction's connection.
+ * when given the transaction's connection. With `conflict`, a row whose key exists updates it
+ * (`ON CONFLICT … DO UPDATE` / `ON DUPLICATE KEY UPDATE`; on MySQL any unique key counts, so the
+ * caller must rule out clashes on the table's other unique keys).
  */
-export async function insertRows(db: Db, dialect: StoreDialect, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
+export async function insertRows(db: Db, dialect: StoreDialect, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], conflict?: OnConflict): Promise<void> {
   if (rows.length === 0) return;
   const width = columns.length;
   const perStatement = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / width)));
@@ -53,7 +68,7 @@ export async function insertRows(db: Db, dialect: StoreDialect, table: string, c
       if (row.length !== width) throw new Error(`insertRows(${table}): a row has ${row.length} values for ${width} columns`);
       for (let j = 0; j < width; j++) params[k++] = row[j] === undefined ? null : row[j];
     }
-    const compiled = CompiledQuery.raw(statementText(dialect, table, columns, count), params);
+    const compiled = CompiledQuery.raw(statementText(dialect, table, columns, count, conflict), params);
     // Let the plugins see the statement as they see every built one (they guard, they do not rewrite raw SQL).
     db.getExecutor().transformQuery(compiled.query, compiled.queryId);
     await db.executeQuery(compiled);

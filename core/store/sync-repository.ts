@@ -77,6 +77,8 @@ export interface LineageEntry {
 
 const LINEAGE_COLUMNS = ['entity', 'record_id', 'field', 'system', 'job', 'version', 'at'] as const;
 const LINK_COLUMNS = ['system', 'entity', 'hub_id', 'created_at', 'external_id', 'out_hash', 'echo_hash', 'in_hash', 'delivered_at', 'updated_at'] as const;
+/** A link saved again (same system, entity and hub id) takes the new values but keeps its created_at. */
+const LINK_UPSERT = { key: ['system', 'entity', 'hub_id'], update: ['external_id', 'out_hash', 'echo_hash', 'in_hash', 'delivered_at', 'updated_at'] } as const;
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 const parseJson = (v: unknown): unknown => (v === null || v === undefined ? null : (JSON.parse(String(v)) as unknown));
@@ -156,7 +158,9 @@ export class SyncRepository {
     if (links.length === 0) return;
     const existing = await this.linksByHub(system, entity, links.map((l) => l.hubId));
     const taken = await this.linksByExternal(system, entity, links.map((l) => l.externalId));
-    const fresh: unknown[][] = [];
+    // One row per hub id: a link named twice takes its last values.
+    const rows = new Map<string, unknown[]>();
+    let changed = false;
     for (const l of links) {
       const other = taken.get(l.externalId);
       if (other && other.hubId !== l.hubId) {
@@ -171,14 +175,12 @@ export class SyncRepository {
         delivered_at: l.deliveredAt === undefined ? (cur?.deliveredAt ?? null) : l.deliveredAt,
         updated_at: at,
       };
-      if (cur) {
-        await this.db.updateTable('hub_id_links').set(values).where('system', '=', system).where('entity', '=', entity).where('hub_id', '=', l.hubId).execute();
-      } else {
-        fresh.push([system, entity, l.hubId, at, values.external_id, values.out_hash, values.echo_hash, values.in_hash, values.delivered_at, values.updated_at]);
-      }
+      rows.set(l.hubId, [system, entity, l.hubId, at, values.external_id, values.out_hash, values.echo_hash, values.in_hash, values.delivered_at, values.updated_at]);
+      if (cur) changed = true;
     }
-    // New links in multi-row statements (a backfill makes thousands).
-    await insertRows(this.db, this.dialect, 'hub_id_links', LINK_COLUMNS, fresh);
+    // New and changed links in multi-row statements (a backfill makes thousands, a mass update changes
+    // thousands); a changed link keeps its created_at. Other holders of these external ids are gone.
+    await insertRows(this.db, this.dialect, 'hub_id_links', LINK_COLUMNS, [...rows.values()], changed ? LINK_UPSERT : undefined);
   }
 
   /** Forgets what was last written, so the next delivery is sent even if unchanged (replays, conflict picks). */

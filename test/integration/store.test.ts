@@ -110,6 +110,31 @@ describe.each(STORE_KINDS)('the store (%s)', (kind) => {
     expect(many.get('bulk-299')?.get('email')).toEqual({ field: 'email', system: 'erp', job: 'backfill-1', version: 1, at: '2026-02-01T00:00:00.000Z' });
   });
 
+  it('saves new and existing links together: changed ones keep the hashes not given, a taken external id moves, a repeated hub id takes its last values', async () => {
+    const at1 = '2026-03-01T00:00:00.000Z';
+    const at2 = '2026-03-02T00:00:00.000Z';
+    const first = Array.from({ length: 250 }, (_, i) => ({ hubId: `lk-${i}`, externalId: `E-${i}`, outHash: `o${i}`, echoHash: `e${i}`, inHash: `i${i}`, deliveredAt: at1 }));
+    await store.transaction((tx) => tx.sync.saveLinks('sink', 'customer', first, at1));
+    // 249 changed (out hash only), one new, lk-0 takes E-1 from lk-1, lk-2 named twice.
+    const second = [
+      ...first.slice(3).map((l) => ({ hubId: l.hubId, externalId: l.externalId, outHash: `O${l.hubId}`, deliveredAt: at2 })),
+      { hubId: 'lk-new', externalId: 'E-new', outHash: 'onew' },
+      { hubId: 'lk-0', externalId: 'E-1' },
+      { hubId: 'lk-2', externalId: 'E-2', outHash: 'first' },
+      { hubId: 'lk-2', externalId: 'E-2b', outHash: 'last' },
+    ];
+    await store.transaction((tx) => tx.sync.saveLinks('sink', 'customer', second, at2));
+    const links = await store.sync.linksByHub('sink', 'customer', [...first.map((l) => l.hubId), 'lk-new']);
+    expect(links.size).toBe(250); // lk-1 lost E-1 to lk-0; lk-new came
+    expect(links.has('lk-1')).toBe(false);
+    expect(links.get('lk-0')).toEqual({ hubId: 'lk-0', externalId: 'E-1', outHash: 'o0', echoHash: 'e0', inHash: 'i0', deliveredAt: at1 });
+    expect(links.get('lk-2')).toMatchObject({ externalId: 'E-2b', outHash: 'last', echoHash: 'e2' });
+    expect(links.get('lk-200')).toEqual({ hubId: 'lk-200', externalId: 'E-200', outHash: 'Olk-200', echoHash: 'e200', inHash: 'i200', deliveredAt: at2 });
+    expect(links.get('lk-new')).toEqual({ hubId: 'lk-new', externalId: 'E-new', outHash: 'onew', echoHash: null, inHash: null, deliveredAt: null });
+    expect((await store.sync.linksByExternal('sink', 'customer', ['E-1'])).get('E-1')?.hubId).toBe('lk-0');
+    expect(await store.sync.countLinks('sink', 'customer')).toBe(250);
+  });
+
   it('runs the record service with references, versions and dependents on this store', async () => {
     const service = new RecordService(store, { quotaOrderTypes: ['standard'] });
     const c = await service.create('customer', { code: 'SVC-1', name: 'Service GmbH', currency: 'EUR' });
