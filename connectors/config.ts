@@ -82,6 +82,7 @@ const listSchema = z.strictObject({
   pageSize: z.number().int().min(1).max(10_000).optional(),
   countField: fieldName.optional(),
   countPath: path.optional(),
+  countQuery: z.record(z.string().min(1), z.string()).optional().describe('Fixed query parameters of the count request instead of query'),
 });
 
 const upsertSchema = z.strictObject({

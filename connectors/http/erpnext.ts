@@ -11,6 +11,8 @@ import type { EntityEndpoints, Watermark } from './http-connector.js';
 
 /** Frappe's health probe for an API key: answers the user the key belongs to. */
 export const ERPNEXT_CHECK_PATH = '/api/method/frappe.auth.get_logged_user';
+/** Frappe's whitelisted row count of a doctype under filters. */
+export const ERPNEXT_COUNT_PATH = '/api/method/frappe.client.get_count';
 
 /**
  * Rows strictly after (modified, name): `filters` narrows to modified ≥ m and `or_filters` — ANDed with
@@ -41,6 +43,12 @@ function resource(doctype: string, keyField: string, naturalKeys: readonly strin
       since: erpnextSince,
       paging: { style: 'offset', offsetParam: 'limit_start', limitParam: 'limit_page_length' },
       pageSize: 100,
+      // frappe.client.get_count answers { "message": <n> }; from a watermark it counts modified ≥ m
+      // (an estimate: rows tied with the watermark are counted again).
+      countPath: ERPNEXT_COUNT_PATH,
+      countQuery: { doctype },
+      countField: 'message',
+      countSince: (watermark) => ({ filters: JSON.stringify([['modified', '>=', watermark.modified]]) }),
     },
     upsert: { path, keyField, method: 'POST', responseField: 'data', idField: 'name' },
     delete: { path },

@@ -52,6 +52,10 @@ export interface ListEndpoint {
    */
   readonly countField?: string;
   readonly countPath?: string;
+  /** Fixed query parameters of the count request instead of `query` (a count method's own, e.g. `doctype`). */
+  readonly countQuery?: Readonly<Record<string, string>>;
+  /** How the count request asks for rows after the watermark, when not as the list does (code only). */
+  readonly countSince?: (watermark: Watermark) => Readonly<Record<string, string>>;
 }
 
 /**
@@ -250,8 +254,9 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     const list = entityOf(entity).list;
     if (list?.countField === undefined) throw new ConnectorError('permanent', 'not_countable', `${name} ${entity} cannot be counted`);
     const mark = cursor === null ? null : decodeCursor(cursor);
-    const sinceQuery = mark === null ? {} : typeof list.since === 'function' ? list.since(mark) : { [list.since.param]: mark.modified };
-    const response = await client.request({ method: 'GET', path: list.countPath ?? list.path, query: { ...list.query, ...sinceQuery } });
+    const since = list.countSince ?? list.since;
+    const sinceQuery = mark === null ? {} : typeof since === 'function' ? since(mark) : { [since.param]: mark.modified };
+    const response = await client.request({ method: 'GET', path: list.countPath ?? list.path, query: { ...(list.countQuery ?? list.query), ...sinceQuery } });
     const raw = field(response.body, list.countField);
     const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isSafeInteger(n) || n < 0) throw new ConnectorError('permanent', 'invalid_response', `${name} ${entity} count answer has no number in ${list.countField}`);

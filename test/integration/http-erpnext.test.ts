@@ -317,7 +317,6 @@ describe('ERPNext check, describe, close', () => {
     expect(connector.keyOf('Customer', customer('CUST-2026-00001', M1, 'Acme GmbH'))).toBe('CUST-2026-00001');
     expect(connector.keyOf('Item', { name: 'W-1', item_code: 'W-1', modified: M1 })).toBe('W-1');
     expect(connector.keyOf('Item', { item_code: 'W-2' })).toBe('W-2');
-    expect(connector.count).toBeUndefined();
     let error: unknown;
     try {
       connector.keyOf('Sales Order', { customer: 'CUST-2026-00001', grand_total: 100 });
@@ -326,6 +325,22 @@ describe('ERPNext check, describe, close', () => {
     }
     expect(error).toMatchObject({ kind: 'permanent', code: 'connector_invalid_record', message: 'erpnext Sales Order record lacks name' });
     expect((error as Error).message).not.toContain('CUST');
+  });
+
+  it('counts with frappe.client.get_count: the whole doctype, then modified ≥ the watermark (an estimate for progress)', async () => {
+    const scope = api()
+      .get('/api/method/frappe.client.get_count')
+      .query({ doctype: 'Sales Order' })
+      .reply(200, { message: 1234 })
+      .get('/api/method/frappe.client.get_count')
+      .query({ doctype: 'Sales Order', filters: JSON.stringify([['modified', '>=', M2]]) })
+      .reply(200, { message: 17 });
+    const connector = erp();
+    expect(await connector.count!('Sales Order', null)).toBe(1234);
+    expect(await connector.count!('Sales Order', Buffer.from(JSON.stringify({ m: M2, k: 'SO-0001' })).toString('base64url'))).toBe(17);
+    scope.done();
+    api().get('/api/method/frappe.client.get_count').query(true).reply(200, { message: 'many' });
+    expect(await rejection(connector.count!('Customer', null))).toMatchObject({ kind: 'permanent', code: 'connector_invalid_response' });
   });
 
   it('describes the three doctypes, and refuses use after close()', async () => {
