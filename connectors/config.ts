@@ -83,6 +83,7 @@ const listSchema = z.strictObject({
   countField: fieldName.optional(),
   countPath: path.optional(),
   countQuery: z.record(z.string().min(1), z.string()).optional().describe('Fixed query parameters of the count request instead of query'),
+  deletedField: fieldName.optional().describe('Row field marking a deleted record (true, 1, "1", "true"); sources with deletes: true apply it to the hub'),
 });
 
 const upsertSchema = z.strictObject({

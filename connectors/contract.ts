@@ -68,6 +68,11 @@ export interface Connector {
    */
   keyOf(entity: string, record: ExternalRecord): string;
   /**
+   * True when a record returned by `read()` marks a deletion (a soft-deleted row: the entity's
+   * deleted flag is set). Absent, or false for every record, when the system does not report deletes.
+   */
+  isDeleted?(entity: string, record: ExternalRecord): boolean;
+  /**
    * How many records a read from `cursor` (null: from the beginning) would still return, for a
    * backfill's progress and ETA; an overlap re-read is not counted. Absent when the system cannot tell.
    */
@@ -91,4 +96,12 @@ export class ConnectorError extends HubError {
   ) {
     super(`connector_${code}`, kind === 'retryable' ? 503 : 502, message);
   }
+}
+
+/** A deleted flag's value read as a boolean: true, 1, '1', 'true', 'y', 'yes' or a bit set (BIT(1) as a Buffer). */
+export function flagSet(value: unknown): boolean {
+  if (value === true || value === 1 || value === 1n) return true;
+  if (typeof value === 'string') return ['1', 'true', 'y', 'yes'].includes(value.trim().toLowerCase());
+  if (Buffer.isBuffer(value)) return value.some((b) => b !== 0);
+  return false;
 }

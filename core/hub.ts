@@ -118,7 +118,7 @@ function syncConfig(file: HubConfig['file'], env: Readonly<Record<string, string
         webhookSecret = env[s.webhookSecretEnv];
         if (!webhookSecret) problems.push({ pointer: `/sync/sources/${name}/webhookSecretEnv`, detail: `the environment variable ${s.webhookSecretEnv} is not set` });
       }
-      return [name, { entities: s.entities as EntityName[], pollIntervalMs: Math.round(s.pollIntervalSeconds * 1000), pageSize: s.pageSize, jobLockMs: Math.round(s.jobLockSeconds * 1000), webhookSecret }];
+      return [name, { entities: s.entities as EntityName[], pollIntervalMs: Math.round(s.pollIntervalSeconds * 1000), pageSize: s.pageSize, jobLockMs: Math.round(s.jobLockSeconds * 1000), deletes: s.deletes, webhookSecret }];
     }),
   );
   if (problems.length > 0) throw new ConfigError('The sync configuration is invalid', problems);

@@ -134,7 +134,7 @@ export class SyncEngine {
       const inbound = mappingsFor(name, s.entities, 'in', at, true);
       // Entities a backfill may read: every inbound mapping of the connector, polled or not.
       const all = { ...mappingsFor(name, allEntities, 'in', at, false), ...inbound };
-      const spec: SourceSpec = { name, connector, inbound: all, outbound: mappingsFor(name, allEntities, 'out', at, false) };
+      const spec: SourceSpec = { name, connector, inbound: all, outbound: mappingsFor(name, allEntities, 'out', at, false), applyDeletes: settings.deletes ?? false };
       this.sources.set(name, new SourceRunner(spec, settings, { store: deps.store, ingestor: this.ingestor, connection: deps.connection, prefix: deps.prefix, log: deps.log }));
     }
     if (problems.length > 0) throw new ConfigError('The sync configuration is invalid', problems);

@@ -20,7 +20,15 @@ export interface SourceSpec {
   readonly connector: Connector;
   readonly inbound: Readonly<Partial<Record<EntityName, CompiledMapping>>>;
   readonly outbound?: Readonly<Partial<Record<EntityName, CompiledMapping>>>;
+  /** Apply the deletes the connector reports (`isDeleted`) to the hub records. Default false. */
+  readonly applyDeletes?: boolean;
 }
+
+/**
+ * Marks a stored inbound change as a delete (inbound dead letters keep only the fields the mapping
+ * reads, not the source's deleted flag): a replay of the letter deletes again.
+ */
+export const DELETED_MARK = '$deleted';
 
 export interface IngestDeps {
   readonly store: Store;
@@ -99,7 +107,13 @@ export class Ingestor {
       hubId?: string;
     }
     const changes: Change[] = [];
+    // Rows the source reports deleted: not mapped, applied (or not) below.
+    const deletes: { externalId: string; hubId: string | undefined; row: ExternalRecord }[] = [];
     for (const [externalId, row] of byExternal) {
+      if (row[DELETED_MARK] === true || source.connector.isDeleted?.(mapping.externalEntity, row)) {
+        deletes.push({ externalId, hubId: links.get(externalId)?.hubId, row });
+        continue;
+      }
       let patch: JsonObject;
       try {
         patch = mapping.map(row, linkContext(refLinks)) as JsonObject;
@@ -122,7 +136,7 @@ export class Ingestor {
     }
 
     await this.match(system, entity, changes.filter((c) => !c.hubId));
-    const current = new Map((await store.records.getMany(def, changes.flatMap((c) => (c.hubId ? [c.hubId] : [])))).map((r) => [r.id, r]));
+    const current = new Map((await store.records.getMany(def, [...changes.flatMap((c) => (c.hubId ? [c.hubId] : [])), ...deletes.flatMap((d) => (d.hubId ? [d.hubId] : []))])).map((r) => [r.id, r]));
     const lineage = await store.sync.lineageMany(entity, [...current.keys()]);
 
     const written: { change: Change; record: StoredRecord }[] = [];
@@ -178,6 +192,24 @@ export class Ingestor {
             const error = failed.get(i);
             if (!(error instanceof HubError)) throw error;
             failures.push(refused(c.change, error));
+          }
+        }
+        for (const d of deletes) {
+          const live = d.hubId ? current.get(d.hubId) : undefined;
+          // Never linked, or already deleted in the hub (the echo of a hub delete): nothing to do.
+          if (!live) bump('unchanged');
+          else if (!source.applyDeletes) bump('delete_ignored');
+          else {
+            try {
+              await this.deps.records.remove(entity, live.id, undefined, tx);
+              // The system no longer holds it: no delete goes back there, and a re-created row is matched afresh.
+              await tx.sync.unlink(system, entity, live.id);
+              bump('deleted');
+            } catch (error) {
+              if (!(error instanceof HubError)) throw error;
+              const fields = error.errors.map((e) => `${e.pointer} ${e.detail}`).join('; ');
+              failures.push({ externalId: d.externalId, payload: { ...this.sourceFields(mapping, d.row), [DELETED_MARK]: true }, code: error.code, message: `The delete was refused: ${error.message}${fields ? `: ${fields}` : ''}`.slice(0, 1000) });
+            }
           }
         }
         const held = new Set(restore);

@@ -19,9 +19,11 @@ export interface SourceSettings {
   readonly backfillSliceMs: number;
   /** A job whose worker stops renewing its lock this long is taken up by another worker. */
   readonly jobLockMs: number;
+  /** Apply the deletes the source reports (its connector's `isDeleted`) to the hub records. */
+  readonly deletes: boolean;
 }
 
-export const DEFAULT_SOURCE_SETTINGS: SourceSettings = Object.freeze({ entities: [], pollIntervalMs: 60_000, pageSize: 500, maxPagesPerPoll: 20, backfillSliceMs: 5_000, jobLockMs: 30_000 });
+export const DEFAULT_SOURCE_SETTINGS: SourceSettings = Object.freeze({ entities: [], pollIntervalMs: 60_000, pageSize: 500, maxPagesPerPoll: 20, backfillSliceMs: 5_000, jobLockMs: 30_000, deletes: false });
 
 export type SourceJob =
   | { readonly kind: 'poll'; readonly entity: EntityName }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 
-export const OUTCOMES = ['delivered', 'unchanged', 'deleted', 'dead_lettered', 'retried', 'out_of_scope', 'withdrawn', 'left_scope', 'ingested', 'created', 'echo', 'ignored_fields', 'conflicts', 'failed'] as const;
+export const OUTCOMES = ['delivered', 'unchanged', 'deleted', 'dead_lettered', 'retried', 'out_of_scope', 'withdrawn', 'left_scope', 'ingested', 'created', 'echo', 'delete_ignored', 'ignored_fields', 'conflicts', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export interface FlowStats {

@@ -1,4 +1,4 @@
-import { ConnectorError } from '../contract.js';
+import { ConnectorError, flagSet } from '../contract.js';
 import type { Connector, ConnectorDescription, EntityCapabilities, ExternalRecord, ReadPage, RecordOutcome, UpsertRequest } from '../contract.js';
 import type { HttpClient } from './client.js';
 import { classifyStatus, HttpError, safeErrorType } from './client.js';
@@ -31,6 +31,8 @@ export interface ListEndpoint {
    * (`cursorSince`); without it the connector cannot say where a date-time falls among its rows.
    */
   readonly modifiedFormat?: ModifiedFormat;
+  /** Row field that marks a deleted record (true, 1, "1", "true" …); such rows are reported by `isDeleted`. */
+  readonly deletedField?: string;
   /** Fixed query parameters (fields, ordering …). */
   readonly query?: Readonly<Record<string, string>>;
   /**
@@ -421,7 +423,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
             read: endpoints.list !== undefined,
             write: endpoints.upsert !== undefined || endpoints.batch !== undefined,
             detectChanges: endpoints.list !== undefined,
-            detectDeletes: false,
+            detectDeletes: endpoints.list?.deletedField !== undefined,
             naturalKeys: Object.freeze([...(endpoints.naturalKeys ?? [])]),
           }),
         ]),
@@ -457,6 +459,10 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
       }
     },
     read,
+    isDeleted(entity: string, record: ExternalRecord): boolean {
+      const field = entityOf(entity).list?.deletedField;
+      return field !== undefined && flagSet(record[field]);
+    },
     cursorSince,
     keyOf,
     upsert,

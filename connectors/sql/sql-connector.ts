@@ -1,4 +1,4 @@
-import { ConnectorError, type Connector, type ConnectorDescription, type ExternalRecord, type ReadPage, type RecordOutcome, type UpsertRequest } from '../contract.js';
+import { ConnectorError, flagSet, type Connector, type ConnectorDescription, type ExternalRecord, type ReadPage, type RecordOutcome, type UpsertRequest } from '../contract.js';
 import { assertIdentifier, rowsPerStatement, type CompiledQuery, type ExactType, type ReadStart, type SqlDialect } from './dialect.js';
 import { toDriverError, type SqlConnection, type SqlDriver } from './driver.js';
 import { comparePositions, decodeCursor, encodeCursor, InvalidCursorError, moveBack, type KeysetCursor } from './cursor.js';
@@ -257,6 +257,11 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
       const { id, missing } = externalIdOf(t, record);
       if (missing.length) throw new ConnectorError('permanent', 'invalid_record', `${entity}: record lacks key column(s) ${missing.join(', ')}`);
       return id;
+    },
+
+    isDeleted(entity, record): boolean {
+      const t = tableOf(entity);
+      return t.deletedFlag !== undefined && flagSet(record[t.deletedFlag]);
     },
 
     async count(entity, cursor): Promise<number> {

@@ -32,6 +32,7 @@ const sourceSchema = z.strictObject({
   pollIntervalSeconds: z.number().min(0).max(86400).default(60).describe('Polling interval; 0 turns polling off'),
   pageSize: z.number().int().min(1).max(10000).default(500).describe('Records per read'),
   jobLockSeconds: z.number().min(1).max(3600).default(30).describe('An ingest or backfill job whose worker died is taken up by another worker after this'),
+  deletes: z.boolean().default(false).describe('Apply the deletes this source reports (a soft-delete flag: deletedFlag / deletedField) to the hub record, which then goes to the targets that allow deletes'),
   webhookSecretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional().describe('Environment variable holding the secret that signs this source\'s webhooks (HMAC-SHA256)'),
 });
 

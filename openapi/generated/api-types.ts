@@ -1505,6 +1505,7 @@ export interface components {
         SyncCounts: {
             delivered?: number;
             unchanged?: number;
+            /** @description Out, records deleted in the target (gone from the hub); in, hub records deleted because the source reported them deleted (the source has `deletes` on). */
             deleted?: number;
             dead_lettered?: number;
             retried?: number;
@@ -1517,6 +1518,8 @@ export interface components {
             ingested?: number;
             created?: number;
             echo?: number;
+            /** @description Deletes the source reported for records the hub keeps, because the source's `deletes` setting is off. */
+            delete_ignored?: number;
             ignored_fields?: number;
             conflicts?: number;
             failed?: number;

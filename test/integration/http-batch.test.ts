@@ -208,6 +208,16 @@ describe('HTTP keyOf and count', () => {
     expect(outcome).toEqual({ ok: true, externalId: c.keyOf('contacts', page.records[0]!) });
   });
 
+  it('reports rows whose deletedField is set as deleted, and says it detects deletes', () => {
+    const client = createHttpClient({ baseUrl: BASE });
+    const c = createHttpConnector({ name: 'crm', client, entities: { contacts: { list: { ...list, deletedField: 'archived' } }, notes: { list } } });
+    expect(c.describe().entities['contacts']?.detectDeletes).toBe(true);
+    expect(c.describe().entities['notes']?.detectDeletes).toBe(false);
+    expect([true, 1, '1', 'true', 'Yes'].map((archived) => c.isDeleted!('contacts', { id: 'c', archived }))).toEqual([true, true, true, true, true]);
+    expect([false, 0, '0', '', null, undefined, 'no'].map((archived) => c.isDeleted!('contacts', { id: 'c', archived }))).toEqual([false, false, false, false, false, false, false]);
+    expect(c.isDeleted!('notes', { id: 'n', archived: true })).toBe(false);
+  });
+
   it('uses the upsert endpoint id field, then its key field; else the list tie-breaker; missing: invalid_record naming the field', () => {
     const client = createHttpClient({ baseUrl: BASE });
     const c = createHttpConnector({

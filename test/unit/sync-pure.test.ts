@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { flagSet } from '../../connectors/contract.js';
 import { foreignErrorSummary } from '../../core/errors.js';
 import { retryDelay } from '../../queues/delivery.js';
 import { contentHash, stableStringify, withoutNulls } from '../../queues/hash.js';
@@ -37,5 +38,12 @@ describe('foreignErrorSummary (what logs and dead letters say of errors the hub 
     expect(foreignErrorSummary(odd)).toEqual({ name: 'Error' });
     expect(JSON.stringify(foreignErrorSummary(busy))).not.toContain('secret');
     expect(foreignErrorSummary('a thrown string')).toEqual({ name: 'Error' });
+  });
+});
+
+describe('deleted flags', () => {
+  it('read booleans, numbers, text and MySQL BIT(1) buffers; anything else is not set', () => {
+    for (const v of [true, 1, 1n, '1', ' TRUE ', 'y', 'yes', Buffer.from([1])]) expect(flagSet(v)).toBe(true);
+    for (const v of [false, 0, 0n, '0', 'false', 'n', '', null, undefined, Buffer.from([0]), 2, {}]) expect(flagSet(v)).toBe(false);
   });
 });
