@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITIES } from '../../core/model/entities.js';
 import { createTestDatabase, startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
-import { sinkFiles, until } from './sync-fixtures.js';
+import { customerSourceFiles, sinkFiles, until } from './sync-fixtures.js';
 
 /**
  * Backfills in one process: inbound from a MySQL table (all, or from a point in time), with
@@ -13,31 +13,7 @@ import { sinkFiles, until } from './sync-fixtures.js';
  * target's jobs; deletes propagated to a target that allows them.
  */
 
-const FILES = {
-  'erp/schema.yaml': `
-connector: erp
-links: [customer]
-entities:
-  customers:
-    fields:
-      customer_no: { type: string, required: true }
-      name: { type: string, required: true }
-      currency: { type: string }
-`,
-  'erp/customer.in.yaml': `
-name: erp.customer.in
-connector: erp
-entity: customer
-direction: in
-externalEntity: customers
-fields:
-  code: { from: customer_no }
-  name: { from: name }
-  currency: { from: currency }
-`,
-  ...sinkFiles(),
-};
-
+const FILES = { ...customerSourceFiles('erp'), ...sinkFiles() };
 
 describe.sequential('backfill, rate limit and deletes', () => {
   let t: TestHub;

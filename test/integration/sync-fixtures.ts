@@ -40,3 +40,33 @@ fields:
 `,
   };
 }
+
+/**
+ * Mapping files for a source connector whose `customers` rows (`customer_no`, `name`, `currency`)
+ * come in as hub customers (`code`, `name`, `currency`).
+ */
+export function customerSourceFiles(connector: string): Record<string, string> {
+  return {
+    [`${connector}/schema.yaml`]: `
+connector: ${connector}
+links: [customer]
+entities:
+  customers:
+    fields:
+      customer_no: { type: string, required: true }
+      name: { type: string, required: true }
+      currency: { type: string }
+`,
+    [`${connector}/customer.in.yaml`]: `
+name: ${connector}.customer.in
+connector: ${connector}
+entity: customer
+direction: in
+externalEntity: customers
+fields:
+  code: { from: customer_no }
+  name: { from: name }
+  currency: { from: currency }
+`,
+  };
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITIES, type EntityName } from '../../core/model/entities.js';
 import { createTestDatabase, startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
-import { sinkFiles, until } from './sync-fixtures.js';
+import { customerSourceFiles, sinkFiles, until } from './sync-fixtures.js';
 
 /**
  * Deletes reported by a source (a soft-delete flag on the MySQL table) reach the hub: with the
@@ -14,32 +14,6 @@ import { sinkFiles, until } from './sync-fixtures.js';
  * ignored; a delete the hub refuses (the customer still has a contact) is an inbound dead letter
  * whose replay, once the contact is gone, deletes.
  */
-
-function sourceFiles(connector: string): Record<string, string> {
-  return {
-    [`${connector}/schema.yaml`]: `
-connector: ${connector}
-links: [customer]
-entities:
-  customers:
-    fields:
-      customer_no: { type: string, required: true }
-      name: { type: string, required: true }
-      currency: { type: string }
-`,
-    [`${connector}/customer.in.yaml`]: `
-name: ${connector}.customer.in
-connector: ${connector}
-entity: customer
-direction: in
-externalEntity: customers
-fields:
-  code: { from: customer_no }
-  name: { from: name }
-  currency: { from: currency }
-`,
-  };
-}
 
 describe.sequential('deletes reported by a source', () => {
   let t: TestHub;
@@ -79,7 +53,7 @@ describe.sequential('deletes reported by a source', () => {
       workers: true,
       env: { ERP_URL: db.url },
       config: {
-        mappings: { dirs: [mappingDir({ ...sourceFiles('erp'), ...sourceFiles('legacy'), ...sinkFiles() })] },
+        mappings: { dirs: [mappingDir({ ...customerSourceFiles('erp'), ...customerSourceFiles('legacy'), ...sinkFiles() })] },
         connectors: {
           erp: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: table('erp_customers') } },
           legacy: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: table('legacy_customers') } },
