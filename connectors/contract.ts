@@ -38,6 +38,12 @@ export interface UpsertRequest {
   readonly hubId: string;
   /** The mapped payload (already projected for this target). */
   readonly payload: ExternalRecord;
+  /**
+   * The external id the hub linked this record to in the system, when it was delivered (or read)
+   * before: where the system names records itself (a naming series), the payload cannot carry it,
+   * and an update must go to this id rather than create a second record.
+   */
+  readonly externalId?: string;
 }
 
 export const FAILURE_KINDS = ['retryable', 'permanent'] as const;

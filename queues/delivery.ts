@@ -292,7 +292,13 @@ export class TargetDelivery {
     let batchError: ConnectorError | undefined;
     if (items.length > 0) {
       try {
-        outcomes = await this.target.connector.upsert(mapping.externalEntity, items.map((i) => ({ hubId: i.id, payload: i.payload })));
+        outcomes = await this.target.connector.upsert(
+          mapping.externalEntity,
+          items.map((i) => {
+            const externalId = links.get(i.id)?.externalId;
+            return externalId === undefined ? { hubId: i.id, payload: i.payload } : { hubId: i.id, payload: i.payload, externalId };
+          }),
+        );
         if (outcomes.length !== items.length) throw new ConnectorError('retryable', 'outcome_count', `${system} answered ${outcomes.length} outcomes for ${items.length} records`);
       } catch (error) {
         batchError = error instanceof ConnectorError ? error : new ConnectorError('retryable', 'unexpected', `${system}: unexpected ${(error as Error).name ?? 'error'}`);

@@ -265,8 +265,10 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     return n;
   }
 
-  async function upsertOne(upsert: UpsertEndpoint, payload: ExternalRecord): Promise<RecordOutcome> {
-    const key = asText(payload[upsert.keyField]);
+  async function upsertOne(upsert: UpsertEndpoint, payload: ExternalRecord, linked?: string): Promise<RecordOutcome> {
+    // Where the saved record's id is its key (ERPNext: `name`), the linked id comes first: a record the
+    // system named itself (a naming series) is updated under that name, whatever the payload says.
+    const key = linked !== undefined && (upsert.idField ?? 'name') === upsert.keyField ? linked : asText(payload[upsert.keyField]);
     const createMethod = upsert.method ?? 'POST';
     let response;
     if (key === undefined) {
@@ -376,7 +378,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     if (endpoints.batch !== undefined) return upsertBatch(entity, endpoints.batch, endpoints.upsert?.keyField, requests);
     const endpoint = endpoints.upsert;
     if (endpoint === undefined) throw new ConnectorError('permanent', 'not_writable', `${name} ${entity} cannot be written`);
-    return eachRecord(requests, (request) => upsertOne(endpoint, request.payload));
+    return eachRecord(requests, (request) => upsertOne(endpoint, request.payload, request.externalId));
   }
 
   /**

@@ -217,6 +217,36 @@ describe('ERPNext upsert and delete', () => {
     scope.done();
   });
 
+  it('updates a doc ERPNext named itself under its linked name, not by creating another (naming series)', async () => {
+    const payload = { customer_name: 'Serienname AG & Co', customer_type: 'Company', customer_group: 'Commercial', territory: 'Germany' };
+    const scope = api()
+      .put('/api/resource/Customer/CUST-2026-00042', payload)
+      .reply(200, { data: { ...payload, name: 'CUST-2026-00042' } })
+      // Also when the payload names another key (the hub's code, which the series replaced).
+      .put('/api/resource/Customer/CUST-2026-00043', { ...payload, name: 'C-77' })
+      .reply(200, { data: { ...payload, name: 'CUST-2026-00043' } });
+    expect(await erp().upsert('Customer', [{ hubId: 'hub-3', payload, externalId: 'CUST-2026-00042' }, { hubId: 'hub-4', payload: { ...payload, name: 'C-77' }, externalId: 'CUST-2026-00043' }])).toEqual([
+      { ok: true, externalId: 'CUST-2026-00042' },
+      { ok: true, externalId: 'CUST-2026-00043' },
+    ]);
+    scope.done();
+    // Gone in ERPNext (404): created again, and the new name reported for the link.
+    const again = api()
+      .put('/api/resource/Customer/CUST-2026-00042', payload)
+      .reply(404, { exc_type: 'DoesNotExistError' })
+      .post('/api/resource/Customer', payload)
+      .reply(200, { data: { ...payload, name: 'CUST-2026-00099' } });
+    expect(await erp().upsert('Customer', [{ hubId: 'hub-3', payload, externalId: 'CUST-2026-00042' }])).toEqual([{ ok: true, externalId: 'CUST-2026-00099' }]);
+    again.done();
+  });
+
+  it('an Item is addressed by its item_code, not by a linked name of another field', async () => {
+    const item = { item_code: 'W-9', item_name: 'Widget 9', item_group: 'Products', stock_uom: 'Nos' };
+    const scope = api().put('/api/resource/Item/W-9', item).reply(200, { data: { ...item, name: 'W-9' } });
+    expect(await erp().upsert('Item', [{ hubId: 'hub-9', payload: item, externalId: 'W-9-old' }])).toEqual([{ ok: true, externalId: 'W-9' }]);
+    scope.done();
+  });
+
   it('a 417 ValidationError in a batch of three fails that record only; the others land', async () => {
     const item = (code: string, rate: number) => ({ item_code: code, item_name: `Widget ${code}`, item_group: 'Products', stock_uom: 'Nos', standard_rate: rate });
     const scope = api()

@@ -1,0 +1,99 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHub, type TestHub } from '../helpers.js';
+import { mappingDir } from './mappings/fixtures.js';
+import { until } from './sync-fixtures.js';
+
+/**
+ * A target that names records itself (ERPNext's naming series): the payload carries no key, so the
+ * first delivery creates and the answer's name becomes the id link; every later delivery of the
+ * record updates that name (PUT …/<name>) instead of creating a second document.
+ */
+
+const FILES = {
+  'series/schema.yaml': `
+connector: series
+links: [customer]
+entities:
+  customers:
+    fields:
+      name: { type: string }
+      customer_name: { type: string, required: true }
+`,
+  'series/customer.out.yaml': `
+name: series.customer.out
+connector: series
+entity: customer
+direction: out
+externalEntity: customers
+target: finance
+fields:
+  customer_name: { from: name }
+`,
+};
+
+describe('a target that names its records', () => {
+  let t: TestHub;
+  let server: Server;
+  const docs = new Map<string, Record<string, unknown>>();
+  const calls: string[] = [];
+  const auth = () => ({ Authorization: `Bearer ${t.adminToken}` });
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+        calls.push(`${req.method} ${req.url}`);
+        const json = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+        if (req.method === 'POST' && req.url === '/customers') {
+          const name = `SER-${String(docs.size + 1).padStart(4, '0')}`;
+          docs.set(name, { ...body, name });
+          return json(200, { data: { ...body, name } });
+        }
+        const name = decodeURIComponent(req.url!.split('/').pop()!);
+        if (req.method === 'PUT' && docs.has(name)) {
+          docs.set(name, { ...docs.get(name), ...body, name });
+          return json(200, { data: docs.get(name) });
+        }
+        return json(404, { exc_type: 'DoesNotExistError' });
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t = await startTestHub({
+      workers: true,
+      config: {
+        mappings: { dirs: [mappingDir(FILES)] },
+        connectors: {
+          series: {
+            type: 'http',
+            baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+            entities: { customers: { upsert: { path: '/customers', keyField: 'name', method: 'POST', responseField: 'data', idField: 'name' } } },
+          },
+        },
+        sync: { relayIntervalMs: 100, targets: { series: { entities: ['customer'] } } },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('creates once, then updates the document under the name the target gave it', async () => {
+    const res = await t.api.post('/api/v1/customers').set(auth()).send({ code: 'N-1', name: 'Named Later GmbH', currency: 'EUR' });
+    expect(res.status).toBe(201);
+    const id = (res.body as { id: string }).id;
+    await until('created in the target', () => (docs.size === 1 ? true : undefined));
+    await until('linked', async () => ((await t.hub.store.sync.linksByHub('series', 'customer', [id])).get(id)?.externalId === 'SER-0001' ? true : undefined));
+    for (const name of ['Named Later AG', 'Named Later SE']) {
+      expect((await t.api.patch(`/api/v1/customers/${id}`).set(auth()).send({ name })).status).toBe(200);
+      await until(`the target has ${name}`, () => (docs.get('SER-0001')?.['customer_name'] === name ? true : undefined));
+    }
+    expect(docs.size).toBe(1);
+    expect(calls).toEqual(['POST /customers', 'PUT /customers/SER-0001', 'PUT /customers/SER-0001']);
+  });
+});
