@@ -92,6 +92,10 @@ const upsertSchema = z.strictObject({
   method: z.enum(['POST', 'PUT']).optional(),
   responseField: z.string().max(128).optional(),
   idField: fieldName.optional(),
+  lookup: z
+    .strictObject({ field: fieldName, path, query: z.strictObject({ param: z.string().min(1) }), recordsField: z.string().max(128).optional() })
+    .optional()
+    .describe('Before a create, find a record already holding the payload\'s value of field (GET path?param=value): a retried create updates it instead of making a second one'),
 });
 
 const batchSchema = z.strictObject({
@@ -135,6 +139,7 @@ export const erpnextConnectorConfigSchema = z.strictObject({
   apiSecretEnv: envName,
   timeoutMs: timeoutMs.optional(),
   timeZone: timeZoneName.optional().describe("The site's time zone (System Settings), in which ERPNext stamps modified; needed to backfill from a point in time"),
+  lookupField: fieldName.optional().describe('A (custom) field every outbound mapping writes the hub\'s key to: before a create the connector looks for a document holding it, so a retried create never makes a second document under a naming series'),
 });
 
 /** One connector instance, discriminated on `type`. */
@@ -321,6 +326,7 @@ function erpnextConnector(name: string, config: ErpnextConnectorConfig, secrets:
     apiSecret,
     ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone }),
+    ...(config.lookupField === undefined ? {} : { lookupField: config.lookupField }),
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
   });
 }

@@ -29,7 +29,17 @@ export function erpnextSince(watermark: Watermark): Record<string, string> {
   };
 }
 
-function resource(doctype: string, keyField: string, naturalKeys: readonly string[], timeZone: string | undefined): EntityEndpoints {
+/** Finds documents of `doctype` whose `field` equals a value (name and the field, at most two). */
+function erpnextLookup(path: string, field: string) {
+  return {
+    field,
+    path,
+    query: (value: string) => ({ filters: JSON.stringify([[field, '=', value]]), fields: JSON.stringify(['name', field]), limit_page_length: '2' }),
+    recordsField: 'data',
+  };
+}
+
+function resource(doctype: string, keyField: string, naturalKeys: readonly string[], timeZone: string | undefined, lookupField?: string): EntityEndpoints {
   const path = `/api/resource/${encodeURIComponent(doctype)}`;
   return {
     list: {
@@ -50,7 +60,7 @@ function resource(doctype: string, keyField: string, naturalKeys: readonly strin
       countField: 'message',
       countSince: (watermark) => ({ filters: JSON.stringify([['modified', '>=', watermark.modified]]) }),
     },
-    upsert: { path, keyField, method: 'POST', responseField: 'data', idField: 'name' },
+    upsert: { path, keyField, method: 'POST', responseField: 'data', idField: 'name', ...(lookupField === undefined ? {} : { lookup: erpnextLookup(path, lookupField) }) },
     delete: { path },
     naturalKeys,
   };
@@ -60,12 +70,12 @@ function resource(doctype: string, keyField: string, naturalKeys: readonly strin
  * The endpoints for Customer, Item and Sales Order. `timeZone`: the site's time zone (System
  * Settings), which backfills from a point in time need; without it they are refused.
  */
-export function erpnextEndpoints(timeZone?: string): Record<string, EntityEndpoints> {
+export function erpnextEndpoints(timeZone?: string, lookupField?: string): Record<string, EntityEndpoints> {
   return {
-    Customer: resource('Customer', 'name', ['tax_id', 'customer_name'], timeZone),
-    // An Item's name is its item_code.
+    Customer: resource('Customer', 'name', ['tax_id', 'customer_name'], timeZone, lookupField),
+    // An Item's name is its item_code (always sent): no lookup needed.
     Item: resource('Item', 'item_code', ['item_code'], timeZone),
-    'Sales Order': resource('Sales Order', 'name', [], timeZone),
+    'Sales Order': resource('Sales Order', 'name', [], timeZone, lookupField),
   };
 }
 
@@ -79,6 +89,8 @@ export interface ErpnextOptions {
   readonly timeoutMs?: number;
   /** The site's time zone (IANA), in which Frappe writes `modified`; needed for backfills `--since`. */
   readonly timeZone?: string;
+  /** A (custom) field the outbound mappings write the hub's key to; creates look for it first. */
+  readonly lookupField?: string;
   readonly fetch?: FetchLike;
 }
 
@@ -90,5 +102,5 @@ export function createErpnextConnector(options: ErpnextOptions): Connector {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
-  return createHttpConnector({ name: options.name ?? 'erpnext', client, entities: erpnextEndpoints(options.timeZone), checkPath: ERPNEXT_CHECK_PATH });
+  return createHttpConnector({ name: options.name ?? 'erpnext', client, entities: erpnextEndpoints(options.timeZone, options.lookupField), checkPath: ERPNEXT_CHECK_PATH });
 }

@@ -98,6 +98,23 @@ export interface UpsertEndpoint {
   readonly responseField?: string;
   /** Field of the saved record that is its external id. Default `name`. */
   readonly idField?: string;
+  /**
+   * Before creating, look for a record the system already holds with the payload's value of this
+   * field (one the hub writes its own key to): a create whose answer was lost, then retried, updates
+   * that record instead of making a second one. Needed where the system names records itself.
+   */
+  readonly lookup?: LookupEndpoint;
+}
+
+export interface LookupEndpoint {
+  /** Payload field whose value identifies the record (e.g. a custom field holding the hub's code). */
+  readonly field: string;
+  /** List path to search. */
+  readonly path: string;
+  /** The query parameter receiving the value, or (code only) a function returning the whole query. */
+  readonly query: { readonly param: string } | ((value: string) => Readonly<Record<string, string>>);
+  /** Field of the answer holding the rows. Default `data`; `''` for a bare array. */
+  readonly recordsField?: string;
 }
 
 /**
@@ -265,22 +282,43 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     return n;
   }
 
+  /** The id of the one record `lookup` finds for this payload; undefined when none (or no lookup value). */
+  async function findExisting(upsert: UpsertEndpoint, payload: ExternalRecord): Promise<string | undefined> {
+    const lookup = upsert.lookup;
+    const value = lookup ? asText(payload[lookup.field]) : undefined;
+    if (!lookup || value === undefined) return undefined;
+    const query = typeof lookup.query === 'function' ? lookup.query(value) : { [lookup.query.param]: value };
+    const response = await client.request({ method: 'GET', path: lookup.path, query });
+    const rows = field(response.body, lookup.recordsField ?? 'data');
+    if (!Array.isArray(rows)) throw new ConnectorError('permanent', 'invalid_response', `${name} lookup answer has no rows array`);
+    const idField = upsert.idField ?? 'name';
+    // A server that ignores the filter would answer other records: only exact matches count.
+    const ids = [...new Set(rows.filter((r) => asText(field(r, lookup.field)) === value || field(r, lookup.field) === undefined).map((r) => asText(field(r, idField))).filter((id): id is string => id !== undefined))];
+    if (ids.length > 1) throw new ConnectorError('permanent', 'ambiguous_lookup', `${name} holds ${ids.length} records with the same ${lookup.field}; resolve them there`);
+    return ids[0];
+  }
+
   async function upsertOne(upsert: UpsertEndpoint, payload: ExternalRecord, linked?: string): Promise<RecordOutcome> {
     // Where the saved record's id is its key (ERPNext: `name`), the linked id comes first: a record the
     // system named itself (a naming series) is updated under that name, whatever the payload says.
     const key = linked !== undefined && (upsert.idField ?? 'name') === upsert.keyField ? linked : asText(payload[upsert.keyField]);
-    const createMethod = upsert.method ?? 'POST';
+    const put = (id: string) => client.request({ method: 'PUT', path: `${upsert.path}/${encodeURIComponent(id)}`, body: payload });
+    // A create, unless the lookup finds the record an earlier attempt already made.
+    const create = async () => {
+      const existing = await findExisting(upsert, payload);
+      return existing !== undefined ? put(existing) : client.request({ method: upsert.method ?? 'POST', path: upsert.path, body: payload });
+    };
     let response;
     if (key === undefined) {
       // No key yet (the system names the record, e.g. a naming series): it can only be a create.
-      response = await client.request({ method: createMethod, path: upsert.path, body: payload });
+      response = await create();
     } else {
       // Update first: an update is the common case and costs one request; a 404 means create.
       try {
-        response = await client.request({ method: 'PUT', path: `${upsert.path}/${encodeURIComponent(key)}`, body: payload });
+        response = await put(key);
       } catch (error) {
         if (!(error instanceof HttpError && error.httpStatus === 404)) throw error;
-        response = await client.request({ method: createMethod, path: upsert.path, body: payload });
+        response = await create();
       }
     }
     const saved = field(response.body, upsert.responseField ?? 'data');

@@ -240,6 +240,34 @@ describe('ERPNext upsert and delete', () => {
     again.done();
   });
 
+  it('with a lookupField, a create first looks for the document holding the hub key: found, it is updated; twice, refused', async () => {
+    const connector = createErpnextConnector({ baseUrl: BASE, apiKey: KEY, apiSecret: SECRET, lookupField: 'custom_hub_code' });
+    const payload = { customer_name: 'Serienname AG', customer_type: 'Company', customer_group: 'Commercial', territory: 'Germany', custom_hub_code: 'C-7' };
+    const lookup = { filters: JSON.stringify([['custom_hub_code', '=', 'C-7']]), fields: JSON.stringify(['name', 'custom_hub_code']), limit_page_length: '2' };
+    const scope = api()
+      .get('/api/resource/Customer')
+      .query(lookup)
+      .reply(200, { data: [] })
+      .post('/api/resource/Customer', payload)
+      .reply(200, { data: { ...payload, name: 'CUST-2026-00050' } })
+      .get('/api/resource/Customer')
+      .query(lookup)
+      .reply(200, { data: [{ name: 'CUST-2026-00050', custom_hub_code: 'C-7' }] })
+      .put('/api/resource/Customer/CUST-2026-00050', payload)
+      .reply(200, { data: { ...payload, name: 'CUST-2026-00050' } });
+    expect(await connector.upsert('Customer', [{ hubId: 'h7', payload }])).toEqual([{ ok: true, externalId: 'CUST-2026-00050' }]);
+    // The same create again (its answer was lost): the lookup finds the document.
+    expect(await connector.upsert('Customer', [{ hubId: 'h7', payload }])).toEqual([{ ok: true, externalId: 'CUST-2026-00050' }]);
+    scope.done();
+    api()
+      .get('/api/resource/Customer')
+      .query(lookup)
+      .reply(200, { data: [{ name: 'CUST-2026-00050', custom_hub_code: 'C-7' }, { name: 'CUST-2026-00051', custom_hub_code: 'C-7' }] });
+    const [twice] = await connector.upsert('Customer', [{ hubId: 'h7', payload }]);
+    expect(twice).toMatchObject({ ok: false, kind: 'permanent', code: 'ambiguous_lookup' });
+    expect(JSON.stringify(twice)).not.toContain('C-7');
+  });
+
   it('an Item is addressed by its item_code, not by a linked name of another field', async () => {
     const item = { item_code: 'W-9', item_name: 'Widget 9', item_group: 'Products', stock_uom: 'Nos' };
     const scope = api().put('/api/resource/Item/W-9', item).reply(200, { data: { ...item, name: 'W-9' } });

@@ -8,7 +8,8 @@ import { until } from './sync-fixtures.js';
 /**
  * A target that names records itself (ERPNext's naming series): the payload carries no key, so the
  * first delivery creates and the answer's name becomes the id link; every later delivery of the
- * record updates that name (PUT …/<name>) instead of creating a second document.
+ * record updates that name (PUT …/<name>) instead of creating a second document. A create whose
+ * answer is lost is retried; the lookup by the hub's code finds what the first attempt made.
  */
 
 const FILES = {
@@ -20,6 +21,7 @@ entities:
     fields:
       name: { type: string }
       customer_name: { type: string, required: true }
+      hub_code: { type: string }
 `,
   'series/customer.out.yaml': `
 name: series.customer.out
@@ -30,6 +32,7 @@ externalEntity: customers
 target: finance
 fields:
   customer_name: { from: name }
+  hub_code: { from: code }
 `,
 };
 
@@ -38,6 +41,7 @@ describe('a target that names its records', () => {
   let server: Server;
   const docs = new Map<string, Record<string, unknown>>();
   const calls: string[] = [];
+  let dropNextAnswer = false;
   const auth = () => ({ Authorization: `Bearer ${t.adminToken}` });
 
   beforeAll(async () => {
@@ -48,9 +52,20 @@ describe('a target that names its records', () => {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
         calls.push(`${req.method} ${req.url}`);
         const json = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+        const url = new URL(req.url!, 'http://x');
+        if (req.method === 'GET' && url.pathname === '/customers') {
+          const code = url.searchParams.get('hub_code');
+          return json(200, { data: [...docs.values()].filter((d) => d['hub_code'] === code) });
+        }
         if (req.method === 'POST' && req.url === '/customers') {
           const name = `SER-${String(docs.size + 1).padStart(4, '0')}`;
           docs.set(name, { ...body, name });
+          // The document is made, but the answer is lost on the way back.
+          if (dropNextAnswer) {
+            dropNextAnswer = false;
+            req.socket.destroy();
+            return;
+          }
           return json(200, { data: { ...body, name } });
         }
         const name = decodeURIComponent(req.url!.split('/').pop()!);
@@ -70,10 +85,12 @@ describe('a target that names its records', () => {
           series: {
             type: 'http',
             baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-            entities: { customers: { upsert: { path: '/customers', keyField: 'name', method: 'POST', responseField: 'data', idField: 'name' } } },
+            entities: {
+              customers: { upsert: { path: '/customers', keyField: 'name', method: 'POST', responseField: 'data', idField: 'name', lookup: { field: 'hub_code', path: '/customers', query: { param: 'hub_code' } } } },
+            },
           },
         },
-        sync: { relayIntervalMs: 100, targets: { series: { entities: ['customer'] } } },
+        sync: { relayIntervalMs: 100, targets: { series: { entities: ['customer'], backoffMs: 50 } } },
       },
     });
   });
@@ -94,6 +111,18 @@ describe('a target that names its records', () => {
       await until(`the target has ${name}`, () => (docs.get('SER-0001')?.['customer_name'] === name ? true : undefined));
     }
     expect(docs.size).toBe(1);
-    expect(calls).toEqual(['POST /customers', 'PUT /customers/SER-0001', 'PUT /customers/SER-0001']);
+    expect(calls).toEqual(['GET /customers?hub_code=N-1', 'POST /customers', 'PUT /customers/SER-0001', 'PUT /customers/SER-0001']);
+  });
+
+  it('a create whose answer was lost is not repeated: the retry finds the document by the hub code and updates it', async () => {
+    calls.length = 0;
+    dropNextAnswer = true;
+    const res = await t.api.post('/api/v1/customers').set(auth()).send({ code: 'N-2', name: 'Lost Answer KG', currency: 'EUR' });
+    expect(res.status).toBe(201);
+    const id = (res.body as { id: string }).id;
+    await until('linked after the retry', async () => ((await t.hub.store.sync.linksByHub('series', 'customer', [id])).get(id)?.externalId === 'SER-0002' ? true : undefined));
+    expect([...docs.values()].filter((d) => d['hub_code'] === 'N-2')).toHaveLength(1);
+    expect(calls).toEqual(['GET /customers?hub_code=N-2', 'POST /customers', 'GET /customers?hub_code=N-2', 'PUT /customers/SER-0002']);
+    expect(await t.hub.sync.deadLetters({}, 10)).toEqual([]);
   });
 });
