@@ -1,11 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createPool, type Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITIES } from '../../core/model/entities.js';
 import { createTestDatabase, startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
-import { customerSourceFiles, sinkFiles, until } from './sync-fixtures.js';
+import { customerSourceFiles, sinkFiles, startJsonPeer, until, type JsonPeer } from './sync-fixtures.js';
 
 /**
  * Backfills in one process: inbound from a MySQL table (all, or from a point in time), with
@@ -19,30 +17,23 @@ describe.sequential('backfill, rate limit and deletes', () => {
   let t: TestHub;
   let db: { url: string; drop: () => Promise<void> };
   let erp: Pool;
-  let server: Server;
+  let peer: JsonPeer;
   const posts: { at: number; codes: string[] }[] = [];
   const deletes: string[] = [];
   const received = new Set<string>();
   const ROWS = 2500;
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.method === 'DELETE') {
-          deletes.push(decodeURIComponent(req.url!.split('/').pop()!));
-          res.writeHead(204).end();
-          return;
-        }
-        const records = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { records: { code: string }[] }).records;
-        posts.push({ at: Date.now(), codes: records.map((r) => r.code) });
-        for (const r of records) received.add(r.code);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results: records.map((r) => ({ id: r.code })) }));
-      });
+    peer = await startJsonPeer((req, body, reply) => {
+      if (req.method === 'DELETE') {
+        deletes.push(decodeURIComponent(req.url!.split('/').pop()!));
+        return reply(204);
+      }
+      const records = (body as { records: { code: string }[] }).records;
+      posts.push({ at: Date.now(), codes: records.map((r) => r.code) });
+      for (const r of records) received.add(r.code);
+      reply(200, { results: records.map((r) => ({ id: r.code })) });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
     db = await createTestDatabase();
     erp = createPool({ uri: db.url, connectionLimit: 2, timezone: 'Z' });
     await erp.query(`CREATE TABLE erp_customers (id BIGINT AUTO_INCREMENT PRIMARY KEY, customer_no VARCHAR(32) NOT NULL UNIQUE, name VARCHAR(100) NOT NULL,
@@ -62,7 +53,7 @@ describe.sequential('backfill, rate limit and deletes', () => {
         mappings: { dirs: [mappingDir(FILES)] },
         connectors: {
           erp: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: { table: 'erp_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'currency'] } } },
-          sink: { type: 'http', baseUrl: `http://127.0.0.1:${port}`, entities: { customers: { batch: { path: '/batch', idField: 'id' }, delete: { path: '/customers' } } } },
+          sink: { type: 'http', baseUrl: peer.url, entities: { customers: { batch: { path: '/batch', idField: 'id' }, delete: { path: '/customers' } } } },
         },
         sync: {
           relayIntervalMs: 100,
@@ -77,7 +68,7 @@ describe.sequential('backfill, rate limit and deletes', () => {
     await t?.close();
     await erp?.end();
     await db?.drop();
-    await new Promise<void>((r) => server.close(() => r()));
+    await peer?.close();
   });
 
   const count = () => t.hub.store.records.count(ENTITIES.customer);

@@ -1,3 +1,6 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 /** Shared pieces of the sync engine's integration tests. */
 
 /** Polls `probe` until it returns a value (not undefined), or fails naming what it waited for. */
@@ -68,5 +71,35 @@ fields:
   name: { from: name }
   currency: { from: currency }
 `,
+  };
+}
+
+export interface JsonPeer {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * A local HTTP peer on 127.0.0.1 (a random port): `handle` gets each request with its body parsed
+ * as JSON (`{}` when empty) and answers with `reply(status, body?)`, or returns without replying to
+ * drop the connection (`req.socket.destroy()`) as a lost answer.
+ */
+export async function startJsonPeer(handle: (req: IncomingMessage, body: Record<string, unknown>, reply: (status: number, body?: unknown) => void) => void): Promise<JsonPeer> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const reply = (status: number, body?: unknown) =>
+        body === undefined ? res.writeHead(status).end() : res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      handle(req, (text ? JSON.parse(text) : {}) as Record<string, unknown>, reply);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

@@ -1,11 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createPool, type Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITIES, type EntityName } from '../../core/model/entities.js';
 import { createTestDatabase, startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
-import { customerSourceFiles, sinkFiles, until } from './sync-fixtures.js';
+import { customerSourceFiles, sinkFiles, startJsonPeer, until, type JsonPeer } from './sync-fixtures.js';
 
 /**
  * Deletes reported by a source (a soft-delete flag on the MySQL table) reach the hub: with the
@@ -19,29 +17,23 @@ describe.sequential('deletes reported by a source', () => {
   let t: TestHub;
   let db: { url: string; drop: () => Promise<void> };
   let erp: Pool;
-  let server: Server;
+  let peer: JsonPeer;
   const sinkHolds = new Set<string>();
   const sinkDeletes: string[] = [];
   const auth = () => ({ Authorization: `Bearer ${t.adminToken}` });
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.method === 'DELETE') {
-          const code = decodeURIComponent(req.url!.split('/').pop()!);
-          sinkDeletes.push(code);
-          sinkHolds.delete(code);
-          res.writeHead(204).end();
-          return;
-        }
-        const records = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { records: { code: string }[] }).records;
-        for (const r of records) sinkHolds.add(r.code);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results: records.map((r) => ({ id: r.code })) }));
-      });
+    peer = await startJsonPeer((req, body, reply) => {
+      if (req.method === 'DELETE') {
+        const code = decodeURIComponent(req.url!.split('/').pop()!);
+        sinkDeletes.push(code);
+        sinkHolds.delete(code);
+        return reply(204);
+      }
+      const records = (body as { records: { code: string }[] }).records;
+      for (const r of records) sinkHolds.add(r.code);
+      reply(200, { results: records.map((r) => ({ id: r.code })) });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     db = await createTestDatabase();
     erp = createPool({ uri: db.url, connectionLimit: 2, timezone: 'Z' });
     for (const table of ['erp_customers', 'legacy_customers']) {
@@ -57,7 +49,7 @@ describe.sequential('deletes reported by a source', () => {
         connectors: {
           erp: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: table('erp_customers') } },
           legacy: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: table('legacy_customers') } },
-          sink: { type: 'http', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, entities: { customers: { batch: { path: '/batch', idField: 'id' }, delete: { path: '/customers' } } } },
+          sink: { type: 'http', baseUrl: peer.url, entities: { customers: { batch: { path: '/batch', idField: 'id' }, delete: { path: '/customers' } } } },
         },
         sync: {
           relayIntervalMs: 100,
@@ -75,7 +67,7 @@ describe.sequential('deletes reported by a source', () => {
     await t?.close();
     await erp?.end();
     await db?.drop();
-    await new Promise<void>((r) => server.close(() => r()));
+    await peer?.close();
   });
 
   let tick = 0;

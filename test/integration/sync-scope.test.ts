@@ -1,12 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
-import { sinkFiles, until } from './sync-fixtures.js';
+import { sinkFiles, startJsonPeer, until, type JsonPeer } from './sync-fixtures.js';
 
 /**
  * A record that leaves a target's rows (the policy's `where` for the target) while the target holds
@@ -22,7 +20,7 @@ function filesFor(connector: string): Record<string, string> {
 
 describe.sequential('records leaving a target’s rows', () => {
   let t: TestHub;
-  let server: Server;
+  let peer: JsonPeer;
   /** Per connector: code → the last record received; deletes by code. */
   const held: Record<string, Map<string, Record<string, unknown>>> = { withdraw: new Map(), keep: new Map() };
   const posts: Record<string, number> = { withdraw: 0, keep: 0 };
@@ -30,26 +28,20 @@ describe.sequential('records leaving a target’s rows', () => {
   const auth = () => ({ Authorization: `Bearer ${t.adminToken}` });
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const [, connector, resource, key] = req.url!.split('/');
-        const store = held[connector!]!;
-        if (req.method === 'DELETE' && resource === 'customers') {
-          deletes.push(decodeURIComponent(key!));
-          store.delete(decodeURIComponent(key!));
-          res.writeHead(204).end();
-          return;
-        }
-        const records = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { records: { code: string }[] }).records;
-        posts[connector!]! += records.length;
-        for (const r of records) store.set(r.code, r);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results: records.map((r) => ({ id: r.code })) }));
-      });
+    peer = await startJsonPeer((req, body, reply) => {
+      const [, connector, resource, key] = req.url!.split('/');
+      const store = held[connector!]!;
+      if (req.method === 'DELETE' && resource === 'customers') {
+        deletes.push(decodeURIComponent(key!));
+        store.delete(decodeURIComponent(key!));
+        return reply(204);
+      }
+      const records = (body as { records: { code: string }[] }).records;
+      posts[connector!]! += records.length;
+      for (const r of records) store.set(r.code, r);
+      reply(200, { results: records.map((r) => ({ id: r.code })) });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = peer.url;
     // The shipped policy, but the finance target sees only customers billed in EUR or CHF.
     const shipped = readFileSync(new URL('../../core/policy/default-policy.yaml', import.meta.url), 'utf8');
     const line = '      customer: { rows: all, read: { allow: [$customer.identity, $address.billing, currency] } }';
@@ -74,7 +66,7 @@ describe.sequential('records leaving a target’s rows', () => {
 
   afterAll(async () => {
     await t?.close();
-    await new Promise<void>((r) => server.close(() => r()));
+    await peer?.close();
   });
 
   const patch = async (id: string, body: Record<string, unknown>) => expect((await t.api.patch(`/api/v1/customers/${id}`).set(auth()).send(body)).status).toBe(200);

@@ -1,9 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
-import { until } from './sync-fixtures.js';
+import { startJsonPeer, until, type JsonPeer } from './sync-fixtures.js';
 
 /**
  * A target that names records itself (ERPNext's naming series): the payload carries no key, so the
@@ -38,45 +36,38 @@ fields:
 
 describe('a target that names its records', () => {
   let t: TestHub;
-  let server: Server;
+  let peer: JsonPeer;
   const docs = new Map<string, Record<string, unknown>>();
   const calls: string[] = [];
   let dropNextAnswer = false;
   const auth = () => ({ Authorization: `Bearer ${t.adminToken}` });
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-        calls.push(`${req.method} ${req.url}`);
-        const json = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-        const url = new URL(req.url!, 'http://x');
-        if (req.method === 'GET' && url.pathname === '/customers') {
-          const code = url.searchParams.get('hub_code');
-          return json(200, { data: [...docs.values()].filter((d) => d['hub_code'] === code) });
+    peer = await startJsonPeer((req, body, json) => {
+      calls.push(`${req.method} ${req.url}`);
+      const url = new URL(req.url!, 'http://x');
+      if (req.method === 'GET' && url.pathname === '/customers') {
+        const code = url.searchParams.get('hub_code');
+        return json(200, { data: [...docs.values()].filter((d) => d['hub_code'] === code) });
+      }
+      if (req.method === 'POST' && req.url === '/customers') {
+        const name = `SER-${String(docs.size + 1).padStart(4, '0')}`;
+        docs.set(name, { ...body, name });
+        // The document is made, but the answer is lost on the way back.
+        if (dropNextAnswer) {
+          dropNextAnswer = false;
+          req.socket.destroy();
+          return;
         }
-        if (req.method === 'POST' && req.url === '/customers') {
-          const name = `SER-${String(docs.size + 1).padStart(4, '0')}`;
-          docs.set(name, { ...body, name });
-          // The document is made, but the answer is lost on the way back.
-          if (dropNextAnswer) {
-            dropNextAnswer = false;
-            req.socket.destroy();
-            return;
-          }
-          return json(200, { data: { ...body, name } });
-        }
-        const name = decodeURIComponent(req.url!.split('/').pop()!);
-        if (req.method === 'PUT' && docs.has(name)) {
-          docs.set(name, { ...docs.get(name), ...body, name });
-          return json(200, { data: docs.get(name) });
-        }
-        return json(404, { exc_type: 'DoesNotExistError' });
-      });
+        return json(200, { data: { ...body, name } });
+      }
+      const name = decodeURIComponent(req.url!.split('/').pop()!);
+      if (req.method === 'PUT' && docs.has(name)) {
+        docs.set(name, { ...docs.get(name), ...body, name });
+        return json(200, { data: docs.get(name) });
+      }
+      return json(404, { exc_type: 'DoesNotExistError' });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     t = await startTestHub({
       workers: true,
       config: {
@@ -84,7 +75,7 @@ describe('a target that names its records', () => {
         connectors: {
           series: {
             type: 'http',
-            baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+            baseUrl: peer.url,
             entities: {
               customers: { upsert: { path: '/customers', keyField: 'name', method: 'POST', responseField: 'data', idField: 'name', lookup: { field: 'hub_code', path: '/customers', query: { param: 'hub_code' } } } },
             },
@@ -97,7 +88,7 @@ describe('a target that names its records', () => {
 
   afterAll(async () => {
     await t?.close();
-    await new Promise<void>((r) => server.close(() => r()));
+    await peer?.close();
   });
 
   it('creates once, then updates the document under the name the target gave it', async () => {
