@@ -80,7 +80,7 @@ export class SourceRunner {
     }
   }
 
-  /** Polls now (tests, `hub sync poll`). */
+  /** Polls now, outside the schedule (tests). */
   async pollNow(entity: EntityName): Promise<void> {
     await this.queue.add('poll', { kind: 'poll', entity }, { removeOnComplete: 100, removeOnFail: 100 });
   }
