@@ -134,6 +134,12 @@ export class SyncEngine {
       const inbound = mappingsFor(name, s.entities, 'in', at, true);
       // Entities a backfill may read: every inbound mapping of the connector, polled or not.
       const all = { ...mappingsFor(name, allEntities, 'in', at, false), ...inbound };
+      if (settings.deletes && !webhookSecret) {
+        // Deletes come from a deleted flag the connector reads, or from webhooks; with neither, the setting does nothing.
+        const described = connector.describe().entities;
+        const blind = Object.values(inbound).filter((m) => m && !described[m.externalEntity]?.detectDeletes).map((m) => m!.externalEntity);
+        if (blind.length > 0) problems.push({ pointer: `${at}/deletes`, detail: `${name} reports no deletes for ${blind.join(', ')} (set its deletedFlag / deletedField, or a webhookSecretEnv for deletes by webhook)` });
+      }
       const spec: SourceSpec = { name, connector, inbound: all, outbound: mappingsFor(name, allEntities, 'out', at, false), applyDeletes: settings.deletes ?? false };
       this.sources.set(name, new SourceRunner(spec, settings, { store: deps.store, ingestor: this.ingestor, connection: deps.connection, prefix: deps.prefix, log: deps.log }));
     }

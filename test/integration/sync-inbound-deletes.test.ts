@@ -134,3 +134,31 @@ describe.sequential('deletes reported by a source', () => {
     await until('and the sink', () => (sinkDeletes.includes('D-3') ? true : undefined));
   });
 });
+
+describe('sync configuration mistakes stop the hub, naming the place and the reason', () => {
+  it('source deletes that nothing could report, an unknown connector, a target entity without an outbound mapping', async () => {
+    const attempt = startTestHub({
+      workers: false,
+      env: { ERP_URL: 'mysql://root@127.0.0.1:3306/test' },
+      config: {
+        mappings: { dirs: [mappingDir({ ...customerSourceFiles('erp'), ...sinkFiles() })] },
+        connectors: {
+          erp: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: { table: 'erp_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'currency'] } } },
+          sink: { type: 'http', baseUrl: 'http://127.0.0.1:9', entities: { customers: { batch: { path: '/batch' } } } },
+        },
+        sync: {
+          sources: { erp: { entities: ['customer'], deletes: true }, ghost: { entities: ['customer'] } },
+          targets: { sink: { entities: ['customer', 'product'] } },
+        },
+      },
+    });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'config_invalid',
+      errors: expect.arrayContaining([
+        { pointer: '/sync/sources/erp/deletes', detail: 'erp reports no deletes for customers (set its deletedFlag / deletedField, or a webhookSecretEnv for deletes by webhook)' },
+        { pointer: '/sync/sources/ghost', detail: 'no connector named ghost is configured (connectors.ghost)' },
+        { pointer: '/sync/targets/sink/entities', detail: 'no outbound mapping for product with connector sink' },
+      ]),
+    });
+  });
+});
