@@ -247,7 +247,9 @@ export class TargetDelivery {
       else bump('out_of_scope');
     }
     if (leftScope.length > 0) {
-      if (this.canDelete) await this.deleteGone(entity, mapping, leftScope, links, bump, 'withdrawn');
+      // Only from a system the hub does not read this entity from: one it reads may hold records of its
+      // own (linked when ingested), which the hub's row filter does not entitle it to delete there.
+      if (this.canDelete && !this.target.inbound?.[entity]) await this.deleteGone(entity, mapping, leftScope, links, bump, 'withdrawn');
       else bump('left_scope', leftScope.length);
     }
 

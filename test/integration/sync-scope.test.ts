@@ -22,8 +22,8 @@ describe.sequential('records leaving a target’s rows', () => {
   let t: TestHub;
   let peer: JsonPeer;
   /** Per connector: code → the last record received; deletes by code. */
-  const held: Record<string, Map<string, Record<string, unknown>>> = { withdraw: new Map(), keep: new Map() };
-  const posts: Record<string, number> = { withdraw: 0, keep: 0 };
+  const held: Record<string, Map<string, Record<string, unknown>>> = { withdraw: new Map(), keep: new Map(), twoway: new Map() };
+  const posts: Record<string, number> = { withdraw: 0, keep: 0, twoway: 0 };
   const deletes: string[] = [];
   const auth = () => ({ Authorization: `Bearer ${t.adminToken}` });
 
@@ -46,7 +46,19 @@ describe.sequential('records leaving a target’s rows', () => {
     const shipped = readFileSync(new URL('../../core/policy/default-policy.yaml', import.meta.url), 'utf8');
     const line = '      customer: { rows: all, read: { allow: [$customer.identity, $address.billing, currency] } }';
     expect(shipped).toContain(line);
-    const dir = mappingDir({ ...filesFor('withdraw'), ...filesFor('keep') });
+    // `twoway` allows deletes but is also read by the hub (an inbound mapping): it may own records, so none is deleted there.
+    const twowayIn = `
+name: twoway.customer.in
+connector: twoway
+entity: customer
+direction: in
+externalEntity: customers
+fields:
+  code: { from: code }
+  name: { from: name }
+  currency: { from: currency }
+`;
+    const dir = mappingDir({ ...filesFor('withdraw'), ...filesFor('keep'), ...filesFor('twoway'), 'twoway/customer.in.yaml': twowayIn });
     const policyFile = join(mkdtempSync(join(tmpdir(), 'hub-policy-')), 'policy.yaml');
     writeFileSync(policyFile, shipped.replace(line, '      customer: { rows: { where: { field: currency, in: [EUR, CHF] } }, read: { allow: [$customer.identity, $address.billing, currency] } }'));
     const http = (connector: string) => ({ type: 'http' as const, baseUrl: `${base}/${connector}`, entities: { customers: { batch: { path: '/batch', idField: 'id' }, delete: { path: '/customers' } } } });
@@ -55,10 +67,10 @@ describe.sequential('records leaving a target’s rows', () => {
       config: {
         policy: { file: policyFile },
         mappings: { dirs: [dir] },
-        connectors: { withdraw: http('withdraw'), keep: http('keep') },
+        connectors: { withdraw: http('withdraw'), keep: http('keep'), twoway: http('twoway') },
         sync: {
           relayIntervalMs: 100,
-          targets: { withdraw: { entities: ['customer'], deletes: true }, keep: { entities: ['customer'], deletes: false } },
+          targets: { withdraw: { entities: ['customer'], deletes: true }, keep: { entities: ['customer'], deletes: false }, twoway: { entities: ['customer'], deletes: true } },
         },
       },
     });
@@ -72,7 +84,7 @@ describe.sequential('records leaving a target’s rows', () => {
   const patch = async (id: string, body: Record<string, unknown>) => expect((await t.api.patch(`/api/v1/customers/${id}`).set(auth()).send(body)).status).toBe(200);
   const stat = async (target: string) => (await t.hub.sync.stats.get(target, 'customer', 'out')).counts;
   const drained = async () => {
-    for (const name of ['withdraw', 'keep']) await until(`${name} drained`, async () => ((await t.hub.sync.targets.get(name)!.depth()).oldestMs === null ? true : undefined));
+    for (const name of ['withdraw', 'keep', 'twoway']) await until(`${name} drained`, async () => ((await t.hub.sync.targets.get(name)!.depth()).oldestMs === null ? true : undefined));
   };
 
   it('withdraws the copy where deletes are allowed, keeps and counts it where not, and delivers it again when it comes back', async () => {
@@ -93,6 +105,8 @@ describe.sequential('records leaving a target’s rows', () => {
     expect(deletes).toEqual(['S-1']);
     expect(held['keep']!.get('S-1')).toMatchObject({ code: 'S-1', name: 'Scope GmbH', currency: 'EUR' });
     expect((await stat('withdraw')).withdrawn).toBe(1);
+    await until('counted as left scope on the two-way system', async () => ((await stat('twoway')).left_scope === 1 ? true : undefined));
+    expect(held['twoway']!.get('S-1')).toMatchObject({ code: 'S-1', currency: 'EUR' });
     expect((await t.hub.store.sync.linksByHub('withdraw', 'customer', [id])).size).toBe(0);
     expect((await t.hub.store.sync.linksByHub('keep', 'customer', [id])).size).toBe(1);
 
