@@ -8,11 +8,18 @@
  * in this process too (it marks records in a bitmap: ~N bytes). `--raw` runs the raw keyset + POST
  * pipe first as in the backfill bench (its figures are the baseline); without it the baseline is the
  * RSS with the hub started, before the backfill. The last line is one JSON object with the figures.
+ * bench/run.ts runs it under a V8 heap cap of 160 MB (`--heap-mb N` to change, 0 for none), the
+ * setting the README recommends for worker processes.
  */
 import { environment } from './harness.js';
 import { fmt, measureBackfill, numberArg } from './sync-setup.js';
 
 const GOAL_RSS_MB = 300;
+
+function heapCapMb(): number | null {
+  const flag = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].reverse().find((a) => a.startsWith('--max-old-space-size='));
+  return flag ? Number(flag.slice('--max-old-space-size='.length)) : null;
+}
 
 export async function run(): Promise<void> {
   const records = Math.round(numberArg('records', 1_000_000));
@@ -42,6 +49,8 @@ export async function run(): Promise<void> {
         duplicates: h.duplicates,
         idLinks: h.links,
         deadLetters: h.deadLetters,
+        // The V8 old-space cap this process ran under (bench/run.ts sets 160 unless told otherwise), null: none.
+        heapCapMb: heapCapMb(),
         goalRssMb: GOAL_RSS_MB,
         meetsGoal: meets && complete,
         node: env.node,

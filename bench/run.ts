@@ -7,6 +7,12 @@
 interface Benchmark {
   readonly description: string;
   readonly load: () => Promise<{ run: () => void | Promise<void> }>;
+  /**
+   * V8 old-space cap (MB) the benchmark runs under unless `--heap-mb N` says otherwise (0: none):
+   * the setting the README recommends for worker processes, without which V8 keeps garbage while
+   * memory is plentiful and the RSS says little about what the hub needs.
+   */
+  readonly heapMb?: number;
 }
 
 const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
@@ -14,7 +20,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   mapping: { description: 'compiled mappings: 25-column customer out/in, 10-line ERPNext order out/in, hand-written baselines, projection share', load: () => import('./mapping.js') },
   backfill: { description: 'MariaDB → hub → HTTP batch sink backfill of 100k customers (--records N) against a raw keyset-read + POST pipe; RSS peak', load: () => import('./backfill.js') },
   incremental: { description: 'API PATCH → hub → HTTP batch sink latency at 200 writes/s for 10 s (--seconds S, --rate W); raw POST round trip as baseline', load: () => import('./incremental.js') },
-  memory: { description: 'backfill of 1M customers (--records N, --raw for the raw pipe too): peak RSS (goal < 300 MB) and records/s', load: () => import('./memory.js') },
+  memory: { description: 'backfill of 1M customers (--records N, --raw for the raw pipe too, --heap-mb N: V8 heap cap, default 160, 0 none): peak RSS (goal < 300 MB) and records/s', load: () => import('./memory.js'), heapMb: 160 },
 };
 
 function usage(problem: string): never {
@@ -37,6 +43,17 @@ if (!name || name.startsWith('--')) {
 }
 const bench = Object.hasOwn(BENCHMARKS, name) ? BENCHMARKS[name] : undefined;
 if (!bench) usage(`Unknown benchmark: ${name}`);
+const heapArg = process.argv.indexOf('--heap-mb');
+const heapMb = heapArg > 0 ? Number(process.argv[heapArg + 1]) : bench.heapMb;
+if (heapMb !== undefined && !Number.isInteger(heapMb)) usage('--heap-mb takes a whole number of MB (0: no cap)');
+const capped = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].some((a) => a.startsWith('--max-old-space-size'));
+if (heapMb && !capped) {
+  // Run under the cap (a V8 heap limit is fixed when the process starts): this process only waits.
+  const { spawnSync } = await import('node:child_process');
+  console.log(`(${name}: V8 heap capped at ${heapMb} MB, the setting the README recommends for workers; --heap-mb 0 runs without a cap)`);
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 await (await bench.load()).run();
 // A benchmark leaves nothing running that matters (stray timers, sockets in a pool's grace period).
 process.exit(process.exitCode ?? 0);
