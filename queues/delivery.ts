@@ -373,12 +373,11 @@ export class TargetDelivery {
    */
   private async deleteGone(entity: EntityName, mapping: CompiledMapping, gone: readonly string[], links: ReadonlyMap<string, LinkState>, bump: (o: Outcome, n?: number) => void, outcome: 'deleted' | 'withdrawn'): Promise<void> {
     const linked = gone.filter((id) => links.has(id));
-    const remove = this.target.connector.delete;
-    if (!this.canDelete || !remove || linked.length === 0) return;
+    if (!this.canDelete || linked.length === 0) return;
     const externalIds = linked.map((id) => links.get(id)!.externalId);
     let outcomes: RecordOutcome[];
     try {
-      outcomes = await remove.call(this.target.connector, mapping.externalEntity, externalIds);
+      outcomes = await this.target.connector.delete!(mapping.externalEntity, externalIds);
     } catch (error) {
       const code = error instanceof ConnectorError ? error.code : 'unexpected';
       this.deps.log.warn({ target: this.target.name, entity, records: linked.length, code }, 'delete failed; retrying');

@@ -76,6 +76,8 @@ export interface LineageEntry {
 }
 
 const LINEAGE_COLUMNS = ['entity', 'record_id', 'field', 'system', 'job', 'version', 'at'] as const;
+/** A field's lineage written again takes the new writer, job, version and time. */
+const LINEAGE_UPSERT = { key: ['entity', 'record_id', 'field'], update: ['system', 'job', 'version', 'at'] } as const;
 const LINK_COLUMNS = ['system', 'entity', 'hub_id', 'created_at', 'external_id', 'out_hash', 'echo_hash', 'in_hash', 'delivered_at', 'updated_at'] as const;
 /** A link saved again (same system, entity and hub id) takes the new values but keeps its created_at. */
 const LINK_UPSERT = { key: ['system', 'entity', 'hub_id'], update: ['external_id', 'out_hash', 'echo_hash', 'in_hash', 'delivered_at', 'updated_at'] } as const;
@@ -301,23 +303,11 @@ export class SyncRepository {
 
   async recordLineage(entity: string, recordId: string, fields: readonly string[], system: string, job: string | null, version: number, at: string): Promise<void> {
     if (fields.length === 0) return;
-    const rows = fields.map((field) => ({ entity, record_id: recordId, field, system, job: job?.slice(0, 191) ?? null, version, at }));
+    const jobText = job?.slice(0, 191) ?? null;
     // A new record has no lineage yet; a changed one replaces its fields' rows in one statement (an
     // upsert: no delete-then-insert whose gap locks two concurrent MySQL writers could deadlock on).
-    if (version === 1) await this.db.insertInto('hub_lineage').values(rows).execute();
-    else if (this.dialect === 'mysql') {
-      await this.db
-        .insertInto('hub_lineage')
-        .values(rows)
-        .onDuplicateKeyUpdate({ system: sql`values(\`system\`)`, job: sql`values(\`job\`)`, version: sql`values(\`version\`)`, at: sql`values(\`at\`)` })
-        .execute();
-    } else {
-      await this.db
-        .insertInto('hub_lineage')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['entity', 'record_id', 'field']).doUpdateSet((eb) => ({ system: eb.ref('excluded.system'), job: eb.ref('excluded.job'), version: eb.ref('excluded.version'), at: eb.ref('excluded.at') })))
-        .execute();
-    }
+    const rows = fields.map((field) => [entity, recordId, field, system, jobText, version, at]);
+    await insertRows(this.db, this.dialect, 'hub_lineage', LINEAGE_COLUMNS, rows, version > 1 ? LINEAGE_UPSERT : undefined);
   }
 
   /** Lineage of new records (nothing to replace), in multi-row statements. */

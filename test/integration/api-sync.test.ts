@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError, type Connector, type ExternalRecord, type ReadPage, type RecordOutcome, type UpsertRequest } from '../../connectors/contract.js';
 import { startTestHub, type TestHub } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
-import { until } from './sync-fixtures.js';
+import { customerSourceFiles, until } from './sync-fixtures.js';
 
 /**
  * The sync administration API against a real engine (workers in-process) and an in-memory
@@ -13,16 +13,6 @@ import { until } from './sync-fixtures.js';
  * ledger refuses), webhooks, the conflict inbox, field lineage, and the bull-board queue UI.
  */
 
-const SCHEMA = `
-connector: ledger
-links: [customer]
-entities:
-  customers:
-    fields:
-      customer_no: { type: string, required: true }
-      name: { type: string, required: true }
-      currency: { type: string }
-`;
 const OUT = `
 name: ledger.customer.out
 connector: ledger
@@ -32,17 +22,6 @@ externalEntity: customers
 target: erpnext
 fields:
   customer_no: { from: code }
-  name: { from: name }
-  currency: { from: currency }
-`;
-const IN = `
-name: ledger.customer.in
-connector: ledger
-entity: customer
-direction: in
-externalEntity: customers
-fields:
-  code: { from: customer_no }
   name: { from: name }
   currency: { from: currency }
 `;
@@ -115,7 +94,7 @@ describe.sequential('sync administration API', () => {
       env: { LEDGER_WEBHOOK_SECRET: SECRET },
       connectors: { ledger },
       config: {
-        mappings: { dirs: [mappingDir({ 'ledger/schema.yaml': SCHEMA, 'ledger/customer.out.yaml': OUT, 'ledger/customer.in.yaml': IN })] },
+        mappings: { dirs: [mappingDir({ ...customerSourceFiles('ledger'), 'ledger/customer.out.yaml': OUT })] },
         ownership: { conflictWindowSeconds: 300, fields: {} },
         sync: {
           relayIntervalMs: 100,
