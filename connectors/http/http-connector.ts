@@ -137,8 +137,9 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     const rows = field(response.body, lookup.recordsField ?? 'data');
     if (!Array.isArray(rows)) throw new ConnectorError('permanent', 'invalid_response', `${name} lookup answer has no rows array`);
     const idField = upsert.idField ?? 'name';
-    // A server that ignores the filter would answer other records: only exact matches count.
-    const ids = [...new Set(rows.filter((r) => asText(field(r, lookup.field)) === value || field(r, lookup.field) === undefined).map((r) => asText(field(r, idField))).filter((id): id is string => id !== undefined))];
+    // A server that ignores the filter (or leaves the field out) would answer other records: only rows
+    // that show the same value count, so an unrelated record is never taken for this one.
+    const ids = [...new Set(rows.filter((r) => asText(field(r, lookup.field)) === value).map((r) => asText(field(r, idField))).filter((id): id is string => id !== undefined))];
     if (ids.length > 1) throw new ConnectorError('permanent', 'ambiguous_lookup', `${name} holds ${ids.length} records with the same ${lookup.field}; resolve them there`);
     return ids[0];
   }

@@ -266,6 +266,15 @@ describe('ERPNext upsert and delete', () => {
     const [twice] = await connector.upsert('Customer', [{ hubId: 'h7', payload }]);
     expect(twice).toMatchObject({ ok: false, kind: 'permanent', code: 'ambiguous_lookup' });
     expect(JSON.stringify(twice)).not.toContain('C-7');
+    // Rows that do not show the same value (a server ignoring the filter) are never taken for this record.
+    const unrelated = api()
+      .get('/api/resource/Customer')
+      .query(lookup)
+      .reply(200, { data: [{ name: 'CUST-2026-00001' }, { name: 'CUST-2026-00002', custom_hub_code: 'C-8' }] })
+      .post('/api/resource/Customer', payload)
+      .reply(200, { data: { ...payload, name: 'CUST-2026-00052' } });
+    expect(await connector.upsert('Customer', [{ hubId: 'h7', payload }])).toEqual([{ ok: true, externalId: 'CUST-2026-00052' }]);
+    unrelated.done();
   });
 
   it('an Item is addressed by its item_code, not by a linked name of another field', async () => {
