@@ -110,13 +110,13 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
       conn.release();
     }
   };
-  // Per table, the fixed-point columns read as exact text (dialects whose driver answers them as
+  // Per configured table (entity), the fixed-point columns read as exact text (dialects whose driver answers them as
   // floating point); looked up once, again after a failed lookup.
-  const exactByTable = new Map<string, Promise<ReadonlyMap<string, ExactType>>>();
+  const exactByTable = new Map<Table, Promise<ReadonlyMap<string, ExactType>>>();
   const exactColumns = (t: Table): Promise<ReadonlyMap<string, ExactType>> | undefined => {
     const lookup = dialect.exactColumns;
     if (!lookup) return undefined;
-    let found = exactByTable.get(t.table);
+    let found = exactByTable.get(t);
     if (!found) {
       // Keys, watermark and tie-breaker stay as the driver answers them: they order the reads and name the records.
       const plain = new Set([...t.key, t.watermark, t.tieBreaker]);
@@ -138,8 +138,8 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
         }
         return out;
       });
-      exactByTable.set(t.table, found);
-      found.catch(() => exactByTable.delete(t.table));
+      exactByTable.set(t, found);
+      found.catch(() => exactByTable.delete(t));
     }
     return found;
   };
