@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConnectorError, type Connector, type RecordOutcome } from '../connectors/contract.js';
 import { foreignErrorSummary, HubError } from '../core/errors.js';
+import { isStoreUnavailable } from '../core/store/faults.js';
 import { ENTITIES, type EntityName, type StoredRecord } from '../core/model/entities.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
 import type { LinkState } from '../core/store/sync-repository.js';
@@ -22,7 +23,15 @@ export interface DeliveryJob {
   readonly ids: readonly string[];
   /** Retries already spent on these records (0 for a fresh change). */
   readonly attempt?: number;
+  /**
+   * Times in a row these records were put back because the hub's own store was unavailable; only
+   * paces the next try (a store fault never spends the target's attempts).
+   */
+  readonly deferred?: number;
 }
+
+/** The longest wait between two tries while the hub's store is unavailable (ms). */
+export const STORE_RETRY_MAX_MS = 15_000;
 
 export interface TargetSettings {
   /** Records per job and per upsert call. */
@@ -139,14 +148,16 @@ export class TargetDelivery {
   }
 
   /** Queues deliveries of these records, in jobs of at most `batchSize`. */
-  async enqueue(entity: EntityName, ids: readonly string[], options: { delay?: number; attempt?: number } = {}): Promise<void> {
+  async enqueue(entity: EntityName, ids: readonly string[], options: { delay?: number; attempt?: number; deferred?: number } = {}): Promise<void> {
     const size = this.settings.batchSize;
     const jobs = [];
     for (let i = 0; i < ids.length; i += size) {
       jobs.push({
         name: entity,
-        data: { entity, ids: ids.slice(i, i + size), ...(options.attempt ? { attempt: options.attempt } : {}) },
-        opts: { delay: options.delay ?? 0, attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 },
+        data: { entity, ids: ids.slice(i, i + size), ...(options.attempt ? { attempt: options.attempt } : {}), ...(options.deferred ? { deferred: options.deferred } : {}) },
+        // A job fails (BullMQ retries it) only on an unexpected error of the hub's own; connector failures
+        // and store faults are handled in the job. Those retries follow the target's own settings.
+        opts: { delay: options.delay ?? 0, attempts: this.settings.attempts, backoff: { type: 'target' }, removeOnComplete: 1000, removeOnFail: 5000 },
       });
     }
     if (jobs.length > 0) await this.queue.addBulk(jobs);
@@ -163,6 +174,7 @@ export class TargetDelivery {
       lockDuration: s.jobLockMs,
       stalledInterval: Math.max(1000, Math.floor(s.jobLockMs / 2)),
       maxStalledCount: 10,
+      settings: { backoffStrategy: (attemptsMade) => retryDelay(attemptsMade - 1, s.backoffMs, s.maxBackoffMs) },
     });
     this.worker.on('failed', (job, error) => {
       // Only unexpected errors get here (the worker handles connector failures itself); BullMQ retries them.
@@ -170,10 +182,7 @@ export class TargetDelivery {
       const foreign = error instanceof HubError ? null : foreignErrorSummary(error);
       const err = error instanceof HubError ? { code: error.code, message: error.message } : foreign;
       this.deps.log.error({ target: this.target.name, entity: job.data.entity, records: job.data.ids.length, err }, 'delivery job failed');
-      if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        const message = foreign ? `unexpected ${foreign.name}${foreign.code ? ` (${foreign.code})` : ''}` : error.message;
-        void this.deadLetter(job.data.entity, job.data.ids.map((id) => ({ id, version: 0, payload: {}, code: 'internal', message })), job.attemptsMade);
-      }
+      if (job.attemptsMade >= (job.opts.attempts ?? 1)) void this.giveUp(job.data, foreign ? `unexpected ${foreign.name}${foreign.code ? ` (${foreign.code})` : ''}` : error.message, job.attemptsMade);
     });
     this.worker.on('error', (error) => this.deps.log.warn({ target: this.target.name, err: { message: error.message } }, 'delivery worker error'));
   }
@@ -199,23 +208,58 @@ export class TargetDelivery {
     }, Math.max(1000, Math.floor(this.settings.lockMs / 3)));
     try {
       return await this.deliverBatch(entity, acquired, job.data.attempt ?? 0, gate.probe);
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      return await this.defer(entity, acquired, job.data, error);
     } finally {
       clearInterval(renew);
       await this.locks.release(this.target.name, entity, acquired, owner);
     }
   }
 
-  /** Writes dead letters (projected, mapped payloads only); a failed write is logged, never thrown. */
+  /**
+   * The hub's own store failed mid-batch (restarting, unreachable, a deadlock): not the target's
+   * failure and never a reason to drop a record. The records go back on the queue (Redis keeps them)
+   * with a growing pause, without spending the target's attempts, until the store answers again.
+   * Whatever the batch had already done is safe to do again: records the target already holds are
+   * skipped by their saved hash, or found again by the upsert lookup if their id link was not saved.
+   */
+  private async defer(entity: EntityName, ids: readonly string[], job: DeliveryJob, error: unknown): Promise<BatchResult> {
+    const deferred = (job.deferred ?? 0) + 1;
+    const s = this.settings;
+    this.deps.log.warn({ target: this.target.name, entity, records: ids.length, deferred, err: foreignErrorSummary(error) }, 'hub store unavailable: delivery deferred');
+    await this.enqueue(entity, ids, { delay: retryDelay(deferred - 1, s.backoffMs, Math.min(s.maxBackoffMs, STORE_RETRY_MAX_MS)), attempt: job.attempt ?? 0, deferred });
+    const counts = { deferred: ids.length };
+    await this.deps.stats.add(this.target.name, entity, 'out', counts, false, 'store_unavailable');
+    return { counts, retry: ids };
+  }
+
+  /**
+   * An unexpected error outlasted the job's attempts: the records become `internal` dead letters. If
+   * even that write fails (the store is down), they go back on the queue instead: never dropped.
+   */
+  private async giveUp(job: DeliveryJob, message: string, attempts: number): Promise<void> {
+    try {
+      await this.deadLetter(job.entity, job.ids.map((id) => ({ id, version: 0, payload: {}, code: 'internal', message })), attempts);
+      await this.deps.stats.add(this.target.name, job.entity, 'out', { dead_lettered: job.ids.length }, false, 'internal');
+    } catch (error) {
+      this.deps.log.error({ target: this.target.name, entity: job.entity, records: job.ids.length, err: foreignErrorSummary(error) }, 'could not write dead letters: records queued again');
+      await this.enqueue(job.entity, job.ids, { delay: Math.min(this.settings.maxBackoffMs, STORE_RETRY_MAX_MS), attempt: job.attempt ?? 0, deferred: (job.deferred ?? 0) + 1 }).catch((e: unknown) =>
+        this.deps.log.error({ target: this.target.name, entity: job.entity, records: job.ids.length, err: foreignErrorSummary(e) }, 'could not queue records again'),
+      );
+    }
+  }
+
+  /**
+   * Writes dead letters (projected, mapped payloads only). A failed write throws: the caller puts the
+   * records back on the queue rather than lose them.
+   */
   private async deadLetter(entity: EntityName, letters: readonly { id: string; version: number; payload: Record<string, unknown>; code: string; message: string }[], attempts: number): Promise<void> {
     if (letters.length === 0) return;
     const at = new Date().toISOString();
     for (const l of letters) {
-      try {
-        await this.deps.store.deadLetters.add({ target: this.target.name, entity, recordId: l.id, version: l.version, payload: l.payload, errorCode: l.code, errorMessage: l.message, attempts, createdAt: at });
-        this.deps.onDeadLetter?.(this.target.name, entity, l.id, l.code);
-      } catch (e) {
-        this.deps.log.error({ target: this.target.name, entity, recordId: l.id, err: foreignErrorSummary(e) }, 'could not write a dead letter');
-      }
+      await this.deps.store.deadLetters.add({ target: this.target.name, entity, recordId: l.id, version: l.version, payload: l.payload, errorCode: l.code, errorMessage: l.message, attempts, createdAt: at });
+      this.deps.onDeadLetter?.(this.target.name, entity, l.id, l.code);
     }
     this.deps.log.warn({ target: this.target.name, entity, records: letters.length, codes: [...new Set(letters.map((l) => l.code))] }, 'delivery dead-lettered');
   }
@@ -326,7 +370,11 @@ export class TargetDelivery {
     });
     if (saved.length > 0) {
       const at = new Date().toISOString();
-      await store.transaction((tx) => tx.sync.saveLinks(system, entity, saved.map((x) => ({ ...x, deliveredAt: at })), at));
+      await store.transaction(async (tx) => {
+        await tx.sync.saveLinks(system, entity, saved.map((x) => ({ ...x, deliveredAt: at })), at);
+        // A dead letter of an earlier try is settled by this delivery.
+        await tx.deadLetters.settle(system, 'out', entity, saved.map((x) => x.hubId), at);
+      });
       bump('delivered', saved.length);
     }
     await this.deadLetter(entity, dead, attempt + 1);

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ConnectorError, type Connector, type ExternalRecord } from '../connectors/contract.js';
-import { ConfigError, ConflictError, HubError, NotFoundError, UnprocessableError, type FieldProblem } from '../core/errors.js';
+import { ConfigError, ConflictError, foreignErrorSummary, HubError, NotFoundError, UnprocessableError, type FieldProblem } from '../core/errors.js';
 import { ENTITIES, ENTITY_NAMES, type EntityName, type JsonObject } from '../core/model/entities.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
 import type { RecordService } from '../core/records/service.js';
@@ -15,13 +15,15 @@ import { withWriteOrigin } from '../core/store/write-origin.js';
 import type { CompiledMapping } from '../mappings/engine/compile.js';
 import type { MappingRegistry } from '../mappings/engine/load.js';
 import type { Ownership } from '../mappings/engine/ownership.js';
-import { TargetDelivery, type TargetSettings } from './delivery.js';
+import { isStoreUnavailable } from '../core/store/faults.js';
+import { retryDelay, STORE_RETRY_MAX_MS, TargetDelivery, type TargetSettings } from './delivery.js';
 import { Ingestor, type SourceSpec } from './ingest.js';
 import { OutboxRelay } from './relay.js';
 import { SourceRunner, type SourceSettings } from './sources.js';
 import { SyncStats } from './stats.js';
 import { reconcileTarget } from './reconcile.js';
-import { withProgress, type RunView } from './runs.js';
+import { RunChains } from './run-chains.js';
+import { RUN_STALL_MS, withProgress, type RunView } from './runs.js';
 import { connectorStatus, registerSyncGauges, type ConnectorStatus } from './status.js';
 
 export type { RunView } from './runs.js';
@@ -54,6 +56,15 @@ export interface SyncEngineDeps {
 
 const SYNC_CHANNEL = (prefix: string) => `${prefix}:outbox:committed`;
 
+/** A slice of an outbound backfill: the run, the chain it belongs to, and how often a store fault put it back. */
+interface OutboundSliceJob {
+  readonly runId: string;
+  readonly chain?: string;
+  readonly deferred?: number;
+}
+
+const SLICE_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 100, removeOnFail: 1000 } as const;
+
 function pick(mappings: MappingRegistry, connector: string, entity: EntityName, direction: 'in' | 'out'): CompiledMapping | undefined {
   const found = mappings.list().filter((m) => m.connector === connector && m.entity === entity && m.direction === direction);
   return found.find((m) => m.name === `${connector}.${entity}.${direction}`) ?? found[0];
@@ -76,14 +87,18 @@ export class SyncEngine {
   private readonly instance = randomUUID();
   private readonly reconcileSchedule = new Map<string, number>();
   private reconcileQueue: Queue<{ target: string; entity: EntityName }> | undefined;
-  private backfillQueue: Queue<{ runId: string }> | undefined;
-  private backfillWorker: Worker<{ runId: string }> | undefined;
+  private backfillQueue: Queue<OutboundSliceJob> | undefined;
+  private backfillWorker: Worker<OutboundSliceJob> | undefined;
+  private readonly chains: RunChains;
+  private watchdog: NodeJS.Timeout | undefined;
+  private watching: Promise<void> | undefined;
   private reconcileWorker: Worker<{ target: string; entity: EntityName }> | undefined;
 
   constructor(private readonly deps: SyncEngineDeps) {
     const problems: FieldProblem[] = [];
     const { config, mappings, connectors } = deps;
     this.stats = new SyncStats(deps.redis, deps.prefix, deps.metrics);
+    this.chains = new RunChains(deps.redis, deps.prefix);
     this.ingestor = new Ingestor({
       store: deps.store,
       records: deps.records,
@@ -141,7 +156,7 @@ export class SyncEngine {
         if (blind.length > 0) problems.push({ pointer: `${at}/deletes`, detail: `${name} reports no deletes for ${blind.join(', ')} (set its deletedFlag / deletedField, or a webhookSecretEnv for deletes by webhook)` });
       }
       const spec: SourceSpec = { name, connector, inbound: all, outbound: mappingsFor(name, allEntities, 'out', at, false), applyDeletes: settings.deletes ?? false };
-      this.sources.set(name, new SourceRunner(spec, settings, { store: deps.store, ingestor: this.ingestor, connection: deps.connection, prefix: deps.prefix, log: deps.log }));
+      this.sources.set(name, new SourceRunner(spec, settings, { store: deps.store, ingestor: this.ingestor, connection: deps.connection, prefix: deps.prefix, log: deps.log, stats: this.stats, chains: this.chains }));
     }
     if (problems.length > 0) throw new ConfigError('The sync configuration is invalid', problems);
     if (deps.metrics) registerSyncGauges(deps.metrics, { targets: this.targets, store: deps.store });
@@ -157,9 +172,9 @@ export class SyncEngine {
     });
     for (const s of this.sources.values()) await s.queue.setGlobalConcurrency(1);
     // Outbound backfills run in the workers, in slices (any process may request one).
-    this.backfillQueue = new Queue<{ runId: string }>('sync.backfill', { connection: this.deps.connection, prefix });
+    this.backfillQueue = new Queue<OutboundSliceJob>('sync.backfill', { connection: this.deps.connection, prefix });
     if (!options.workers) return;
-    this.backfillWorker = new Worker<{ runId: string }>('sync.backfill', (job) => this.outboundSlice(job.data.runId), { connection: this.deps.connection, prefix, concurrency: 2, maxStalledCount: 10 });
+    this.backfillWorker = new Worker<OutboundSliceJob>('sync.backfill', (job) => this.outboundSliceOrWait(job.data), { connection: this.deps.connection, prefix, concurrency: 2, maxStalledCount: 10 });
     this.backfillWorker.on('error', () => undefined);
     for (const t of this.targets.values()) t.start();
     for (const s of this.sources.values()) {
@@ -168,18 +183,14 @@ export class SyncEngine {
     }
     if (this.reconcileSchedule.size > 0) {
       // Scheduled reconciliation with repair, one job per target and entity (BullMQ job schedulers).
-      const q = new Queue<{ target: string; entity: EntityName }>('sync.reconcile', { connection: this.deps.connection, prefix });
-      this.reconcileQueue = q;
-      for (const [target, every] of this.reconcileSchedule) {
-        for (const entity of Object.keys(this.targets.get(target)?.target.mappings ?? {}) as EntityName[]) {
-          await q.upsertJobScheduler(`${target}:${entity}`, { every }, { name: 'reconcile', data: { target, entity }, opts: { removeOnComplete: 50, removeOnFail: 50 } });
-        }
-      }
+      this.reconcileQueue = new Queue<{ target: string; entity: EntityName }>('sync.reconcile', { connection: this.deps.connection, prefix });
+      await this.scheduleReconcile();
       this.reconcileWorker = new Worker<{ target: string; entity: EntityName }>('sync.reconcile', async (job) => (await this.reconcile(job.data.target, job.data.entity, { repair: true, by: 'scheduler' })).report, { connection: this.deps.connection, prefix, concurrency: 1 });
       this.reconcileWorker.on('error', () => undefined);
     }
     this.relay = new OutboxRelay(store, redis, prefix, [...this.targets.values()], log, this.deps.config.relayIntervalMs);
     this.relay.start();
+    this.startWatchdog();
     if (this.deps.subscriber) {
       const sub = this.deps.subscriber();
       this.subscriber = sub;
@@ -192,8 +203,61 @@ export class SyncEngine {
     }
   }
 
+  private async scheduleReconcile(): Promise<void> {
+    const q = this.reconcileQueue;
+    if (!q) return;
+    for (const [target, every] of this.reconcileSchedule) {
+      for (const entity of Object.keys(this.targets.get(target)?.target.mappings ?? {}) as EntityName[]) {
+        await q.upsertJobScheduler(`${target}:${entity}`, { every }, { name: 'reconcile', data: { target, entity }, opts: { removeOnComplete: 50, removeOnFail: 50 } });
+      }
+    }
+  }
+
+  /**
+   * Every few seconds, in worker processes: notices that Redis lost the hub's keys (restarted without
+   * persistence, flushed) and puts the polling and reconciliation schedules back, and continues runs
+   * that stopped moving (their chain of slice jobs was lost) from their checkpoint. What was queued
+   * for delivery comes back by itself: the relay's cursor went too, so it hands the outbox over again.
+   */
+  private startWatchdog(everyMs = 5000): void {
+    let known = false;
+    const tick = async () => {
+      const { redis, prefix, store, log } = this.deps;
+      // The first process to start (or to see Redis empty again) sets the mark.
+      const fresh = (await redis.set(`${prefix}:sync:epoch`, this.instance, 'NX')) === 'OK';
+      if (fresh && known) {
+        log.warn('Redis lost the hub\'s queues and schedules: restoring them and resuming runs');
+        for (const s of this.sources.values()) await s.schedule();
+        await this.scheduleReconcile();
+      }
+      known = true;
+      const stale = await store.sync.runs({ states: ['queued', 'running'], updatedBefore: new Date(Date.now() - RUN_STALL_MS).toISOString(), limit: 50 });
+      for (const run of stale) {
+        if (run.kind !== 'backfill') continue;
+        const chain = await this.chains.supersede(run.id);
+        // Touched, so that the next tick does not resume it again while the new chain starts.
+        if (!(await store.sync.updateRun(run.id, {}, new Date().toISOString(), ['queued', 'running']))) continue;
+        log.warn({ run: run.id, connector: run.connector, entity: run.entity, direction: run.direction }, 'run stopped moving: continuing it from its checkpoint');
+        if (run.direction === 'in') await this.sources.get(run.connector)?.continueBackfill(run.id, 0, 0, chain);
+        else await this.backfillQueue?.add('out', { runId: run.id, chain }, SLICE_OPTIONS);
+      }
+    };
+    const loop = () => {
+      this.watching = tick()
+        .catch(() => undefined) // Redis or the store is down: the next tick tries again.
+        .finally(() => {
+          this.watching = undefined;
+          if (this.watchdog) this.watchdog = setTimeout(loop, everyMs);
+        });
+    };
+    this.watchdog = setTimeout(loop, 0);
+  }
+
   /** Drains: stops taking jobs, lets the jobs in flight finish, closes queues. */
   async stop(): Promise<void> {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    await this.watching;
     this.unsubscribe?.();
     await this.relay?.stop();
     this.relay = undefined;
@@ -348,8 +412,22 @@ export class SyncEngine {
     await this.deps.store.sync.createRun({ id, kind: 'backfill', connector, entity, direction, since: options.since ?? null, createdBy: options.by, createdAt: at });
     if (checkpoint !== null) await this.deps.store.sync.updateRun(id, { checkpoint }, at);
     if (direction === 'in') await s!.continueBackfill(id);
-    else await this.backfillQueue!.add('out', { runId: id }, { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 100, removeOnFail: 1000 });
+    else await this.backfillQueue!.add('out', { runId: id }, SLICE_OPTIONS);
     return (await this.run(id))!;
+  }
+
+  /** An outbound slice; while the hub's store is unavailable, the slice waits and tries again (the run never stalls). */
+  private async outboundSliceOrWait(data: OutboundSliceJob): Promise<{ done: number; state: string }> {
+    try {
+      if (!(await this.chains.current(data.runId, data.chain))) return { done: 0, state: 'superseded' };
+      return await this.outboundSlice(data.runId, data.chain);
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      const deferred = (data.deferred ?? 0) + 1;
+      this.deps.log.warn({ run: data.runId, deferred, err: foreignErrorSummary(error) }, 'hub store unavailable: outbound backfill slice deferred');
+      await this.backfillQueue?.add('out', { ...data, deferred }, { ...SLICE_OPTIONS, delay: retryDelay(deferred - 1, 1000, STORE_RETRY_MAX_MS) });
+      return { done: 0, state: 'deferred' };
+    }
   }
 
   /**
@@ -357,7 +435,7 @@ export class SyncEngine {
    * (changed since the run's `since`) page by page for a few seconds, checkpointing the position,
    * then queues its continuation. A killed worker's slice is taken up again from the checkpoint.
    */
-  private async outboundSlice(runId: string): Promise<{ done: number; state: string }> {
+  private async outboundSlice(runId: string, chain?: string): Promise<{ done: number; state: string }> {
     const { store } = this.deps;
     const now = () => new Date().toISOString();
     const run = await store.sync.run(runId);
@@ -384,7 +462,7 @@ export class SyncEngine {
       if (finished) return { done, state: 'done' };
       if (Date.now() >= until) break;
     }
-    await this.backfillQueue?.add('out', { runId }, { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 100, removeOnFail: 1000 });
+    await this.backfillQueue?.add('out', { runId, ...(chain ? { chain } : {}) }, SLICE_OPTIONS);
     return { done, state: 'running' };
   }
 

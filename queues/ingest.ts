@@ -105,6 +105,11 @@ export class Ingestor {
       hash: string;
       link: LinkState | undefined;
       hubId?: string;
+      /**
+       * Some fields were not taken (ownership, conflicts): the row's hash is then not remembered, so a
+       * later read of the same row (a backfill after the ownership was widened) applies them.
+       */
+      partial?: boolean;
     }
     const changes: Change[] = [];
     // Rows the source reports deleted: not mapped, applied (or not) below.
@@ -166,14 +171,19 @@ export class Ingestor {
               }
               bump('conflicts', decision.conflicts.length);
               bump('ignored_fields', decision.ignored.length);
-              if (decision.ignored.length > 0 || decision.conflicts.length > 0) restore.push(existing.id);
+              if (decision.ignored.length > 0 || decision.conflicts.length > 0) {
+                restore.push(existing.id);
+                change.partial = true;
+              }
               const patch = Object.fromEntries(decision.accepted.map((f) => [f, change.patch[f] ?? null])) as JsonObject;
               const result = decision.accepted.length > 0 ? await this.deps.records.update(entity, existing.id, patch, undefined, tx) : { record: existing, fields: [] };
               bump(result.fields.length > 0 ? 'ingested' : 'unchanged');
               written.push({ change, record: result.record });
             } else {
               const allowed = Object.fromEntries(Object.entries(change.patch).filter(([f]) => this.deps.ownership.owners(entity, f)?.includes(system) ?? true)) as JsonObject;
-              bump('ignored_fields', Object.keys(change.patch).length - Object.keys(allowed).length);
+              const dropped = Object.keys(change.patch).length - Object.keys(allowed).length;
+              bump('ignored_fields', dropped);
+              if (dropped > 0) change.partial = true;
               creates.push({ change, input: allowed });
             }
           } catch (error) {
@@ -213,7 +223,9 @@ export class Ingestor {
           }
         }
         const held = new Set(restore);
-        await tx.sync.saveLinks(system, entity, written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.hash, echoHash: null, ...(held.has(record.id) ? { outHash: null } : this.alreadyThere(source, entity, record, change.hash)) })), at);
+        await tx.sync.saveLinks(system, entity, written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.partial ? null : change.hash, echoHash: null, ...(held.has(record.id) ? { outHash: null } : this.alreadyThere(source, entity, record, change.hash)) })), at);
+        // An inbound dead letter of an earlier try of these rows is settled by this ingest.
+        await tx.deadLetters.settle(system, 'in', entity, written.map(({ change }) => change.externalId), at);
         for (const f of failures) {
           await tx.deadLetters.add({ target: system, direction: 'in', entity, recordId: f.externalId, version: 0, payload: f.payload, errorCode: f.code, errorMessage: f.message, attempts: 1, createdAt: at });
         }

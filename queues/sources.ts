@@ -3,8 +3,12 @@ import type { Logger } from 'pino';
 import { ConnectorError, type ExternalRecord } from '../connectors/contract.js';
 import { foreignErrorSummary, HubError } from '../core/errors.js';
 import type { EntityName } from '../core/model/entities.js';
+import { isStoreUnavailable } from '../core/store/faults.js';
 import type { Store } from '../core/store/store.js';
+import { retryDelay } from './delivery.js';
 import type { Ingestor, SourceSpec } from './ingest.js';
+import type { RunChains } from './run-chains.js';
+import type { SyncStats } from './stats.js';
 
 export interface SourceSettings {
   /** Entities polled (each needs an inbound mapping). */
@@ -27,8 +31,8 @@ export const DEFAULT_SOURCE_SETTINGS: SourceSettings = Object.freeze({ entities:
 
 export type SourceJob =
   | { readonly kind: 'poll'; readonly entity: EntityName }
-  | { readonly kind: 'push'; readonly entity: EntityName; readonly records: readonly ExternalRecord[]; readonly via: string }
-  | { readonly kind: 'backfill'; readonly runId: string };
+  | { readonly kind: 'push'; readonly entity: EntityName; readonly records: readonly ExternalRecord[]; readonly via: string; readonly deferred?: number }
+  | { readonly kind: 'backfill'; readonly runId: string; readonly deferred?: number; readonly chain?: string };
 
 export const sourceQueueName = (system: string) => `ingest.${system}`;
 
@@ -38,6 +42,16 @@ export interface SourceDeps {
   readonly connection: ConnectionOptions;
   readonly prefix: string;
   readonly log: Logger;
+  readonly stats?: SyncStats;
+  readonly chains?: RunChains;
+}
+
+/** The longest pause before a job held up by a passing fault (store or source unreachable) tries again (ms). */
+const FAULT_RETRY_MAX_MS = 15_000;
+
+/** A fault that passes: the hub's store or the source is unreachable, throttling, restarting. */
+function passing(error: unknown): boolean {
+  return isStoreUnavailable(error) || (error instanceof ConnectorError && error.kind === 'retryable');
 }
 
 /**
@@ -85,12 +99,12 @@ export class SourceRunner {
     await this.queue.add('poll', { kind: 'poll', entity }, { removeOnComplete: 100, removeOnFail: 100 });
   }
 
-  async push(entity: EntityName, records: readonly ExternalRecord[], via: string): Promise<void> {
-    await this.queue.add('push', { kind: 'push', entity, records, via }, { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 100, removeOnFail: 1000 });
+  async push(entity: EntityName, records: readonly ExternalRecord[], via: string, options: { delay?: number; deferred?: number } = {}): Promise<void> {
+    await this.queue.add('push', { kind: 'push', entity, records, via, ...(options.deferred ? { deferred: options.deferred } : {}) }, { delay: options.delay ?? 0, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 100, removeOnFail: 1000 });
   }
 
-  async continueBackfill(runId: string, delay = 0): Promise<void> {
-    await this.queue.add('backfill', { kind: 'backfill', runId }, { delay, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 100, removeOnFail: 1000 });
+  async continueBackfill(runId: string, delay = 0, deferred = 0, chain?: string): Promise<void> {
+    await this.queue.add('backfill', { kind: 'backfill', runId, ...(deferred ? { deferred } : {}), ...(chain ? { chain } : {}) }, { delay, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 100, removeOnFail: 1000 });
   }
 
   start(): void {
@@ -111,9 +125,31 @@ export class SourceRunner {
 
   private async process(job: Job<SourceJob>): Promise<unknown> {
     const data = job.data;
-    if (data.kind === 'poll') return this.poll(data.entity, `poll:${job.id ?? ''}`);
-    if (data.kind === 'push') return (await this.deps.ingestor.ingest(this.source, data.entity, data.records, `${data.via}:${job.id ?? ''}`)).counts;
-    return this.backfillSlice(data.runId);
+    try {
+      if (data.kind === 'poll') return await this.poll(data.entity, `poll:${job.id ?? ''}`);
+      if (data.kind === 'push') return (await this.deps.ingestor.ingest(this.source, data.entity, data.records, `${data.via}:${job.id ?? ''}`)).counts;
+      return await this.backfillSlice(data.runId, data.chain);
+    } catch (error) {
+      if (!passing(error)) throw error;
+      return this.defer(data, error);
+    }
+  }
+
+  /**
+   * A passing fault (the hub's store or the source unreachable) holds the job up without spending its
+   * attempts: a pushed change and a backfill wait and try again until it clears (never dropped, never
+   * a run left stalled); a poll simply waits for the next one (its cursor did not move).
+   */
+  private async defer(data: SourceJob, error: unknown): Promise<{ deferred: true }> {
+    const code = isStoreUnavailable(error) ? 'store_unavailable' : (error as ConnectorError).code.replace(/^connector_/, '');
+    const deferred = (data.kind === 'poll' ? 0 : (data.deferred ?? 0)) + 1;
+    const delay = retryDelay(deferred - 1, 1000, FAULT_RETRY_MAX_MS, (error as ConnectorError).retryAfterMs ?? 0);
+    this.deps.log.warn({ source: this.source.name, job: data.kind, deferred, code, err: error instanceof HubError ? { code: error.code } : foreignErrorSummary(error) }, 'ingest held up by a passing fault; trying again');
+    if (data.kind === 'push') await this.push(data.entity, data.records, data.via, { delay, deferred });
+    else if (data.kind === 'backfill') await this.continueBackfill(data.runId, delay, deferred, data.chain);
+    const entity = data.kind === 'backfill' ? undefined : data.entity;
+    if (entity) await this.deps.stats?.add(this.source.name, entity, 'in', { deferred: 1 }, false, code).catch(() => undefined);
+    return { deferred: true };
   }
 
   private async read(entity: EntityName, cursor: string | null) {
@@ -124,6 +160,7 @@ export class SourceRunner {
 
   private async poll(entity: EntityName, jobName: string): Promise<{ pages: number; records: number }> {
     const { store } = this.deps;
+    const began = new Date().toISOString();
     let cursor = (await store.sync.cursor(this.source.name, entity))?.cursor ?? null;
     let pages = 0;
     let records = 0;
@@ -134,17 +171,23 @@ export class SourceRunner {
       records += page.records.length;
       // Saved after the ingest committed: a crash before this line re-reads the page (idempotent).
       if (page.cursor !== null && page.cursor !== cursor) await store.sync.saveCursor(this.source.name, entity, page.cursor, new Date().toISOString());
-      if (page.records.length < this.settings.pageSize || page.cursor === null || page.cursor === cursor) break;
+      if (page.records.length < this.settings.pageSize || page.cursor === null || page.cursor === cursor) {
+        // The hub now holds every change the source had when this poll began: its lag is measured from here.
+        await this.deps.stats?.caughtUp(this.source.name, entity, began);
+        break;
+      }
       cursor = page.cursor;
     }
     return { pages, records };
   }
 
-  private async backfillSlice(runId: string): Promise<{ done: number; state: string }> {
+  private async backfillSlice(runId: string, chain?: string): Promise<{ done: number; state: string }> {
     const { store } = this.deps;
     const run = await store.sync.run(runId);
     if (!run) return { done: 0, state: 'missing' };
     if (run.state !== 'queued' && run.state !== 'running') return { done: run.done, state: run.state };
+    // A chain the watchdog replaced (it thought this one lost) stops here: one chain per run.
+    if (this.deps.chains && !(await this.deps.chains.current(runId, chain))) return { done: run.done, state: 'superseded' };
     const entity = run.entity as EntityName;
     const now = () => new Date().toISOString();
     if (run.state === 'queued') {
@@ -176,7 +219,7 @@ export class SourceRunner {
       cursor = next;
       if (Date.now() >= until) break;
     }
-    await this.continueBackfill(runId);
+    await this.continueBackfill(runId, 0, 0, chain);
     return { done, state: 'running' };
   }
 

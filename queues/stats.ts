@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 
-export const OUTCOMES = ['delivered', 'unchanged', 'deleted', 'dead_lettered', 'retried', 'out_of_scope', 'withdrawn', 'left_scope', 'ingested', 'created', 'echo', 'delete_ignored', 'ignored_fields', 'conflicts', 'failed'] as const;
+export const OUTCOMES = ['delivered', 'unchanged', 'deleted', 'dead_lettered', 'retried', 'out_of_scope', 'withdrawn', 'left_scope', 'ingested', 'created', 'echo', 'delete_ignored', 'ignored_fields', 'conflicts', 'failed', 'deferred'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export interface FlowStats {
@@ -9,6 +9,8 @@ export interface FlowStats {
   readonly lastSuccessAt: string | null;
   readonly lastErrorAt: string | null;
   readonly lastErrorCode: string | null;
+  /** Inbound: when the last read that reached the end of the source's changes began. */
+  readonly caughtUpAt: string | null;
 }
 
 /**
@@ -50,10 +52,15 @@ export class SyncStats {
     await m.exec();
   }
 
+  /** Inbound: a read that began at `at` reached the end of the source's changes. */
+  async caughtUp(system: string, entity: string, at: string): Promise<void> {
+    await this.redis.hset(this.key(system, entity, 'in'), 'caughtUpAt', at);
+  }
+
   async get(system: string, entity: string, direction: 'in' | 'out'): Promise<FlowStats> {
     const h = await this.redis.hgetall(this.key(system, entity, direction));
     const counts: Partial<Record<Outcome, number>> = {};
     for (const o of OUTCOMES) if (h[o] !== undefined) counts[o] = Number(h[o]);
-    return { counts, lastSuccessAt: h['lastSuccessAt'] ?? null, lastErrorAt: h['lastErrorAt'] ?? null, lastErrorCode: h['lastErrorCode'] ?? null };
+    return { counts, lastSuccessAt: h['lastSuccessAt'] ?? null, lastErrorAt: h['lastErrorAt'] ?? null, lastErrorCode: h['lastErrorCode'] ?? null, caughtUpAt: h['caughtUpAt'] ?? null };
   }
 }

@@ -5,6 +5,7 @@ import type { Store } from '../core/store/store.js';
 import type { BreakerStatus } from './breaker.js';
 import type { TargetDelivery } from './delivery.js';
 import type { SourceRunner } from './sources.js';
+import { withProgress, type RunView } from './runs.js';
 import type { FlowStats, SyncStats } from './stats.js';
 
 export interface EntityStatus {
@@ -13,7 +14,11 @@ export interface EntityStatus {
   readonly lastSuccessAt: string | null;
   readonly lastErrorAt: string | null;
   readonly lastErrorCode: string | null;
-  /** Outbound: age of the oldest delivery not yet done; inbound: time since the cursor last moved. */
+  /**
+   * Outbound: age of the oldest delivery not yet done. Inbound: how far behind the source the hub may
+   * be, the seconds since a read last reached the end of the source's changes (null: never yet, or
+   * the source is not polled).
+   */
   readonly lagSeconds: number | null;
   readonly counts: FlowStats['counts'];
   readonly openDeadLetters: number;
@@ -22,11 +27,21 @@ export interface EntityStatus {
 export interface ConnectorStatus {
   readonly id: string;
   readonly roles: ('target' | 'source')[];
-  readonly state: 'ok' | 'degraded' | 'paused' | 'idle';
+  readonly state: ConnectorState;
   readonly breaker: BreakerStatus | null;
   readonly queue: { readonly waiting: number; readonly active: number; readonly delayed: number; readonly failed: number } | null;
   readonly entities: EntityStatus[];
+  /** Backfills and reconciliations not yet finished, with their progress; `stalled` when one stopped moving. */
+  readonly runs: RunView[];
 }
+
+/**
+ * `paused`: the breaker is open; `stalled`: a run stopped moving; `degraded`: half open, or the last
+ * error is newer than the last success; `backfilling`: a run is under way; `ok`: deliveries pending;
+ * `idle`: nothing to do.
+ */
+export const CONNECTOR_STATES = ['ok', 'degraded', 'paused', 'idle', 'backfilling', 'stalled'] as const;
+export type ConnectorState = (typeof CONNECTOR_STATES)[number];
 
 export interface StatusDeps {
   readonly targets: ReadonlyMap<string, TargetDelivery>;
@@ -49,23 +64,25 @@ export async function connectorStatus(deps: StatusDeps): Promise<ConnectorStatus
       queue = { waiting: d.waiting, active: d.active, delayed: d.delayed, failed: d.failed };
       breaker = await t.breaker.status();
       for (const entity of Object.keys(t.target.mappings) as EntityName[]) {
-        const f = await deps.stats.get(id, entity, 'out');
+        const { caughtUpAt: _, ...f } = await deps.stats.get(id, entity, 'out');
         entities.push({ entity, direction: 'out', ...f, lagSeconds: d.oldestMs === null ? 0 : Math.round(d.oldestMs / 100) / 10, openDeadLetters: await deps.store.deadLetters.count({ target: id, entity, state: 'open', direction: 'out' }) });
       }
     }
     if (s) {
       for (const entity of s.settings.entities) {
-        const f = await deps.stats.get(id, entity, 'in');
-        const cursor = await deps.store.sync.cursor(id, entity);
-        const last = f.lastSuccessAt ?? cursor?.updatedAt ?? null;
-        entities.push({ entity, direction: 'in', ...f, lagSeconds: last ? Math.max(0, Math.round((Date.now() - Date.parse(last)) / 100) / 10) : null, openDeadLetters: await deps.store.deadLetters.count({ target: id, entity, state: 'open', direction: 'in' }) });
+        const { caughtUpAt, ...f } = await deps.stats.get(id, entity, 'in');
+        const polled = s.settings.pollIntervalMs > 0;
+        entities.push({ entity, direction: 'in', ...f, lagSeconds: polled && caughtUpAt ? Math.max(0, Math.round((Date.now() - Date.parse(caughtUpAt)) / 100) / 10) : null, openDeadLetters: await deps.store.deadLetters.count({ target: id, entity, state: 'open', direction: 'in' }) });
       }
     }
+    const runs = (await deps.store.sync.runs({ connector: id, states: ['queued', 'running'], limit: 20 })).map(withProgress);
     const busy = (queue?.waiting ?? 0) + (queue?.active ?? 0) + (queue?.delayed ?? 0) > 0;
-    const state = breaker?.state === 'open' ? 'paused' : breaker?.state === 'half_open' || entities.some((e) => e.lastErrorAt && (!e.lastSuccessAt || e.lastErrorAt > e.lastSuccessAt)) ? 'degraded' : busy ? 'ok' : 'idle';
-    out.push({ id, roles: [...(t ? ['target' as const] : []), ...(s ? ['source' as const] : [])], state, breaker, queue, entities });
-    }
-    return out;
+    const failing = entities.some((e) => e.lastErrorAt && (!e.lastSuccessAt || e.lastErrorAt > e.lastSuccessAt));
+    const state: ConnectorState =
+      breaker?.state === 'open' ? 'paused' : runs.some((r) => r.stalled) ? 'stalled' : breaker?.state === 'half_open' || failing ? 'degraded' : runs.length > 0 ? 'backfilling' : busy ? 'ok' : 'idle';
+    out.push({ id, roles: [...(t ? ['target' as const] : []), ...(s ? ['source' as const] : [])], state, breaker, queue, entities, runs });
+  }
+  return out;
 }
 
 /**

@@ -228,7 +228,9 @@ export class HttpClient {
     }
     const body = parseJson(text);
     if (status >= 200 && status < 300) {
-      if (body === invalidJson) throw new HttpError('permanent', 'invalid_response', `${request.method} answered ${status} with a body that is not JSON`, status);
+      // A garbled answer (a proxy, a crash mid-answer) says nothing of whether a write was applied: an
+      // unknown outcome, tried again (an upsert finds what an applied write made through its key or lookup).
+      if (body === invalidJson) throw new HttpError('retryable', 'invalid_response', `${request.method} answered ${status} with a body that is not JSON`, status);
       return { status, body };
     }
     throw this.#failure(request.method, status, body === invalidJson ? undefined : body, retryAfterHeader);

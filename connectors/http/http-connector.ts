@@ -135,7 +135,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     const query = typeof lookup.query === 'function' ? lookup.query(value) : { [lookup.query.param]: value };
     const response = await client.request({ method: 'GET', path: lookup.path, query });
     const rows = field(response.body, lookup.recordsField ?? 'data');
-    if (!Array.isArray(rows)) throw new ConnectorError('permanent', 'invalid_response', `${name} lookup answer has no rows array`);
+    if (!Array.isArray(rows)) throw new ConnectorError('retryable', 'invalid_response', `${name} lookup answer has no rows array`);
     const idField = upsert.idField ?? 'name';
     // A server that ignores the filter (or leaves the field out) would answer other records: only rows
     // that show the same value count, so an unrelated record is never taken for this one.
@@ -148,7 +148,14 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     // Where the saved record's id is its key (ERPNext: `name`), the linked id comes first: a record the
     // system named itself (a naming series) is updated under that name, whatever the payload says.
     const key = linked !== undefined && (upsert.idField ?? 'name') === upsert.keyField ? linked : asText(payload[upsert.keyField]);
-    const put = (id: string) => client.request({ method: 'PUT', path: `${upsert.path}/${encodeURIComponent(id)}`, body: payload });
+    // An update never renames: a naming key in the body that differs from the addressed record stays out
+    // (Frappe would apply it as a rename before looking the document up).
+    const idField = upsert.idField ?? 'name';
+    const put = (id: string) => {
+      const named = asText(payload[idField]);
+      const body = named !== undefined && named !== id ? Object.fromEntries(Object.entries(payload).filter(([k]) => k !== idField)) : payload;
+      return client.request({ method: 'PUT', path: `${upsert.path}/${encodeURIComponent(id)}`, body });
+    };
     // A create, unless the lookup finds the record an earlier attempt already made.
     const create = async () => {
       const existing = await findExisting(upsert, payload);
@@ -168,8 +175,10 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
       }
     }
     const saved = field(response.body, upsert.responseField ?? 'data');
-    const externalId = asText(field(saved, upsert.idField ?? 'name')) ?? key;
-    if (externalId === undefined) return { ok: false, kind: 'permanent', code: 'invalid_response', message: `${name} did not name the saved record` };
+    const externalId = asText(field(saved, idField)) ?? key;
+    // The system answered success without naming the record: it may well hold it now. Tried again, the
+    // create goes through the lookup (or the key) and finds it rather than making a second one.
+    if (externalId === undefined) return { ok: false, kind: 'retryable', code: 'unknown_outcome', message: `${name} did not name the saved record` };
     return { ok: true, externalId };
   }
 
@@ -199,7 +208,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
   /** The outcome of one result of a batch answer (`result` for `payload`). */
   function batchResult(entity: string, batch: BatchEndpoint, keyField: string | undefined, payload: ExternalRecord, result: unknown): RecordOutcome {
     if (typeof result !== 'object' || result === null || Array.isArray(result)) {
-      return { ok: false, kind: 'permanent', code: 'invalid_response', message: `${name} ${entity} batch result is not an object` };
+      return { ok: false, kind: 'retryable', code: 'unknown_outcome', message: `${name} ${entity} batch result is not an object` };
     }
     const errorValue = field(result, batch.errorField ?? 'error');
     const statusValue = batch.statusField === undefined ? undefined : field(result, batch.statusField);
@@ -213,7 +222,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
       return { ok: false, kind, code, message: `${name} ${entity} batch rejected the record${suffix}` };
     }
     const externalId = asText(field(result, batch.idField ?? keyField ?? 'id')) ?? (keyField === undefined ? undefined : asText(payload[keyField]));
-    if (externalId === undefined) return { ok: false, kind: 'permanent', code: 'invalid_response', message: `${name} did not name the saved record` };
+    if (externalId === undefined) return { ok: false, kind: 'retryable', code: 'unknown_outcome', message: `${name} did not name the saved record` };
     return { ok: true, externalId };
   }
 
@@ -248,7 +257,8 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
       const results = field(body, batch.resultsField ?? 'results');
       if (!Array.isArray(results) || results.length !== chunk.length) {
         const got = Array.isArray(results) ? `${results.length} results for ${chunk.length} records` : 'no results array';
-        const outcome: RecordOutcome = { ok: false, kind: 'permanent', code: 'invalid_response', message: `${name} ${entity} batch answer has ${got}` };
+        // The batch may have been applied, whole or in part: an unknown outcome, sent again (upserts by key).
+        const outcome: RecordOutcome = { ok: false, kind: 'retryable', code: 'unknown_outcome', message: `${name} ${entity} batch answer has ${got}` };
         outcomes.push(...chunk.map(() => outcome));
         continue;
       }

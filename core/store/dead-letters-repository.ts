@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 
-export const DEAD_LETTER_STATES = ['open', 'replayed', 'discarded'] as const;
+/** `delivered`: settled by a later delivery (or ingest) of the same record that succeeded. */
+export const DEAD_LETTER_STATES = ['open', 'replayed', 'discarded', 'delivered'] as const;
 export type DeadLetterState = (typeof DEAD_LETTER_STATES)[number];
 
 export interface DeadLetter {
@@ -59,7 +60,23 @@ function toLetter(r: Record<string, unknown>): DeadLetter {
 export class DeadLetterRepository {
   constructor(private readonly db: Db) {}
 
+  /**
+   * Adds a dead letter; a record that already has an open one (same system, direction and entity)
+   * gets that letter updated with the latest payload and error instead of a second one.
+   */
   async add(letter: Omit<DeadLetter, 'id' | 'state' | 'resolvedAt' | 'resolvedBy' | 'direction'> & { direction?: 'in' | 'out' }): Promise<void> {
+    if (letter.recordId !== '') {
+      const updated = await this.db
+        .updateTable('hub_dead_letters')
+        .set({ version: letter.version, payload: JSON.stringify(letter.payload), error_code: letter.errorCode.slice(0, 64), error_message: letter.errorMessage.slice(0, 1000), attempts: letter.attempts, created_at: letter.createdAt })
+        .where('target', '=', letter.target)
+        .where('entity', '=', letter.entity)
+        .where('record_id', '=', letter.recordId)
+        .where('state', '=', 'open')
+        .where('direction', '=', letter.direction ?? 'out')
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) > 0) return;
+    }
     await this.db
       .insertInto('hub_dead_letters')
       .values({
@@ -112,6 +129,27 @@ export class DeadLetterRepository {
     if (!/^\d{1,18}$/.test(id)) return undefined;
     const r = await this.db.selectFrom('hub_dead_letters').selectAll().where('id', '=', Number(id)).executeTakeFirst();
     return r ? toLetter(r) : undefined;
+  }
+
+  /**
+   * Settles the open letters of records that have now gone through (`delivered`, by `delivery`);
+   * returns how many changed.
+   */
+  async settle(target: string, direction: 'in' | 'out', entity: string, recordIds: readonly string[], at: string): Promise<number> {
+    let n = 0;
+    for (let i = 0; i < recordIds.length; i += 500) {
+      const r = await this.db
+        .updateTable('hub_dead_letters')
+        .set({ state: 'delivered', resolved_at: at, resolved_by: direction === 'out' ? 'delivery' : 'ingest' })
+        .where('target', '=', target)
+        .where('entity', '=', entity)
+        .where('record_id', 'in', recordIds.slice(i, i + 500))
+        .where('state', '=', 'open')
+        .where('direction', '=', direction)
+        .executeTakeFirst();
+      n += Number(r.numUpdatedRows);
+    }
+    return n;
   }
 
   /** Marks open letters replayed or discarded; returns how many changed. */

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-id-links.js';
 import * as m0003 from './migrations/0003-dead-letters.js';
 import * as m0004 from './migrations/0004-sync.js';
+import * as m0005 from './migrations/0005-dead-letter-records.js';
 
 /** Migrations in order; each is written once and never changed after it shipped. */
 function migrations(dialect: StoreDialect): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '0002-id-links': { up: (db) => m0002.up(db) },
     '0003-dead-letters': { up: (db) => m0003.up(db, dialect) },
     '0004-sync': { up: (db) => m0004.up(db, dialect) },
+    '0005-dead-letter-records': { up: (db) => m0005.up(db) },
   };
 }
 

@@ -226,10 +226,12 @@ export class SyncRepository {
     return r ? toRun(r) : undefined;
   }
 
-  async runs(filter: { connector?: string; state?: RunState; limit: number }): Promise<SyncRun[]> {
+  async runs(filter: { connector?: string; state?: RunState; states?: readonly RunState[]; updatedBefore?: string; limit: number }): Promise<SyncRun[]> {
     let q = this.db.selectFrom('hub_sync_runs').selectAll();
     if (filter.connector) q = q.where('connector', '=', filter.connector);
     if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.states) q = q.where('state', 'in', [...filter.states]);
+    if (filter.updatedBefore) q = q.where('updated_at', '<', filter.updatedBefore);
     const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
     return rows.map(toRun);
   }

@@ -1523,6 +1523,8 @@ export interface components {
             ignored_fields?: number;
             conflicts?: number;
             failed?: number;
+            /** @description Records put back on their queue because the hub's own store (or, inbound, the source) was unavailable; they are tried again until it answers, never dropped. */
+            deferred?: number;
         };
         EntitySyncStatus: {
             entity: components["schemas"]["EntityName"];
@@ -1531,7 +1533,7 @@ export interface components {
             lastSuccessAt: components["schemas"]["NullableTimestamp"];
             lastErrorAt: components["schemas"]["NullableTimestamp"];
             lastErrorCode: string | null;
-            /** @description Outbound, the age of the oldest delivery not yet done; inbound, the time since the cursor last moved. */
+            /** @description Outbound, the age of the oldest delivery not yet done. Inbound, how far behind the source the hub may be, the seconds since a read last reached the end of the source's changes (null when the source is not polled or has not been read to its end yet). */
             lagSeconds: number | null;
             counts: components["schemas"]["SyncCounts"];
             openDeadLetters: number;
@@ -1540,13 +1542,15 @@ export interface components {
             id: components["schemas"]["ConnectorName"];
             roles: ("target" | "source")[];
             /**
-             * @description `paused`: the breaker is open; `degraded`: half open, or the last error is newer than the last success; `ok`: deliveries pending; `idle`: nothing to do.
+             * @description `paused`: the breaker is open; `stalled`: a backfill or reconciliation stopped moving; `degraded`: half open, or the last error is newer than the last success; `backfilling`: a run is under way; `ok`: deliveries pending; `idle`: nothing to do.
              * @enum {string}
              */
-            state: "ok" | "degraded" | "paused" | "idle";
+            state: "ok" | "degraded" | "paused" | "idle" | "backfilling" | "stalled";
             breaker: components["schemas"]["BreakerStatus"] | null;
             queue: components["schemas"]["QueueDepth"] | null;
             entities: components["schemas"]["EntitySyncStatus"][];
+            /** @description Backfills and reconciliations of the connector not yet finished, newest first. */
+            runs: components["schemas"]["SyncRun"][];
         };
         ConnectorStatusList: {
             items: components["schemas"]["ConnectorStatus"][];
@@ -1591,6 +1595,8 @@ export interface components {
             updatedAt: components["schemas"]["Timestamp"];
             finishedAt: components["schemas"]["NullableTimestamp"];
             progress: components["schemas"]["RunProgress"];
+            /** @description Queued or running, and no progress for a minute: its worker died, or it waits for a fault to clear. */
+            stalled: boolean;
         };
         SyncRunList: {
             items: components["schemas"]["SyncRun"][];
@@ -1610,8 +1616,11 @@ export interface components {
             errorMessage: string;
             attempts: number;
             createdAt: components["schemas"]["Timestamp"];
-            /** @enum {string} */
-            state: "open" | "replayed" | "discarded";
+            /**
+             * @description `delivered`: settled by a later delivery (or ingest) of the same record that went through.
+             * @enum {string}
+             */
+            state: "open" | "replayed" | "discarded" | "delivered";
             resolvedAt: components["schemas"]["NullableTimestamp"];
             resolvedBy: string | null;
         };
@@ -3867,7 +3876,7 @@ export interface operations {
                 entity?: components["schemas"]["EntityName"];
                 errorCode?: string;
                 /** @description Default `open`. */
-                state?: "open" | "replayed" | "discarded";
+                state?: "open" | "replayed" | "discarded" | "delivered";
                 direction?: "in" | "out";
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];

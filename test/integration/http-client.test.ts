@@ -143,9 +143,11 @@ describe('HTTP client: failure classification', () => {
     expect(error.message).not.toContain('getaddrinfo');
   });
 
-  it('a 2xx answer that is not JSON is permanent `invalid_response`', async () => {
+  it('a 2xx answer that is not JSON is a retryable `invalid_response` (a write it answered may have been applied)', async () => {
     nock(BASE).get('/html').reply(200, '<html>login</html>');
     const error = await failure(client().request({ method: 'GET', path: '/html' }));
-    expect(error).toMatchObject({ kind: 'permanent', code: 'connector_invalid_response' });
+    expect(error).toMatchObject({ kind: 'retryable', code: 'connector_invalid_response' });
+    nock(BASE).post('/things').reply(201, '{"data": {"name": "T-1"');
+    expect(await failure(client().request({ method: 'POST', path: '/things', body: { a: 1 } }))).toMatchObject({ kind: 'retryable', code: 'connector_invalid_response' });
   });
 });
