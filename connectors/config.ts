@@ -92,6 +92,10 @@ const upsertSchema = z.strictObject({
   method: z.enum(['POST', 'PUT']).optional(),
   responseField: z.string().max(128).optional(),
   idField: fieldName.optional(),
+  namedBy: z
+    .enum(['payload', 'system'])
+    .optional()
+    .describe('Who names a new record: payload (default; the keyField the hub sends is its key) or system (the system assigns ids itself and ignores one sent; such a target needs a lookup, or the hub refuses it)'),
   lookup: z
     .strictObject({ field: fieldName, path, query: z.strictObject({ param: z.string().min(1) }), recordsField: z.string().max(128).optional() })
     .optional()
@@ -139,7 +143,7 @@ export const erpnextConnectorConfigSchema = z.strictObject({
   apiSecretEnv: envName,
   timeoutMs: timeoutMs.optional(),
   timeZone: timeZoneName.optional().describe("The site's time zone (System Settings), in which ERPNext stamps modified; needed to backfill from a point in time"),
-  lookupField: fieldName.optional().describe('A (custom) field every outbound mapping writes the hub\'s key to: before a create the connector looks for a document holding it, so a retried create never makes a second document under a naming series'),
+  lookupField: fieldName.nullable().optional().describe('A (custom) field every outbound mapping writes the hub\'s key to: before a create the connector looks for a document holding it, so a retried create never makes a second document under a naming series. Default custom_hub_code (the default mappings write it; create it as a unique Data custom field on Customer and Sales Order); null turns the lookup off, and the hub then refuses Customer and Sales Order as targets'),
 });
 
 /** One connector instance, discriminated on `type`. */

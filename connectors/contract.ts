@@ -18,6 +18,16 @@ export interface EntityCapabilities {
   readonly detectDeletes: boolean;
   /** External fields a first contact can match on (customer number, tax id, sku …). */
   readonly naturalKeys: readonly string[];
+  /**
+   * How a retried create finds what an earlier try made, when its answer was lost (a timeout, a reset
+   * after the write, a garbled answer): `key`, the payload's `upsertKey` addresses the record (an upsert
+   * by key); `lookup`, the system names records itself but the connector first looks for one holding
+   * the payload's `lookupField`; `none`, the system names records itself and nothing finds them, so a
+   * lost answer makes a duplicate. Absent for a read-only entity.
+   */
+  readonly createRetry?: 'key' | 'lookup' | 'none';
+  /** The payload field an upsert addresses a record by (`key`), or that the lookup searches (`lookup`). */
+  readonly upsertKey?: string;
 }
 
 export interface ConnectorDescription {

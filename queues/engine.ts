@@ -71,6 +71,27 @@ function pick(mappings: MappingRegistry, connector: string, entity: EntityName, 
 }
 
 /**
+ * Targets where a create whose answer was lost (a timeout, a reset after the write, a garbled answer)
+ * would be made twice when retried: the system names records itself and nothing finds an earlier
+ * try's record, or the mapping does not write the field that would find it. Refused at start.
+ */
+function duplicateRisks(name: string, connector: Connector, out: Partial<Record<EntityName, CompiledMapping>>, at: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const described = connector.describe().entities;
+  for (const m of Object.values(out)) {
+    if (!m) continue;
+    const caps = described[m.externalEntity];
+    if (caps?.createRetry === 'none') {
+      problems.push({ pointer: `${at}/entities`, detail: `${name} names ${m.externalEntity} records itself and has no upsert lookup: a create whose answer is lost would be retried and make a duplicate (configure the lookup: http upsert.lookup, erpnext lookupField, written by mapping ${m.name})` });
+    } else if (caps?.upsertKey !== undefined && !m.writes.includes(caps.upsertKey)) {
+      const role = caps.createRetry === 'lookup' ? 'looks an earlier create up by' : 'addresses records by';
+      problems.push({ pointer: `${at}/entities`, detail: `mapping ${m.name} does not write ${caps.upsertKey}, the field ${name} ${role}: a retried create would make a duplicate` });
+    }
+  }
+  return problems;
+}
+
+/**
  * The sync engine: the outbox relay, one delivery queue per target, one ingest queue per source,
  * backfills, the conflict inbox and dead letters, and their status. `start({ workers: false })`
  * gives the API side only (status, dead letters, backfill requests: they are queued for workers).
@@ -135,6 +156,7 @@ export class SyncEngine {
       const { entities, reconcileEveryMs, ...settings } = t;
       if (reconcileEveryMs) this.reconcileSchedule.set(name, reconcileEveryMs);
       const out = mappingsFor(name, entities, 'out', at, true);
+      problems.push(...duplicateRisks(name, connector, out, at));
       this.targets.set(name, new TargetDelivery({ name, connector, mappings: out, inbound: mappingsFor(name, allEntities, 'in', at, false), settings }, base));
     }
     for (const [name, s] of Object.entries(config.sources)) {

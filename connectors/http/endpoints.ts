@@ -95,6 +95,13 @@ export interface UpsertEndpoint {
   /** Field of the saved record that is its external id. Default `name`. */
   readonly idField?: string;
   /**
+   * Who names a new record: `payload` (default), the key field the hub sends is the record's key, so a
+   * retried create finds the record by it; `system`, the system assigns the name itself (a naming
+   * series, an auto-increment id) and ignores one in the payload, so only a `lookup` keeps a create
+   * whose answer was lost from being made twice. The hub refuses a `system` target without a lookup.
+   */
+  readonly namedBy?: 'payload' | 'system';
+  /**
    * Before creating, look for a record the system already holds with the payload's value of this
    * field (one the hub writes its own key to): a create whose answer was lost, then retried, updates
    * that record instead of making a second one. Needed where the system names records itself.

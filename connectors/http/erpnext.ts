@@ -39,6 +39,9 @@ function erpnextLookup(path: string, field: string) {
   };
 }
 
+/** The custom field the default mappings write the hub's key to (ERPNext v15 prefixes custom fields with `custom_`). */
+export const ERPNEXT_LOOKUP_FIELD = 'custom_hub_code';
+
 function resource(doctype: string, keyField: string, naturalKeys: readonly string[], timeZone: string | undefined, lookupField?: string): EntityEndpoints {
   const path = `/api/resource/${encodeURIComponent(doctype)}`;
   return {
@@ -60,7 +63,9 @@ function resource(doctype: string, keyField: string, naturalKeys: readonly strin
       countField: 'message',
       countSince: (watermark) => ({ filters: JSON.stringify([['modified', '>=', watermark.modified]]) }),
     },
-    upsert: { path, keyField, method: 'POST', responseField: 'data', idField: 'name', ...(lookupField === undefined ? {} : { lookup: erpnextLookup(path, lookupField) }) },
+    // Frappe names a new document itself unless the doctype's autoname is `prompt` or a field of it: a
+    // `name` in a POST is discarded for a naming series, so only the lookup finds an earlier try's document.
+    upsert: { path, keyField, method: 'POST', responseField: 'data', idField: 'name', namedBy: keyField === 'name' ? 'system' : 'payload', ...(lookupField === undefined ? {} : { lookup: erpnextLookup(path, lookupField) }) },
     delete: { path },
     naturalKeys,
   };
@@ -70,12 +75,13 @@ function resource(doctype: string, keyField: string, naturalKeys: readonly strin
  * The endpoints for Customer, Item and Sales Order. `timeZone`: the site's time zone (System
  * Settings), which backfills from a point in time need; without it they are refused.
  */
-export function erpnextEndpoints(timeZone?: string, lookupField?: string): Record<string, EntityEndpoints> {
+export function erpnextEndpoints(timeZone?: string, lookupField: string | null = ERPNEXT_LOOKUP_FIELD): Record<string, EntityEndpoints> {
+  const lookup = lookupField ?? undefined;
   return {
-    Customer: resource('Customer', 'name', ['tax_id', 'customer_name'], timeZone, lookupField),
+    Customer: resource('Customer', 'name', ['tax_id', 'customer_name'], timeZone, lookup),
     // An Item's name is its item_code (always sent): no lookup needed.
     Item: resource('Item', 'item_code', ['item_code'], timeZone),
-    'Sales Order': resource('Sales Order', 'name', [], timeZone, lookupField),
+    'Sales Order': resource('Sales Order', 'name', [], timeZone, lookup),
   };
 }
 
@@ -89,8 +95,12 @@ export interface ErpnextOptions {
   readonly timeoutMs?: number;
   /** The site's time zone (IANA), in which Frappe writes `modified`; needed for backfills `--since`. */
   readonly timeZone?: string;
-  /** A (custom) field the outbound mappings write the hub's key to; creates look for it first. */
-  readonly lookupField?: string;
+  /**
+   * A (custom) field the outbound mappings write the hub's key to; creates look for it first. Default
+   * `custom_hub_code`, which the default mappings write; `null` turns the lookup off (the hub then
+   * refuses Customer and Sales Order as targets: a lost answer to a create would make a duplicate).
+   */
+  readonly lookupField?: string | null;
   readonly fetch?: FetchLike;
 }
 

@@ -50,6 +50,16 @@ function isAuthFailure(error: unknown): boolean {
   return error instanceof HttpError && (error.httpStatus === 401 || error.httpStatus === 403);
 }
 
+/** How a retried create of the entity finds an earlier try's record (see EntityCapabilities). */
+function createRetry(endpoints: EntityEndpoints): Pick<EntityCapabilities, 'createRetry' | 'upsertKey'> {
+  // A batch endpoint keys records as the server does; with an upsert endpoint beside it, by its key field.
+  if (endpoints.batch !== undefined) return endpoints.upsert === undefined ? {} : { createRetry: 'key', upsertKey: endpoints.upsert.keyField };
+  const upsert = endpoints.upsert;
+  if (upsert === undefined) return {};
+  if (upsert.lookup !== undefined) return { createRetry: 'lookup', upsertKey: upsert.lookup.field };
+  return upsert.namedBy === 'system' ? { createRetry: 'none' } : { createRetry: 'key', upsertKey: upsert.keyField };
+}
+
 export function createHttpConnector(options: HttpConnectorOptions): Connector {
   const { client, name } = options;
   let closed = false;
@@ -321,6 +331,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
             detectChanges: endpoints.list !== undefined,
             detectDeletes: endpoints.list?.deletedField !== undefined,
             naturalKeys: Object.freeze([...(endpoints.naturalKeys ?? [])]),
+            ...createRetry(endpoints),
           }),
         ]),
       ),

@@ -186,7 +186,7 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
   return {
     describe(): ConnectorDescription {
       const entities = Object.fromEntries(
-        [...tables].map(([entity, t]) => [entity, { read: true, write: true, detectChanges: true, detectDeletes: t.deletedFlag !== undefined, naturalKeys: [...t.key] }]),
+        [...tables].map(([entity, t]) => [entity, { read: true, write: true, detectChanges: true, detectDeletes: t.deletedFlag !== undefined, naturalKeys: [...t.key], ...(t.key.length === 1 ? { createRetry: 'key' as const, upsertKey: t.key[0]! } : { createRetry: 'key' as const }) }]),
       );
       return { connector: name, entities };
     },

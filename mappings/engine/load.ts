@@ -120,6 +120,7 @@ export function loadMappings(dirs: readonly string[], ctx: Omit<CheckContext, 'c
       externalEntity: file.externalEntity,
       target: `target:${file.target ?? file.connector}`,
       reads,
+      writes: Object.keys(rules),
       map: (record, mctx: MappingContext) => run(record, mctx),
     });
   }

@@ -416,9 +416,10 @@ describe('ERPNext check, describe, close', () => {
     expect(connector.describe()).toEqual({
       connector: 'erpnext',
       entities: {
-        Customer: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['tax_id', 'customer_name'] },
-        Item: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['item_code'] },
-        'Sales Order': { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: [] },
+        // Customer and Sales Order are named by ERPNext (naming series): a retried create finds its document through the lookup field.
+        Customer: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['tax_id', 'customer_name'], createRetry: 'lookup', upsertKey: 'custom_hub_code' },
+        Item: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['item_code'], createRetry: 'key', upsertKey: 'item_code' },
+        'Sales Order': { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: [], createRetry: 'lookup', upsertKey: 'custom_hub_code' },
       },
     });
     await connector.close();

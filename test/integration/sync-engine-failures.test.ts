@@ -157,15 +157,33 @@ describe.sequential('sync engine: a failing HTTP target', () => {
     expect(letter.attempts).toBe(1);
     expect(letter.errorMessage).not.toContain('Batch Two');
 
-    // The fix: the target accepts it now; the record also changed meanwhile: the replay sends the current state.
+    // Refused again on a later change: the same open letter is brought up to date, not a second one made.
+    await hub.records.update('customer', letter.recordId, { name: 'Batch Two Again' }, undefined);
+    await until('the letter updated', async () => ((await hub.store.deadLetters.get(letter.id))?.payload['name'] === 'Batch Two Again' ? true : undefined));
+    expect((await hub.store.deadLetters.list({ state: 'open', target: 'sink' }, 10)).filter((l) => l.recordId === letter.recordId)).toHaveLength(1);
+
+    // The fix: the target accepts it now; the replay sends the record's current state.
     refuse = false;
-    await hub.records.update('customer', letter.recordId, { name: 'Batch Two Fixed' }, undefined);
-    await until('the change delivered or skipped', () => (landed.get('B-2') === 'Batch Two Fixed' ? true : undefined)).catch(() => undefined);
     const replayed = await hub.sync.replay([letter.id], 'admin');
     expect(replayed).toEqual([letter.id]);
-    await until('the replayed record', () => (landed.get('B-2') === 'Batch Two Fixed' ? true : undefined));
+    await until('the replayed record', () => (landed.get('B-2') === 'Batch Two Again' ? true : undefined));
     expect((await hub.store.deadLetters.get(letter.id))?.state).toBe('replayed');
     expect(await hub.sync.replay([letter.id], 'admin')).toEqual([]);
+  });
+
+  it('settles a dead letter when a later delivery of the same record goes through (nothing left open that has landed)', async () => {
+    let refuse = true;
+    behaviour = (records) => ({ status: 200, body: { results: records.map((r) => (refuse && r.code === 'L-1' ? { error: 'ValidationError', status: 422 } : { id: r.code })) } });
+    const created = await hub.records.create('customer', { code: 'L-1', name: 'Later One', currency: 'EUR' }, undefined);
+    const letter = await until('the dead letter', async () => (await hub.store.deadLetters.list({ state: 'open', target: 'sink' }, 50)).find((l) => l.recordId === created.record.id));
+    refuse = false;
+    await hub.records.update('customer', created.record.id, { name: 'Later One Fixed' }, undefined);
+    await until('the later delivery', () => (landed.get('L-1') === 'Later One Fixed' ? true : undefined));
+    const settled = await until('the letter settled', async () => {
+      const l = await hub.store.deadLetters.get(letter.id);
+      return l?.state === 'delivered' ? l : undefined;
+    });
+    expect(settled).toMatchObject({ state: 'delivered', resolvedBy: 'delivery' });
   });
 
   it('never lets the canary of a denied field reach the target, a dead letter, a log line or a metric', async () => {

@@ -39,8 +39,8 @@ const tables = {
   Price: { table: 'prices', key: ['sku', 'currency'], watermark: 'modified_at', tieBreaker: 'id', columns: ['amount'] },
 };
 const sqlEntities = {
-  Customer: { read: true, write: true, detectChanges: true, detectDeletes: true, naturalKeys: ['customer_no'] },
-  Price: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['sku', 'currency'] },
+  Customer: { read: true, write: true, detectChanges: true, detectDeletes: true, naturalKeys: ['customer_no'], createRetry: 'key', upsertKey: 'customer_no' },
+  Price: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['sku', 'currency'], createRetry: 'key' },
 };
 
 const PASSWORD = 'Pa55-word-never-shown';
@@ -96,7 +96,7 @@ describe('createConnector', () => {
       connector: 'crm',
       entities: {
         contacts: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['email'] },
-        notes: { read: false, write: true, detectChanges: false, detectDeletes: false, naturalKeys: [] },
+        notes: { read: false, write: true, detectChanges: false, detectDeletes: false, naturalKeys: [], createRetry: 'key', upsertKey: 'id' },
       },
     });
     expect(await c.upsert('contacts', [{ hubId: 'h', payload: { email: 'a@example.com' } }])).toEqual([{ ok: true, externalId: 'c-1' }]);
@@ -124,6 +124,11 @@ describe('createConnector', () => {
     const c = createConnector('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'ERP_KEY', apiSecretEnv: 'ERP_SECRET', timeoutMs: 2000 }, { ERP_KEY: 'k1', ERP_SECRET: 's1' }, { fetch });
     expect(c.describe().connector).toBe('erp');
     expect(Object.keys(c.describe().entities)).toEqual(['Customer', 'Item', 'Sales Order']);
+    // ERPNext names Customers and Sales Orders itself: creates are found again through the custom_hub_code lookup.
+    expect(c.describe().entities['Customer']).toMatchObject({ createRetry: 'lookup', upsertKey: 'custom_hub_code' });
+    expect(c.describe().entities['Item']).toMatchObject({ createRetry: 'key', upsertKey: 'item_code' });
+    const off = createConnector('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'ERP_KEY', apiSecretEnv: 'ERP_SECRET', lookupField: null }, { ERP_KEY: 'k1', ERP_SECRET: 's1' }, { fetch });
+    expect(off.describe().entities['Sales Order']).toMatchObject({ createRetry: 'none' });
     await c.check();
     expect(calls[0]?.url).toBe('https://erp.example.com/api/method/frappe.auth.get_logged_user');
     expect(calls[0]?.init.headers['Authorization']).toBe('token k1:s1');

@@ -176,7 +176,7 @@ describe('erpnext customer: inbound ∘ outbound', () => {
     const customer = customers['German company, unicode name with leading/trailing spaces and NBSP'] ?? {};
     const { payload } = roundTrip('customer', 'erpnext.customer.out', 'erpnext.customer.in', customer);
     expect(payload).toStrictEqual({
-      name: 'CUST-0001',
+      custom_hub_code: 'CUST-0001',
       customer_name: 'Müller & Söhne Maschinenbau GmbH',
       customer_type: 'Company',
       customer_group: 'Commercial',
@@ -194,7 +194,7 @@ describe('erpnext customer: inbound ∘ outbound', () => {
   it('sends null for a null field, omits an absent one, and falls back to "All Territories"', () => {
     const { payload } = roundTrip('customer', 'erpnext.customer.out', 'erpnext.customer.in', customers['inactive person, ideographic trailing space, optional fields null or absent'] ?? {});
     expect(payload).toStrictEqual({
-      name: 'CUST-0002', customer_name: 'Zoë Ångström-Łukasiewicz', customer_type: 'Individual', customer_group: 'Commercial',
+      custom_hub_code: 'CUST-0002', customer_name: 'Zoë Ångström-Łukasiewicz', customer_type: 'Individual', customer_group: 'Commercial',
       territory: 'All Territories', tax_id: null, default_currency: 'CHF', mobile_no: null, email_id: 'zoe@example.com', disabled: 1,
     });
   });
@@ -384,7 +384,7 @@ describe('erpnext order: inbound ∘ outbound', () => {
     expect([eurOrder['subtotal'], eurOrder['taxTotal'], eurOrder['total']]).toEqual(['1171.13', '222.00', '1393.13']);
     const { payload } = roundTrip('order', 'erpnext.order.out', 'erpnext.order.in', eurOrder);
     expect(payload).toStrictEqual({
-      name: 'SO-2026-00042',
+      custom_hub_code: 'SO-2026-00042',
       customer: 'CUST-0001',
       transaction_date: '2026-05-14',
       delivery_date: '2026-06-03',
