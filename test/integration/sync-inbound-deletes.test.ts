@@ -161,4 +161,27 @@ describe('sync configuration mistakes stop the hub, naming the place and the rea
       ]),
     });
   });
+
+  it('targets where a retried create would make a duplicate: named by the system without a lookup, or a lookup the mapping never writes', async () => {
+    // The same customer mapping for two more HTTP targets.
+    const copy = (name: string) => Object.fromEntries(Object.entries(sinkFiles()).map(([path, text]) => [path.replace(/^sink\//, `${name}/`), text.replaceAll('sink', name)]));
+    const attempt = startTestHub({
+      workers: false,
+      config: {
+        mappings: { dirs: [mappingDir({ ...copy('series'), ...copy('lookup') })] },
+        connectors: {
+          series: { type: 'http', baseUrl: 'http://127.0.0.1:9', entities: { customers: { upsert: { path: '/customers', keyField: 'id', namedBy: 'system' } } } },
+          lookup: { type: 'http', baseUrl: 'http://127.0.0.1:9', entities: { customers: { upsert: { path: '/customers', keyField: 'id', namedBy: 'system', lookup: { field: 'hub_code', path: '/customers', query: { param: 'hub_code' } } } } } },
+        },
+        sync: { targets: { series: { entities: ['customer'] }, lookup: { entities: ['customer'] } } },
+      },
+    });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'config_invalid',
+      errors: expect.arrayContaining([
+        { pointer: '/sync/targets/series/entities', detail: expect.stringMatching(/^series names customers records itself and has no upsert lookup: a create whose answer is lost would be retried and make a duplicate/) },
+        { pointer: '/sync/targets/lookup/entities', detail: 'mapping lookup.customer.out does not write hub_code, the field lookup looks an earlier create up by: a retried create would make a duplicate' },
+      ]),
+    });
+  });
 });
