@@ -181,7 +181,7 @@ export class SyncEngine {
       this.sources.set(name, new SourceRunner(spec, settings, { store: deps.store, ingestor: this.ingestor, connection: deps.connection, prefix: deps.prefix, log: deps.log, stats: this.stats, chains: this.chains }));
     }
     if (problems.length > 0) throw new ConfigError('The sync configuration is invalid', problems);
-    if (deps.metrics) registerSyncGauges(deps.metrics, { targets: this.targets, store: deps.store });
+    if (deps.metrics) registerSyncGauges(deps.metrics, { targets: this.targets, sources: this.sources, stats: this.stats, store: deps.store });
   }
 
   /** Starts the workers (delivery, ingest, relay) in this process; without them, the API side only. */

@@ -89,7 +89,7 @@ export async function connectorStatus(deps: StatusDeps): Promise<ConnectorStatus
  * Prometheus gauges of the sync engine, read when scraped. The queue-depth and lag gauges share one
  * read of each target's queue per scrape.
  */
-export function registerSyncGauges(registry: Registry, deps: Pick<StatusDeps, 'targets' | 'store'>): void {
+export function registerSyncGauges(registry: Registry, deps: StatusDeps): void {
   if (registry.getSingleMetric('hub_sync_queue_jobs')) return;
   let snapshot: { at: number; depths: Promise<Map<string, Awaited<ReturnType<TargetDelivery['depth']>>>> } | undefined;
   const depths = () => {
@@ -135,6 +135,31 @@ export function registerSyncGauges(registry: Registry, deps: Pick<StatusDeps, 't
       for (const t of deps.targets.values()) {
         const s = await t.breaker.status().catch(() => undefined);
         if (s) this.set({ target: t.name }, s.state === 'open' ? 1 : s.state === 'half_open' ? 0.5 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'hub_store_up',
+    help: 'The hub store answers (1) or not (0), asked at each scrape',
+    registers: [registry],
+    async collect() {
+      const answered = await Promise.race([deps.store.ping().then(() => 1), new Promise<number>((r) => setTimeout(() => r(0), 2000).unref())]).catch(() => 0);
+      this.set(answered);
+    },
+  });
+  new Gauge({
+    name: 'hub_sync_deferred_records',
+    help: 'Records put back on their queue because the hub store (or, inbound, the source) was unavailable, since the counts began; all processes (kept in Redis)',
+    labelNames: ['system', 'entity', 'direction'],
+    registers: [registry],
+    async collect() {
+      const flows = [
+        ...[...deps.targets.values()].flatMap((t) => Object.keys(t.target.mappings).map((entity) => [t.name, entity, 'out'] as const)),
+        ...[...deps.sources.values()].flatMap((s) => s.settings.entities.map((entity) => [s.name, entity, 'in'] as const)),
+      ];
+      for (const [system, entity, direction] of flows) {
+        const f = await deps.stats.get(system, entity, direction).catch(() => undefined);
+        if (f) this.set({ system, entity, direction }, f.counts.deferred ?? 0);
       }
     },
   });

@@ -115,7 +115,9 @@ describe.sequential('sync engine: the hub store fails mid-delivery', () => {
       }, 15_000);
       expect(seen.state).toBe('degraded');
       const app = express().use(hub.router);
-      expect((await supertest(app).get('/metrics')).text).toMatch(/hub_sync_records_total\{[^}]*outcome="deferred"[^}]*\} [1-9]/);
+      const metrics = (await supertest(app).get('/metrics')).text;
+      expect(metrics).toMatch(/hub_sync_records_total\{[^}]*outcome="deferred"[^}]*\} [1-9]/);
+      expect(metrics).toMatch(/hub_sync_deferred_records\{[^}]*system="sink"[^}]*\} [1-9]/);
       // Longer than two attempts with 100–400 ms backoff would ever wait.
       await new Promise((r) => setTimeout(r, 3000));
       down = false;
