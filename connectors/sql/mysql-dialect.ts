@@ -8,6 +8,8 @@ const RETRYABLE_ERRNO: Readonly<Record<number, string>> = {
   1053: 'server shutting down',
   2006: 'server has gone away',
   2013: 'connection lost during query',
+  1927: 'connection was killed',
+  4031: 'disconnected by the server (interaction timeout)',
 };
 const PERMANENT_ERRNO: Readonly<Record<number, string>> = {
   1045: 'access denied',
@@ -35,7 +37,10 @@ export function classifyMysqlError(error: SqlDriverError): ErrorClass {
   if (error.errno !== undefined)
     return { kind: 'permanent', code: `mysql_${error.errno}`, message: `MySQL error ${error.errno}: ${detail(PERMANENT_ERRNO[error.errno] ?? 'statement failed')}` };
   const code = error.driverCode ?? 'unknown';
-  const kind = RETRYABLE_CODES.has(code) ? 'retryable' : 'permanent';
+  // mysql2 marks errors that closed the connection fatal ("connection is in closed state" has no code):
+  // the server went away, and a new connection may well succeed.
+  const fatal = typeof error.cause === 'object' && error.cause !== null && (error.cause as { fatal?: unknown }).fatal === true;
+  const kind = RETRYABLE_CODES.has(code) || fatal ? 'retryable' : 'permanent';
   return { kind, code: `mysql_${code.toLowerCase()}`, message: `MySQL connection failed: ${code}` };
 }
 

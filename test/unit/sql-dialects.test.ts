@@ -158,6 +158,13 @@ describe('error classification', () => {
     expect(d.classify(err(errno, code)).kind).toBe(kind);
   });
 
+  it('a mysql2 error that closed the connection (fatal, no code: "closed state") is retryable: the source restarts', () => {
+    const closed = Object.assign(new Error("Can't add new command when connection is in closed state"), { fatal: true });
+    expect(mysqlDialect.classify(new SqlDriverError(undefined, undefined, closed)).kind).toBe('retryable');
+    expect(mysqlDialect.classify(new SqlDriverError(1053, 'ER_SERVER_SHUTDOWN', new Error('x'))).kind).toBe('retryable');
+    expect(mysqlDialect.classify(new SqlDriverError(1927, 'ER_CONNECTION_KILLED', new Error('x'))).kind).toBe('retryable');
+  });
+
   it('names the column but never the value from a driver message', () => {
     const m = mssqlDialect.classify(err(2628, 'EREQUEST', "String or binary data would be truncated in table 'db.dbo.customers', column 'name'. Truncated value: 'secret-ish'."));
     expect(m.message).toBe('SQL Server error 2628: string or binary data would be truncated (name)');
