@@ -1,5 +1,5 @@
 import { newRecordId } from '../model/ids.js';
-import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, type FieldProblem } from '../errors.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, WriteRaceError, type FieldProblem } from '../errors.js';
 import { ENTITIES, type EntityName, type JsonObject, type JsonValue, type RecordKind, type StoredRecord } from '../model/entities.js';
 import { checkRecord, DERIVED_FIELDS, type ModelRules, type ReferenceChecker } from '../model/validate.js';
 import { currentWriteOrigin } from '../store/write-origin.js';
@@ -177,7 +177,7 @@ export class RecordService {
     if (fields.length === 0) return { record: current, fields };
     const record: StoredRecord = { ...merged, id, version: current.version + 1, createdAt: current.createdAt, updatedAt: this.now().toISOString() };
     const ok = await this.uniqueness(tx, kind, () => tx.records.update(def, record, current.version));
-    if (!ok) throw new PreconditionFailedError('The record was changed by another request; read it again');
+    if (!ok) throw new WriteRaceError();
     await this.lineage(tx, kind, record, fields);
     return { record, fields };
   }
@@ -199,7 +199,7 @@ export class RecordService {
     const at = this.now().toISOString();
     const tombstone: StoredRecord = { ...current, version: current.version + 1, updatedAt: at };
     const ok = await tx.records.softDelete(def, tombstone, current.version, at);
-    if (!ok) throw new PreconditionFailedError('The record was changed by another request; read it again');
+    if (!ok) throw new WriteRaceError();
     return { record: tombstone, fields: [] };
   }
 }

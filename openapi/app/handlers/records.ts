@@ -3,6 +3,7 @@ import { NotFoundError } from '../../../core/errors.js';
 import { ENTITIES, type EntityDef, type EntityName, type JsonObject, type RecordKind, type StoredRecord } from '../../../core/model/entities.js';
 import { checkDelete, checkQueryFields, checkWrite, readableRules, rowScope } from '../../../core/policy/access.js';
 import type { Receiver } from '../../../core/policy/engine.js';
+import { retryLostRaces } from '../../../core/records/retry.js';
 import { mergePatch, type WriteResult } from '../../../core/records/service.js';
 import type { Store } from '../../../core/store/store.js';
 import type { Access, AppDeps, OperationHandler, RequestContext } from '../context.js';
@@ -149,7 +150,8 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
         const patch = ctx.body as JsonObject;
         const id = String(ctx.params['id']);
         if (ctx.audit) ctx.audit.fields = Object.keys(patch).sort();
-        return deps.store.transaction(async (tx) => {
+        // Each attempt reads the record afresh and checks the write rules against that state.
+        return retryLostRaces(ifMatch !== undefined, () => deps.store.transaction(async (tx) => {
           if (receiver) {
             readableRules(deps.policy, receiver, entity, def.plural);
             const current = await tx.records.get(def, id);
@@ -160,7 +162,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
           if (ctx.audit) ctx.audit.fields = [...fields];
           await auditInTx(tx, ctx, 200);
           return { status: 200, body: await visible(ctx, deps, tx, receiver, record), headers: { ETag: etagOf(record.version) } };
-        });
+        }));
       },
     },
     [`delete${T}`]: {
@@ -170,7 +172,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
         const receiver = await guard.receiver(ctx, deps);
         const ifMatch = ifMatchVersion(ctx.headers['if-match']);
         const id = String(ctx.params['id']);
-        return deps.store.transaction(async (tx) => {
+        return retryLostRaces(ifMatch !== undefined, () => deps.store.transaction(async (tx) => {
           if (receiver) {
             readableRules(deps.policy, receiver, entity, def.plural);
             const current = await tx.records.get(def, id);
@@ -180,7 +182,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
           await hooks.remove(deps, id, ifMatch, ctx.principal, tx);
           await auditInTx(tx, ctx, 204);
           return { status: 204 };
-        });
+        }));
       },
     },
   };
