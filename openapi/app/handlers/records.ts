@@ -4,7 +4,7 @@ import { ENTITIES, type EntityDef, type EntityName, type JsonObject, type Record
 import { checkDelete, checkQueryFields, checkWrite, readableRules, rowScope } from '../../../core/policy/access.js';
 import type { Receiver } from '../../../core/policy/engine.js';
 import { retryLostRaces } from '../../../core/records/retry.js';
-import { mergePatch, type WriteResult } from '../../../core/records/service.js';
+import { mergePatch, type ReferenceScope, type WriteResult } from '../../../core/records/service.js';
 import type { Store } from '../../../core/store/store.js';
 import type { Access, AppDeps, OperationHandler, RequestContext } from '../context.js';
 import { decodeCursor, encodeCursor, etagOf, ifMatchVersion, parseSort, utcInstant } from '../http-utils.js';
@@ -13,14 +13,14 @@ import { expandRelated } from './expand.js';
 import { auditInTx, idempotentCreate } from './shared.js';
 
 export interface WriteHooks {
-  create(deps: AppDeps, input: JsonObject, tx: Store): Promise<WriteResult>;
-  update(deps: AppDeps, id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store): Promise<WriteResult>;
+  create(deps: AppDeps, input: JsonObject, tx: Store, scope: ReferenceScope | undefined): Promise<WriteResult>;
+  update(deps: AppDeps, id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store, scope: ReferenceScope | undefined): Promise<WriteResult>;
   remove(deps: AppDeps, id: string, ifMatch: number | undefined, principal: Principal | undefined, tx: Store): Promise<WriteResult>;
 }
 
 const defaultHooks = (kind: RecordKind): WriteHooks => ({
-  create: (deps, input, tx) => deps.records.create(kind, input, tx),
-  update: (deps, id, patch, ifMatch, tx) => deps.records.update(kind, id, patch, ifMatch, tx),
+  create: (deps, input, tx, scope) => deps.records.create(kind, input, tx, undefined, scope),
+  update: (deps, id, patch, ifMatch, tx, scope) => deps.records.update(kind, id, patch, ifMatch, tx, scope),
   remove: (deps, id, ifMatch, _p, tx) => deps.records.remove(kind, id, ifMatch, tx),
 });
 
@@ -46,6 +46,9 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
   const policed = kind !== 'user' && kind !== 'team';
   const entity = kind as EntityName;
   const guard: Guard = { receiver: async (ctx, deps) => (policed && ctx.principal ? receiverFor(ctx.principal, deps.store) : undefined) };
+  /** A caller may only point a record at records it may see; any other reference reads as missing. */
+  const referenceScope = (deps: AppDeps, receiver: Receiver | undefined): ReferenceScope | undefined =>
+    receiver ? (kind, record) => deps.policy.applicable(receiver, kind, record).length > 0 : undefined;
 
   /** The record as the caller may see it (projected once, related records expanded), or undefined. */
   const shown = async (ctx: RequestContext, deps: AppDeps, store: Store, receiver: Receiver | undefined, record: StoredRecord): Promise<JsonObject | undefined> => {
@@ -134,7 +137,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
           checkWrite(deps.policy, receiver, entity, undefined, ctx.body as JsonObject, input);
         }
         return idempotentCreate(ctx, deps, async (tx) => {
-          const { record, fields } = await hooks.create(deps, input, tx);
+          const { record, fields } = await hooks.create(deps, input, tx, referenceScope(deps, receiver));
           if (ctx.audit) Object.assign(ctx.audit, { recordIds: [record.id], fields: [...fields] });
           await auditInTx(tx, ctx, 201);
           return { status: 201, body: await visible(ctx, deps, tx, receiver, record), headers: { ETag: etagOf(record.version), Location: location(ctx, def, record.id) } };
@@ -158,7 +161,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
             if (!current || !deps.policy.project(receiver, entity, current)) throw new NotFoundError();
             checkWrite(deps.policy, receiver, entity, current, patch, mergePatch(current, patch));
           }
-          const { record, fields } = await hooks.update(deps, id, patch, ifMatch, tx);
+          const { record, fields } = await hooks.update(deps, id, patch, ifMatch, tx, referenceScope(deps, receiver));
           if (ctx.audit) ctx.audit.fields = [...fields];
           await auditInTx(tx, ctx, 200);
           return { status: 200, body: await visible(ctx, deps, tx, receiver, record), headers: { ETag: etagOf(record.version) } };
