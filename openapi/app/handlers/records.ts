@@ -9,7 +9,7 @@ import type { Store } from '../../../core/store/store.js';
 import type { Access, AppDeps, OperationHandler, RequestContext } from '../context.js';
 import { decodeCursor, encodeCursor, etagOf, ifMatchVersion, parseSort, utcInstant } from '../http-utils.js';
 import { receiverFor } from '../receiver.js';
-import { expandRelated } from './expand.js';
+import { checkExpand, expandRelated } from './expand.js';
 import { auditInTx, idempotentCreate } from './shared.js';
 
 export interface WriteHooks {
@@ -70,6 +70,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
       audit: audit('list'),
       async handle(ctx, deps) {
         const receiver = await guard.receiver(ctx, deps);
+        if (policed) checkExpand(entity, ctx.query['expand']);
         const rules = receiver ? readableRules(deps.policy, receiver, entity, def.plural) : [];
         // Without an explicit sort, order by updatedAt only when the caller sees it (the order and the
         // cursor would reveal it otherwise); else by id, which every visible record shows.
@@ -116,6 +117,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
       audit: audit('read'),
       async handle(ctx, deps) {
         const receiver = await guard.receiver(ctx, deps);
+        if (policed) checkExpand(entity, ctx.query['expand']);
         if (receiver) readableRules(deps.policy, receiver, entity, def.plural);
         const record = await deps.store.records.get(def, String(ctx.params['id']));
         const body = await visible(ctx, deps, deps.store, receiver, record);
