@@ -80,6 +80,17 @@ export class PreconditionFailedError extends HubError {
   }
 }
 
+/**
+ * A conditional write found the record at another version than the one it read: another request
+ * changed it in between. With an `If-Match` the caller's tag is stale (412); without one, the API
+ * re-reads the record and tries again (see `core/records/retry.ts`).
+ */
+export class WriteRaceError extends PreconditionFailedError {
+  constructor() {
+    super('The record was changed by another request; read it again');
+  }
+}
+
 export class PayloadTooLargeError extends HubError {
   constructor(limitBytes: number) {
     super('payload_too_large', 413, `Request body exceeds ${limitBytes} bytes`, [

@@ -144,7 +144,7 @@ export class TargetDelivery {
   }
 
   wants(entity: string): entity is EntityName {
-    return entity in this.target.mappings;
+    return Object.hasOwn(this.target.mappings, entity);
   }
 
   /** Queues deliveries of these records, in jobs of at most `batchSize`. */

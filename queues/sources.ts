@@ -81,7 +81,7 @@ export class SourceRunner {
   }
 
   reads(entity: string): entity is EntityName {
-    return entity in this.source.inbound;
+    return Object.hasOwn(this.source.inbound, entity);
   }
 
   async schedule(): Promise<void> {

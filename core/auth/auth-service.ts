@@ -90,15 +90,13 @@ export class AuthService {
   }
 
   async login(username: string, password: string, address: string): Promise<LoginResult> {
-    const wait = await this.throttle.blockedFor(username, address);
+    // The attempt is counted before the (slow) password check, so a parallel burst cannot outrun it.
+    const wait = await this.throttle.reserve(username, address);
     if (wait > 0) throw new TooManyRequestsError('Too many failed logins; try again later', wait);
     const user = await this.store.records.findByNaturalKey(ENTITIES.user, username);
     const hash = user && user['active'] !== false ? await this.store.auth.passwordHash(user.id) : undefined;
     const ok = await verifyPassword(password, hash ?? (await dummyHash()));
-    if (!user || !hash || !ok) {
-      await this.throttle.recordFailure(username, address);
-      throw new UnauthorizedError('Invalid username or password');
-    }
+    if (!user || !hash || !ok) throw new UnauthorizedError('Invalid username or password');
     await this.throttle.reset(username, address);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const now = this.now();

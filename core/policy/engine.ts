@@ -81,7 +81,9 @@ export class PolicyEngine {
     const expand = (list: readonly string[], at: string, depth = 0): string[] =>
       list.flatMap((item, i) => {
         if (!item.startsWith('$')) return [item];
-        const set = this.file.fieldSets[item.slice(1)];
+        const name = item.slice(1);
+        // Own keys only: `$constructor` names no field set, it must not find Object.prototype's.
+        const set = Object.hasOwn(this.file.fieldSets, name) ? this.file.fieldSets[name] : undefined;
         if (!set) problems.push({ pointer: `${at}/${i}`, detail: `unknown field set ${item}` });
         else if (depth >= 5) problems.push({ pointer: `${at}/${i}`, detail: `field set ${item} nests too deep (a cycle?)` });
         return set && depth < 5 ? expand(set, `${at}/${i}`, depth + 1) : [];

@@ -1,5 +1,5 @@
 import { newRecordId } from '../model/ids.js';
-import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, type FieldProblem } from '../errors.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, WriteRaceError, type FieldProblem } from '../errors.js';
 import { ENTITIES, type EntityName, type JsonObject, type JsonValue, type RecordKind, type StoredRecord } from '../model/entities.js';
 import { checkRecord, DERIVED_FIELDS, type ModelRules, type ReferenceChecker } from '../model/validate.js';
 import { currentWriteOrigin } from '../store/write-origin.js';
@@ -14,6 +14,22 @@ const DEPENDENTS: Readonly<Partial<Record<RecordKind, readonly (readonly [Record
 });
 
 const META_FIELDS = new Set(['id', 'version', 'createdAt', 'updatedAt']);
+
+/**
+ * Which referenced records the writer may see. A reference to a record outside it is refused
+ * exactly like a reference to a record that does not exist (same status, pointer and words), so a
+ * write cannot be used to learn that a hidden record exists. References the record already held
+ * before the write stay valid. Users and teams (admin-managed) are not scoped here.
+ */
+export type ReferenceScope = (kind: EntityName, record: StoredRecord) => boolean;
+
+/** Every string inside a value: the ids a stored record already refers to. */
+function stringsIn(value: JsonValue | undefined, out = new Set<string>()): Set<string> {
+  if (typeof value === 'string') out.add(value);
+  else if (Array.isArray(value)) for (const v of value) stringsIn(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) stringsIn(v, out);
+  return out;
+}
 
 export interface WriteResult {
   readonly record: StoredRecord;
@@ -53,20 +69,26 @@ export class RecordService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  private refs(tx: Store): ReferenceChecker {
+  private refs(tx: Store, scope?: ReferenceScope, current?: StoredRecord): ReferenceChecker {
+    const held = scope && current ? stringsIn(current) : new Set<string>();
+    const shown = (kind: RecordKind, r: StoredRecord) => !scope || kind === 'user' || kind === 'team' || held.has(r.id) || scope(kind, r);
     return {
-      missing: (kind, ids) => tx.records.missing(ENTITIES[kind], ids),
+      missing: async (kind, ids) => {
+        if (!scope) return tx.records.missing(ENTITIES[kind], ids);
+        const found = new Set((await tx.records.getMany(ENTITIES[kind], ids)).filter((r) => shown(kind, r)).map((r) => r.id));
+        return new Set(ids.filter((id) => !found.has(id)));
+      },
       productSku: async (id) => {
         const p = await tx.records.get(ENTITIES.product, id);
-        return typeof p?.['sku'] === 'string' ? p['sku'] : undefined;
+        return p && shown('product', p) && typeof p['sku'] === 'string' ? p['sku'] : undefined;
       },
     };
   }
 
-  private async check(tx: Store, kind: RecordKind, record: JsonObject, current?: StoredRecord): Promise<void> {
+  private async check(tx: Store, kind: RecordKind, record: JsonObject, current?: StoredRecord, scope?: ReferenceScope): Promise<void> {
     if (kind === 'team') return this.checkTeam(tx, record, current);
     if (kind === 'user') return;
-    await checkRecord(kind as EntityName, record, this.refs(tx), this.rules);
+    await checkRecord(kind as EntityName, record, this.refs(tx, scope, current), this.rules);
   }
 
   private async checkTeam(tx: Store, record: JsonObject, current?: StoredRecord): Promise<void> {
@@ -105,12 +127,15 @@ export class RecordService {
     return record;
   }
 
-  /** Creates a record; `id` may be given by trusted callers (demo data, sync), else one is made. */
-  async create(kind: RecordKind, input: JsonObject, tx: Store = this.store, id?: string): Promise<WriteResult> {
+  /**
+   * Creates a record; `id` may be given by trusted callers (demo data, sync), else one is made.
+   * With `scope`, references must point at records the writer may see (see ReferenceScope).
+   */
+  async create(kind: RecordKind, input: JsonObject, tx: Store = this.store, id?: string, scope?: ReferenceScope): Promise<WriteResult> {
     const def = ENTITIES[kind];
     const at = this.now().toISOString();
     const fields = withoutNulls({ ...(CREATE_DEFAULTS[kind] ?? {}), ...input });
-    await this.check(tx, kind, fields);
+    await this.check(tx, kind, fields, undefined, scope);
     const record: StoredRecord = { ...fields, id: id ?? newRecordId(), version: 1, createdAt: at, updatedAt: at };
     await this.uniqueness(tx, kind, () => tx.records.insert(def, record));
     const written = Object.keys(input).sort();
@@ -162,8 +187,11 @@ export class RecordService {
     return { created, failed };
   }
 
-  /** Applies a merge patch; with `ifMatch`, only when the record is still at that version. */
-  async update(kind: RecordKind, id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store = this.store): Promise<WriteResult> {
+  /**
+   * Applies a merge patch; with `ifMatch`, only when the record is still at that version. With
+   * `scope`, a reference the patch sets must point at a record the writer may see.
+   */
+  async update(kind: RecordKind, id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store = this.store, scope?: ReferenceScope): Promise<WriteResult> {
     const def = ENTITIES[kind];
     const current = await tx.records.get(def, id);
     if (!current) throw new NotFoundError();
@@ -172,12 +200,12 @@ export class RecordService {
     // Derived values are recomputed from the new state unless the caller states them (then checked).
     for (const f of DERIVED_FIELDS[kind as EntityName] ?? []) if (!(f in patch)) delete merged[f];
     if (kind === 'order' && Array.isArray(patch['lines'])) merged = { ...merged, lines: patch['lines'] as JsonValue[] };
-    await this.check(tx, kind, merged, current);
+    await this.check(tx, kind, merged, current, scope);
     const fields = changedFields(current, merged);
     if (fields.length === 0) return { record: current, fields };
     const record: StoredRecord = { ...merged, id, version: current.version + 1, createdAt: current.createdAt, updatedAt: this.now().toISOString() };
     const ok = await this.uniqueness(tx, kind, () => tx.records.update(def, record, current.version));
-    if (!ok) throw new PreconditionFailedError('The record was changed by another request; read it again');
+    if (!ok) throw new WriteRaceError();
     await this.lineage(tx, kind, record, fields);
     return { record, fields };
   }
@@ -199,7 +227,7 @@ export class RecordService {
     const at = this.now().toISOString();
     const tombstone: StoredRecord = { ...current, version: current.version + 1, updatedAt: at };
     const ok = await tx.records.softDelete(def, tombstone, current.version, at);
-    if (!ok) throw new PreconditionFailedError('The record was changed by another request; read it again');
+    if (!ok) throw new WriteRaceError();
     return { record: tombstone, fields: [] };
   }
 }

@@ -110,7 +110,7 @@ export class RecordRepository {
   /** Live records whose indexed column equals one of `values`. */
   async findByColumn(def: EntityDef, column: string, values: readonly string[]): Promise<StoredRecord[]> {
     if (values.length === 0) return [];
-    if (!(column in def.columns)) throw new Error(`${def.name} has no indexed column ${column}`);
+    if (!Object.hasOwn(def.columns, column)) throw new Error(`${def.name} has no indexed column ${column}`);
     const rows = (await this.db.selectFrom(def.table).select(['id', 'data']).where(column, 'in', [...values]).where('deleted_at', 'is', null).execute()) as Row[];
     return rows.map(parse);
   }

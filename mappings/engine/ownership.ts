@@ -48,7 +48,9 @@ export class Ownership {
   }
 
   owners(entity: EntityName, field: string): readonly string[] | undefined {
-    return this.config.fields[entity]?.[field];
+    const fields = this.config.fields[entity];
+    // Own keys only: a field named like an Object.prototype member (`constructor`) has no owners.
+    return fields && Object.hasOwn(fields, field) ? fields[field] : undefined;
   }
 
   /**

@@ -87,6 +87,61 @@ describe('bad input is refused with problem+json naming the field, and changes n
     expect(await snapshot()).toEqual(before);
   });
 
+  // Names of Object.prototype members must be looked up as nothing, never as a property of every object.
+  const BUILT_IN_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+  const expandPaths = (ids: { customerId: string; orderId: string; contactId: string }) => [
+    '/api/v1/contacts',
+    `/api/v1/contacts/${ids.contactId}`,
+    '/api/v1/orders',
+    `/api/v1/orders/${ids.orderId}`,
+    '/api/v1/receivables',
+    '/api/v1/payments',
+  ];
+
+  it.each(BUILT_IN_NAMES.flatMap((name) => [name, `customer.${name}`]))('expand=%s is a 400 naming the expand parameter on every entity that expands, never a 500', async (name) => {
+    const contact = await t.api.post('/api/v1/contacts').set(auth).send({ customerId: ids.customerId, firstName: 'Ada', lastName: 'Expand' });
+    const ord = await t.api.post('/api/v1/orders').set(auth).send(order(ids, { number: `SO-EXP-${Math.random().toString(36).slice(2, 8)}` }));
+    expect([contact.status, ord.status]).toEqual([201, 201]);
+    for (const path of expandPaths({ customerId: ids.customerId, orderId: ord.body.id, contactId: contact.body.id })) {
+      const res = await t.api.get(path).query({ expand: name }).set(auth);
+      expect(res.status, `${path}?expand=${name}: ${res.text}`).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/query/expand');
+    }
+    // A nested name on an entity whose relation has relations of its own.
+    const nested = await t.api.get('/api/v1/payments').query({ expand: `receivable.${name}` }).set(auth);
+    expect(nested.status, nested.text).toBe(400);
+    expect(nested.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/query/expand');
+  });
+
+  it.each(BUILT_IN_NAMES)('%s as a sort field, query parameter, path segment, policy receiver or body key is a 4xx problem, never a 500', async (name) => {
+    const before = await snapshot();
+    const sort = await t.api.get('/api/v1/customers').query({ sort: name }).set(auth);
+    expect(sort.status, sort.text).toBe(400);
+    expect(sort.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/query/sort');
+    const descending = await t.api.get('/api/v1/orders').query({ sort: `-${name}` }).set(auth);
+    expect(descending.status, descending.text).toBe(400);
+    const param = await t.api.get(`/api/v1/customers?${encodeURIComponent(name)}=1`).set(auth);
+    expect(param.status, param.text).toBe(400);
+    for (const path of [`/api/v1/${name}`, `/api/v1/${name}/x/lineage`, `/api/v1/mappings/${name}/preview`]) {
+      const res = path.endsWith('preview') ? await t.api.post(path).set(auth).send({ record: {} }) : await t.api.get(path).set(auth);
+      expect([400, 404], `${path}: ${res.text}`).toContain(res.status);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    for (const path of [`/api/v1/sync/connectors/${name}/backfill`]) {
+      const res = await t.api.post(path).set(auth).send({ entity: 'customer' });
+      expect([400, 404], `${path}: ${res.text}`).toContain(res.status);
+    }
+    const webhook = await t.api.post(`/api/v1/webhooks/${name}`).set('Content-Type', 'application/json').send('{"entity":"x","records":[]}');
+    expect([400, 401, 404], webhook.text).toContain(webhook.status);
+    const policy = await t.api.get('/api/v1/policies/effective').query({ receiver: `role:${name}` }).set(auth);
+    expect([400, 404], policy.text).toContain(policy.status);
+    const body = await t.api.post('/api/v1/customers').set(auth).set('Content-Type', 'application/json').send(`{"code":"C-PROTO","name":"Proto","currency":"EUR","${name}":{"x":1}}`);
+    expect(body.status, body.text).toBe(400);
+    expect(body.body.errors.map((e: { pointer: string }) => e.pointer)).toContain(`/${name}`);
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('lists every problem of a request at once', async () => {
     const res = await t.api.post('/api/v1/customers').set(auth).send({ code: 'C-7', name: 7, currency: 'EUR', creditLimit: 1, colour: 'red' });
     expect(res.status).toBe(400);

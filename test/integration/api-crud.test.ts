@@ -66,6 +66,41 @@ describe.each(STORE_KINDS)('API create, read, conditional update and delete (%s 
     expect(again.body.id).not.toBe(created.body.id);
   });
 
+  it('applies concurrent PATCHes and a DELETE without If-Match to the latest version: no 412 for a header never sent', async () => {
+    const created = await t.api.post('/api/v1/customers').set(auth).send({ ...customerInput, code: 'RACE-1' });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    // Eight writers at once, each changing its own field or value: every one must land.
+    const patches = [
+      { phone: '+49 30 1000001' },
+      { email: 'race@example.com' },
+      { website: 'https://race.example.com' },
+      { industry: 'Machinery' },
+      { creditLimit: '75000.00' },
+      { paymentTerms: 'NET60' },
+      { name: 'Race Condition GmbH' },
+      { shippingAddress: { line1: 'Lagerweg 2', city: 'Berlin', country: 'DE' } },
+    ];
+    const results = await Promise.all(patches.map((p) => t.api.patch(`/api/v1/customers/${id}`).set(auth).send(p)));
+    expect(results.map((r) => r.status)).toEqual(patches.map(() => 200));
+    const versions = results.map((r) => r.body.version as number).sort((a, b) => a - b);
+    expect(versions).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    const final = await t.api.get(`/api/v1/customers/${id}`).set(auth);
+    expect(final.body.version).toBe(9);
+    expect(final.body).toMatchObject({ phone: '+49 30 1000001', email: 'race@example.com', website: 'https://race.example.com', industry: 'Machinery', creditLimit: '75000.00', paymentTerms: 'NET60', name: 'Race Condition GmbH' });
+    expect(final.body.shippingAddress).toEqual({ line1: 'Lagerweg 2', city: 'Berlin', country: 'DE' });
+    expect(final.body.billingAddress).toEqual(customerInput.billingAddress);
+
+    // A DELETE racing PATCHes, without If-Match, deletes the latest version.
+    const [del, ...more] = await Promise.all([
+      t.api.delete(`/api/v1/customers/${id}`).set(auth),
+      ...[1, 2, 3].map((i) => t.api.patch(`/api/v1/customers/${id}`).set(auth).send({ phone: `+49 30 200000${i}` })),
+    ]);
+    expect(del?.status).toBe(204);
+    for (const r of more) expect([200, 404]).toContain(r.status);
+    expect((await t.api.get(`/api/v1/customers/${id}`).set(auth)).status).toBe(404);
+  });
+
   it('creates an order whose totals the hub computes in decimal, and recomputes them when lines change', async () => {
     const customer = await t.api.post('/api/v1/customers').set(auth).send({ ...customerInput, code: 'C-2001' });
     const order = await t.api

@@ -53,6 +53,24 @@ describe('authentication, API keys and the audit trail', () => {
     expect((await t.api.post('/api/v1/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD })).status).toBe(200);
   });
 
+  it('counts a login attempt before checking the password, so a parallel burst cannot outrun the throttle', async () => {
+    expect((await t.api.post('/api/v1/users').set(admin).send({ username: 'burst', displayName: 'Burst', roles: ['staff'], password: 'burst-password-123' })).status).toBe(201);
+    const login = (password: string) => Promise.resolve(t.api.post('/api/v1/auth/login').send({ username: 'burst', password }));
+    const wrong = Array.from({ length: 20 }, (_, i) => login(`wrong-guess-${i}`));
+    // Once the burst is past the limit (the first 429 is back) the right password comes in, while
+    // the first guesses are still in their password check.
+    const limitReached = new Promise<void>((resolve) => wrong.forEach((p) => void p.then((r) => r.status === 429 && resolve())));
+    await Promise.race([limitReached, Promise.all(wrong)]);
+    const right = await login('burst-password-123');
+    const statuses = (await Promise.all(wrong)).map((r) => r.status);
+    // maxFailures is 3: three guesses are checked (401), every other one is refused unchecked.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(17);
+    expect(right.status).toBe(429);
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    expect(right.body).not.toHaveProperty('token');
+  });
+
   it('issues API keys whose secret is shown once and stops accepting them when revoked', async () => {
     const created = await t.api.post('/api/v1/api-keys').set(admin).send({ name: 'erp-bridge', roles: ['sales_director'] });
     expect(created.status).toBe(201);

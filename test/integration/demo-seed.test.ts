@@ -15,14 +15,12 @@ import { Store } from '../../core/store/store.js';
 function memoryRedis(): ThrottleRedis {
   const values = new Map<string, number>();
   return {
-    incr: async (key) => {
-      const n = (values.get(key) ?? 0) + 1;
-      values.set(key, n);
-      return n;
+    // The throttle's one script: count an attempt, answer [count, ms left in the window].
+    eval: async (_script, _keys, key) => {
+      const n = (values.get(String(key)) ?? 0) + 1;
+      values.set(String(key), n);
+      return [n, 900_000];
     },
-    pexpire: async () => 1,
-    pttl: async () => -1,
-    get: async (key) => (values.has(key) ? String(values.get(key)) : null),
     del: async (key) => (values.delete(key) ? 1 : 0),
   };
 }

@@ -25,6 +25,13 @@ describe('field ownership', () => {
     expect(own.decide('erpnext', 'customer', ['status'], () => ({ system: 'erpnext', at: ago(5) }), now).accepted).toEqual(['status']);
   });
 
+  it('gives a field named like an Object.prototype member no owners (own keys only)', () => {
+    for (const field of ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__']) {
+      expect(own.owners('customer', field)).toBeUndefined();
+      expect(own.decide('erpnext', 'customer', [field], () => undefined, now)).toEqual({ accepted: [field], ignored: [], conflicts: [] });
+    }
+  });
+
   it('refuses unknown fields and systems when it loads, listing every problem', () => {
     let error: ConfigError | undefined;
     try {

@@ -76,6 +76,19 @@ describe('policy engine', () => {
     expect(() => PolicyEngine.load({ version: 2 }, catalog, secret, 'v2.yaml')).toThrow(ConfigError);
   });
 
+  it('refuses a field set named like an Object.prototype member as unknown instead of crashing', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__']) {
+      let error: unknown;
+      try {
+        PolicyEngine.load({ version: 1, roles: { staff: { customer: { rows: 'all', read: { allow: [`$${name}`] } } } } }, catalog, secret, 'proto.yaml');
+      } catch (e) {
+        error = e;
+      }
+      expect(error, name).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).errors.map((p) => p.detail)).toEqual([`unknown field set $${name}`]);
+    }
+  });
+
   it('checks outbound mappings against the target\'s policy, naming mapping, field and rule', () => {
     expect(checkMappingReads(engine, { name: 'wh-orders', target: 'warehouse_erp', entity: 'order', reads: ['number', 'lines.quantity', 'deliveryDate'] })).toEqual([]);
     expect(checkMappingReads(engine, { name: 'wh-orders', target: 'warehouse_erp', entity: 'order', reads: ['number', 'lines.unitPrice', 'total'] })).toEqual([

@@ -12,18 +12,32 @@ const RELATIONS: Readonly<Partial<Record<EntityName, Readonly<Record<string, rea
   payment: { customer: ['customerId', 'customer'], receivable: ['receivableId', 'receivable'] },
 };
 
+/**
+ * The relation `name` of `entity`, looked up among the table's own keys only: a name from the
+ * query such as `constructor` must not find a property of Object.prototype.
+ */
+function relation(entity: EntityName, name: string): readonly [string, EntityName] | undefined {
+  const rels = RELATIONS[entity];
+  return rels && Object.hasOwn(rels, name) ? rels[name] : undefined;
+}
+
 function parseExpand(entity: EntityName, param: unknown): Map<string, string[]> {
   const wanted = new Map<string, string[]>();
   if (typeof param !== 'string' || param === '') return wanted;
   for (const path of param.split(',')) {
     const [head, tail] = path.split('.') as [string, string | undefined];
-    const rel = RELATIONS[entity]?.[head];
-    if (!rel || (tail !== undefined && !RELATIONS[rel[1]]?.[tail])) {
+    const rel = relation(entity, head);
+    if (!rel || (tail !== undefined && !relation(rel[1], tail))) {
       throw new BadRequestError('Unknown relation to expand', [{ pointer: '/query/expand', detail: `${path} is not a relation of ${entity}` }]);
     }
     wanted.set(head, [...(wanted.get(head) ?? []), ...(tail ? [tail] : [])]);
   }
   return wanted;
+}
+
+/** Refuses an `expand` naming no relation of `entity` (400), also when there is nothing to expand. */
+export function checkExpand(entity: EntityName, param: unknown): void {
+  parseExpand(entity, param);
 }
 
 /**
@@ -36,7 +50,7 @@ export async function expandRelated(deps: AppDeps, store: Store, receiver: Recei
   if (wanted.size === 0) return projected;
   const out: JsonObject = { ...projected };
   for (const [name, nested] of wanted) {
-    const [key, relEntity] = RELATIONS[entity]?.[name] as readonly [string, EntityName];
+    const [key, relEntity] = relation(entity, name) as readonly [string, EntityName];
     const id = projected[key];
     let value: JsonObject | null = null;
     if (typeof id === 'string' && id === record[key]) {

@@ -3,23 +3,24 @@ import { NotFoundError } from '../../../core/errors.js';
 import { ENTITIES, type EntityDef, type EntityName, type JsonObject, type RecordKind, type StoredRecord } from '../../../core/model/entities.js';
 import { checkDelete, checkQueryFields, checkWrite, readableRules, rowScope } from '../../../core/policy/access.js';
 import type { Receiver } from '../../../core/policy/engine.js';
-import { mergePatch, type WriteResult } from '../../../core/records/service.js';
+import { retryLostRaces } from '../../../core/records/retry.js';
+import { mergePatch, type ReferenceScope, type WriteResult } from '../../../core/records/service.js';
 import type { Store } from '../../../core/store/store.js';
 import type { Access, AppDeps, OperationHandler, RequestContext } from '../context.js';
 import { decodeCursor, encodeCursor, etagOf, ifMatchVersion, parseSort, utcInstant } from '../http-utils.js';
 import { receiverFor } from '../receiver.js';
-import { expandRelated } from './expand.js';
+import { checkExpand, expandRelated } from './expand.js';
 import { auditInTx, idempotentCreate } from './shared.js';
 
 export interface WriteHooks {
-  create(deps: AppDeps, input: JsonObject, tx: Store): Promise<WriteResult>;
-  update(deps: AppDeps, id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store): Promise<WriteResult>;
+  create(deps: AppDeps, input: JsonObject, tx: Store, scope: ReferenceScope | undefined): Promise<WriteResult>;
+  update(deps: AppDeps, id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store, scope: ReferenceScope | undefined): Promise<WriteResult>;
   remove(deps: AppDeps, id: string, ifMatch: number | undefined, principal: Principal | undefined, tx: Store): Promise<WriteResult>;
 }
 
 const defaultHooks = (kind: RecordKind): WriteHooks => ({
-  create: (deps, input, tx) => deps.records.create(kind, input, tx),
-  update: (deps, id, patch, ifMatch, tx) => deps.records.update(kind, id, patch, ifMatch, tx),
+  create: (deps, input, tx, scope) => deps.records.create(kind, input, tx, undefined, scope),
+  update: (deps, id, patch, ifMatch, tx, scope) => deps.records.update(kind, id, patch, ifMatch, tx, scope),
   remove: (deps, id, ifMatch, _p, tx) => deps.records.remove(kind, id, ifMatch, tx),
 });
 
@@ -45,6 +46,9 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
   const policed = kind !== 'user' && kind !== 'team';
   const entity = kind as EntityName;
   const guard: Guard = { receiver: async (ctx, deps) => (policed && ctx.principal ? receiverFor(ctx.principal, deps.store) : undefined) };
+  /** A caller may only point a record at records it may see; any other reference reads as missing. */
+  const referenceScope = (deps: AppDeps, receiver: Receiver | undefined): ReferenceScope | undefined =>
+    receiver ? (kind, record) => deps.policy.applicable(receiver, kind, record).length > 0 : undefined;
 
   /** The record as the caller may see it (projected once, related records expanded), or undefined. */
   const shown = async (ctx: RequestContext, deps: AppDeps, store: Store, receiver: Receiver | undefined, record: StoredRecord): Promise<JsonObject | undefined> => {
@@ -66,6 +70,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
       audit: audit('list'),
       async handle(ctx, deps) {
         const receiver = await guard.receiver(ctx, deps);
+        if (policed) checkExpand(entity, ctx.query['expand']);
         const rules = receiver ? readableRules(deps.policy, receiver, entity, def.plural) : [];
         // Without an explicit sort, order by updatedAt only when the caller sees it (the order and the
         // cursor would reveal it otherwise); else by id, which every visible record shows.
@@ -112,6 +117,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
       audit: audit('read'),
       async handle(ctx, deps) {
         const receiver = await guard.receiver(ctx, deps);
+        if (policed) checkExpand(entity, ctx.query['expand']);
         if (receiver) readableRules(deps.policy, receiver, entity, def.plural);
         const record = await deps.store.records.get(def, String(ctx.params['id']));
         const body = await visible(ctx, deps, deps.store, receiver, record);
@@ -133,7 +139,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
           checkWrite(deps.policy, receiver, entity, undefined, ctx.body as JsonObject, input);
         }
         return idempotentCreate(ctx, deps, async (tx) => {
-          const { record, fields } = await hooks.create(deps, input, tx);
+          const { record, fields } = await hooks.create(deps, input, tx, referenceScope(deps, receiver));
           if (ctx.audit) Object.assign(ctx.audit, { recordIds: [record.id], fields: [...fields] });
           await auditInTx(tx, ctx, 201);
           return { status: 201, body: await visible(ctx, deps, tx, receiver, record), headers: { ETag: etagOf(record.version), Location: location(ctx, def, record.id) } };
@@ -149,18 +155,19 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
         const patch = ctx.body as JsonObject;
         const id = String(ctx.params['id']);
         if (ctx.audit) ctx.audit.fields = Object.keys(patch).sort();
-        return deps.store.transaction(async (tx) => {
+        // Each attempt reads the record afresh and checks the write rules against that state.
+        return retryLostRaces(ifMatch !== undefined, () => deps.store.transaction(async (tx) => {
           if (receiver) {
             readableRules(deps.policy, receiver, entity, def.plural);
             const current = await tx.records.get(def, id);
             if (!current || !deps.policy.project(receiver, entity, current)) throw new NotFoundError();
             checkWrite(deps.policy, receiver, entity, current, patch, mergePatch(current, patch));
           }
-          const { record, fields } = await hooks.update(deps, id, patch, ifMatch, tx);
+          const { record, fields } = await hooks.update(deps, id, patch, ifMatch, tx, referenceScope(deps, receiver));
           if (ctx.audit) ctx.audit.fields = [...fields];
           await auditInTx(tx, ctx, 200);
           return { status: 200, body: await visible(ctx, deps, tx, receiver, record), headers: { ETag: etagOf(record.version) } };
-        });
+        }));
       },
     },
     [`delete${T}`]: {
@@ -170,7 +177,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
         const receiver = await guard.receiver(ctx, deps);
         const ifMatch = ifMatchVersion(ctx.headers['if-match']);
         const id = String(ctx.params['id']);
-        return deps.store.transaction(async (tx) => {
+        return retryLostRaces(ifMatch !== undefined, () => deps.store.transaction(async (tx) => {
           if (receiver) {
             readableRules(deps.policy, receiver, entity, def.plural);
             const current = await tx.records.get(def, id);
@@ -180,7 +187,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
           await hooks.remove(deps, id, ifMatch, ctx.principal, tx);
           await auditInTx(tx, ctx, 204);
           return { status: 204 };
-        });
+        }));
       },
     },
   };
