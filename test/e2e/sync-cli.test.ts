@@ -141,7 +141,8 @@ describe('`hub dlq` and `hub backfill`', () => {
     expect(unknown.stderr).toContain('No sync source or target named nowhere');
     const noMapping = await hub('backfill', name, 'order', '--detach');
     expect(noMapping.code, noMapping.stderr).toBe(1);
-    expect(noMapping.stderr).toContain(`hub: The backfill request is invalid\n  /entity: ${name} is not a target of order`);
+    // Says what the connector is, not merely what it is not.
+    expect(noMapping.stderr).toContain(`hub: The backfill request is invalid\n  /entity: ${name} has no mapping for order in either direction (it reads customer; it is a target of customer)`);
     const missing = await hub('backfill', '--cancel', 'no-such-run');
     expect(missing.code, missing.stderr).toBe(1);
     expect(missing.stderr).toContain('No run no-such-run');
