@@ -48,9 +48,8 @@ export interface PreparedHub {
   rebuildConnectors(): void;
 }
 
-/** The sync section with secrets resolved from the environment and durations in milliseconds. */
-function syncConfig(file: HubConfig['file'], env: Env): SyncConfig {
-  const problems: FieldProblem[] = [];
+/** The sync section with secrets resolved from the environment and durations in milliseconds; unset secrets are problems. */
+function syncConfig(file: HubConfig['file'], env: Env, problems: FieldProblem[]): SyncConfig {
   const targets: SyncConfig['targets'] = Object.fromEntries(
     Object.entries(file.sync.targets).map(([name, t]) => [
       name,
@@ -80,7 +79,6 @@ function syncConfig(file: HubConfig['file'], env: Env): SyncConfig {
       return [name, { entities: s.entities as EntityName[], pollIntervalMs: Math.round(s.pollIntervalSeconds * 1000), pageSize: s.pageSize, jobLockMs: Math.round(s.jobLockSeconds * 1000), deletes: s.deletes, webhookSecret }];
     }),
   );
-  if (problems.length > 0) throw new ConfigError('The sync configuration is invalid', problems);
   return { relayIntervalMs: file.sync.relayIntervalMs, targets, sources };
 }
 
@@ -136,9 +134,9 @@ export function prepareHub(options: PrepareOptions = {}): PreparedHub {
         systems: new Set([HUB_SYSTEM, ...mappings.connectors(), ...connectors.keys()]),
       }),
     );
-  const sync = collect(() => syncConfig(config.file, env));
-  if (mappings && sync) problems.push(...checkSyncConfig(sync, mappings, connectors));
-  if (problems.length > 0 || !policy || !mappings || !ownership || !sync) {
+  const sync = syncConfig(config.file, env, problems);
+  if (mappings) problems.push(...checkSyncConfig(sync, mappings, connectors, new Set([...Object.keys(config.file.connectors), ...Object.keys(options.connectors ?? {})])));
+  if (problems.length > 0 || !policy || !mappings || !ownership) {
     for (const [name, c] of connectors) if (!options.connectors?.[name]) void c.close().catch(() => undefined);
     throw configError(problems);
   }

@@ -9,16 +9,17 @@ function has(mappings: MappingRegistry, connector: string, entity: string, direc
 }
 
 /**
- * The checks the sync engine makes when it is built, made before anything is opened: a start that
+ * The checks the sync engine makes when it is built (`configured`: the connector names the
+ * configuration defines, some of which may have failed to build), made before anything is opened: a start that
  * would fail there must not have created the store or the first admin. Every problem at once.
  */
-export function checkSyncConfig(sync: SyncConfig, mappings: MappingRegistry, connectors: ReadonlyMap<string, Connector>): FieldProblem[] {
+export function checkSyncConfig(sync: SyncConfig, mappings: MappingRegistry, connectors: ReadonlyMap<string, Connector>, configured: ReadonlySet<string> = new Set(connectors.keys())): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const [kind, entries] of [['targets', sync.targets], ['sources', sync.sources]] as const) {
     for (const [name, settings] of Object.entries(entries)) {
       const at = `/sync/${kind}/${name}`;
-      const connector = connectors.get(name);
-      if (!connector) {
+      // Configured but not built (its own problems are listed already): its mappings are still checked.
+      if (!configured.has(name)) {
         problems.push({ pointer: at, detail: `no connector named ${name} is configured (connectors.${name})` });
         continue;
       }
