@@ -2,32 +2,25 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
-import { createApiRouter, loadedSpec } from '../openapi/app/app.js';
-import { fieldCatalog, fieldTypes, requiredOnCreate } from '../openapi/app/catalog.js';
-import { loadMappings, type MappingRegistry } from '../mappings/engine/load.js';
-import { HUB_SYSTEM, Ownership } from '../mappings/engine/ownership.js';
+import type { Registry } from 'prom-client';
+import type { MappingRegistry } from '../mappings/engine/load.js';
+import type { Ownership } from '../mappings/engine/ownership.js';
 import type { PolicyEngine } from './policy/engine.js';
 import type { FieldCatalog } from './policy/catalog.js';
 import type { CustomTransform } from '../mappings/engine/transforms.js';
-import { loadPolicyFile, policySecret } from './policy/load.js';
-import { startMaintenance, type MaintenanceHandle } from '../queues/maintenance.js';
-import { SyncEngine, type SyncConfig } from '../queues/engine.js';
+import type { MaintenanceHandle } from '../queues/maintenance.js';
+import type { SyncEngine } from '../queues/engine.js';
 import type { Connector } from '../connectors/contract.js';
-import { createConnector } from '../connectors/config.js';
-import { ConfigError } from './errors.js';
-import type { EntityName } from './model/entities.js';
-import { AuthService } from './auth/auth-service.js';
-import { generatePassword } from './auth/password.js';
-import { LoginThrottle } from './auth/throttle.js';
-import { loadConfig, type HubConfig } from './config/load.js';
+import { ENTITIES } from './model/entities.js';
+import type { AuthService } from './auth/auth-service.js';
+import type { HubConfig } from './config/load.js';
+import { prepareHub } from './config/prepare.js';
 import type { ConfigFileInput } from './config/schema.js';
 import type { DemoSummary } from './demo/seed.js';
 import { UnavailableError } from './errors.js';
-import { createLogger } from './logger.js';
-import { RecordService } from './records/service.js';
-import { connectRedis, type RedisHandle } from './redis.js';
-import { Store } from './store/store.js';
+import type { RecordService } from './records/service.js';
+import type { RedisHandle } from './redis.js';
+import type { Store } from './store/store.js';
 
 /** Roles every installation has, whatever the configuration adds. */
 const BUILT_IN_ROLES = ['admin', 'auditor'];
@@ -54,6 +47,11 @@ export interface CreateHubOptions {
   readonly connectors?: Readonly<Record<string, Connector>>;
   /** Named transform functions a mapping file may call with `{ custom: { name } }`. */
   readonly transforms?: Readonly<Record<string, CustomTransform>>;
+  /**
+   * Create the first admin (and, with `HUB_DEMO=1`, the demo data) on start; default true. One-shot
+   * commands (the CLI's `dlq`, `conflicts`, …) pass false: they never create users.
+   */
+  readonly bootstrap?: boolean;
   /** Where the first admin's generated password is announced; default stderr. */
   readonly announce?: (line: string) => void;
 }
@@ -89,65 +87,13 @@ export interface Hub {
   readonly sync: SyncEngine;
 }
 
-/** The sync section with secrets resolved from the environment and durations in milliseconds. */
-function syncConfig(file: HubConfig['file'], env: Readonly<Record<string, string | undefined>>): SyncConfig {
-  const problems: { pointer: string; detail: string }[] = [];
-  const targets: SyncConfig['targets'] = Object.fromEntries(
-    Object.entries(file.sync.targets).map(([name, t]) => [
-      name,
-      {
-        entities: t.entities as EntityName[],
-        batchSize: t.batchSize,
-        concurrency: t.concurrency,
-        attempts: t.attempts,
-        backoffMs: t.backoffMs,
-        maxBackoffMs: t.maxBackoffMs,
-        rateLimit: t.rateLimit ? { max: t.rateLimit.max, durationMs: Math.round(t.rateLimit.perSeconds * 1000) } : undefined,
-        breaker: { failures: t.breaker.failures, cooldownMs: Math.round(t.breaker.cooldownSeconds * 1000) },
-        deletes: t.deletes,
-        jobLockMs: Math.round(t.jobLockSeconds * 1000),
-        lockMs: Math.max(10_000, Math.round(t.jobLockSeconds * 2000)),
-        reconcileEveryMs: t.reconcileEveryMinutes === undefined ? undefined : Math.round(t.reconcileEveryMinutes * 60_000),
-      },
-    ]),
-  );
-  const sources: SyncConfig['sources'] = Object.fromEntries(
-    Object.entries(file.sync.sources).map(([name, s]) => {
-      let webhookSecret: string | undefined;
-      if (s.webhookSecretEnv) {
-        webhookSecret = env[s.webhookSecretEnv];
-        if (!webhookSecret) problems.push({ pointer: `/sync/sources/${name}/webhookSecretEnv`, detail: `the environment variable ${s.webhookSecretEnv} is not set` });
-      }
-      return [name, { entities: s.entities as EntityName[], pollIntervalMs: Math.round(s.pollIntervalSeconds * 1000), pageSize: s.pageSize, jobLockMs: Math.round(s.jobLockSeconds * 1000), deletes: s.deletes, webhookSecret }];
-    }),
-  );
-  if (problems.length > 0) throw new ConfigError('The sync configuration is invalid', problems);
-  return { relayIntervalMs: file.sync.relayIntervalMs, targets, sources };
-}
-
-/** Creates a hub. Nothing connects until `start()`. */
+/** Creates a hub: checks everything (see `prepareHub`), opens nothing. Nothing connects until `start()`. */
 export function createHub(options: CreateHubOptions = {}): Hub {
-  const config = loadConfig(options.env ?? process.env, options.config ? { file: options.config } : {});
-  const log = options.logger ?? createLogger(config.file.logging.level);
-  const prefixEnv = (options.env ?? process.env)['HUB_REDIS_PREFIX'];
-  if (prefixEnv !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(prefixEnv)) {
-    throw new ConfigError('The environment is invalid', [{ pointer: '/env/HUB_REDIS_PREFIX', detail: 'must be 1–64 letters, digits, _, . or -' }]);
-  }
-  const prefix = options.redisPrefix ?? (prefixEnv || 'hub');
+  const prepared = prepareHub(options);
+  const { config, log, prefix, catalog, policy, mappings, ownership, connectors } = prepared;
+  const syncSettings = prepared.sync;
   const announce = options.announce ?? ((line: string) => process.stderr.write(line + '\n'));
-  // A policy that does not load stops the hub here, before anything listens: it never falls back to allowing.
-  const catalog = fieldCatalog(loadedSpec().document);
-  const policy = loadPolicyFile(config.file.policy.file, catalog, policySecret(options.env ?? process.env, config.dataDir), options.env ?? process.env);
-  const document = loadedSpec().document;
-  // Mappings are checked against the model, the connectors' schemas and the policy, all at once.
-  const mappings = loadMappings(config.file.mappings.dirs, { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(options.transforms ?? {})) });
-  const ownership = Ownership.load(config.file.ownership, {
-    fields: new Map([...catalog].map(([entity, fields]) => [entity, new Set(fields.keys())])),
-    systems: new Set([HUB_SYSTEM, ...mappings.connectors()]),
-  });
-  const syncSettings = syncConfig(config.file, options.env ?? process.env);
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, prefix: 'hub_' });
+  let metrics: Registry | undefined;
 
   let store: Store | undefined;
   let redis: RedisHandle | undefined;
@@ -156,7 +102,6 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   let inner: Router | undefined;
   let maintenance: MaintenanceHandle | undefined;
   let sync: SyncEngine | undefined;
-  const connectors = new Map<string, Connector>();
   let server: Server | undefined;
   let demo: DemoSummary | undefined;
   let starting: Promise<void> | undefined;
@@ -172,7 +117,42 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     return value;
   };
 
+  /**
+   * Creates the first admin unless there is one. Processes started together on an empty store race
+   * here: the one whose insert wins announces the password; the others find the admin it created and
+   * go on, saying nothing (their generated password was never stored).
+   */
+  async function bootstrapAdmin(s: Store, a: AuthService): Promise<void> {
+    const { generatePassword } = await import('./auth/password.js');
+    const password = config.adminPassword ?? generatePassword();
+    let created: boolean;
+    try {
+      created = await a.ensureAdmin(password);
+    } catch (error) {
+      if (!(await s.records.findByNaturalKey(ENTITIES.user, 'admin'))) throw error;
+      created = false;
+    }
+    if (!created) return;
+    if (config.adminPassword) log.info('created the admin user with the password from HUB_ADMIN_PASSWORD');
+    else announce(`\n  Created user "admin" with the generated password: ${password}\n  (shown once; set HUB_ADMIN_PASSWORD to choose it)\n`);
+  }
+
   async function doStart(): Promise<void> {
+    // Loaded here, not when the module is: a one-shot CLI command that needs none of it stays quick.
+    const [{ Store }, { connectRedis }, { RecordService }, { AuthService }, { LoginThrottle }, { SyncEngine }, { Registry, collectDefaultMetrics }] = await Promise.all([
+      import('./store/store.js'),
+      import('./redis.js'),
+      import('./records/service.js'),
+      import('./auth/auth-service.js'),
+      import('./auth/throttle.js'),
+      import('../queues/engine.js'),
+      options.serveApi === false ? { Registry: undefined, collectDefaultMetrics: undefined } : import('prom-client'),
+    ]);
+    // Metrics are served by the API (/metrics); a process without it keeps none.
+    if (!metrics && Registry && collectDefaultMetrics) {
+      metrics = new Registry();
+      collectDefaultMetrics({ register: metrics, prefix: 'hub_' });
+    }
     store = await Store.open(config.db, config.dataDir, { sqliteSynchronous: config.sqliteSynchronous });
     log.info({ store: store.location }, 'store ready');
     redis = await connectRedis(config.redisUrl, config.dataDir, log);
@@ -180,21 +160,19 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     records = new RecordService(store, { quotaOrderTypes: config.file.orders.quotaTypes });
     const throttle = new LoginThrottle(redis.client, `${prefix}:`, config.file.auth.loginThrottle.maxFailures, config.file.auth.loginThrottle.windowSeconds);
     auth = new AuthService(store, records, throttle, { tokenTtlSeconds: config.file.auth.tokenTtlSeconds, roles });
-    const password = config.adminPassword ?? generatePassword();
-    if (await auth.ensureAdmin(password)) {
-      if (config.adminPassword) log.info('created the admin user with the password from HUB_ADMIN_PASSWORD');
-      else announce(`\n  Created user "admin" with the generated password: ${password}\n  (shown once; set HUB_ADMIN_PASSWORD to choose it)\n`);
-    }
-    if (config.demo) {
+    if (options.bootstrap !== false) await bootstrapAdmin(store, auth);
+    if (config.demo && options.bootstrap !== false) {
       // Loaded only when asked for: the demo data set is not part of a production start.
       const { seedDemo } = await import('./demo/seed.js');
       demo = await seedDemo(store, records, auth);
       if (demo.customers > 0) log.info(demo, 'loaded the demo data set');
     }
-    if (options.runWorkers !== false) maintenance = await startMaintenance(redis.client, prefix, store, log);
-    const env = options.env ?? process.env;
-    for (const [name, c] of Object.entries(config.file.connectors)) if (!options.connectors?.[name]) connectors.set(name, createConnector(name, c, env));
-    for (const [name, c] of Object.entries(options.connectors ?? {})) connectors.set(name, c);
+    if (options.runWorkers !== false) {
+      const { startMaintenance } = await import('../queues/maintenance.js');
+      maintenance = await startMaintenance(redis.client, prefix, store, log);
+    }
+    // Closed by a previous stop(): build them again (they were checked when the hub was created).
+    if (connectors.size === 0) prepared.rebuildConnectors();
     const client = redis.client;
     sync = new SyncEngine({
       store,
@@ -207,7 +185,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       connection: client,
       subscriber: () => client.duplicate(),
       prefix,
-      metrics,
+      ...(metrics ? { metrics } : {}),
       connectors,
       config: syncSettings,
     });
@@ -215,6 +193,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     const s = store;
     const r = redis;
     if (options.serveApi === false) return;
+    const { createApiRouter } = await import('../openapi/app/app.js');
     inner = createApiRouter({
       config,
       store: s,
@@ -225,7 +204,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       mappings,
       sync,
       log,
-      metrics,
+      metrics: metrics!, // created above: this process serves the API
       validateResponses: options.validateResponses ?? false,
       ready: async () => {
         const checks: Record<string, { ok: boolean; detail?: string }> = {};
@@ -283,7 +262,14 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       server = createServer(app);
       const s = server;
       await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
+        s.once('error', (error: NodeJS.ErrnoException) => {
+          server = undefined;
+          const which = `port ${port} on ${host}${port === config.port && host === config.host ? ' (HUB_PORT, HUB_HOST)' : ''}`;
+          if (error.code === 'EADDRINUSE') reject(new UnavailableError(`port ${port} on ${host} is in use${port === config.port ? ' (HUB_PORT)' : ''}`));
+          else if (error.code === 'EACCES') reject(new UnavailableError(`${which}: permission denied (ports below 1024 need privileges)`));
+          else if (error.code === 'EADDRNOTAVAIL') reject(new UnavailableError(`${which}: no such address on this machine`));
+          else reject(error);
+        });
         s.listen(port, host, () => resolve());
       });
       const address = s.address() as AddressInfo;

@@ -408,8 +408,12 @@ export class SyncEngine {
     const t = this.targets.get(connector);
     if (!s && !t) throw new NotFoundError(`No sync source or target named ${connector}`);
     const direction = options.direction ?? (s?.reads(entity) ? 'in' : 'out');
-    if (direction === 'in' && !s?.reads(entity)) problems.push({ pointer: '/entity', detail: `${connector} has no inbound mapping for ${entity}` });
-    if (direction === 'out' && !t?.wants(entity)) problems.push({ pointer: '/entity', detail: `${connector} is not a target of ${entity}` });
+    // Say what the connector is, so that a refused request shows the way to the right one.
+    const reads = s ? `it reads ${Object.keys(s.source.inbound).join(', ') || 'nothing'}` : 'it is not a sync source';
+    const takes = t ? `it is a target of ${Object.keys(t.target.mappings).join(', ') || 'nothing'}` : 'it is not a sync target';
+    if (!options.direction && !s?.reads(entity) && !t?.wants(entity)) problems.push({ pointer: '/entity', detail: `${connector} has no mapping for ${entity} in either direction (${reads}; ${takes})` });
+    else if (direction === 'in' && !s?.reads(entity)) problems.push({ pointer: '/entity', detail: s ? `${connector} has no inbound mapping for ${entity} (${reads})` : `${connector} is not a sync source (sync.sources)${t?.wants(entity) ? `; it is a target of ${entity}: direction out` : ''}` });
+    else if (direction === 'out' && !t?.wants(entity)) problems.push({ pointer: '/entity', detail: t ? `${connector} is not a target of ${entity} (${takes})` : `${connector} is not a sync target (sync.targets)${s?.reads(entity) ? `; it is a source of ${entity}: direction in` : ''}` });
     let checkpoint: string | null = null;
     if (options.since !== undefined) {
       if (Number.isNaN(Date.parse(options.since))) problems.push({ pointer: '/since', detail: 'is not a date-time' });

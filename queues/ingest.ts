@@ -146,6 +146,8 @@ export class Ingestor {
 
     const written: { change: Change; record: StoredRecord }[] = [];
     const restore: string[] = [];
+    // Names (never values) of the fields the source does not own, for one warning per batch.
+    const dropped = new Set<string>();
     const creates: { change: Change; input: JsonObject }[] = [];
     const refused = (change: Change, error: HubError) => {
       const fields = error.errors.map((e) => `${e.pointer} ${e.detail}`).join('; ');
@@ -171,6 +173,7 @@ export class Ingestor {
               }
               bump('conflicts', decision.conflicts.length);
               bump('ignored_fields', decision.ignored.length);
+              for (const f of decision.ignored) dropped.add(f);
               if (decision.ignored.length > 0 || decision.conflicts.length > 0) {
                 restore.push(existing.id);
                 change.partial = true;
@@ -181,9 +184,10 @@ export class Ingestor {
               written.push({ change, record: result.record });
             } else {
               const allowed = Object.fromEntries(Object.entries(change.patch).filter(([f]) => this.deps.ownership.owners(entity, f)?.includes(system) ?? true)) as JsonObject;
-              const dropped = Object.keys(change.patch).length - Object.keys(allowed).length;
-              bump('ignored_fields', dropped);
-              if (dropped > 0) change.partial = true;
+              const kept = Object.keys(change.patch).filter((f) => !(f in allowed));
+              bump('ignored_fields', kept.length);
+              for (const f of kept) dropped.add(f);
+              if (kept.length > 0) change.partial = true;
               creates.push({ change, input: allowed });
             }
           } catch (error) {
@@ -231,6 +235,10 @@ export class Ingestor {
         }
       }),
     );
+    if (dropped.size > 0) {
+      const fields = [...dropped].sort();
+      this.deps.log.warn({ system, entity, fields, owners: Object.fromEntries(fields.map((f) => [f, this.deps.ownership.owners(entity, f) ?? []])) }, `inbound fields dropped: ${system} does not own ${fields.join(', ')} of ${entity} (ownership.fields)`);
+    }
     if (restore.length > 0) await this.deps.restore?.(system, entity, restore);
     bump('failed', failures.length);
     if (failures.length > 0) this.deps.log.warn({ system, entity, records: failures.length, codes: [...new Set(failures.map((f) => f.code))] }, 'inbound records refused: dead-lettered');

@@ -1,7 +1,11 @@
 // Copies the non-TypeScript files the built package reads at run time next to the compiled code.
-import { copyFileSync, cpSync, mkdirSync, chmodSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 mkdirSync('dist/openapi', { recursive: true });
 copyFileSync('openapi/openapi.yaml', 'dist/openapi/openapi.yaml');
+// The same document as JSON, written after the YAML copy (so not older): the spec loader reads it
+// instead of parsing the YAML (≈ 0.5 s) at every start and CLI command.
+writeFileSync('dist/openapi/openapi.json', JSON.stringify(parseYaml(readFileSync('openapi/openapi.yaml', 'utf8'))));
 mkdirSync('dist/core/policy', { recursive: true });
 copyFileSync('core/policy/default-policy.yaml', 'dist/core/policy/default-policy.yaml');
 cpSync('mappings/defaults', 'dist/mappings/defaults', { recursive: true });

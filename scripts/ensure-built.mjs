@@ -2,6 +2,9 @@
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 function newest(dir) {
   let t = 0;
@@ -13,9 +16,15 @@ function newest(dir) {
   return t;
 }
 
-const marker = 'dist/core/cli/hub.js';
-const sources = Math.max(...['core', 'openapi', 'queues', 'connectors', 'mappings'].filter((d) => existsSync(d)).map(newest));
-if (!existsSync(marker) || statSync(marker).mtimeMs < sources) {
-  process.stderr.write('hub: building (tsc)…\n');
-  execSync('npm run build --silent', { stdio: 'inherit' });
+/** Builds dist/ when it is missing or older than the sources (the package root, whatever the working directory). */
+export function ensureBuilt() {
+  const marker = join(root, 'dist/core/cli/hub.js');
+  const sources = Math.max(...['core', 'openapi', 'queues', 'connectors', 'mappings'].map((d) => join(root, d)).filter((d) => existsSync(d)).map(newest));
+  if (!existsSync(marker) || statSync(marker).mtimeMs < sources) {
+    process.stderr.write('hub: building (tsc)…\n');
+    execSync('npm run build --silent', { stdio: 'inherit', cwd: root });
+  }
+  return marker;
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) ensureBuilt();

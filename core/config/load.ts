@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type FieldProblem } from '../errors.js';
 import { configFileSchema, type ConfigFile, type ConfigFileInput } from './schema.js';
@@ -48,6 +48,22 @@ export function parseConfigFile(data: unknown, source: string): { value?: Config
  * environment, and validates both at once. Throws a ConfigError listing every problem.
  */
 export function loadConfig(env: Env = process.env, overrides: { file?: ConfigFileInput } = {}): HubConfig {
+  const { config, problems } = inspectConfig(env, overrides);
+  if (problems.length > 0 || !config) throw configError(problems);
+  return config;
+}
+
+/** The ConfigError listing `problems`. */
+export function configError(problems: readonly FieldProblem[]): ConfigError {
+  return new ConfigError(`Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+}
+
+/**
+ * Like `loadConfig`, but returns the problems instead of throwing, and a configuration whenever the
+ * file could be parsed (so that the hub can go on to check mappings, connectors and the rest, and
+ * list every problem at once). A configuration returned with problems must not be used to start.
+ */
+export function inspectConfig(env: Env = process.env, overrides: { file?: ConfigFileInput } = {}): { config: HubConfig | undefined; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
   const explicitPath = env['HUB_CONFIG'] || undefined;
   const path = resolve(explicitPath ?? 'hub.config.yaml');
@@ -67,6 +83,7 @@ export function loadConfig(env: Env = process.env, overrides: { file?: ConfigFil
   }
   const parsed = parseConfigFile(data, configPath ?? 'config');
   problems.push(...parsed.problems);
+  const file = parsed.value ? resolveFilePaths(parsed.value, configPath, problems) : undefined;
 
   const portText = env['HUB_PORT'] ?? '8080';
   const port = Number(portText);
@@ -89,10 +106,8 @@ export function loadConfig(env: Env = process.env, overrides: { file?: ConfigFil
   const sqliteSynchronous = (env['HUB_SQLITE_SYNCHRONOUS'] || 'normal').toLowerCase();
   if (sqliteSynchronous !== 'normal' && sqliteSynchronous !== 'full') problems.push({ pointer: 'HUB_SQLITE_SYNCHRONOUS', detail: 'must be normal or full' });
 
-  if (problems.length > 0 || !parsed.value) {
-    throw new ConfigError(`Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
-  }
-  return Object.freeze({
+  if (!file) return { config: undefined, problems };
+  const config: HubConfig = Object.freeze({
     port,
     host: env['HUB_HOST'] || '127.0.0.1',
     db,
@@ -102,8 +117,33 @@ export function loadConfig(env: Env = process.env, overrides: { file?: ConfigFil
     demo: demoText === '1' || demoText === 'true',
     sqliteSynchronous: sqliteSynchronous === 'full' ? 'full' : 'normal',
     configPath,
-    file: parsed.value,
+    file,
   });
+  return { config, problems };
+}
+
+/**
+ * Paths in the configuration file (`mappings.dirs`, `policy.file`) are relative to the file's own
+ * directory, so a configuration means the same whatever directory the hub is started from; paths in
+ * configuration given in code (no file) are relative to the working directory. Each must exist: a
+ * mapping folder or policy that is not there would otherwise be silently replaced by the defaults.
+ */
+function resolveFilePaths(file: ConfigFile, configPath: string | undefined, problems: FieldProblem[]): ConfigFile {
+  const base = configPath ? dirname(configPath) : process.cwd();
+  const source = configPath ?? 'config';
+  const against = configPath ? `relative to the configuration file's folder ${base}` : `relative to the working directory ${base}`;
+  const dirs = file.mappings.dirs.map((dir, i) => {
+    const path = resolve(base, dir);
+    if (!existsSync(path)) problems.push({ pointer: `${source}#/mappings/dirs/${i}`, detail: `the folder ${path} does not exist (${against})` });
+    else if (!statSync(path).isDirectory()) problems.push({ pointer: `${source}#/mappings/dirs/${i}`, detail: `${path} is not a folder` });
+    return path;
+  });
+  let policyFile = file.policy.file;
+  if (policyFile !== undefined) {
+    policyFile = resolve(base, policyFile);
+    if (!existsSync(policyFile)) problems.push({ pointer: `${source}#/policy/file`, detail: `the file ${policyFile} does not exist (${against})` });
+  }
+  return { ...file, mappings: { ...file.mappings, dirs }, policy: policyFile === undefined ? file.policy : { ...file.policy, file: policyFile } };
 }
 
 /** One line per problem, for the console when the hub refuses to start. */

@@ -81,7 +81,7 @@ export const configFileSchema = z
       .default({ quotaTypes: ['standard', 'repeat'] }),
     policy: z
       .strictObject({
-        file: z.string().min(1).optional().describe('Permission policy YAML; default: the policy shipped with the hub (core/policy/default-policy.yaml)'),
+        file: z.string().min(1).optional().describe('Permission policy YAML, relative to this file\'s folder; default: the policy shipped with the hub (core/policy/default-policy.yaml)'),
       })
       .default({}),
     ownership: z
@@ -89,24 +89,13 @@ export const configFileSchema = z
         conflictWindowSeconds: z.number().int().min(0).max(86400).default(300).describe('Two systems that may both write a field changing it within this window is a conflict'),
         fields: z
           .partialRecord(z.enum(['customer', 'contact', 'product', 'inventory', 'order', 'receivable', 'payment']), z.record(z.string(), z.array(z.string())))
-          .default({
-            customer: { creditLimit: ['erpnext'], phone: ['hub'], email: ['hub'] },
-            inventory: { onHand: ['erpnext'], reserved: ['erpnext'], available: ['erpnext'] },
-            receivable: { paidAmount: ['erpnext'], balance: ['erpnext'] },
-          })
-          .describe('entity → field → systems that may write it (hub = the built-in CRM); unlisted fields: every system'),
+          .default({})
+          .describe('entity → field → systems that may write it (hub = the built-in CRM); unlisted fields: every system. Default: none, every system may write every field'),
       })
-      .default({
-        conflictWindowSeconds: 300,
-        fields: {
-          customer: { creditLimit: ['erpnext'], phone: ['hub'], email: ['hub'] },
-          inventory: { onHand: ['erpnext'], reserved: ['erpnext'], available: ['erpnext'] },
-          receivable: { paidAmount: ['erpnext'], balance: ['erpnext'] },
-        },
-      }),
+      .default({ conflictWindowSeconds: 300, fields: {} }),
     mappings: z
       .strictObject({
-        dirs: z.array(z.string().min(1)).default([]).describe('Directories of mapping files and connector schemas; they extend or override the defaults by mapping name'),
+        dirs: z.array(z.string().min(1)).default([]).describe('Directories of mapping files and connector schemas, relative to this file\'s folder; each must exist. They extend or override the defaults by mapping name'),
       })
       .default({ dirs: [] }),
     connectors: z.record(systemName, connectorConfigSchema).default({}).describe('External systems by name (the name of their mappings\' connector); secrets are named by environment variable, never written here'),

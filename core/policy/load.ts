@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -16,17 +16,33 @@ export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('./default-policy.yaml'
  * stable: hashes change when it does.
  */
 export function policySecret(env: Readonly<Record<string, string | undefined>>, dataDir: string): Buffer {
+  const stored = storedPolicySecret(env, dataDir);
+  if (stored) return stored;
+  const file = join(dataDir, 'policy-secret');
+  mkdirSync(dirname(file), { recursive: true });
+  // Several processes may start at once on a new data dir: write aside, then link into place, which
+  // fails when another process was first (a reader never sees a half-written file); theirs stands.
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(temp, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(temp, file);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+}
+
+/** The policy secret from `HUB_POLICY_SECRET` or the data dir, without creating one (undefined: none yet). */
+export function storedPolicySecret(env: Readonly<Record<string, string | undefined>>, dataDir: string): Buffer | undefined {
   const given = env['HUB_POLICY_SECRET'];
   if (given) {
     if (given.length < 32) throw new ConfigError('Configuration is invalid', [{ pointer: 'HUB_POLICY_SECRET', detail: 'must be at least 32 characters' }]);
     return Buffer.from(given, 'utf8');
   }
   const file = join(dataDir, 'policy-secret');
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-  }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+  return existsSync(file) ? Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8') : undefined;
 }
 
 /** Reads and compiles a policy file; a file that does not parse or validate stops the hub. */

@@ -23,10 +23,10 @@ export function effectivePolicy(engine: PolicyEngine, catalog: FieldCatalog, rec
   };
 }
 
-/** The whole matrix as text: one line per receiver × entity × field. */
-export function formatMatrix(engine: PolicyEngine, catalog: FieldCatalog): string {
+/** The matrix as text: one line per receiver × entity × field (every receiver, or those given). */
+export function formatMatrix(engine: PolicyEngine, catalog: FieldCatalog, receivers: readonly string[] = engine.receivers()): string {
   const lines: string[] = [];
-  for (const receiver of engine.receivers()) {
+  for (const receiver of receivers) {
     const eff = effectivePolicy(engine, catalog, receiver) as { entities: { entity: string; rows: string; fields: { field: string; action: string; mask: string | null }[] }[] };
     for (const e of eff.entities) {
       for (const f of e.fields) lines.push([receiver, e.entity, f.field, f.action === 'mask' ? `mask:${f.mask}` : f.action, `rows=${e.rows}`].join('\t'));

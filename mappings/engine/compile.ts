@@ -32,7 +32,7 @@ export interface CompiledMapping {
   readonly target: string;
   /** Canonical field paths an outbound mapping reads (checked against the target's policy). */
   readonly reads: readonly string[];
-  /** The top-level fields the mapping writes (the external fields for outbound, canonical ones inbound). */
+  /** Top-level fields the mapping writes (canonical fields for an inbound mapping, the target's for an outbound one). */
   readonly writes: readonly string[];
   /** Maps one record; throws MappingError for a value it must refuse. */
   map(record: Src, ctx: MappingContext): Record<string, unknown>;

@@ -56,6 +56,10 @@ export function loadMappings(dirs: readonly string[], ctx: Omit<CheckContext, 'c
   const problems: FieldProblem[] = [];
   const connectors = new Map<string, ConnectorSchema>();
   const files = new Map<string, Loaded<MappingFile>>();
+  for (const [i, dir] of dirs.entries()) {
+    // A folder that is not there would silently leave only the defaults.
+    if (!existsSync(resolve(dir))) problems.push({ pointer: `/mappings/dirs/${i}`, detail: `the folder ${resolve(dir)} does not exist` });
+  }
   for (const dir of [DEFAULT_MAPPINGS_DIR, ...dirs.map((d) => resolve(d))]) {
     for (const path of yamlFiles(dir)) {
       let data: unknown;
@@ -120,7 +124,7 @@ export function loadMappings(dirs: readonly string[], ctx: Omit<CheckContext, 'c
       externalEntity: file.externalEntity,
       target: `target:${file.target ?? file.connector}`,
       reads,
-      writes: Object.keys(rules),
+      writes: [...new Set(Object.keys(rules).map((k) => k.split('.')[0] as string))],
       map: (record, mctx: MappingContext) => run(record, mctx),
     });
   }

@@ -47,6 +47,17 @@ export class Ownership {
     return new Ownership(config);
   }
 
+  /**
+   * Of `fields` (what an inbound mapping of `system` writes), those whose ownership rule does not name
+   * `system`: ingest drops them on every change, so a mapping that writes them is worth a warning.
+   */
+  neverOwned(system: string, entity: EntityName, fields: readonly string[]): { field: string; owners: readonly string[] }[] {
+    return fields.flatMap((field) => {
+      const owners = this.owners(entity, field);
+      return owners && !owners.includes(system) ? [{ field, owners }] : [];
+    });
+  }
+
   owners(entity: EntityName, field: string): readonly string[] | undefined {
     const fields = this.config.fields[entity];
     // Own keys only: a field named like an Object.prototype member (`constructor`) has no owners.

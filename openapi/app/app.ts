@@ -4,17 +4,12 @@ import type { AppDeps } from './context.js';
 import { allHandlers } from './handlers/index.js';
 import { QUEUE_BOARD_PATH, queueBoard } from './queue-board.js';
 import { buildRouter } from './router.js';
-import { loadSpec, type LoadedSpec } from './spec.js';
+import { loadedSpec, type LoadedSpec } from './spec.js';
 import { SpecValidator } from './validation.js';
 
-let spec: LoadedSpec | undefined;
-let validator: SpecValidator | undefined;
+export { loadedSpec } from './spec.js';
 
-/** The spec, loaded once per process (the field catalogue and the policy need it; no validators). */
-export function loadedSpec(): LoadedSpec {
-  spec ??= loadSpec();
-  return spec;
-}
+let validator: SpecValidator | undefined;
 
 /** The spec and its compiled validators (compiling them costs; only the API needs them), built once per process. */
 export function specAndValidator(): { spec: LoadedSpec; validator: SpecValidator } {

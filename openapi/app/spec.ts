@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
@@ -55,8 +55,30 @@ export function anchorRefs(schema: unknown): Json {
   return JSON.parse(JSON.stringify(schema), (key, value: unknown) => (key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `openapi.json${value}` : value)) as Json;
 }
 
+/**
+ * The spec document. The build writes a JSON copy beside the built YAML (scripts/copy-assets.mjs):
+ * parsing it takes milliseconds where the YAML takes ≈ 0.5 s, at every start and CLI command. Only a
+ * copy at least as new as the YAML is used.
+ */
+function readDocument(path: string): Json {
+  const json = path.replace(/\.ya?ml$/, '.json');
+  if (json !== path && existsSync(json) && statSync(json).mtimeMs >= statSync(path).mtimeMs) return JSON.parse(readFileSync(json, 'utf8')) as Json;
+  return parseYaml(readFileSync(path, 'utf8')) as Json;
+}
+
+let loaded: LoadedSpec | undefined;
+
+/**
+ * The spec, loaded once per process (the field catalogue and the policy need it; no validators).
+ * Here, not in app.ts, so that a process that needs no HTTP surface (CLI commands) need not load express.
+ */
+export function loadedSpec(): LoadedSpec {
+  loaded ??= loadSpec();
+  return loaded;
+}
+
 export function loadSpec(path: string = SPEC_PATH): LoadedSpec {
-  const document = parseYaml(readFileSync(path, 'utf8')) as Json;
+  const document = readDocument(path);
   const operations: OperationSpec[] = [];
   const globalSecurity = document['security'];
   for (const [path, rawItem] of Object.entries((document['paths'] ?? {}) as Json)) {

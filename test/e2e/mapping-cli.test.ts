@@ -32,4 +32,13 @@ describe('`hub mapping`', () => {
     expect((result as { code: number }).code).toBe(2);
     expect((result as { stderr: string }).stderr).toContain('no mapping named nope');
   });
+
+  it('prints its usage when the mapping or the record is missing, and refuses unknown options', async () => {
+    for (const args of [['mapping', 'preview'], ['mapping', 'preview', 'erpnext.customer.out'], ['mapping', 'list', '--all'], ['mapping']]) {
+      const result = await run(process.execPath, [HUB_BIN, ...args], { env }).catch((e: { code: number; stderr: string }) => e);
+      expect((result as { code: number }).code, args.join(' ')).toBe(2);
+      expect((result as { stderr: string }).stderr, args.join(' ')).toContain('usage: hub mapping list | hub mapping preview <mapping> <record-id|file.json>');
+      expect((result as { stderr: string }).stderr).not.toContain('(none)');
+    }
+  });
 });

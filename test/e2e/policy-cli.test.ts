@@ -43,4 +43,22 @@ describe('`hub policy check`', () => {
     expect((unparsable as { code: number }).code).toBe(1);
     expect((unparsable as { stderr: string }).stderr).toContain('cannot be read');
   });
+
+  it('prints one role\'s decisions with --role, and refuses an unknown role or option', async () => {
+    const { stdout } = await run(process.execPath, [HUB_BIN, 'policy', 'check', '--role', 'quality'], { env, maxBuffer: 32 * 1024 * 1024 });
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe('receiver\tentity\tfield\tdecision\trows');
+    expect(lines).toContain('role:quality\torder\tlines.unitPrice\tdeny\trows=all');
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.slice(1).every((l) => l.startsWith('role:quality\t'))).toBe(true);
+
+    const unknown = await run(process.execPath, [HUB_BIN, 'policy', 'check', '--role', 'janitor'], { env }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    expect((unknown as { code: number }).code).toBe(2);
+    expect((unknown as { stderr: string }).stderr).toMatch(/^hub: the policy has no role janitor; its roles: (?=.*\bquality\b)(?=.*\bsales_rep\b)/);
+    expect((unknown as { stdout: string }).stdout).toBe('');
+
+    const bogus = await run(process.execPath, [HUB_BIN, 'policy', 'check', '--rol', 'quality'], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect((bogus as { code: number }).code).toBe(2);
+    expect((bogus as { stderr: string }).stderr).toContain('unknown option --rol');
+  });
 });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../core/store/store.js';
-import { REDIS_URL } from '../helpers.js';
+import { MYSQL_SERVER_URL, REDIS_URL } from '../helpers.js';
 
 const run = promisify(execFile);
 const HUB_BIN = new URL('../../dist/core/cli/hub.js', import.meta.url).pathname;
@@ -24,7 +24,7 @@ describe('`hub dlq` and `hub backfill`', () => {
   // A connector name of its own, so the queues this test leaves in Redis can be removed.
   const name = `cli_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
   const dbUrl = `sqlite:${join(dir, 'hub.sqlite')}`;
-  const env = { ...process.env, HUB_CONFIG: join(dir, 'hub.config.yaml'), HUB_DATA_DIR: dir, HUB_DB: dbUrl, HUB_ADMIN_PASSWORD: 'cli-admin-password-1', REDIS_URL, HUB_REDIS_PREFIX: `hub-${name}`, CLI_ERP_URL: 'mysql://root@127.0.0.1:3306/not_contacted' };
+  const env = { ...process.env, HUB_CONFIG: join(dir, 'hub.config.yaml'), HUB_DATA_DIR: dir, HUB_DB: dbUrl, HUB_ADMIN_PASSWORD: 'cli-admin-password-1', REDIS_URL, HUB_REDIS_PREFIX: `hub-${name}`, CLI_ERP_URL: 'mysql://root@127.0.0.1:3306/not_contacted', CLI_OK_URL: `${MYSQL_SERVER_URL.replace(/\/$/, '')}/mysql` };
   const hub = (...args: string[]): Promise<Result> =>
     run(process.execPath, [HUB_BIN, ...args], { env, timeout: 60_000 }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
@@ -47,6 +47,10 @@ describe('`hub dlq` and `hub backfill`', () => {
         '    urlEnv: CLI_ERP_URL',
         '    tables:',
         '      customers: { table: erp_customers, key: [customer_no], watermark: modified_at, tieBreaker: id, columns: [name, currency] }',
+        `  ${name}_ok:`,
+        '    type: mysql',
+        '    urlEnv: CLI_OK_URL',
+        '    tables: {}',
         'sync:',
         `  targets: { ${name}: { entities: [customer] } }`,
         `  sources: { ${name}: { entities: [customer], pollIntervalSeconds: 0 } }`,
@@ -122,6 +126,17 @@ describe('`hub dlq` and `hub backfill`', () => {
       ['dlq', 'list', '--limit', '0'],
       ['dlq', 'replay', '1', '--all'],
       ['dlq', 'discard', 'not-a-number'],
+      ['serve', '--bogus'],
+      ['worker', 'extra'],
+      ['help', '--verbose'],
+      ['connectors', 'status', '--bogus'],
+      ['connectors', 'frobnicate'],
+      ['conflicts', 'list', '--state', 'lost'],
+      ['conflicts', 'resolve', '1'],
+      ['conflicts', 'resolve', '1', '--pick', 'value'],
+      ['conflicts', 'resolve', '1', '--pick', 'value', '--value', 'not json'],
+      ['conflicts', 'resolve', '1', '--pick', 'hub', '--value', '1'],
+      ['conflicts', 'resolve', 'x', '--pick', 'hub'],
     ];
     // Independent: run them a few at a time (each is a process start).
     const results: Result[] = [];
@@ -141,7 +156,8 @@ describe('`hub dlq` and `hub backfill`', () => {
     expect(unknown.stderr).toContain('No sync source or target named nowhere');
     const noMapping = await hub('backfill', name, 'order', '--detach');
     expect(noMapping.code, noMapping.stderr).toBe(1);
-    expect(noMapping.stderr).toContain(`hub: The backfill request is invalid\n  /entity: ${name} is not a target of order`);
+    // Says what the connector is, not merely what it is not.
+    expect(noMapping.stderr).toContain(`hub: The backfill request is invalid\n  /entity: ${name} has no mapping for order in either direction (it reads customer; it is a target of customer)`);
     const missing = await hub('backfill', '--cancel', 'no-such-run');
     expect(missing.code, missing.stderr).toBe(1);
     expect(missing.stderr).toContain('No run no-such-run');
@@ -198,5 +214,57 @@ describe('`hub dlq` and `hub backfill`', () => {
     // Plain lines, not a progress bar, when stderr is not a terminal.
     expect(stderr).not.toContain('\r');
     expect(stderr).toMatch(/hub: queued {2}0 records/);
+  }, 180_000);
+
+  it('prints each connector\'s status: state, breaker, queue, lag, counts, last error (as GET /api/v1/sync/connectors)', async () => {
+    const json = await hub('connectors', 'status', '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const items = JSON.parse(json.stdout) as { id: string; roles: string[]; state: string; breaker: { state: string } | null; queue: unknown; entities: { entity: string; direction: string; lastErrorCode: string | null }[] }[];
+    expect(items).toEqual([expect.objectContaining({ id: name, roles: ['target', 'source'], breaker: expect.objectContaining({ state: 'closed' }), queue: expect.objectContaining({ waiting: expect.any(Number) }) })]);
+    expect(items[0]!.entities.map((e) => `${e.entity}/${e.direction}`)).toEqual(['customer/out', 'customer/in']);
+    const table = await hub('connectors', 'status');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout.split('\n')[0]).toBe('connector\troles\tstate\tbreaker\tqueue w/a/d/f\tentity\tdir\tlag s\tlast success\tlast error\topen dead letters\tcounts');
+    expect(table.stdout).toMatch(new RegExp(`^${name}\ttarget\\+source\t\\w+\tclosed\t\\d+/\\d+/\\d+/\\d+\tcustomer\tout\t`, 'm'));
+  }, 180_000);
+
+  it('checks connections: ok for a reachable database, the error code and message for the other, exit 1', async () => {
+    const ok = await hub('connectors', 'check', `${name}_ok`);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(new RegExp(`^${name}_ok\tok\t\\d+ ms\n$`));
+    const all = await hub('connectors', 'check');
+    expect(all.code, all.stdout).toBe(1);
+    // Unknown database 1049: the connector's code and its (secret-free) message.
+    expect(all.stdout).toMatch(new RegExp(`^${name}\tfailed\tmysql_1049\t.*cannot connect`, 'm'));
+    expect(all.stdout).not.toContain('root@');
+    expect(all.stdout).toContain(`${name}_ok\tok`);
+    expect(all.stderr).toContain('1 of 2 connectors failed the check');
+    const unknown = await hub('connectors', 'check', 'nowhere');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`no connector named nowhere; configured: ${name}, ${name}_ok`);
+  }, 180_000);
+
+  it('lists the conflict inbox and resolves a conflict, once', async () => {
+    const store = await Store.open(dbUrl, dir);
+    await store.sync.addConflict({ entity: 'customer', recordId: 'cust-1', field: 'creditLimit', system: name, theirValue: '900.00', hubValue: '500.00', hubSystem: 'hub', createdAt: new Date().toISOString() });
+    await store.close();
+    const list = await hub('conflicts', 'list', '--json', '--entity', 'customer');
+    expect(list.code, list.stderr).toBe(0);
+    const [conflict] = JSON.parse(list.stdout) as { id: string; field: string; theirValue: unknown; hubValue: unknown; state: string }[];
+    expect(conflict).toMatchObject({ field: 'creditLimit', theirValue: '900.00', hubValue: '500.00', state: 'open' });
+    const table = await hub('conflicts', 'list');
+    expect(table.stdout).toContain(`${conflict!.id}\topen\tcustomer\tcust-1\tcreditLimit\t${name}\t"900.00"\thub\t"500.00"\t`);
+    expect(JSON.parse((await hub('conflicts', 'list', '--json', '--entity', 'order')).stdout)).toEqual([]);
+
+    const resolved = await hub('conflicts', 'resolve', conflict!.id, '--pick', 'hub');
+    expect(resolved.code, resolved.stderr).toBe(0);
+    expect(resolved.stdout).toContain(`${conflict!.id}\tresolved\t`);
+    const again = await hub('conflicts', 'resolve', conflict!.id, '--pick', 'system');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already resolved');
+    const missing = await hub('conflicts', 'resolve', '999999', '--pick', 'hub');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No conflict 999999');
+    expect(JSON.parse((await hub('conflicts', 'list', '--json', '--state', 'resolved')).stdout)).toEqual([expect.objectContaining({ id: conflict!.id, resolution: 'hub', resolvedBy: expect.stringMatching(/^cli:/) })]);
   }, 180_000);
 });

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../openapi/app/catalog.js';
+import { loadedSpec } from '../../openapi/app/spec.js';
+import { loadMappings, type MappingRegistry } from '../../mappings/engine/load.js';
+import { HUB_SYSTEM, Ownership } from '../../mappings/engine/ownership.js';
+import type { CustomTransform } from '../../mappings/engine/transforms.js';
+import type { SyncConfig } from '../../queues/engine.js';
+import type { Connector } from '../../connectors/contract.js';
+import { createConnector } from '../../connectors/config.js';
+import { ConfigError, type FieldProblem } from '../errors.js';
+import type { EntityName } from '../model/entities.js';
+import type { FieldCatalog } from '../policy/catalog.js';
+import type { PolicyEngine } from '../policy/engine.js';
+import { loadPolicyFile, policySecret, storedPolicySecret } from '../policy/load.js';
+import { createLogger } from '../logger.js';
+import { configError, inspectConfig, type HubConfig } from './load.js';
+import type { ConfigFileInput } from './schema.js';
+import { checkSyncConfig, ownershipRule, unownedInboundWrites } from './sync-check.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What `prepareHub` needs from the options of `createHub`. */
+export interface PrepareOptions {
+  readonly env?: Env;
+  readonly config?: ConfigFileInput;
+  readonly logger?: Logger;
+  readonly redisPrefix?: string;
+  readonly connectors?: Readonly<Record<string, Connector>>;
+  readonly transforms?: Readonly<Record<string, CustomTransform>>;
+}
+
+/** Everything a hub is made of that can be checked without opening anything. */
+export interface PreparedHub {
+  readonly config: HubConfig;
+  readonly env: Env;
+  readonly log: Logger;
+  readonly prefix: string;
+  readonly catalog: FieldCatalog;
+  readonly policy: PolicyEngine;
+  readonly mappings: MappingRegistry;
+  readonly ownership: Ownership;
+  readonly sync: SyncConfig;
+  /** The configured connectors (built: no connection is open yet) and those handed in. */
+  readonly connectors: Map<string, Connector>;
+  /** Builds the configured connectors again (after `close()`); they were checked already. */
+  rebuildConnectors(): void;
+}
+
+/** The sync section with secrets resolved from the environment and durations in milliseconds; unset secrets are problems. */
+function syncConfig(file: HubConfig['file'], env: Env, problems: FieldProblem[]): SyncConfig {
+  const targets: SyncConfig['targets'] = Object.fromEntries(
+    Object.entries(file.sync.targets).map(([name, t]) => [
+      name,
+      {
+        entities: t.entities as EntityName[],
+        batchSize: t.batchSize,
+        concurrency: t.concurrency,
+        attempts: t.attempts,
+        backoffMs: t.backoffMs,
+        maxBackoffMs: t.maxBackoffMs,
+        rateLimit: t.rateLimit ? { max: t.rateLimit.max, durationMs: Math.round(t.rateLimit.perSeconds * 1000) } : undefined,
+        breaker: { failures: t.breaker.failures, cooldownMs: Math.round(t.breaker.cooldownSeconds * 1000) },
+        deletes: t.deletes,
+        jobLockMs: Math.round(t.jobLockSeconds * 1000),
+        lockMs: Math.max(10_000, Math.round(t.jobLockSeconds * 2000)),
+        reconcileEveryMs: t.reconcileEveryMinutes === undefined ? undefined : Math.round(t.reconcileEveryMinutes * 60_000),
+      },
+    ]),
+  );
+  const sources: SyncConfig['sources'] = Object.fromEntries(
+    Object.entries(file.sync.sources).map(([name, s]) => {
+      let webhookSecret: string | undefined;
+      if (s.webhookSecretEnv) {
+        webhookSecret = env[s.webhookSecretEnv];
+        if (!webhookSecret) problems.push({ pointer: `/sync/sources/${name}/webhookSecretEnv`, detail: `the environment variable ${s.webhookSecretEnv} is not set` });
+      }
+      return [name, { entities: s.entities as EntityName[], pollIntervalMs: Math.round(s.pollIntervalSeconds * 1000), pageSize: s.pageSize, jobLockMs: Math.round(s.jobLockSeconds * 1000), deletes: s.deletes, webhookSecret }];
+    }),
+  );
+  return { relayIntervalMs: file.sync.relayIntervalMs, targets, sources };
+}
+
+/**
+ * Reads and checks everything a hub needs before it opens anything: the file and the environment,
+ * the policy, the mappings, field ownership, the connectors and their secrets, webhook secrets and the
+ * sync section. Throws one ConfigError listing every problem; creates nothing on disk then. (On
+ * success, a first start creates the policy secret in the data dir.) Warns about inbound mappings
+ * that write fields their source does not own.
+ */
+export function prepareHub(options: PrepareOptions = {}): PreparedHub {
+  const env = options.env ?? process.env;
+  const inspected = inspectConfig(env, options.config ? { file: options.config } : {});
+  if (!inspected.config) throw configError(inspected.problems);
+  const config = inspected.config;
+  const problems: FieldProblem[] = [...inspected.problems];
+  const collect = <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.errors);
+      return undefined;
+    }
+  };
+  const prefixEnv = env['HUB_REDIS_PREFIX'];
+  if (prefixEnv !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(prefixEnv)) problems.push({ pointer: 'HUB_REDIS_PREFIX', detail: 'must be 1–64 letters, digits, _, . or -' });
+  const document = loadedSpec().document;
+  const catalog = fieldCatalog(document);
+  // The stored secret only: a first start creates one once everything else is known to be valid.
+  // A policy that does not load stops the hub here: it never falls back to allowing.
+  const storedSecret = collect(() => storedPolicySecret(env, config.dataDir));
+  const policy = collect(() => loadPolicyFile(config.file.policy.file, catalog, storedSecret ?? randomBytes(32), env));
+  // Mappings are checked against the model, the connectors' schemas and the policy, all at once.
+  // (A mapping folder that does not exist is already a problem of the configuration.)
+  const mappings = policy && collect(() => loadMappings(config.file.mappings.dirs.filter((d) => existsSync(d)), { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(options.transforms ?? {})) }));
+  // Connectors open no connection when built: building them checks their configuration and secrets.
+  const connectors = new Map<string, Connector>();
+  const buildConnectors = () => {
+    for (const [name, c] of Object.entries(config.file.connectors)) {
+      if (options.connectors?.[name]) continue;
+      const built = collect(() => createConnector(name, c, env));
+      if (built) connectors.set(name, built);
+    }
+    for (const [name, c] of Object.entries(options.connectors ?? {})) connectors.set(name, c);
+  };
+  buildConnectors();
+  const ownership =
+    mappings &&
+    collect(() =>
+      Ownership.load(config.file.ownership, {
+        fields: new Map([...catalog].map(([entity, fields]) => [entity, new Set(fields.keys())])),
+        systems: new Set([HUB_SYSTEM, ...mappings.connectors(), ...connectors.keys()]),
+      }),
+    );
+  const sync = syncConfig(config.file, env, problems);
+  if (mappings) problems.push(...checkSyncConfig(sync, mappings, connectors, new Set([...Object.keys(config.file.connectors), ...Object.keys(options.connectors ?? {})])));
+  if (problems.length > 0 || !policy || !mappings || !ownership) {
+    for (const [name, c] of connectors) if (!options.connectors?.[name]) void c.close().catch(() => undefined);
+    throw configError(problems);
+  }
+
+  const log = options.logger ?? createLogger(config.file.logging.level);
+  // Fields an inbound mapping writes that its source may never set are dropped on every change: say so.
+  for (const u of unownedInboundWrites(sync, mappings, ownership)) {
+    log.warn(
+      { source: u.source, mapping: u.mapping, entity: u.entity, fields: u.fields.map((f) => f.field), rules: u.fields.map((f) => ownershipRule(u.entity, f.field, f.owners)) },
+      `the inbound mapping ${u.mapping} writes ${u.fields.map((f) => f.field).join(', ')}, which ${u.source} does not own: ingest drops them (ownership.fields)`,
+    );
+  }
+  return {
+    config,
+    env,
+    log,
+    prefix: options.redisPrefix ?? (prefixEnv || 'hub'),
+    catalog,
+    // Compiled mappings do not keep the policy they were checked against: only its hash keys change here.
+    policy: storedSecret ? policy : loadPolicyFile(config.file.policy.file, catalog, policySecret(env, config.dataDir), env),
+    mappings,
+    ownership,
+    sync,
+    connectors,
+    rebuildConnectors: () => {
+      buildConnectors();
+      if (problems.length > 0) throw configError(problems);
+    },
+  };
+}

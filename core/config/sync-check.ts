@@ -1,0 +1,73 @@
+import type { Connector } from '../../connectors/contract.js';
+import type { MappingRegistry } from '../../mappings/engine/load.js';
+import type { Ownership } from '../../mappings/engine/ownership.js';
+import type { SyncConfig } from '../../queues/engine.js';
+import type { FieldProblem } from '../errors.js';
+
+function has(mappings: MappingRegistry, connector: string, entity: string, direction: 'in' | 'out') {
+  return mappings.list().find((m) => m.connector === connector && m.entity === entity && m.direction === direction);
+}
+
+/**
+ * The checks the sync engine makes when it is built (`configured`: the connector names the
+ * configuration defines, some of which may have failed to build), made before anything is opened: a start that
+ * would fail there must not have created the store or the first admin. Every problem at once.
+ */
+export function checkSyncConfig(sync: SyncConfig, mappings: MappingRegistry, connectors: ReadonlyMap<string, Connector>, configured: ReadonlySet<string> = new Set(connectors.keys())): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const [kind, entries] of [['targets', sync.targets], ['sources', sync.sources]] as const) {
+    for (const [name, settings] of Object.entries(entries)) {
+      const at = `/sync/${kind}/${name}`;
+      // Configured but not built (its own problems are listed already): its mappings are still checked.
+      if (!configured.has(name)) {
+        problems.push({ pointer: at, detail: `no connector named ${name} is configured (connectors.${name})` });
+        continue;
+      }
+      const direction = kind === 'targets' ? 'out' : 'in';
+      for (const entity of settings.entities) {
+        if (!has(mappings, name, entity, direction)) problems.push({ pointer: `${at}/entities`, detail: `no ${direction === 'out' ? 'outbound' : 'inbound'} mapping for ${entity} with connector ${name}` });
+      }
+    }
+  }
+  for (const [name, s] of Object.entries(sync.sources)) {
+    const connector = connectors.get(name);
+    if (!connector || !s.deletes || s.webhookSecret) continue;
+    const described = connector.describe().entities;
+    const blind = s.entities.flatMap((e) => {
+      const m = has(mappings, name, e, 'in');
+      return m && !described[m.externalEntity]?.detectDeletes ? [m.externalEntity] : [];
+    });
+    if (blind.length > 0) problems.push({ pointer: `/sync/sources/${name}/deletes`, detail: `${name} reports no deletes for ${blind.join(', ')} (set its deletedFlag / deletedField, or a webhookSecretEnv for deletes by webhook)` });
+  }
+  return problems;
+}
+
+/** An inbound mapping of a configured source that writes fields the source may never set. */
+export interface UnownedWrites {
+  readonly source: string;
+  readonly mapping: string;
+  readonly entity: string;
+  readonly fields: readonly { readonly field: string; readonly owners: readonly string[] }[];
+}
+
+/**
+ * Inbound mappings of configured sources that write fields the ownership rules give to other
+ * systems: ingest drops those fields on every change. Not an error (a mapping may be shared, or the
+ * field deliberately kept by the hub), but never silent: the hub logs each at start.
+ */
+export function unownedInboundWrites(sync: SyncConfig, mappings: MappingRegistry, ownership: Ownership): UnownedWrites[] {
+  const out: UnownedWrites[] = [];
+  for (const source of Object.keys(sync.sources)) {
+    for (const m of mappings.list()) {
+      if (m.connector !== source || m.direction !== 'in') continue;
+      const fields = ownership.neverOwned(source, m.entity, m.writes);
+      if (fields.length > 0) out.push({ source, mapping: m.name, entity: m.entity, fields });
+    }
+  }
+  return out;
+}
+
+/** How a rule reads in the configuration, for log lines and messages. */
+export function ownershipRule(entity: string, field: string, owners: readonly string[]): string {
+  return `ownership.fields.${entity}.${field}: [${owners.join(', ')}]`;
+}
