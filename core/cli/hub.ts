@@ -21,7 +21,7 @@ Commands:
   mapping preview <mapping> <record-id|file.json>
             map a stored record (by id) or a sample record (JSON file) as delivery would:
             projected for the target, then mapped; prints the payload and what the policy removed
-  dlq list [--target T] [--entity E] [--state open|replayed|discarded] [--limit N] [--json]
+  dlq list [--target T] [--entity E] [--state open|replayed|discarded|delivered] [--limit N] [--json]
             list dead letters (default: open ones, oldest first)
   dlq replay <id…> | --all [--target T] [--entity E] [--code C]
             replay dead letters by id, or every open one the filter selects

@@ -1,10 +1,10 @@
 import { HubError } from '../errors.js';
 import { ENTITY_NAMES } from '../model/entities.js';
-import type { DeadLetter, DeadLetterFilter, DeadLetterState } from '../store/dead-letters-repository.js';
+import { DEAD_LETTER_STATES, type DeadLetter, type DeadLetterFilter, type DeadLetterState } from '../store/dead-letters-repository.js';
 import type { RunView } from '../../queues/engine.js';
 import { auditCli, cliActor, cliConfig, oneOf, parseArgs, startCliHub, UsageError } from './args.js';
 
-const DLQ_USAGE = 'hub dlq list [--target T] [--entity E] [--state open|replayed|discarded] [--limit N] [--json] | hub dlq replay <id…> | --all [--target T] [--entity E] [--code C] | hub dlq discard <id…>';
+const DLQ_USAGE = 'hub dlq list [--target T] [--entity E] [--state open|replayed|discarded|delivered] [--limit N] [--json] | hub dlq replay <id…> | --all [--target T] [--entity E] [--code C] | hub dlq discard <id…>';
 
 function letterLine(l: DeadLetter): string {
   return [l.id, l.state, l.direction, l.target, l.entity, l.recordId, l.errorCode, String(l.attempts), l.createdAt, l.errorMessage.replace(/\s+/g, ' ').slice(0, 120)].join('\t');
@@ -14,7 +14,7 @@ export async function dlqCommand(argv: readonly string[]): Promise<number> {
   const sub = argv[0];
   if (sub === 'list') {
     const a = parseArgs(argv.slice(1), { values: ['target', 'entity', 'state', 'limit'], flags: ['json'] }, DLQ_USAGE);
-    const state = oneOf(a.values.get('state') ?? 'open', ['open', 'replayed', 'discarded'] as const, '--state', DLQ_USAGE) as DeadLetterState;
+    const state = oneOf(a.values.get('state') ?? 'open', DEAD_LETTER_STATES, '--state', DLQ_USAGE) as DeadLetterState;
     const entity = oneOf(a.values.get('entity'), ENTITY_NAMES, '--entity', DLQ_USAGE);
     const limitText = a.values.get('limit') ?? '50';
     if (!/^\d{1,5}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 10_000) throw new UsageError(`--limit must be a number from 1 to 10000\nusage: ${DLQ_USAGE}`);
@@ -51,7 +51,7 @@ export async function dlqCommand(argv: readonly string[]): Promise<number> {
         const n = await hub.sync.discard(a.positional, by);
         await auditCli(hub, 'sync.deadletter.discard', null, a.positional, []);
         process.stdout.write(`discarded ${n} of ${a.positional.length}\n`);
-        if (n < a.positional.length) process.stderr.write('hub: the others do not exist or are not open (see hub dlq list --state replayed|discarded)\n');
+        if (n < a.positional.length) process.stderr.write('hub: the others do not exist or are not open (see hub dlq list --state replayed|discarded|delivered)\n');
         return n === a.positional.length ? 0 : 1;
       }
       const ids = all

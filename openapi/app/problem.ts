@@ -1,3 +1,4 @@
+import { isStoreUnavailable } from '../../core/store/faults.js';
 import type { Response } from 'express';
 import { HubError } from '../../core/errors.js';
 
@@ -40,6 +41,13 @@ export function problemOf(error: unknown, requestId: string): { body: ProblemBod
     };
     if (error.errors.length > 0) body.errors = error.errors.map((e) => ({ pointer: e.pointer, detail: e.detail }));
     return { body, headers: { ...error.headers } };
+  }
+  // The hub's own store is down or restarting: a passing state the client may retry, not a bug.
+  if (!(error instanceof HubError) && isStoreUnavailable(error)) {
+    return {
+      body: { type: PROBLEM_TYPE_BASE + 'store_unavailable', title: TITLES[503] ?? 'Service Unavailable', status: 503, detail: 'The hub store is unavailable; try again shortly', instance: `urn:request:${requestId}` },
+      headers: { 'Retry-After': '5' },
+    };
   }
   const status = error instanceof HubError ? error.status : 500;
   return {
