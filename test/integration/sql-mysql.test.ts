@@ -75,7 +75,7 @@ describe('SQL connector on MySQL/MariaDB', () => {
   it('describes its entities with the natural key', () => {
     expect(connector().describe()).toEqual({
       connector: 'erp-sql',
-      entities: { Customer: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['customer_no'] } },
+      entities: { Customer: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['customer_no'], createRetry: 'key', upsertKey: 'customer_no' } },
     });
   });
 
