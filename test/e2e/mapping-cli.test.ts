@@ -22,7 +22,7 @@ describe('`hub mapping`', () => {
     const file = join(dir, 'customer.json');
     writeFileSync(file, JSON.stringify({ code: 'C-9', name: 'File AG', kind: 'company', currency: 'EUR', ownerId: 'u1', status: 'active', billingAddress: { line1: 'Weg 1', city: 'Wien', country: 'AT' } }));
     const { stdout, stderr } = await run(process.execPath, [HUB_BIN, 'mapping', 'preview', 'erpnext.customer.out', file], { env });
-    expect(JSON.parse(stdout)).toEqual({ name: 'C-9', customer_name: 'File AG', customer_type: 'Company', customer_group: 'Commercial', territory: 'Austria', default_currency: 'EUR', disabled: 0 });
+    expect(JSON.parse(stdout)).toEqual({ custom_hub_code: 'C-9', customer_name: 'File AG', customer_type: 'Company', customer_group: 'Commercial', territory: 'Austria', default_currency: 'EUR', disabled: 0 });
     expect(stderr).toContain('policy: ownerId removed by target:erpnext/customer');
     expect(stderr).toContain('policy: billingAddress.line1 removed by target:erpnext/customer');
   });
