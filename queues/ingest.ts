@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ConnectorError, type Connector, type ExternalRecord } from '../connectors/contract.js';
-import { HubError } from '../core/errors.js';
+import { HubError, WriteRaceError } from '../core/errors.js';
+import { retryLostRaces } from '../core/records/retry.js';
 import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '../core/model/entities.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
 import type { RecordService } from '../core/records/service.js';
@@ -73,7 +74,16 @@ const same = (a: unknown, b: unknown) => stableStringify(a ?? null) === stableSt
 export class Ingestor {
   constructor(private readonly deps: IngestDeps) {}
 
+  /**
+   * Ingests a page. A write that lost a race with another writer of the same record (an API PATCH
+   * between the page's read and its write) is not the source's failure and no reason for a dead
+   * letter: the whole page runs again, reading the records afresh, as an API write without If-Match does.
+   */
   async ingest(source: SourceSpec, entity: EntityName, rows: readonly ExternalRecord[], job: string): Promise<IngestResult> {
+    return retryLostRaces(false, () => this.ingestOnce(source, entity, rows, job));
+  }
+
+  private async ingestOnce(source: SourceSpec, entity: EntityName, rows: readonly ExternalRecord[], job: string): Promise<IngestResult> {
     const counts: Partial<Record<Outcome, number>> = {};
     const bump = (o: Outcome, n = 1) => (counts[o] = (counts[o] ?? 0) + n);
     const mapping = source.inbound[entity];
@@ -191,7 +201,8 @@ export class Ingestor {
               creates.push({ change, input: allowed });
             }
           } catch (error) {
-            if (!(error instanceof HubError)) throw error;
+            // A lost race rolls the page back and runs it again (see ingest); anything else the hub refused is the record's.
+            if (!(error instanceof HubError) || error instanceof WriteRaceError) throw error;
             failures.push(refused(change, error));
           }
         }
@@ -220,7 +231,7 @@ export class Ingestor {
               await tx.sync.unlink(system, entity, live.id);
               bump('deleted');
             } catch (error) {
-              if (!(error instanceof HubError)) throw error;
+              if (!(error instanceof HubError) || error instanceof WriteRaceError) throw error;
               const fields = error.errors.map((e) => `${e.pointer} ${e.detail}`).join('; ');
               failures.push({ externalId: d.externalId, payload: { ...this.sourceFields(mapping, d.row), [DELETED_MARK]: true }, code: error.code, message: `The delete was refused: ${error.message}${fields ? `: ${fields}` : ''}`.slice(0, 1000) });
             }
