@@ -15,6 +15,7 @@ import { withWriteOrigin } from '../core/store/write-origin.js';
 import type { CompiledMapping } from '../mappings/engine/compile.js';
 import type { MappingRegistry } from '../mappings/engine/load.js';
 import type { Ownership } from '../mappings/engine/ownership.js';
+import { duplicateRisks } from '../core/config/sync-check.js';
 import { isStoreUnavailable } from '../core/store/faults.js';
 import { retryDelay, STORE_RETRY_MAX_MS, TargetDelivery, type TargetSettings } from './delivery.js';
 import { Ingestor, type SourceSpec } from './ingest.js';
@@ -68,27 +69,6 @@ const SLICE_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 2000
 function pick(mappings: MappingRegistry, connector: string, entity: EntityName, direction: 'in' | 'out'): CompiledMapping | undefined {
   const found = mappings.list().filter((m) => m.connector === connector && m.entity === entity && m.direction === direction);
   return found.find((m) => m.name === `${connector}.${entity}.${direction}`) ?? found[0];
-}
-
-/**
- * Targets where a create whose answer was lost (a timeout, a reset after the write, a garbled answer)
- * would be made twice when retried: the system names records itself and nothing finds an earlier
- * try's record, or the mapping does not write the field that would find it. Refused at start.
- */
-function duplicateRisks(name: string, connector: Connector, out: Partial<Record<EntityName, CompiledMapping>>, at: string): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  const described = connector.describe().entities;
-  for (const m of Object.values(out)) {
-    if (!m) continue;
-    const caps = described[m.externalEntity];
-    if (caps?.createRetry === 'none') {
-      problems.push({ pointer: `${at}/entities`, detail: `${name} names ${m.externalEntity} records itself and has no upsert lookup: a create whose answer is lost would be retried and make a duplicate (configure the lookup: http upsert.lookup, erpnext lookupField, written by mapping ${m.name})` });
-    } else if (caps?.upsertKey !== undefined && !m.writes.includes(caps.upsertKey)) {
-      const role = caps.createRetry === 'lookup' ? 'looks an earlier create up by' : 'addresses records by';
-      problems.push({ pointer: `${at}/entities`, detail: `mapping ${m.name} does not write ${caps.upsertKey}, the field ${name} ${role}: a retried create would make a duplicate` });
-    }
-  }
-  return problems;
 }
 
 /**
@@ -156,7 +136,7 @@ export class SyncEngine {
       const { entities, reconcileEveryMs, ...settings } = t;
       if (reconcileEveryMs) this.reconcileSchedule.set(name, reconcileEveryMs);
       const out = mappingsFor(name, entities, 'out', at, true);
-      problems.push(...duplicateRisks(name, connector, out, at));
+      problems.push(...duplicateRisks(name, connector, Object.values(out), at));
       this.targets.set(name, new TargetDelivery({ name, connector, mappings: out, inbound: mappingsFor(name, allEntities, 'in', at, false), settings }, base));
     }
     for (const [name, s] of Object.entries(config.sources)) {

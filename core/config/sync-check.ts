@@ -1,4 +1,5 @@
 import type { Connector } from '../../connectors/contract.js';
+import type { CompiledMapping } from '../../mappings/engine/compile.js';
 import type { MappingRegistry } from '../../mappings/engine/load.js';
 import type { Ownership } from '../../mappings/engine/ownership.js';
 import type { SyncConfig } from '../../queues/engine.js';
@@ -29,6 +30,10 @@ export function checkSyncConfig(sync: SyncConfig, mappings: MappingRegistry, con
       }
     }
   }
+  for (const [name, t] of Object.entries(sync.targets)) {
+    const connector = connectors.get(name);
+    if (connector) problems.push(...duplicateRisks(name, connector, t.entities.map((e) => has(mappings, name, e, 'out')), `/sync/targets/${name}`));
+  }
   for (const [name, s] of Object.entries(sync.sources)) {
     const connector = connectors.get(name);
     if (!connector || !s.deletes || s.webhookSecret) continue;
@@ -38,6 +43,27 @@ export function checkSyncConfig(sync: SyncConfig, mappings: MappingRegistry, con
       return m && !described[m.externalEntity]?.detectDeletes ? [m.externalEntity] : [];
     });
     if (blind.length > 0) problems.push({ pointer: `/sync/sources/${name}/deletes`, detail: `${name} reports no deletes for ${blind.join(', ')} (set its deletedFlag / deletedField, or a webhookSecretEnv for deletes by webhook)` });
+  }
+  return problems;
+}
+
+/**
+ * Targets where a create whose answer was lost (a timeout, a reset after the write, a garbled answer)
+ * would be made twice when retried: the system names records itself and nothing finds an earlier
+ * try's record, or the mapping does not write the field that would find it. Refused at start.
+ */
+export function duplicateRisks(name: string, connector: Connector, out: readonly (CompiledMapping | undefined)[], at: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const described = connector.describe().entities;
+  for (const m of out) {
+    if (!m) continue;
+    const caps = described[m.externalEntity];
+    if (caps?.createRetry === 'none') {
+      problems.push({ pointer: `${at}/entities`, detail: `${name} names ${m.externalEntity} records itself and has no upsert lookup: a create whose answer is lost would be retried and make a duplicate (configure the lookup: http upsert.lookup, erpnext lookupField, written by mapping ${m.name})` });
+    } else if (caps?.upsertKey !== undefined && !m.writes.includes(caps.upsertKey)) {
+      const role = caps.createRetry === 'lookup' ? 'looks an earlier create up by' : 'addresses records by';
+      problems.push({ pointer: `${at}/entities`, detail: `mapping ${m.name} does not write ${caps.upsertKey}, the field ${name} ${role}: a retried create would make a duplicate` });
+    }
   }
   return problems;
 }
