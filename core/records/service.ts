@@ -31,6 +31,18 @@ function stringsIn(value: JsonValue | undefined, out = new Set<string>()): Set<s
   return out;
 }
 
+/**
+ * A write's `If-Match` condition: undefined for none (or `*`: any current version), else the
+ * version or versions whose tags the caller sent. An empty list is a condition no version meets
+ * (tags the hub never issued, or weak ones: If-Match compares strongly).
+ */
+export type VersionCondition = number | readonly number[] | undefined;
+
+function meets(condition: VersionCondition, version: number): boolean {
+  if (condition === undefined) return true;
+  return typeof condition === 'number' ? condition === version : condition.includes(version);
+}
+
 export interface WriteResult {
   readonly record: StoredRecord;
   /** Names of the fields the write set or changed (for the audit; never values). */
@@ -191,11 +203,11 @@ export class RecordService {
    * Applies a merge patch; with `ifMatch`, only when the record is still at that version. With
    * `scope`, a reference the patch sets must point at a record the writer may see.
    */
-  async update(kind: RecordKind, id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store = this.store, scope?: ReferenceScope): Promise<WriteResult> {
+  async update(kind: RecordKind, id: string, patch: JsonObject, ifMatch: VersionCondition, tx: Store = this.store, scope?: ReferenceScope): Promise<WriteResult> {
     const def = ENTITIES[kind];
     const current = await tx.records.get(def, id);
     if (!current) throw new NotFoundError();
-    if (ifMatch !== undefined && ifMatch !== current.version) throw new PreconditionFailedError();
+    if (!meets(ifMatch, current.version)) throw new PreconditionFailedError();
     let merged = mergePatch(current, patch);
     // Derived values are recomputed from the new state unless the caller states them (then checked).
     for (const f of DERIVED_FIELDS[kind as EntityName] ?? []) if (!(f in patch)) delete merged[f];
@@ -211,11 +223,11 @@ export class RecordService {
   }
 
   /** Soft delete: the record disappears from reads and leaves a tombstone for sync. */
-  async remove(kind: RecordKind, id: string, ifMatch: number | undefined, tx: Store = this.store): Promise<WriteResult> {
+  async remove(kind: RecordKind, id: string, ifMatch: VersionCondition, tx: Store = this.store): Promise<WriteResult> {
     const def = ENTITIES[kind];
     const current = await tx.records.get(def, id);
     if (!current) throw new NotFoundError();
-    if (ifMatch !== undefined && ifMatch !== current.version) throw new PreconditionFailedError();
+    if (!meets(ifMatch, current.version)) throw new PreconditionFailedError();
     for (const [dependent, field] of DEPENDENTS[kind] ?? []) {
       const page = await tx.records.list(ENTITIES[dependent], { filters: { [field]: id }, limit: 1 });
       if (page.items.length > 0) {
