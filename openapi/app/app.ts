@@ -4,17 +4,12 @@ import type { AppDeps } from './context.js';
 import { allHandlers } from './handlers/index.js';
 import { QUEUE_BOARD_PATH, queueBoard } from './queue-board.js';
 import { buildRouter } from './router.js';
-import { loadSpec, type LoadedSpec } from './spec.js';
+import { loadedSpec, type LoadedSpec } from './spec.js';
 import { SpecValidator } from './validation.js';
 
-let spec: LoadedSpec | undefined;
 let validator: SpecValidator | undefined;
 
-/** The spec, loaded once per process (the field catalogue and the policy need it; no validators). */
-export function loadedSpec(): LoadedSpec {
-  spec ??= loadSpec();
-  return spec;
-}
+export { loadedSpec };
 
 /** The spec and its compiled validators (compiling them costs; only the API needs them), built once per process. */
 export function specAndValidator(): { spec: LoadedSpec; validator: SpecValidator } {
@@ -31,6 +26,8 @@ export function specAndValidator(): { spec: LoadedSpec; validator: SpecValidator
 export function createApiRouter(deps: AppDeps): Router {
   const { spec, validator } = specAndValidator();
   return buildRouter(spec, validator, allHandlers(), deps, (router) => {
+  // The root leads to the API docs for now; the built-in CRM web UI will take its place.
+  router.get('/', (req, res) => res.redirect(302, `${req.baseUrl}/docs/`));
   router.get('/openapi.json', (req, res) => {
     // Point "try it out" at wherever the hub is mounted.
     res.json({ ...spec.document, servers: [{ url: req.baseUrl || '/' }] });

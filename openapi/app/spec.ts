@@ -98,3 +98,11 @@ export function loadSpec(path: string = SPEC_PATH): LoadedSpec {
   }
   return { document, operations };
 }
+
+let cached: LoadedSpec | undefined;
+
+/** The spec, loaded once per process (the field catalogue and the policy need it; no validators). */
+export function loadedSpec(): LoadedSpec {
+  cached ??= loadSpec();
+  return cached;
+}

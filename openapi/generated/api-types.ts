@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/v1": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Index of the API
+         * @description Where to start — links to the interactive docs, the spec and each collection (relative to where the hub is mounted). `/api/v1/` answers the same.
+         */
+        get: operations["getApiIndex"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers": {
         parameters: {
             query?: never;
@@ -1467,6 +1487,22 @@ export interface components {
             roles: string[];
             teamId: string | null;
         };
+        ApiIndex: {
+            name: string;
+            /** @description Version of the API (the spec's info.version). */
+            version: string;
+            links: {
+                /** @description Interactive API docs. */
+                docs: string;
+                /** @description The OpenAPI document. */
+                openapi: string;
+                health: string;
+            };
+            /** @description Collection name → URL of the collection. */
+            collections: {
+                [key: string]: string;
+            };
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -1821,6 +1857,27 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getApiIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Links to the docs, the spec and the collections. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiIndex"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+        };
+    };
     listCustomers: {
         parameters: {
             query?: {
