@@ -586,7 +586,7 @@ export interface paths {
         };
         /**
          * Field lineage of a customer
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getCustomerLineage"];
         put?: never;
@@ -608,7 +608,7 @@ export interface paths {
         };
         /**
          * Field lineage of a contact
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getContactLineage"];
         put?: never;
@@ -630,7 +630,7 @@ export interface paths {
         };
         /**
          * Field lineage of a product
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getProductLineage"];
         put?: never;
@@ -652,7 +652,7 @@ export interface paths {
         };
         /**
          * Field lineage of a inventory level
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getInventoryLevelLineage"];
         put?: never;
@@ -674,7 +674,7 @@ export interface paths {
         };
         /**
          * Field lineage of a order
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getOrderLineage"];
         put?: never;
@@ -696,7 +696,7 @@ export interface paths {
         };
         /**
          * Field lineage of a receivable
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getReceivableLineage"];
         put?: never;
@@ -718,7 +718,7 @@ export interface paths {
         };
         /**
          * Field lineage of a payment
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getPaymentLineage"];
         put?: never;
@@ -1703,6 +1703,7 @@ export interface components {
             value?: unknown;
         };
         LineageEntry: {
+            /** @description A field (`name`, `lines`), or a sub-field of an object or list field (`lines.quantity`, `billingAddress.city`). A structured field the caller sees only in part carries the latest change of a sub-field the caller may see. */
             field: string;
             /** @description `hub` for changes made through the API, else the connector that wrote it. */
             system: string;
