@@ -75,7 +75,7 @@ export class ConflictError extends HubError {
 }
 
 export class PreconditionFailedError extends HubError {
-  constructor(message = 'The record has changed since it was read (If-Match is stale)') {
+  constructor(message = 'If-Match does not match the current version of the record (it changed since it was read, or the tag was not issued by the hub)') {
     super('precondition_failed', 412, message, [{ pointer: '/header/If-Match', detail: message }]);
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, TooManyRequestsError, UnauthorizedError, UnprocessableError, type FieldProblem } from '../errors.js';
 import { ENTITIES, type JsonObject, type StoredRecord } from '../model/entities.js';
-import type { RecordService, WriteResult } from '../records/service.js';
+import type { RecordService, VersionCondition, WriteResult } from '../records/service.js';
 import type { ApiKeyRow } from '../store/auth-repository.js';
 import type { Store } from '../store/store.js';
 import { dummyHash, hashPassword, verifyPassword } from './password.js';
@@ -62,7 +62,7 @@ export class AuthService {
     });
   }
 
-  async updateUser(id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store = this.store): Promise<WriteResult> {
+  async updateUser(id: string, patch: JsonObject, ifMatch: VersionCondition, tx: Store = this.store): Promise<WriteResult> {
     const { password, ...fields } = patch;
     const problems = [...this.checkRoles(fields['roles']), ...(await this.checkTeam(tx, fields['teamId']))];
     if (problems.length) throw new UnprocessableError('The user cannot be changed', problems);
@@ -80,7 +80,7 @@ export class AuthService {
     });
   }
 
-  async deleteUser(id: string, ifMatch: number | undefined, actor: Principal, tx: Store = this.store): Promise<WriteResult> {
+  async deleteUser(id: string, ifMatch: VersionCondition, actor: Principal, tx: Store = this.store): Promise<WriteResult> {
     if (actor.type === 'user' && actor.id === id) throw new ConflictError('You cannot delete your own user', [{ pointer: '/id', detail: 'is the calling user' }]);
     return tx.transaction(async (t) => {
       const result = await this.records.remove('user', id, ifMatch, t);

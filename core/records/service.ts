@@ -31,6 +31,18 @@ function stringsIn(value: JsonValue | undefined, out = new Set<string>()): Set<s
   return out;
 }
 
+/**
+ * A write's `If-Match` condition: undefined for none (or `*`: any current version), else the
+ * version or versions whose tags the caller sent. An empty list is a condition no version meets
+ * (tags the hub never issued, or weak ones: If-Match compares strongly).
+ */
+export type VersionCondition = number | readonly number[] | undefined;
+
+function meets(condition: VersionCondition, version: number): boolean {
+  if (condition === undefined) return true;
+  return typeof condition === 'number' ? condition === version : condition.includes(version);
+}
+
 export interface WriteResult {
   readonly record: StoredRecord;
   /** Names of the fields the write set or changed (for the audit; never values). */
@@ -56,6 +68,34 @@ function withoutNulls(value: JsonObject): JsonObject {
 function changedFields(before: JsonObject, after: JsonObject): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...keys].filter((k) => !META_FIELDS.has(k) && JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
+}
+
+/** The objects inside a field: the field's own object, or the objects of its list (others count as empty). */
+function objectsIn(value: JsonValue | undefined): JsonObject[] | undefined {
+  const plain = (v: JsonValue | undefined): v is JsonObject => !!v && typeof v === 'object' && !Array.isArray(v);
+  if (Array.isArray(value)) return value.map((v) => (plain(v) ? v : {}));
+  return plain(value) ? [value] : undefined;
+}
+
+/**
+ * The sub-field paths (`lines.unitPrice`, `billingAddress.city`) a write changed inside object and
+ * list-of-object fields, item by item (a line added or removed changes each sub-field it holds).
+ * Lineage keeps them beside the field's own row, so that a reader who may see only some sub-fields
+ * (quality: `lines.quantity`, not `lines.unitPrice`) learns of the changes to those only.
+ */
+export function changedSubPaths(before: JsonObject | undefined, after: JsonObject, fields: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const field of fields) {
+    const a = objectsIn(before?.[field]);
+    const b = objectsIn(after[field]);
+    if (!a && !b) continue;
+    for (let i = 0; i < Math.max(a?.length ?? 0, b?.length ?? 0); i++) {
+      const x = a?.[i] ?? {};
+      const y = b?.[i] ?? {};
+      for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) if (JSON.stringify(x[k]) !== JSON.stringify(y[k])) out.add(`${field}.${k}`);
+    }
+  }
+  return [...out].sort();
 }
 
 /**
@@ -114,11 +154,14 @@ export class RecordService {
     }
   }
 
-  /** Field lineage: which system set these fields, through which job (canonical entities only). */
-  private async lineage(tx: Store, kind: RecordKind, record: StoredRecord, fields: readonly string[]): Promise<void> {
+  /**
+   * Field lineage: which system set these fields, through which job (canonical entities only); also
+   * the sub-fields the write changed inside structured fields (see changedSubPaths).
+   */
+  private async lineage(tx: Store, kind: RecordKind, record: StoredRecord, fields: readonly string[], before?: JsonObject): Promise<void> {
     if (!ENTITIES[kind].synced) return;
     const who = currentWriteOrigin();
-    await tx.sync.recordLineage(kind, record.id, fields, who.system, who.job ?? null, record.version, record.updatedAt);
+    await tx.sync.recordLineage(kind, record.id, [...fields, ...changedSubPaths(before, record, fields)], who.system, who.job ?? null, record.version, record.updatedAt);
   }
 
   async get(kind: RecordKind, id: string): Promise<StoredRecord> {
@@ -181,7 +224,7 @@ export class RecordService {
         }
         continue;
       }
-      if (def.synced) await tx.sync.recordLineageNew(chunk.map((c) => ({ entity: kind, recordId: c.record.id, fields: c.fields, version: 1, at })), who.system, who.job ?? null);
+      if (def.synced) await tx.sync.recordLineageNew(chunk.map((c) => ({ entity: kind, recordId: c.record.id, fields: [...c.fields, ...changedSubPaths(undefined, c.record, c.fields)], version: 1, at })), who.system, who.job ?? null);
       for (const c of chunk) created.set(c.index, { record: c.record, fields: c.fields });
     }
     return { created, failed };
@@ -191,11 +234,11 @@ export class RecordService {
    * Applies a merge patch; with `ifMatch`, only when the record is still at that version. With
    * `scope`, a reference the patch sets must point at a record the writer may see.
    */
-  async update(kind: RecordKind, id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store = this.store, scope?: ReferenceScope): Promise<WriteResult> {
+  async update(kind: RecordKind, id: string, patch: JsonObject, ifMatch: VersionCondition, tx: Store = this.store, scope?: ReferenceScope): Promise<WriteResult> {
     const def = ENTITIES[kind];
     const current = await tx.records.get(def, id);
     if (!current) throw new NotFoundError();
-    if (ifMatch !== undefined && ifMatch !== current.version) throw new PreconditionFailedError();
+    if (!meets(ifMatch, current.version)) throw new PreconditionFailedError();
     let merged = mergePatch(current, patch);
     // Derived values are recomputed from the new state unless the caller states them (then checked).
     for (const f of DERIVED_FIELDS[kind as EntityName] ?? []) if (!(f in patch)) delete merged[f];
@@ -206,16 +249,16 @@ export class RecordService {
     const record: StoredRecord = { ...merged, id, version: current.version + 1, createdAt: current.createdAt, updatedAt: this.now().toISOString() };
     const ok = await this.uniqueness(tx, kind, () => tx.records.update(def, record, current.version));
     if (!ok) throw new WriteRaceError();
-    await this.lineage(tx, kind, record, fields);
+    await this.lineage(tx, kind, record, fields, current);
     return { record, fields };
   }
 
   /** Soft delete: the record disappears from reads and leaves a tombstone for sync. */
-  async remove(kind: RecordKind, id: string, ifMatch: number | undefined, tx: Store = this.store): Promise<WriteResult> {
+  async remove(kind: RecordKind, id: string, ifMatch: VersionCondition, tx: Store = this.store): Promise<WriteResult> {
     const def = ENTITIES[kind];
     const current = await tx.records.get(def, id);
     if (!current) throw new NotFoundError();
-    if (ifMatch !== undefined && ifMatch !== current.version) throw new PreconditionFailedError();
+    if (!meets(ifMatch, current.version)) throw new PreconditionFailedError();
     for (const [dependent, field] of DEPENDENTS[kind] ?? []) {
       const page = await tx.records.list(ENTITIES[dependent], { filters: { [field]: id }, limit: 1 });
       if (page.items.length > 0) {

@@ -7,9 +7,9 @@ import { buildRouter } from './router.js';
 import { loadedSpec, type LoadedSpec } from './spec.js';
 import { SpecValidator } from './validation.js';
 
-export { loadedSpec } from './spec.js';
-
 let validator: SpecValidator | undefined;
+
+export { loadedSpec };
 
 /** The spec and its compiled validators (compiling them costs; only the API needs them), built once per process. */
 export function specAndValidator(): { spec: LoadedSpec; validator: SpecValidator } {
@@ -26,6 +26,8 @@ export function specAndValidator(): { spec: LoadedSpec; validator: SpecValidator
 export function createApiRouter(deps: AppDeps): Router {
   const { spec, validator } = specAndValidator();
   return buildRouter(spec, validator, allHandlers(), deps, (router) => {
+  // The root leads to the API docs for now; the built-in CRM web UI will take its place.
+  router.get('/', (req, res) => res.redirect(302, `${req.baseUrl}/docs/`));
   router.get('/openapi.json', (req, res) => {
     // Point "try it out" at wherever the hub is mounted.
     res.json({ ...spec.document, servers: [{ url: req.baseUrl || '/' }] });

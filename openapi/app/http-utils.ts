@@ -7,14 +7,30 @@ export function etagOf(version: number): string {
   return `"${version}"`;
 }
 
-/** The version an `If-Match` header asks for; undefined for no header or `*`. */
-export function ifMatchVersion(header: unknown): number | undefined {
+/** One element of an If-Match list (RFC 9110 §8.8.3 entity-tag: optional W/, a quoted run of etagc), then a comma or the end. */
+const LIST_ELEMENT = /[ \t]*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|$)/y;
+
+/**
+ * The versions an `If-Match` header accepts (RFC 9110 §13.1.1): undefined for no header or `*`
+ * (any current version); else the versions of the strong tags this hub issues (`"3"`). A weak tag
+ * never matches (If-Match compares strongly) and a well-formed tag the hub did not issue matches
+ * nothing: both are left out, so a list of only such tags fails with 412, as a stale tag does.
+ * Only a header that is not `*` or a list of entity-tags is a 400.
+ */
+export function ifMatchVersion(header: unknown): number[] | undefined {
   if (header === undefined) return undefined;
   const text = String(header).trim();
   if (text === '*') return undefined;
-  const match = /^(?:W\/)?"(\d{1,15})"$/.exec(text);
-  if (!match?.[1]) throw new BadRequestError('If-Match must be an ETag from a previous read, such as "3"', [{ pointer: '/header/If-Match', detail: 'is not an ETag this hub issued' }]);
-  return Number(match[1]);
+  const malformed = () => new BadRequestError('If-Match must be * or a list of entity tags, such as "3"', [{ pointer: '/header/If-Match', detail: 'is not * or a list of entity tags ("3", W/"x")' }]);
+  if (text === '') throw malformed();
+  const versions: number[] = [];
+  LIST_ELEMENT.lastIndex = 0;
+  while (LIST_ELEMENT.lastIndex < text.length) {
+    const match = LIST_ELEMENT.exec(text);
+    if (!match) throw malformed();
+    if (!match[1] && /^\d{1,15}$/.test(match[2] ?? '')) versions.push(Number(match[2]));
+  }
+  return versions;
 }
 
 interface CursorData {

@@ -62,7 +62,15 @@ export function problemOf(error: unknown, requestId: string): { body: ProblemBod
   };
 }
 
+/**
+ * Sends a problem. Written with `end`, not express's `send`: `send` would add an ETag computed over
+ * the problem body (and answer a matching If-None-Match with 304), and an error is no representation
+ * of the resource for a client to cache or send back in If-Match.
+ */
 export function sendProblem(res: Response, body: ProblemBody, headers: Record<string, string> = {}): void {
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  res.removeHeader('ETag');
+  res.status(body.status).type('application/problem+json').setHeader('Content-Length', String(bytes.length));
+  res.end(res.req.method === 'HEAD' ? undefined : bytes);
 }

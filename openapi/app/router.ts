@@ -159,7 +159,10 @@ export function buildRouter(
       res.setHeader('Allow', [...new Set(matching.map((m) => m.method))].join(', '));
       return sendProblem(res, { type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: `${req.method} is not allowed here`, instance: `urn:request:${id}` });
     }
-    if (req.path.startsWith('/api/')) return sendProblem(res, problemOf(new HubError('not_found', 404, 'No such resource'), id).body);
+    if (req.path === '/api' || req.path.startsWith('/api/')) {
+      const path = req.path.length > 200 ? `${req.path.slice(0, 200)}…` : req.path;
+      return sendProblem(res, problemOf(new HubError('not_found', 404, `No resource at ${req.baseUrl}${path}`, [{ pointer: '/path', detail: `${req.baseUrl}${path} is not a path of this API (see ${req.baseUrl}/api/v1 and ${req.baseUrl}/docs/)` }]), id).body);
+    }
     next();
   });
 

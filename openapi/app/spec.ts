@@ -120,3 +120,4 @@ export function loadSpec(path: string = SPEC_PATH): LoadedSpec {
   }
   return { document, operations };
 }
+

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/v1": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Index of the API
+         * @description Where to start — links to the interactive docs, the spec and each collection (relative to where the hub is mounted). `/api/v1/` answers the same.
+         */
+        get: operations["getApiIndex"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers": {
         parameters: {
             query?: never;
@@ -566,7 +586,7 @@ export interface paths {
         };
         /**
          * Field lineage of a customer
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getCustomerLineage"];
         put?: never;
@@ -588,7 +608,7 @@ export interface paths {
         };
         /**
          * Field lineage of a contact
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getContactLineage"];
         put?: never;
@@ -610,7 +630,7 @@ export interface paths {
         };
         /**
          * Field lineage of a product
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getProductLineage"];
         put?: never;
@@ -632,7 +652,7 @@ export interface paths {
         };
         /**
          * Field lineage of a inventory level
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getInventoryLevelLineage"];
         put?: never;
@@ -654,7 +674,7 @@ export interface paths {
         };
         /**
          * Field lineage of a order
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getOrderLineage"];
         put?: never;
@@ -676,7 +696,7 @@ export interface paths {
         };
         /**
          * Field lineage of a receivable
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getReceivableLineage"];
         put?: never;
@@ -698,7 +718,7 @@ export interface paths {
         };
         /**
          * Field lineage of a payment
-         * @description For each field the caller may see, which system last set it, through which job, at which version and when. Visible exactly like the record itself (404 when the caller may not read it).
+         * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getPaymentLineage"];
         put?: never;
@@ -1467,6 +1487,22 @@ export interface components {
             roles: string[];
             teamId: string | null;
         };
+        ApiIndex: {
+            name: string;
+            /** @description Version of the API (the spec's info.version). */
+            version: string;
+            links: {
+                /** @description Interactive API docs. */
+                docs: string;
+                /** @description The OpenAPI document. */
+                openapi: string;
+                health: string;
+            };
+            /** @description Collection name → URL of the collection. */
+            collections: {
+                [key: string]: string;
+            };
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -1676,6 +1712,7 @@ export interface components {
             value?: unknown;
         };
         LineageEntry: {
+            /** @description A field (`name`, `lines`), or a sub-field of an object or list field (`lines.quantity`, `billingAddress.city`). A structured field the caller sees only in part carries the latest change of a sub-field the caller may see. */
             field: string;
             /** @description `hub` for changes made through the API, else the connector that wrote it. */
             system: string;
@@ -1830,6 +1867,27 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getApiIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Links to the docs, the spec and the collections. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiIndex"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+        };
+    };
     listCustomers: {
         parameters: {
             query?: {

@@ -66,6 +66,40 @@ describe.each(STORE_KINDS)('API create, read, conditional update and delete (%s 
     expect(again.body.id).not.toBe(created.body.id);
   });
 
+  it('compares If-Match strongly against the tags it issued: other or weak tags are 412, * and lists work; problems carry no ETag', async () => {
+    const created = await t.api.post('/api/v1/customers').set(auth).send({ ...customerInput, code: 'TAGS-1' });
+    const url = `/api/v1/customers/${created.body.id}`;
+    expect(created.headers['etag']).toBe('"1"');
+    for (const tag of ['"abc"', 'W/"1"', '"1.0"', '"01x"', 'W/"1", "7"']) {
+      const res = await t.api.patch(url).set(auth).set('If-Match', tag).send({ phone: '+49 89 0000000' });
+      expect(res.status, `If-Match: ${tag} → ${res.text}`).toBe(412);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.errors[0].pointer).toBe('/header/If-Match');
+      expect(res.headers['etag'], 'a problem has no ETag').toBeUndefined();
+      expect((await t.api.delete(url).set(auth).set('If-Match', tag)).status).toBe(412);
+    }
+    const malformed = await t.api.patch(url).set(auth).set('If-Match', 'version-1').send({ phone: '+49 89 0000000' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers['etag']).toBeUndefined();
+    expect((await t.api.get(url).set(auth)).body.version).toBe(1);
+
+    const any = await t.api.patch(url).set(auth).set('If-Match', '*').send({ phone: '+49 89 1111111' });
+    expect(any.status).toBe(200);
+    expect(any.headers['etag']).toBe('"2"');
+    const listed = await t.api.patch(url).set(auth).set('If-Match', 'W/"2", "9", "2"').send({ phone: '+49 89 2222222' });
+    expect(listed.status).toBe(200);
+    expect(listed.headers['etag']).toBe('"3"');
+    const read = await t.api.get(url).set(auth);
+    expect(read.headers['etag']).toBe('"3"');
+    expect((await t.api.get(url).set(auth).set('If-None-Match', '"3"')).status).toBe(304);
+
+    const missing = await t.api.patch('/api/v1/customers/no-such-id').set(auth).set('If-Match', '*').send({ phone: '+49 89 3333333' });
+    expect(missing.status).toBe(404);
+    expect(missing.headers['etag']).toBeUndefined();
+    expect((await t.api.get('/api/v1/nowhere').set(auth)).headers['etag']).toBeUndefined();
+    expect((await t.api.delete(url).set(auth).set('If-Match', '*')).status).toBe(204);
+  });
+
   it('applies concurrent PATCHes and a DELETE without If-Match to the latest version: no 412 for a header never sent', async () => {
     const created = await t.api.post('/api/v1/customers').set(auth).send({ ...customerInput, code: 'RACE-1' });
     expect(created.status).toBe(201);

@@ -147,6 +147,27 @@ describe('authentication, API keys and the audit trail', () => {
     expect(bundle.status).toBe(200);
   });
 
+  it('leads / to the docs and answers /api/v1 with an index of links; unknown API paths are a problem+json 404 naming the path', async () => {
+    const root = await t.api.get('/');
+    expect(root.status).toBe(302);
+    expect(root.headers['location']).toBe('/docs/');
+    for (const path of ['/api/v1', '/api/v1/']) {
+      const index = await t.api.get(path);
+      expect(index.status, path).toBe(200);
+      expect(index.headers['content-type']).toMatch(/^application\/json/);
+      expect(index.body.links).toEqual({ docs: '/docs/', openapi: '/openapi.json', health: '/healthz' });
+      expect(index.body.collections).toMatchObject({ customers: '/api/v1/customers', orders: '/api/v1/orders', inventory: '/api/v1/inventory' });
+    }
+    for (const link of Object.values((await t.api.get('/api/v1')).body.collections as Record<string, string>)) {
+      expect((await t.api.get(link).set(admin)).status, link).toBe(200);
+    }
+    const unknown = await t.api.get('/api/v1/no-such-thing/here').set(admin);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(unknown.body.detail).toContain('/api/v1/no-such-thing/here');
+    expect(unknown.body.errors).toEqual([{ pointer: '/path', detail: expect.stringContaining('/api/v1/no-such-thing/here') }]);
+  });
+
   it('answers health, readiness and metrics', async () => {
     expect((await t.api.get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await t.api.get('/readyz');
@@ -154,6 +175,27 @@ describe('authentication, API keys and the audit trail', () => {
     expect(ready.body).toEqual({ status: 'ready', checks: { store: { ok: true }, redis: { ok: true } } });
     const metrics = await t.api.get('/metrics');
     expect(metrics.text).toMatch(/hub_http_requests_total\{operation="getCustomer",method="GET",status="200"\}/);
+  });
+});
+
+describe('a hub mounted under a path', () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub({ mountPath: '/crm' });
+  });
+  afterAll(async () => t?.close());
+
+  it('leads its root to its own docs and links from its own mount point', async () => {
+    const root = await t.api.get('/crm');
+    expect(root.status).toBe(302);
+    expect(root.headers['location']).toBe('/crm/docs/');
+    const index = await t.api.get('/crm/api/v1/');
+    expect(index.status).toBe(200);
+    expect(index.body.links.openapi).toBe('/crm/openapi.json');
+    expect(index.body.collections.customers).toBe('/crm/api/v1/customers');
+    const unknown = await t.api.get('/crm/api/v1/nothing');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.detail).toContain('/crm/api/v1/nothing');
   });
 });
 

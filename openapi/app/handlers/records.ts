@@ -4,7 +4,7 @@ import { ENTITIES, type EntityDef, type EntityName, type JsonObject, type Record
 import { checkDelete, checkQueryFields, checkWrite, readableRules, rowScope } from '../../../core/policy/access.js';
 import type { Receiver } from '../../../core/policy/engine.js';
 import { retryLostRaces } from '../../../core/records/retry.js';
-import { mergePatch, type ReferenceScope, type WriteResult } from '../../../core/records/service.js';
+import { mergePatch, type ReferenceScope, type VersionCondition, type WriteResult } from '../../../core/records/service.js';
 import type { Store } from '../../../core/store/store.js';
 import type { Access, AppDeps, OperationHandler, RequestContext } from '../context.js';
 import { decodeCursor, encodeCursor, etagOf, ifMatchVersion, parseSort, utcInstant } from '../http-utils.js';
@@ -14,8 +14,8 @@ import { auditInTx, idempotentCreate } from './shared.js';
 
 export interface WriteHooks {
   create(deps: AppDeps, input: JsonObject, tx: Store, scope: ReferenceScope | undefined): Promise<WriteResult>;
-  update(deps: AppDeps, id: string, patch: JsonObject, ifMatch: number | undefined, tx: Store, scope: ReferenceScope | undefined): Promise<WriteResult>;
-  remove(deps: AppDeps, id: string, ifMatch: number | undefined, principal: Principal | undefined, tx: Store): Promise<WriteResult>;
+  update(deps: AppDeps, id: string, patch: JsonObject, ifMatch: VersionCondition, tx: Store, scope: ReferenceScope | undefined): Promise<WriteResult>;
+  remove(deps: AppDeps, id: string, ifMatch: VersionCondition, principal: Principal | undefined, tx: Store): Promise<WriteResult>;
 }
 
 const defaultHooks = (kind: RecordKind): WriteHooks => ({

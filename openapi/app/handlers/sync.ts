@@ -3,10 +3,10 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../../../core/
 import { ENTITIES, ENTITY_NAMES, type EntityName, type JsonObject, type JsonValue } from '../../../core/model/entities.js';
 import { checkWrite, readableRules } from '../../../core/policy/access.js';
 import { STRUCTURAL_FIELDS } from '../../../core/policy/catalog.js';
-import type { Receiver } from '../../../core/policy/engine.js';
+import type { CompiledRule, Receiver } from '../../../core/policy/engine.js';
 import { mergePatch } from '../../../core/records/service.js';
 import type { DeadLetter, DeadLetterFilter, DeadLetterState } from '../../../core/store/dead-letters-repository.js';
-import type { Conflict } from '../../../core/store/sync-repository.js';
+import type { Conflict, LineageEntry } from '../../../core/store/sync-repository.js';
 import type { AppDeps, OperationHandler, RequestContext } from '../context.js';
 import { utcInstant } from '../http-utils.js';
 import { receiverFor } from '../receiver.js';
@@ -56,6 +56,48 @@ async function conflictBody(c: Conflict, receiver: Receiver | undefined, deps: A
     const projected = deps.policy.project(receiver, entity, withValue(record, c.field, (value ?? null) as JsonValue));
     const shown = projected ? valueAt(projected, c.field) : undefined;
     if (shown !== undefined) out[key] = shown;
+  }
+  return out;
+}
+
+/**
+ * Lineage as the caller may see it, like the record's projection. A plain field is listed when a
+ * rule shows it (in plain form or transformed). A structured field (`lines`, `billingAddress`) is
+ * listed with the sub-field rows the caller may see (`lines.quantity`); its own row is listed as
+ * stored only when the caller sees every sub-field, else it takes the latest visible sub-field row
+ * (so a change of `lines.unitPrice` alone does not show a quality inspector that `lines` changed),
+ * and it is left out when no visible sub-field has a row (lineage written before sub-field rows).
+ */
+export function projectLineage(entries: readonly LineageEntry[], rules: readonly CompiledRule[], catalog: ReadonlyMap<string, ReadonlySet<string> | null> | undefined): LineageEntry[] {
+  const shows = (path: string): boolean => rules.some((r) => r.fields.has(path));
+  const subsOf = (field: string): ReadonlySet<string> | null | undefined => catalog?.get(field);
+  const byField = new Map(entries.map((e) => [e.field, e]));
+  const out: LineageEntry[] = [];
+  for (const e of entries) {
+    const [top, sub] = e.field.split('.', 2) as [string, string | undefined];
+    if (STRUCTURAL_FIELDS.has(top)) {
+      out.push(e);
+      continue;
+    }
+    const subs = subsOf(top);
+    if (sub !== undefined) {
+      if (shows(top) || shows(e.field)) out.push(e);
+      continue;
+    }
+    if (!subs) {
+      if (shows(top)) out.push(e);
+      continue;
+    }
+    const visible = shows(top) ? [...subs] : [...subs].filter((s) => shows(`${top}.${s}`));
+    if (visible.length === subs.size) {
+      out.push(e);
+      continue;
+    }
+    const latest = visible
+      .map((s) => byField.get(`${top}.${s}`))
+      .filter((x): x is LineageEntry => x !== undefined)
+      .sort((a, b) => b.version - a.version)[0];
+    if (latest) out.push({ ...latest, field: top });
   }
   return out;
 }
@@ -257,13 +299,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
         const record = await deps.store.records.get(def, id);
         const rules = record ? deps.policy.applicable(receiver, entity, record) : [];
         if (!record || rules.length === 0) throw new NotFoundError();
-        // A field is listed when the caller's projection shows it (in plain form or transformed), or any field inside it.
-        const visible = (field: string): boolean => {
-          const top = field.split('.')[0] ?? field;
-          if (STRUCTURAL_FIELDS.has(top)) return true;
-          return rules.some((r) => r.fields.has(field) || r.fields.has(top) || [...r.fields.keys()].some((k) => k.startsWith(`${field}.`)));
-        };
-        const fields = (await deps.sync.lineage(entity, id)).filter((e) => visible(e.field));
+        const fields = projectLineage(await deps.sync.lineage(entity, id), rules, deps.catalog.get(entity));
         if (ctx.audit) ctx.audit.fields = fields.map((f) => f.field);
         return { status: 200, body: { recordId: id, fields } };
       },

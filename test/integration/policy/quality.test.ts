@@ -110,6 +110,46 @@ describe('quality never sees prices', () => {
   });
 });
 
+describe('lineage as quality sees it', () => {
+  type Entry = { field: string; version: number; system: string };
+  const lineageOf = async (id: string, headers: Record<string, string>): Promise<Map<string, Entry>> => {
+    const res = await h.api.get(`/api/v1/orders/${id}/lineage`).set(headers);
+    expect(res.status, res.text).toBe(200);
+    return new Map((res.body.fields as Entry[]).map((e) => [e.field, e]));
+  };
+  /** The stored lines as a write sends them (derived line totals left for the hub to compute). */
+  const linesWith = async (id: string, change: JsonObject): Promise<JsonObject[]> =>
+    ((await stored(h, 'order', id))['lines'] as JsonObject[]).map(({ lineTotal: _t, ...line }) => ({ ...line, ...change }));
+
+  it('a change of a line price alone shows quality no change of lines; a change of a line quantity does', async () => {
+    const id = w.orders.repB.id;
+    const start = (await stored(h, 'order', id)).version;
+    const before = await lineageOf(id, w.users.qual.headers);
+    expect(before.get('lines')?.version).toBe(1);
+
+    const priced = await h.api.patch(`/api/v1/orders/${id}`).set(h.admin).send({ lines: await linesWith(id, { unitPrice: '4242.42' }) });
+    expect(priced.status, priced.text).toBe(200);
+    // The admin sees the change, down to the sub-field.
+    const admin = await lineageOf(id, h.admin);
+    expect(admin.get('lines')?.version).toBe(start + 1);
+    expect(admin.get('lines.unitPrice')?.version).toBe(start + 1);
+    expect(admin.get('total')?.version).toBe(start + 1);
+    expect(admin.get('lines.quantity')?.version).toBe(1);
+    // Quality sees nothing new: no price fields, and lines as they were.
+    const quiet = await lineageOf(id, w.users.qual.headers);
+    expect(quiet).toEqual(before);
+    for (const field of quiet.keys()) expect(field).not.toMatch(/unitPrice|lineTotal|discount|taxRate|total|paymentTerms/i);
+
+    const counted = await h.api.patch(`/api/v1/orders/${id}`).set(h.admin).send({ lines: await linesWith(id, { quantity: '5' }) });
+    expect(counted.status, counted.text).toBe(200);
+    const after = await lineageOf(id, w.users.qual.headers);
+    expect(after.get('lines')?.version).toBe(start + 2);
+    expect(after.get('lines.quantity')?.version).toBe(start + 2);
+    expect(after.has('lines.unitPrice')).toBe(false);
+    expect(after.has('lines.lineTotal')).toBe(false);
+  });
+});
+
 describe('contract: what quality receives matches the published spec', () => {
   // BUG: openapi.yaml's OrderLine requires productId, quantity AND unitPrice, but the default
   // policy gives quality (and the warehouse_erp / reporting_db targets) order lines without
