@@ -125,7 +125,7 @@ export function writeHubConfig(env: HubEnvironment, settings: HubSettings = {}):
           jobLockSeconds: 5,
         },
       },
-      sources: { erp: { entities: ['customer'], pollIntervalSeconds: settings.pollIntervalSeconds ?? 1, pageSize: 500 } },
+      sources: { erp: { entities: ['customer'], pollIntervalSeconds: settings.pollIntervalSeconds ?? 1, pageSize: 500, jobLockSeconds: 5 } },
     },
   };
   const file = join(env.dir, 'hub.config.json');

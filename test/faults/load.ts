@@ -28,7 +28,13 @@ export class ApiWriters {
   /**
    * @param ids resolves the hub ids of hot codes that exist so far (code → id); called now and then.
    */
-  constructor(private readonly api: () => HubApi | undefined, private readonly ids: () => Promise<Map<string, string>>, readonly writers = 4, readonly pauseMs = 40) {}
+  constructor(private readonly api: () => HubApi | undefined, private readonly ids: () => Promise<Map<string, string>>, private writers = 4, private pauseMs = 40) {}
+
+  /** Before `start()`: how many writers, and their pause between PATCHes. */
+  setWriters(writers: number, pauseMs: number): void {
+    this.writers = writers;
+    this.pauseMs = pauseMs;
+  }
 
   start(): void {
     if (this.running) return;

@@ -237,10 +237,10 @@ export class Context {
       let busy = '';
       let hubPrint = '';
       try {
-        const [[runs]] = (await this.storePool.query(`SELECT COUNT(*) AS n FROM hub_sync_runs WHERE state IN ('queued', 'running')`)) as unknown as [[{ n: number }]];
-        if (Number(runs.n) > 0) busy = 'run';
+        // A run that stays queued or running without progress is stuck, not busy: it shows in the print.
+        const [[runs]] = (await this.storePool.query(`SELECT COUNT(*) AS n, COALESCE(SUM(done), 0) AS done FROM hub_sync_runs WHERE state IN ('queued', 'running')`)) as unknown as [[{ n: number; done: number }]];
         const [[h]] = (await this.storePool.query('SELECT COUNT(*) AS n, MAX(updated_at) AS u, (SELECT COALESCE(MAX(id), 0) FROM hub_outbox) AS o FROM hub_customers')) as unknown as [[{ n: number; u: string; o: number }]];
-        hubPrint = `${h.n}:${h.u}`;
+        hubPrint = `${h.n}:${h.u}:${runs.n}:${runs.done}`;
         const cursor = Number((await this.redisKey().get(`${this.prefix}:relay:cursor`)) ?? 0);
         if (cursor < Number(h.o)) busy ||= 'relay';
         const status = await this.api!.call('GET', '/api/v1/sync/connectors', undefined, 5000);
@@ -281,6 +281,8 @@ export interface RunOptions {
   readonly log: (line: string) => void;
   /** Keep the scenario's databases (for a post-mortem). */
   readonly keep?: boolean;
+  /** How long a quiet but not clean system is watched before it is judged (default 45 s). */
+  readonly stuckMs?: number;
 }
 
 /** Runs one scenario end to end and judges it. */
@@ -320,9 +322,9 @@ export async function runScenario(services: Services, scenario: Scenario, option
       const c = await compare(await ctx.source.rows(), ctx.storePool, ctx.target, ctx.writers);
       return c.lost + c.duplicated + c.stale + c.missingInHub === 0 && (c.deadLetters === 0 || (scenario.allowDeadLetters ?? false));
     };
-    const first = await ctx.converge(options.convergeMs, check);
+    const first = await ctx.converge(options.convergeMs, check, 5000, options.stuckMs);
     quietAt = first.at;
-    ctx.note(quietAt === null ? `did not go quiet within ${options.convergeMs / 1000} s` : `quiet since ${((quietAt - loadEnd) / 1000).toFixed(1)} s after the load and faults ended; ${first.clean ? 'clean' : 'NOT clean after 45 s of quiet'}`);
+    ctx.note(quietAt === null ? `did not go quiet within ${options.convergeMs / 1000} s` : `quiet since ${((quietAt - loadEnd) / 1000).toFixed(1)} s after the load and faults ended; ${first.clean ? 'clean' : 'NOT clean after a long quiet'}`);
     comparison = await compare(await ctx.source.rows(), ctx.storePool, ctx.target, ctx.writers);
     if (scenario.allowDeadLetters && comparison.deadLetters > 0) {
       const res = await ctx.api!.call('POST', '/api/v1/sync/dead-letters/replay', {});
@@ -330,7 +332,7 @@ export async function runScenario(services: Services, scenario: Scenario, option
       const again = await ctx.converge(options.convergeMs, async () => {
         const c = await compare(await ctx.source.rows(), ctx.storePool, ctx.target, ctx.writers);
         return c.lost + c.duplicated + c.stale + c.deadLetters === 0;
-      });
+      }, 5000, options.stuckMs);
       ctx.note(again.at === null ? 'did not go quiet after the replay' : `quiet after the replay; ${again.clean ? 'clean' : 'NOT clean'}`);
       afterReplay = await compare(await ctx.source.rows(), ctx.storePool, ctx.target, ctx.writers);
     }

@@ -41,6 +41,8 @@ export class TargetFake {
   private readonly sockets = new Set<Socket>();
   private readonly hanging = new Set<ServerResponse>();
   port = 0;
+  /** Delay before answering a write (the write is applied at once): keeps batches in flight longer. */
+  delayMs = 0;
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -129,7 +131,8 @@ export class TargetFake {
           return json(200, { message: 'ok' });
         }
       }
-      json(status, answer);
+      if (isWrite && this.delayMs > 0) setTimeout(() => json(status, answer), this.delayMs);
+      else json(status, answer);
     });
   }
 
