@@ -48,11 +48,12 @@ export async function compare(source: Map<string, { name: string; currency: stri
     const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
     hub.set(code, [...(hub.get(code) ?? []), { id: String(r['id']), name: text(data['name']), phone: text(data['phone']), currency: text(data['currency']) }]);
   }
-  const [letters] = await store.query<RowDataPacket[]>(`SELECT record_id, error_code FROM hub_dead_letters WHERE state = 'open'`);
+  const [letters] = await store.query<RowDataPacket[]>(`SELECT record_id, direction, error_code FROM hub_dead_letters WHERE state = 'open'`);
   const deadLetterCodes: Record<string, number> = {};
   const dead = new Set<string>();
   for (const l of letters) {
-    deadLetterCodes[String(l['error_code'])] = (deadLetterCodes[String(l['error_code'])] ?? 0) + 1;
+    const key = `${String(l['direction'])}:${String(l['error_code'])}`;
+    deadLetterCodes[key] = (deadLetterCodes[key] ?? 0) + 1;
     dead.add(codeOfId.get(String(l['record_id'])) ?? `id:${String(l['record_id'])}`);
   }
 

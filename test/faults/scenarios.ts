@@ -90,6 +90,9 @@ async function redisRestart(ctx: Context): Promise<void> {
   await loadOn(ctx);
 }
 
+/** Most scenarios carry a tenth of the run's records: the ERPNext-style target takes ≈ 100 records/s. */
+const tenth = (n: number) => n / 10;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'worker-kill-backfill',
@@ -106,6 +109,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'worker-kill-delivery',
     summary: 'a worker SIGKILLed three times with delivery batches in flight (the target answering writes after 30 ms), each replaced at once',
     visibility: 'informational',
+    records: tenth,
     async run(ctx) {
       await ctx.startLoad();
       await softly(ctx, 'start of delivery', () => ctx.targetAt(0.1, 60_000));
@@ -119,6 +123,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'redis-restart',
     summary: 'the private Redis SIGKILLed mid-load and restarted empty (no persistence) 4 s later',
     visibility: 'required',
+    records: tenth,
     run: redisRestart,
   },
   {
@@ -126,24 +131,28 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: 'the private Redis (appendonly yes, fsync every second) SIGKILLed mid-load and restarted from its AOF 4 s later',
     aof: true,
     visibility: 'required',
+    records: tenth,
     run: redisRestart,
   },
   {
     name: 'store-outage-kill',
     summary: "the hub's MariaDB store SIGKILLed mid-delivery, restarted 6 s later (crash recovery)",
     visibility: 'required',
+    records: tenth,
     run: (ctx) => storeOutage(ctx, 'kill'),
   },
   {
     name: 'store-outage-clean',
     summary: "the hub's MariaDB store shut down cleanly (mysqladmin shutdown) mid-delivery, restarted 6 s later",
     visibility: 'required',
+    records: tenth,
     run: (ctx) => storeOutage(ctx, 'shutdown'),
   },
   {
     name: 'source-restart',
     summary: "the ERP's MariaDB SIGKILLed mid-backfill and again mid-poll, each time restarted 4 s later",
     visibility: 'required',
+    records: tenth,
     async run(ctx) {
       await ctx.startLoad();
       await softly(ctx, 'backfill under way', () => ctx.runAt(0.3, 60_000));
@@ -164,36 +173,42 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'target-throttle',
     summary: 'the target answers 429 with Retry-After: 1 to 70 % of requests, in three bursts of 5 s',
     visibility: 'required',
+    records: tenth,
     run: (ctx) => targetScenario(ctx, ['throttle', 'throttle', 'throttle'], 0.7, 5000),
   },
   {
     name: 'target-503-storm',
     summary: 'the target answers 503 to every request, in three storms of 6 s',
     visibility: 'required',
+    records: tenth,
     run: (ctx) => targetScenario(ctx, ['unavailable', 'unavailable', 'unavailable'], 1, 6000),
   },
   {
     name: 'target-timeouts',
     summary: 'the target hangs on 30 % of requests (client timeout 2 s): bursts of never-applied and of applied-then-hung writes',
     visibility: 'required',
+    records: tenth,
     run: (ctx) => targetScenario(ctx, ['hang', 'apply-then-hang', 'hang'], 0.3, 5000),
   },
   {
     name: 'target-resets',
     summary: 'the target applies 30 % of writes and then resets the connection, in three bursts of 5 s',
     visibility: 'required',
+    records: tenth,
     run: (ctx) => targetScenario(ctx, ['apply-then-reset', 'apply-then-reset', 'apply-then-reset'], 0.3, 5000),
   },
   {
     name: 'target-malformed',
     summary: 'the target applies 30 % of writes and answers 200 with a cut JSON body or a body of the wrong shape, in three bursts of 5 s',
     visibility: 'required',
+    records: tenth,
     run: (ctx) => targetScenario(ctx, ['malformed', 'malformed', 'malformed'], 0.3, 5000),
   },
   {
     name: 'target-write-faults',
     summary: 'resets after applying and malformed bodies after applying, alternating bursts of 4 s on 30 % of writes (the bounded vitest part)',
     visibility: 'required',
+    records: tenth,
     run: (ctx) => targetScenario(ctx, ['apply-then-reset', 'malformed', 'apply-then-reset'], 0.3, 4000),
   },
   {
@@ -202,6 +217,7 @@ export const SCENARIOS: readonly Scenario[] = [
     settings: { attempts: 4, backoffMs: 200, maxBackoffMs: 1000 },
     allowDeadLetters: true,
     visibility: 'required',
+    records: tenth,
     async run(ctx) {
       await ctx.startLoad();
       await softly(ctx, 'start of delivery', () => ctx.targetAt(0.2, 60_000));
@@ -227,6 +243,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'cold-start',
     summary: 'two `hub serve` and two `hub worker` started at the same moment on an empty store (migrations, first admin, schedulers), then the load',
     visibility: 'informational',
+    records: tenth,
     customStart: true,
     async run(ctx) {
       const procs = await Promise.all([ctx.hub.spawn('serve'), ctx.hub.spawn('serve'), ctx.hub.spawn('worker'), ctx.hub.spawn('worker')]);
@@ -249,6 +266,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'sigterm-during-load',
     summary: 'SIGTERM to both workers at once mid-delivery (graceful stop within 20 s?), restarted; then SIGTERM to the API under the writers, restarted',
     visibility: 'informational',
+    records: tenth,
     async run(ctx) {
       await ctx.startLoad();
       await softly(ctx, 'start of delivery', () => ctx.targetAt(0.3, 60_000));
