@@ -7,7 +7,9 @@ import { sleep } from './services.js';
  */
 
 export interface Sample {
+  /** When the sample was asked for, and when its last answer came (or timed out). */
   readonly at: number;
+  readonly end: number;
   /** HTTP status of the status call, or `down` when the API did not answer. */
   readonly api: string;
   readonly readyz: string;
@@ -45,12 +47,18 @@ export class Observer {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // A sample every second even while the hub does not answer (each call times out after 3 s):
+    // samples overlap rather than leave a hole in the fault window.
     this.loop = (async () => {
+      const inFlight = new Set<Promise<void>>();
       while (this.running) {
-        const t = Date.now();
-        await this.sample().catch(() => undefined);
-        await sleep(Math.max(50, this.everyMs - (Date.now() - t)));
+        if (inFlight.size < 4) {
+          const p: Promise<void> = this.sample().catch(() => undefined).finally(() => inFlight.delete(p));
+          inFlight.add(p);
+        }
+        await sleep(this.everyMs);
       }
+      await Promise.all(inFlight);
     })();
   }
 
@@ -73,6 +81,15 @@ export class Observer {
     const api = this.api();
     if (!api) return;
     const at = Date.now();
+    const [[status, connectors], readyz, metrics] = await Promise.all([
+      this.status(api),
+      api.call('GET', '/readyz', undefined, 3000).then((r) => String(r.status), () => 'down'),
+      this.metrics(api),
+    ]);
+    this.samples.push({ at, end: Date.now(), api: status, readyz, connectors, metrics });
+  }
+
+  private async status(api: HubApi): Promise<[string, Sample['connectors']]> {
     let status = 'down';
     const connectors: Sample['connectors'] = {};
     try {
@@ -94,30 +111,26 @@ export class Observer {
     } catch {
       status = 'down';
     }
-    let readyz = 'down';
-    try {
-      readyz = String((await api.call('GET', '/readyz', undefined, 3000)).status);
-    } catch {
-      // down
-    }
-    let metrics: Sample['metrics'] = null;
+    return [status, connectors];
+  }
+
+  private async metrics(api: HubApi): Promise<Sample['metrics']> {
     try {
       const text = await api.metrics(3000);
-      metrics = {
+      return {
         breakerOpen: metricSum(text, 'hub_sync_breaker_open'),
         deadLettersOpen: metricSum(text, 'hub_sync_dead_letters_open'),
         queueJobs: metricSum(text, 'hub_sync_queue_jobs'),
         lagMax: metricSum(text, 'hub_sync_lag_seconds', Math.max),
       };
     } catch {
-      // down
+      return null;
     }
-    this.samples.push({ at, api: status, readyz, connectors, metrics });
   }
 
   /** Samples taken inside the fault windows (plus `graceMs` after each, for a status polled late). */
   during(graceMs = 1500): Sample[] {
-    return this.samples.filter((s) => this.windows.some((w) => s.at >= w.from && s.at <= (w.to ?? Date.now()) + graceMs));
+    return this.samples.filter((s) => this.windows.some((w) => s.end >= w.from && s.at <= (w.to ?? Date.now()) + graceMs));
   }
 
   /** A short account of what the samples showed that an operator would notice. */
