@@ -23,7 +23,7 @@ function row(label: string, c: Comparison | null, r: ScenarioResult): string[] {
 const HEAD = ['scenario', 'expected', 'in hub', 'at target', 'duplicated', 'lost', 'stale', 'dead letters', 'converge s', 'visible while faulted'];
 
 function table(rows: string[][]): string {
-  const widths = HEAD.map((h, i) => Math.min(i === HEAD.length - 1 ? 90 : 40, Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))));
+  const widths = HEAD.map((h, i) => Math.min(i === HEAD.length - 1 ? 100 : i === 7 ? 70 : 40, Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!))).join(' | ')} |`;
   return [line(HEAD), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
