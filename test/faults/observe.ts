@@ -138,14 +138,17 @@ export class Observer {
     const signals = new Set<string>();
     let maxQueue = 0;
     let maxLag = 0;
-    for (const s of samples) {
+    // Dead letters count as a sign of this fault only when more of them open during it.
+    const firstDead = new Map<string, number>();
+    for (const s of [...samples].sort((a, b) => a.at - b.at)) {
       if (s.api !== '200') signals.add(`status API ${s.api}`);
       if (s.readyz !== '200') signals.add(`readyz ${s.readyz}`);
       for (const [id, c] of Object.entries(s.connectors)) {
         if (c.state === 'degraded' || c.state === 'paused') signals.add(`${id} ${c.state}`);
         if (c.breaker && c.breaker !== 'closed') signals.add(`${id} breaker ${c.breaker}`);
         for (const e of c.errors) signals.add(`${id} ${e}`);
-        if (c.deadLetters > 0) signals.add(`${id} DLQ ${c.deadLetters}`);
+        if (!firstDead.has(id)) firstDead.set(id, c.deadLetters);
+        else if (c.deadLetters > firstDead.get(id)!) signals.add(`${id} DLQ +${c.deadLetters - firstDead.get(id)!}`);
         maxQueue = Math.max(maxQueue, c.queue ?? 0);
         maxLag = Math.max(maxLag, c.lag ?? 0);
       }

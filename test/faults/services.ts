@@ -145,14 +145,13 @@ export async function stopProcess(p: Spawned | undefined, signal: NodeJS.Signals
 
 /** Resolves when `pattern` appears in the process's output; fails on exit or after `ms`. */
 export async function waitForOutput(p: Spawned, pattern: RegExp, ms: number): Promise<RegExpExecArray> {
-  return until(`${p.name} to print ${pattern}`, () => {
-    const m = pattern.exec(p.output());
-    if (m) return m;
-    if (!isRunning(p)) throw Object.assign(new Error(`${p.name} exited before ${pattern}:\n${p.output().slice(-3000)}`), { fatal: true });
-    return undefined;
-  }, ms, 50).catch((error: Error) => {
+  const result = await until<RegExpExecArray | 'exited'>(`${p.name} to print ${pattern}`, () => pattern.exec(p.output()) ?? (isRunning(p) ? undefined : 'exited'), ms, 50).catch((error: Error) => {
     throw new Error(`${error.message}\n--- ${p.name} output (tail) ---\n${p.output().slice(-3000)}`);
   });
+  // One more look: the line may have come with the exit.
+  const m = result === 'exited' ? pattern.exec(p.output()) : result;
+  if (!m) throw new Error(`${p.name} exited before it printed ${pattern}:\n${p.output().slice(-3000)}`);
+  return m;
 }
 
 // ---------------------------------------------------------------- Redis
