@@ -64,7 +64,7 @@ describe('mapping files are checked when they load, every problem at once', () =
     const registry = load([mappingDir({ 'mine.yaml': `${head('mine.customer.out', 'extends: erpnext.customer.out\n')}  customer_group: { const: Wholesale }\n  website: null\n` })]);
     const mine = registry.get('mine.customer.out');
     const out = mine?.map({ id: 'c1', code: 'C-1', name: 'Acme', kind: 'company', website: 'https://acme.example', status: 'active', currency: 'EUR' }, { link: () => undefined });
-    expect(out).toMatchObject({ name: 'C-1', customer_name: 'Acme', customer_group: 'Wholesale', customer_type: 'Company' });
+    expect(out).toMatchObject({ custom_hub_code: 'C-1', customer_name: 'Acme', customer_group: 'Wholesale', customer_type: 'Company' });
     expect(out).not.toHaveProperty('website');
     expect(problems({ 'mine.yaml': `${head('mine.customer.out', 'extends: erpnext.customer.out\n')}  mobile_no: { from: ownerId }\n` })[0]).toContain('which target:erpnext may not see');
   });

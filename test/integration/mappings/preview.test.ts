@@ -47,7 +47,7 @@ describe('mapping preview', () => {
   it('previews an ERPNext order, naming references that have no id link yet', async () => {
     const res = await t.api.post('/api/v1/mappings/erpnext.order.out/preview').set(admin).send({ recordId: orderId });
     expect(res.status).toBe(200);
-    expect(res.body.payload).toMatchObject({ name: 'SO-PV-1', customer: `unlinked:${customerId}`, grand_total: expect.any(Number), items: [{ item_code: 'SKU-PV', qty: 2.5, price_list_rate: 1999.99, discount_percentage: 5 }] });
+    expect(res.body.payload).toMatchObject({ custom_hub_code: 'SO-PV-1', customer: `unlinked:${customerId}`, grand_total: expect.any(Number), items: [{ item_code: 'SKU-PV', qty: 2.5, price_list_rate: 1999.99, discount_percentage: 5 }] });
     expect(res.body.unlinked).toEqual([`customer:${customerId}`]);
     await t.hub.store.idLinks.link('erpnext', 'customer', customerId, 'Preview GmbH', new Date().toISOString());
     const linked = await t.api.post('/api/v1/mappings/erpnext.order.out/preview').set(admin).send({ recordId: orderId });
@@ -58,7 +58,7 @@ describe('mapping preview', () => {
   it('previews a sample record and an inbound mapping', async () => {
     const out = await t.api.post('/api/v1/mappings/erpnext.customer.out/preview').set(admin).send({ record: { code: 'S-1', name: '  Sample AG ', kind: 'person', status: 'inactive', currency: 'CHF', billingAddress: { line1: 'x', city: 'Bern', country: 'CH' } } });
     expect(out.status).toBe(200);
-    expect(out.body.payload).toEqual({ name: 'S-1', customer_name: 'Sample AG', customer_type: 'Individual', customer_group: 'Commercial', territory: 'Switzerland', default_currency: 'CHF', disabled: 1 });
+    expect(out.body.payload).toEqual({ custom_hub_code: 'S-1', customer_name: 'Sample AG', customer_type: 'Individual', customer_group: 'Commercial', territory: 'Switzerland', default_currency: 'CHF', disabled: 1 });
     const back = await t.api.post('/api/v1/mappings/erpnext.customer.in/preview').set(admin).send({ record: { name: 'S-1', customer_name: 'Sample AG', customer_type: 'Partnership', disabled: 0, default_currency: 'CHF' } });
     expect(back.body).toMatchObject({ receiver: null, payload: { code: 'S-1', name: 'Sample AG', kind: 'company', status: 'active', currency: 'CHF' }, policy: [] });
   });
