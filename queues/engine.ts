@@ -1,10 +1,10 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ConnectorError, type Connector, type ExternalRecord } from '../connectors/contract.js';
-import { ConfigError, ConflictError, foreignErrorSummary, HubError, NotFoundError, UnprocessableError, type FieldProblem } from '../core/errors.js';
+import { ConfigError, ConflictError, foreignErrorSummary, NotFoundError, UnprocessableError, type FieldProblem } from '../core/errors.js';
 import { ENTITIES, ENTITY_NAMES, type EntityName, type JsonObject } from '../core/model/entities.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
 import type { RecordService } from '../core/records/service.js';
@@ -24,7 +24,9 @@ import { SourceRunner, type SourceSettings } from './sources.js';
 import { SyncStats } from './stats.js';
 import { reconcileTarget } from './reconcile.js';
 import { RunChains } from './run-chains.js';
-import { RUN_STALL_MS, withProgress, type RunView } from './runs.js';
+import { withProgress, type RunView } from './runs.js';
+import { SyncWatchdog } from './watchdog.js';
+import { verifiedWebhook } from './webhook.js';
 import { connectorStatus, registerSyncGauges, type ConnectorStatus } from './status.js';
 
 export type { RunView } from './runs.js';
@@ -91,8 +93,7 @@ export class SyncEngine {
   private backfillQueue: Queue<OutboundSliceJob> | undefined;
   private backfillWorker: Worker<OutboundSliceJob> | undefined;
   private readonly chains: RunChains;
-  private watchdog: NodeJS.Timeout | undefined;
-  private watching: Promise<void> | undefined;
+  private watchdog: SyncWatchdog | undefined;
   private reconcileWorker: Worker<{ target: string; entity: EntityName }> | undefined;
 
   constructor(private readonly deps: SyncEngineDeps) {
@@ -192,7 +193,23 @@ export class SyncEngine {
     }
     this.relay = new OutboxRelay(store, redis, prefix, [...this.targets.values()], log, this.deps.config.relayIntervalMs);
     this.relay.start();
-    this.startWatchdog();
+    this.watchdog = new SyncWatchdog({
+      redis,
+      prefix,
+      store,
+      log,
+      chains: this.chains,
+      instance: this.instance,
+      reschedule: async () => {
+        for (const s of this.sources.values()) await s.schedule();
+        await this.scheduleReconcile();
+      },
+      continueRun: async (run, chain) => {
+        if (run.direction === 'in') await this.sources.get(run.connector)?.continueBackfill(run.id, 0, 0, chain);
+        else await this.backfillQueue?.add('out', { runId: run.id, chain }, SLICE_OPTIONS);
+      },
+    });
+    this.watchdog.start();
     if (this.deps.subscriber) {
       const sub = this.deps.subscriber();
       this.subscriber = sub;
@@ -215,51 +232,10 @@ export class SyncEngine {
     }
   }
 
-  /**
-   * Every few seconds, in worker processes: notices that Redis lost the hub's keys (restarted without
-   * persistence, flushed) and puts the polling and reconciliation schedules back, and continues runs
-   * that stopped moving (their chain of slice jobs was lost) from their checkpoint. What was queued
-   * for delivery comes back by itself: the relay's cursor went too, so it hands the outbox over again.
-   */
-  private startWatchdog(everyMs = 5000): void {
-    let known = false;
-    const tick = async () => {
-      const { redis, prefix, store, log } = this.deps;
-      // The first process to start (or to see Redis empty again) sets the mark.
-      const fresh = (await redis.set(`${prefix}:sync:epoch`, this.instance, 'NX')) === 'OK';
-      if (fresh && known) {
-        log.warn('Redis lost the hub\'s queues and schedules: restoring them and resuming runs');
-        for (const s of this.sources.values()) await s.schedule();
-        await this.scheduleReconcile();
-      }
-      known = true;
-      const stale = await store.sync.runs({ states: ['queued', 'running'], updatedBefore: new Date(Date.now() - RUN_STALL_MS).toISOString(), limit: 50 });
-      for (const run of stale) {
-        if (run.kind !== 'backfill') continue;
-        const chain = await this.chains.supersede(run.id);
-        // Touched, so that the next tick does not resume it again while the new chain starts.
-        if (!(await store.sync.updateRun(run.id, {}, new Date().toISOString(), ['queued', 'running']))) continue;
-        log.warn({ run: run.id, connector: run.connector, entity: run.entity, direction: run.direction }, 'run stopped moving: continuing it from its checkpoint');
-        if (run.direction === 'in') await this.sources.get(run.connector)?.continueBackfill(run.id, 0, 0, chain);
-        else await this.backfillQueue?.add('out', { runId: run.id, chain }, SLICE_OPTIONS);
-      }
-    };
-    const loop = () => {
-      this.watching = tick()
-        .catch(() => undefined) // Redis or the store is down: the next tick tries again.
-        .finally(() => {
-          this.watching = undefined;
-          if (this.watchdog) this.watchdog = setTimeout(loop, everyMs);
-        });
-    };
-    this.watchdog = setTimeout(loop, 0);
-  }
-
   /** Drains: stops taking jobs, lets the jobs in flight finish, closes queues. */
   async stop(): Promise<void> {
-    if (this.watchdog) clearTimeout(this.watchdog);
+    await this.watchdog?.stop();
     this.watchdog = undefined;
-    await this.watching;
     this.unsubscribe?.();
     await this.relay?.stop();
     this.relay = undefined;
@@ -509,30 +485,8 @@ export class SyncEngine {
     const s = this.sources.get(connector);
     const secret = this.webhookSecrets.get(connector);
     if (!s || !secret) throw new NotFoundError(`No webhook for ${connector}`);
-    const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`);
-    const given = Buffer.from(signature ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new HubError('invalid_signature', 401, 'The webhook signature does not match', [{ pointer: '/headers/x-hub-signature-256', detail: signature ? 'does not match the body under the configured secret' : 'is missing' }]);
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody.toString('utf8'));
-    } catch {
-      throw new UnprocessableError('The webhook body is not JSON', [{ pointer: '', detail: 'is not valid JSON' }]);
-    }
-    const b = body as { entity?: unknown; records?: unknown };
-    const problems: FieldProblem[] = [];
-    const mapping = typeof b.entity === 'string' ? Object.values(s.source.inbound).find((m) => m?.externalEntity === b.entity) : undefined;
-    if (typeof b.entity !== 'string') problems.push({ pointer: '/entity', detail: 'is required: the external entity name' });
-    else if (!mapping) problems.push({ pointer: '/entity', detail: `${connector} has no inbound mapping for ${b.entity}` });
-    if (!Array.isArray(b.records)) problems.push({ pointer: '/records', detail: 'is required: an array of records' });
-    else if (b.records.length > 5000) problems.push({ pointer: '/records', detail: 'holds more than 5000 records' });
-    else b.records.forEach((r, i) => {
-      if (typeof r !== 'object' || r === null || Array.isArray(r)) problems.push({ pointer: `/records/${i}`, detail: 'is not an object' });
-    });
-    if (problems.length > 0 || !mapping) throw new UnprocessableError('The webhook body is invalid', problems);
-    const records = b.records as ExternalRecord[];
-    await s.push(mapping.entity, records, 'webhook');
+    const { entity, records } = verifiedWebhook(s.source, secret, rawBody, signature);
+    await s.push(entity, records, 'webhook');
     return { accepted: records.length };
   }
 
