@@ -62,7 +62,19 @@ export type FailureKind = (typeof FAILURE_KINDS)[number];
 /** Per-record outcome of an upsert or delete, in the order of the request. */
 export type RecordOutcome =
   | { readonly ok: true; readonly externalId: string }
-  | { readonly ok: false; readonly kind: FailureKind; readonly code: string; readonly message: string; readonly retryAfterMs?: number };
+  | {
+      readonly ok: false;
+      readonly kind: FailureKind;
+      readonly code: string;
+      readonly message: string;
+      readonly retryAfterMs?: number;
+      /**
+       * False when the connector did not send the record at all (an earlier record of the batch met a
+       * retryable failure that the rest would meet too): the record did not fail, so a retry of it
+       * spends none of its attempts. Absent means it was sent.
+       */
+      readonly attempted?: false;
+    };
 
 export interface Connector {
   describe(): ConnectorDescription;

@@ -357,13 +357,15 @@ export class TargetDelivery {
     const dead: { id: string; version: number; payload: Record<string, unknown>; code: string; message: string }[] = [];
     let retryAfter = 0;
     let lastCode: string | undefined;
+    // Records the connector did not send (a batch-mate met a retryable failure first): tried again without spending an attempt.
+    const untried: string[] = [];
     outcomes.forEach((o, n) => {
       const item = items[n]!;
       // The target now holds this payload: its echo and, as far as the hub knows, what it last read there.
       if (o.ok) saved.push({ hubId: item.id, externalId: o.externalId, outHash: item.hash, echoHash: item.echoHash, inHash: item.echoHash });
       else if (o.kind === 'permanent') dead.push({ id: item.id, version: item.version, payload: item.payload, code: o.code, message: o.message });
       else {
-        retry.push(item.id);
+        (o.attempted === false ? untried : retry).push(item.id);
         retryAfter = Math.max(retryAfter, o.retryAfterMs ?? 0);
       }
       if (!o.ok) lastCode = o.code;
@@ -388,6 +390,10 @@ export class TargetDelivery {
       if (state === 'open') this.deps.log.warn({ target: system, code: lastCode }, 'circuit breaker open: deliveries to the target are paused');
     }
 
+    if (untried.length > 0) {
+      await this.enqueue(entity, untried, { delay: retryDelay(attempt, this.settings.backoffMs, this.settings.maxBackoffMs, retryAfter), ...(attempt ? { attempt } : {}) });
+      bump('retried', untried.length);
+    }
     if (retry.length > 0) {
       const next = attempt + 1;
       if (next >= this.settings.attempts) {

@@ -194,15 +194,15 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
 
   /**
    * Sends records one by one. A record's own failure is its outcome; a retryable failure (throttled,
-   * unreachable) stops the batch and the rest are reported retryable without being sent, since they would
-   * meet the same answer; refused credentials throw.
+   * unreachable) stops the batch and the rest are reported retryable without being sent (`attempted:
+   * false`: their retry spends no attempt), since they would meet the same answer; refused credentials throw.
    */
   async function eachRecord<T>(items: readonly T[], send: (item: T) => Promise<RecordOutcome>): Promise<RecordOutcome[]> {
     const outcomes: RecordOutcome[] = [];
     for (const item of items) {
       const previous = outcomes.at(-1);
       if (previous !== undefined && !previous.ok && previous.kind === 'retryable') {
-        outcomes.push(previous);
+        outcomes.push({ ...previous, attempted: false });
         continue;
       }
       try {
@@ -246,11 +246,11 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     if (!Number.isInteger(size) || size < 1) throw new ConnectorError('permanent', 'invalid_config', `${name} ${entity} batch maxBatch must be a positive integer`);
     const recordsField = batch.recordsField ?? 'records';
     const outcomes: RecordOutcome[] = [];
-    let stop: RecordOutcome | null = null;
+    let stop: Extract<RecordOutcome, { ok: false }> | null = null;
     for (let start = 0; start < requests.length; start += size) {
       const chunk = requests.slice(start, start + size);
       if (stop !== null) {
-        outcomes.push(...chunk.map(() => stop!));
+        outcomes.push(...chunk.map((): RecordOutcome => ({ ...stop!, attempted: false })));
         continue;
       }
       const payloads = chunk.map((r) => r.payload);

@@ -319,7 +319,8 @@ describe('ERPNext upsert and delete', () => {
     const payload = (code: string) => ({ item_code: code, item_name: code, item_group: 'Products', stock_uom: 'Nos' });
     const outcomes = await erp().upsert('Item', ['W-1', 'W-2', 'W-3'].map((code) => ({ hubId: code, payload: payload(code) })));
     const throttled = { ok: false, kind: 'retryable', code: 'rate_limited', message: 'PUT answered 429 (RateLimitExceededError)', retryAfterMs: 30_000 };
-    expect(outcomes).toEqual([{ ok: true, externalId: 'W-1' }, throttled, throttled]);
+    // W-3 was never sent: marked so, its retry spends no attempt.
+    expect(outcomes).toEqual([{ ok: true, externalId: 'W-1' }, throttled, { ...throttled, attempted: false }]);
     scope.done();
   });
 
