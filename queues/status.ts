@@ -36,10 +36,13 @@ export interface ConnectorStatus {
 }
 
 /**
- * `paused`: the breaker is open; `stalled`: a run stopped moving; `degraded`: half open, or the last
- * error is newer than the last success; `backfilling`: a run is under way; `ok`: deliveries pending;
+ * `paused`: the breaker is open; `stalled`: a run stopped moving; `degraded`: half open, or an error
+ * in the last 30 s or newer than the last success; `backfilling`: a run is under way; `ok`: deliveries pending;
  * `idle`: nothing to do.
  */
+/** A connector with an error this recent shows `degraded` even if deliveries also succeed (ms). */
+export const RECENT_ERROR_MS = 30_000;
+
 export const CONNECTOR_STATES = ['ok', 'degraded', 'paused', 'idle', 'backfilling', 'stalled'] as const;
 export type ConnectorState = (typeof CONNECTOR_STATES)[number];
 
@@ -77,7 +80,9 @@ export async function connectorStatus(deps: StatusDeps): Promise<ConnectorStatus
     }
     const runs = (await deps.store.sync.runs({ connector: id, states: ['queued', 'running'], limit: 20 })).map(withProgress);
     const busy = (queue?.waiting ?? 0) + (queue?.active ?? 0) + (queue?.delayed ?? 0) > 0;
-    const failing = entities.some((e) => e.lastErrorAt && (!e.lastSuccessAt || e.lastErrorAt > e.lastSuccessAt));
+    // An error in the same batch as a success, or lately among successes (a target failing one request in
+    // three), is a fault while it lasts: the connector shows degraded until it has been clear for a while.
+    const failing = entities.some((e) => e.lastErrorAt && (!e.lastSuccessAt || e.lastErrorAt >= e.lastSuccessAt || Date.now() - Date.parse(e.lastErrorAt) < RECENT_ERROR_MS));
     const state: ConnectorState =
       breaker?.state === 'open' ? 'paused' : runs.some((r) => r.stalled) ? 'stalled' : breaker?.state === 'half_open' || failing ? 'degraded' : runs.length > 0 ? 'backfilling' : busy ? 'ok' : 'idle';
     out.push({ id, roles: [...(t ? ['target' as const] : []), ...(s ? ['source' as const] : [])], state, breaker, queue, entities, runs });

@@ -1578,7 +1578,7 @@ export interface components {
             id: components["schemas"]["ConnectorName"];
             roles: ("target" | "source")[];
             /**
-             * @description `paused`: the breaker is open; `stalled`: a backfill or reconciliation stopped moving; `degraded`: half open, or the last error is newer than the last success; `backfilling`: a run is under way; `ok`: deliveries pending; `idle`: nothing to do.
+             * @description `paused`: the breaker is open; `stalled`: a backfill or reconciliation stopped moving; `degraded`: half open, or an error in the last 30 s or not followed by a success; `backfilling`: a run is under way; `ok`: deliveries pending; `idle`: nothing to do.
              * @enum {string}
              */
             state: "ok" | "degraded" | "paused" | "idle" | "backfilling" | "stalled";

@@ -51,5 +51,9 @@ describe('records a connector did not send spend no attempt', () => {
     });
     expect(letters.map((l) => l.payload['code'])).toEqual(['U-BAD']);
     expect(letters[0]).toMatchObject({ errorCode: 'retries_exhausted' });
+    // Deliveries also succeeded meanwhile, but the failures are recent: the connector shows degraded.
+    const sink = (await t.hub.sync.status()).find((c) => c.id === 'sink')!;
+    expect(sink.entities[0]!.lastSuccessAt).not.toBeNull();
+    expect(sink.state).toBe('degraded');
   });
 });
