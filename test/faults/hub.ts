@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, isRunning, spawnGroup, stopProcess, until, waitForOutput, type Spawned } from './services.js';
+import { customerSourceFiles } from '../integration/sync-fixtures.js';
 import { HUB_CODE_FIELD, TARGET_API_KEY, TARGET_API_SECRET } from './target.js';
 
 /**
@@ -18,27 +19,8 @@ export const ADMIN_PASSWORD = 'faults-admin-password';
 const POLICY_SECRET = 'faults-policy-secret-0123456789abcdef0123456789';
 
 const FILES: Record<string, string> = {
-  'erp/schema.yaml': `
-connector: erp
-links: [customer]
-entities:
-  customers:
-    fields:
-      customer_no: { type: string, required: true }
-      name: { type: string, required: true }
-      currency: { type: string }
-`,
-  'erp/customer.in.yaml': `
-name: erp.customer.in
-connector: erp
-entity: customer
-direction: in
-externalEntity: customers
-fields:
-  code: { from: customer_no }
-  name: { from: name }
-  currency: { from: currency }
-`,
+  // The ERP table's customers (customer_no, name, currency), as the integration tests map them.
+  ...customerSourceFiles('erp'),
   'target/schema.yaml': `
 connector: target
 links: [customer]
