@@ -471,7 +471,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with username and password */
+        /**
+         * Log in with username and password
+         * @description Attempts are counted per username and client address before the password is checked; past `auth.loginThrottle.maxFailures` attempts within the window every attempt, also one with the right password, is refused with 429 and `Retry-After` (parallel attempts are counted one by one). A successful login clears the count.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -1773,7 +1776,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `If-Match` does not match the current version. */
+        /** @description `If-Match` names no current version of the record: it changed since it was read, or the tag is weak or not one the hub issued. Never sent for a write without `If-Match`. */
         PreconditionFailed: {
             headers: {
                 [name: string]: unknown;
@@ -1838,7 +1841,7 @@ export interface components {
         /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
         Expand: string;
         IdPath: components["schemas"]["Id"];
-        /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+        /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
         IfMatch: string;
         /** @description Makes a create safe to retry. */
         IdempotencyKey: string;
@@ -1982,7 +1985,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2010,7 +2013,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2153,7 +2156,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2181,7 +2184,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2317,7 +2320,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2345,7 +2348,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2480,7 +2483,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2508,7 +2511,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2652,7 +2655,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2680,7 +2683,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2824,7 +2827,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2852,7 +2855,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2993,7 +2996,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3021,7 +3024,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3155,7 +3158,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3183,7 +3186,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3318,7 +3321,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3346,7 +3349,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
