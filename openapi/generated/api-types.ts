@@ -471,7 +471,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with username and password */
+        /**
+         * Log in with username and password
+         * @description Attempts are counted per username and client address before the password is checked; past `auth.loginThrottle.maxFailures` attempts within the window every attempt, also one with the right password, is refused with 429 and `Retry-After` (parallel attempts are counted one by one). A successful login clears the count.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -1782,7 +1785,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `If-Match` does not match the current version. */
+        /** @description `If-Match` names no current version of the record: it changed since it was read, or the tag is weak or not one the hub issued. Never sent for a write without `If-Match`. */
         PreconditionFailed: {
             headers: {
                 [name: string]: unknown;
@@ -1847,7 +1850,7 @@ export interface components {
         /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
         Expand: string;
         IdPath: components["schemas"]["Id"];
-        /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+        /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
         IfMatch: string;
         /** @description Makes a create safe to retry. */
         IdempotencyKey: string;
@@ -1991,7 +1994,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2019,7 +2022,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2162,7 +2165,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2190,7 +2193,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2326,7 +2329,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2354,7 +2357,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2489,7 +2492,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2517,7 +2520,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2661,7 +2664,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2689,7 +2692,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2833,7 +2836,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -2861,7 +2864,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3002,7 +3005,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3030,7 +3033,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3164,7 +3167,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3192,7 +3195,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3327,7 +3330,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -3355,7 +3358,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous read; the write fails with 412 if the record has changed. */
+                /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
