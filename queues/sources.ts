@@ -147,8 +147,8 @@ export class SourceRunner {
     this.deps.log.warn({ source: this.source.name, job: data.kind, deferred, code, err: error instanceof HubError ? { code: error.code } : foreignErrorSummary(error) }, 'ingest held up by a passing fault; trying again');
     if (data.kind === 'push') await this.push(data.entity, data.records, data.via, { delay, deferred });
     else if (data.kind === 'backfill') await this.continueBackfill(data.runId, delay, deferred, data.chain);
-    const entity = data.kind === 'backfill' ? undefined : data.entity;
-    if (entity) await this.deps.stats?.add(this.source.name, entity, 'in', { deferred: 1 }, false, code).catch(() => undefined);
+    // The fault shows in the status; a pushed change's records count as deferred (a poll puts nothing back).
+    if (data.kind !== 'backfill') await this.deps.stats?.add(this.source.name, data.entity, 'in', data.kind === 'push' ? { deferred: data.records.length } : {}, false, code).catch(() => undefined);
     return { deferred: true };
   }
 
