@@ -1,21 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type Router } from 'express';
-import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { MappingRegistry } from '../mappings/engine/load.js';
 import type { Ownership } from '../mappings/engine/ownership.js';
 import type { PolicyEngine } from './policy/engine.js';
 import type { FieldCatalog } from './policy/catalog.js';
-import type { CustomTransform } from '../mappings/engine/transforms.js';
 import type { MaintenanceHandle } from '../queues/maintenance.js';
 import type { SyncEngine } from '../queues/engine.js';
-import type { Connector } from '../connectors/contract.js';
 import { ENTITIES } from './model/entities.js';
 import type { AuthService } from './auth/auth-service.js';
 import type { HubConfig } from './config/load.js';
-import { prepareHub } from './config/prepare.js';
-import type { ConfigFileInput } from './config/schema.js';
+import { prepareHub, type PrepareOptions } from './config/prepare.js';
 import type { DemoSummary } from './demo/seed.js';
 import { UnavailableError } from './errors.js';
 import type { RecordService } from './records/service.js';
@@ -25,28 +21,14 @@ import type { Store } from './store/store.js';
 /** Roles every installation has, whatever the configuration adds. */
 const BUILT_IN_ROLES = ['admin', 'auditor'];
 
-export interface CreateHubOptions {
-  /** Environment to read (`HUB_PORT`, `HUB_DB`, …); default `process.env`. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Configuration given in code instead of `hub.config.yaml`. */
-  readonly config?: ConfigFileInput;
-  /** A pino logger to use; default a JSON logger on stdout at the configured level. */
-  readonly logger?: Logger;
-  /** Prefix of every Redis key and BullMQ queue; default `hub`. */
-  readonly redisPrefix?: string;
+/** The options `prepareHub` checks (env, config, logger, Redis prefix, connectors, transforms), and: */
+export interface CreateHubOptions extends PrepareOptions {
   /** Validate every API response against the spec (for tests); default false. */
   readonly validateResponses?: boolean;
   /** Build and serve the HTTP API; false for a workers-only process (`hub worker`, CLI commands): the router answers 503. Default true. */
   readonly serveApi?: boolean;
   /** Run the workers (maintenance, sync delivery, ingest, outbox relay) in this process; default true. */
   readonly runWorkers?: boolean;
-  /**
-   * Connectors by name, replacing or adding to those built from `connectors` in the configuration
-   * (embedding hosts and tests hand in their own driver or HTTP client this way).
-   */
-  readonly connectors?: Readonly<Record<string, Connector>>;
-  /** Named transform functions a mapping file may call with `{ custom: { name } }`. */
-  readonly transforms?: Readonly<Record<string, CustomTransform>>;
   /**
    * Create the first admin (and, with `HUB_DEMO=1`, the demo data) on start; default true. One-shot
    * commands (the CLI's `dlq`, `conflicts`, …) pass false: they never create users.

@@ -23,11 +23,20 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** What `prepareHub` needs from the options of `createHub`. */
 export interface PrepareOptions {
+  /** Environment to read (`HUB_PORT`, `HUB_DB`, …); default `process.env`. */
   readonly env?: Env;
+  /** Configuration given in code instead of `hub.config.yaml`. */
   readonly config?: ConfigFileInput;
+  /** A pino logger to use; default a JSON logger on stdout at the configured level. */
   readonly logger?: Logger;
+  /** Prefix of every Redis key and BullMQ queue; default `hub`. */
   readonly redisPrefix?: string;
+  /**
+   * Connectors by name, replacing or adding to those built from `connectors` in the configuration
+   * (embedding hosts and tests hand in their own driver or HTTP client this way).
+   */
   readonly connectors?: Readonly<Record<string, Connector>>;
+  /** Named transform functions a mapping file may call with `{ custom: { name } }`. */
   readonly transforms?: Readonly<Record<string, CustomTransform>>;
 }
 
