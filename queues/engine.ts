@@ -201,7 +201,11 @@ export class SyncEngine {
       chains: this.chains,
       instance: this.instance,
       reschedule: async () => {
-        for (const s of this.sources.values()) await s.schedule();
+        // The queues' settings went with the keys: one ingest at a time per source again, then the schedules.
+        for (const s of this.sources.values()) {
+          await s.queue.setGlobalConcurrency(1);
+          await s.schedule();
+        }
         await this.scheduleReconcile();
       },
       continueRun: async (run, chain) => {

@@ -90,6 +90,8 @@ describe.sequential('sync recovery and what the status shows', () => {
     await until('the new row at the target', () => (held.has('R-NEW') ? true : undefined), 30_000);
     const runner = t.hub.sync.sources.get('erp')!;
     expect((await runner.queue.getJobSchedulers()).map((s) => s.key)).toContain('poll:customer');
+    // And one ingest at a time per source, as before the loss.
+    expect(await runner.queue.getGlobalConcurrency()).toBe(1);
     // The relay handed the outbox over again; the target already had those records: skipped, not resent.
     for (const [code, n] of before) expect(held.get(code)).toBe(n);
     expect(held.get('R-NEW')).toBe(1);
