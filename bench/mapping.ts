@@ -23,7 +23,7 @@ import { PolicyEngine, type Receiver } from '../core/policy/engine.js';
 import { DEFAULT_POLICY_PATH } from '../core/policy/load.js';
 import type { CompiledMapping, MappingContext } from '../mappings/engine/compile.js';
 import { loadMappings } from '../mappings/engine/load.js';
-import { fieldCatalog, fieldTypes, requiredOnCreate } from '../openapi/app/catalog.js';
+import { fieldCatalog, fieldTypes, requiredOnCreate } from '../core/model/spec-catalog.js';
 import { loadSpec } from '../openapi/app/spec.js';
 import { describe, environment, measureAll, type CaseResult } from './harness.js';
 

@@ -11,7 +11,7 @@ import { createHmac } from 'node:crypto';
 import type { EntityName, JsonObject, JsonValue } from '../core/model/entities.js';
 import { PolicyEngine, type Receiver } from '../core/policy/engine.js';
 import { loadPolicyFile } from '../core/policy/load.js';
-import { fieldCatalog } from '../openapi/app/catalog.js';
+import { fieldCatalog } from '../core/model/spec-catalog.js';
 import { loadSpec } from '../openapi/app/spec.js';
 import { describe, environment, measure, measureAll, type CaseResult } from './harness.js';
 

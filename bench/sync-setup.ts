@@ -15,8 +15,8 @@ import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import { pino } from 'pino';
-import type { ConfigFileInput } from '../core/config/schema.js';
-import { createHub, type Hub } from '../core/hub.js';
+import type { ConfigFileInput } from '../hub/config/schema.js';
+import { createHub, type Hub } from '../hub/create-hub.js';
 export * from './sync-util.js';
 export * from './sync-peers.js';
 import { ADMIN_PASSWORD, REDIS_URL, RssSampler, fmt, mb, processCpuMicros, processRss, sleep, until } from './sync-util.js';
@@ -93,7 +93,7 @@ export async function startBenchHub(config: ConfigFileInput, env: Record<string,
       // JSON is YAML: the hub processes read the same configuration from a file.
       const configFile = join(dataDir, 'hub.config.yaml');
       writeFileSync(configFile, JSON.stringify({ ...config, logging: { level: 'warn' } }));
-      const bin = fileURLToPath(new URL('../dist/core/cli/hub.js', import.meta.url));
+      const bin = fileURLToPath(new URL('../dist/hub/cli/hub.js', import.meta.url));
       if (!existsSync(bin)) throw new Error(`hub processes need the built CLI (${bin}): run npm run build first`);
       const childEnv = { ...process.env, ...hubEnv, HUB_CONFIG: configFile, HUB_REDIS_PREFIX: prefix, HUB_HOST: '127.0.0.1', HUB_PORT: '0' };
       if (workers === 'serve') {

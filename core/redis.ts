@@ -3,8 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { DEFAULT_REDIS_URL } from './config/load.js';
 import { UnavailableError } from './errors.js';
+
+/** Where the hub looks for Redis when `REDIS_URL` is unset. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface RedisHandle {
   readonly client: Redis;

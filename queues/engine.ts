@@ -15,7 +15,8 @@ import { withWriteOrigin } from '../core/store/write-origin.js';
 import type { CompiledMapping } from '../mappings/engine/compile.js';
 import type { MappingRegistry } from '../mappings/engine/load.js';
 import type { Ownership } from '../mappings/engine/ownership.js';
-import { duplicateRisks } from '../core/config/sync-check.js';
+import { duplicateRisks } from './sync-check.js';
+import type { SyncConfig } from './config.js';
 import { isStoreUnavailable } from '../core/store/faults.js';
 import { retryDelay, STORE_RETRY_MAX_MS, TargetDelivery, type TargetSettings } from './delivery.js';
 import { Ingestor, type SourceSpec } from './ingest.js';
@@ -32,12 +33,7 @@ import { connectorStatus, registerSyncGauges, type ConnectorStatus } from './sta
 export type { RunView } from './runs.js';
 export type { ConnectorStatus, EntityStatus } from './status.js';
 
-/** The `sync` section of the configuration, resolved (see core/config/schema.ts). */
-export interface SyncConfig {
-  readonly relayIntervalMs: number;
-  readonly targets: Readonly<Record<string, Partial<TargetSettings> & { readonly entities: readonly EntityName[]; readonly reconcileEveryMs?: number | undefined }>>;
-  readonly sources: Readonly<Record<string, Partial<SourceSettings> & { readonly entities: readonly EntityName[]; readonly webhookSecret?: string | undefined }>>;
-}
+export type { SyncConfig } from './config.js';
 
 export interface SyncEngineDeps {
   readonly store: Store;

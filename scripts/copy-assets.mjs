@@ -9,4 +9,4 @@ writeFileSync('dist/openapi/openapi.json', JSON.stringify(parseYaml(readFileSync
 mkdirSync('dist/core/policy', { recursive: true });
 copyFileSync('core/policy/default-policy.yaml', 'dist/core/policy/default-policy.yaml');
 cpSync('mappings/defaults', 'dist/mappings/defaults', { recursive: true });
-chmodSync('dist/core/cli/hub.js', 0o755);
+chmodSync('dist/hub/cli/hub.js', 0o755);

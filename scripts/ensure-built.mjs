@@ -18,7 +18,7 @@ function newest(dir) {
 
 /** Builds dist/ when it is missing or older than the sources (the package root, whatever the working directory). */
 export function ensureBuilt() {
-  const marker = join(root, 'dist/core/cli/hub.js');
+  const marker = join(root, 'dist/hub/cli/hub.js');
   const sources = Math.max(...['core', 'openapi', 'queues', 'connectors', 'mappings'].map((d) => join(root, d)).filter((d) => existsSync(d)).map(newest));
   if (!existsSync(marker) || statSync(marker).mtimeMs < sources) {
     process.stderr.write('hub: building (tsc)…\n');

@@ -8,8 +8,8 @@ import { createPool } from 'mysql2/promise';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import express from 'express';
-import { createHub, type Hub } from '../core/hub.js';
-import type { ConfigFileInput } from '../core/config/schema.js';
+import { createHub, type Hub } from '../hub/create-hub.js';
+import type { ConfigFileInput } from '../hub/config/schema.js';
 
 /** MySQL / MariaDB server for tests (no database in the URL); override with HUB_TEST_MYSQL_URL. */
 export const MYSQL_SERVER_URL = process.env['HUB_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306';

@@ -2,7 +2,7 @@ import type { FieldProblem } from '../../core/errors.js';
 import type { EntityName } from '../../core/model/entities.js';
 import type { PolicyEngine } from '../../core/policy/engine.js';
 import { checkMappingReads } from '../../core/policy/mapping-check.js';
-import type { FieldType } from '../../openapi/app/catalog.js';
+import type { FieldType } from '../../core/model/spec-catalog.js';
 import type { ConnectorSchema, ExternalField, FieldRule, MappingFile } from './spec.js';
 import { compileTransform, valueMapOf, type CustomTransform, type ValueType } from './transforms.js';
 

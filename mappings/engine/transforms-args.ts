@@ -1,4 +1,4 @@
-import type { CompiledTransform, CustomTransform, TransformFn, ValueType } from './transforms.js';
+import type { CompiledTransform, CustomTransform, TransformFn, ValueType } from './transform-types.js';
 
 /**
  * Compile-time helpers of the transform library: argument checks that refuse a bad spec with a

@@ -1,4 +1,4 @@
-import { TransformError } from './transforms.js';
+import { TransformError } from './transform-types.js';
 
 /**
  * Date helpers for the `formatDate` and `parseDate` transforms.

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { fmt, type Dec } from '../../core/model/decimal.js';
-import { TransformError } from './transforms.js';
+import { TransformError } from './transform-types.js';
 
 /**
  * Number helpers for the mapping transforms. Values are read exactly (decimal strings never pass

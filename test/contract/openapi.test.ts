@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { describe, expect, it } from 'vitest';
-import { configSchemaJson } from '../../core/config/json-schema.js';
+import { configSchemaJson } from '../../hub/config/json-schema.js';
 import { ENTITIES, ENTITY_NAMES } from '../../core/model/entities.js';
 import { loadSpec, SPEC_PATH } from '../../openapi/app/spec.js';
 import { allHandlers } from '../../openapi/app/handlers/index.js';

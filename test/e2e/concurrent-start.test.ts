@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, deleteRedisPrefix, REDIS_URL } from '../helpers.js';
 import { startAndWait, stop } from './process.js';
 
-const HUB_BIN = new URL('../../dist/core/cli/hub.js', import.meta.url).pathname;
+const HUB_BIN = new URL('../../dist/hub/cli/hub.js', import.meta.url).pathname;
 
 /**
  * What a new user does with the README: two `hub serve` and two `hub worker` started at the same

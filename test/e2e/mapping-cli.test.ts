@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const HUB_BIN = new URL('../../dist/core/cli/hub.js', import.meta.url).pathname;
+const HUB_BIN = new URL('../../dist/hub/cli/hub.js', import.meta.url).pathname;
 
 describe('`hub mapping`', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hub-mapping-cli-'));

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const HUB_BIN = new URL('../../dist/core/cli/hub.js', import.meta.url).pathname;
+const HUB_BIN = new URL('../../dist/hub/cli/hub.js', import.meta.url).pathname;
 const DEFAULT_POLICY = new URL('../../core/policy/default-policy.yaml', import.meta.url).pathname;
 
 describe('`hub policy check`', () => {

@@ -11,7 +11,7 @@ import { startAndWait, stop } from './process.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
-const HUB_BIN = join(ROOT, 'dist/core/cli/hub.js');
+const HUB_BIN = join(ROOT, 'dist/hub/cli/hub.js');
 
 interface Result {
   code: number;

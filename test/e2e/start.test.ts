@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startAndWait, stop } from './process.js';
 
 const run = promisify(execFile);
-const HUB_BIN = new URL('../../dist/core/cli/hub.js', import.meta.url).pathname;
+const HUB_BIN = new URL('../../dist/hub/cli/hub.js', import.meta.url).pathname;
 
 describe('`hub serve` from the built package', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hub-serve-'));

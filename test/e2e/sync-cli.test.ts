@@ -10,7 +10,7 @@ import { Store } from '../../core/store/store.js';
 import { MYSQL_SERVER_URL, REDIS_URL } from '../helpers.js';
 
 const run = promisify(execFile);
-const HUB_BIN = new URL('../../dist/core/cli/hub.js', import.meta.url).pathname;
+const HUB_BIN = new URL('../../dist/hub/cli/hub.js', import.meta.url).pathname;
 
 interface Result {
   code: number;

@@ -14,7 +14,7 @@ import { HUB_CODE_FIELD, TARGET_API_KEY, TARGET_API_SECRET } from './target.js';
  */
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const HUB_BIN = join(ROOT, 'dist/core/cli/hub.js');
+export const HUB_BIN = join(ROOT, 'dist/hub/cli/hub.js');
 export const ADMIN_PASSWORD = 'faults-admin-password';
 const POLICY_SECRET = 'faults-policy-secret-0123456789abcdef0123456789';
 

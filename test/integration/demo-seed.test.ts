@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthService } from '../../core/auth/auth-service.js';
 import { LoginThrottle, type ThrottleRedis } from '../../core/auth/throttle.js';
-import { DEFAULT_ROLES } from '../../core/config/schema.js';
+import { DEFAULT_ROLES } from '../../hub/config/schema.js';
 import { DEMO_PASSWORD, seedDemo, type DemoSummary } from '../../core/demo/seed.js';
 import { ENTITIES, type RecordKind, type StoredRecord } from '../../core/model/entities.js';
 import { RecordService } from '../../core/records/service.js';

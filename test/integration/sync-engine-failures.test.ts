@@ -5,7 +5,7 @@ import express from 'express';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHub, type Hub } from '../../core/hub.js';
+import { createHub, type Hub } from '../../hub/create-hub.js';
 import { ADMIN_PASSWORD, REDIS_URL, deleteRedisPrefix, freshStoreUrl } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
 import { sinkFiles, until } from './sync-fixtures.js';

@@ -1,8 +1,8 @@
 import { createPool, type Pool } from 'mysql2/promise';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigFileInput } from '../../core/config/schema.js';
-import { createHub, type Hub } from '../../core/hub.js';
+import type { ConfigFileInput } from '../../hub/config/schema.js';
+import { createHub, type Hub } from '../../hub/create-hub.js';
 import { ENTITIES } from '../../core/model/entities.js';
 import { ADMIN_PASSWORD, REDIS_URL, createTestDatabase, deleteRedisPrefix, freshStoreUrl } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';

@@ -6,8 +6,8 @@ import { createPool, type Pool } from 'mysql2/promise';
 import { pino } from 'pino';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigFileInput } from '../../core/config/schema.js';
-import { createHub, type Hub } from '../../core/hub.js';
+import type { ConfigFileInput } from '../../hub/config/schema.js';
+import { createHub, type Hub } from '../../hub/create-hub.js';
 import { REDIS_URL, createTestDatabase, deleteRedisPrefix } from '../helpers.js';
 import { FIXTURES, Sink, dumpOnFailure, kill, procs, start, timeline, until, useDistSnapshot } from '../fixtures/sync/processes.js';
 

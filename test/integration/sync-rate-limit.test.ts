@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHub, type Hub } from '../../core/hub.js';
+import { createHub, type Hub } from '../../hub/create-hub.js';
 import { ADMIN_PASSWORD, REDIS_URL, createTestDatabase, deleteRedisPrefix } from '../helpers.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,7 +4,7 @@ import express from 'express';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHub, type Hub } from '../../core/hub.js';
+import { createHub, type Hub } from '../../hub/create-hub.js';
 import { DeadLetterRepository } from '../../core/store/dead-letters-repository.js';
 import { RecordRepository } from '../../core/store/records.js';
 import { SyncRepository } from '../../core/store/sync-repository.js';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { prepareHub } from '../../core/config/prepare.js';
-import type { ConfigFileInput } from '../../core/config/schema.js';
-import { configFileSchema } from '../../core/config/schema.js';
+import { prepareHub } from '../../hub/config/prepare.js';
+import type { ConfigFileInput } from '../../hub/config/schema.js';
+import { configFileSchema } from '../../hub/config/schema.js';
 
 /**
  * A user's own MySQL source of customers, wired from the docs: its inbound mapping writes email,

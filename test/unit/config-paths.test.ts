@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../core/config/load.js';
+import { loadConfig } from '../../hub/config/load.js';
 import { ConfigError } from '../../core/errors.js';
 
 const DEFAULT_POLICY = new URL('../../core/policy/default-policy.yaml', import.meta.url).pathname;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../core/config/load.js';
+import { loadConfig } from '../../hub/config/load.js';
 import { ConfigError } from '../../core/errors.js';
 import { CidrSet, clientAddress, normalizeIp, parseCidr } from '../../core/net/ip.js';
 

@@ -18,7 +18,7 @@ import type { Receiver } from '../../core/policy/engine.js';
 import { loadPolicyFile } from '../../core/policy/load.js';
 import { MappingError, type CompiledMapping, type MappingContext } from '../../mappings/engine/compile.js';
 import { loadMappings } from '../../mappings/engine/load.js';
-import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../openapi/app/catalog.js';
+import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../core/model/spec-catalog.js';
 import { loadSpec } from '../../openapi/app/spec.js';
 
 const document = loadSpec().document;

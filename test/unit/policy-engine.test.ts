@@ -3,7 +3,7 @@ import { ConfigError } from '../../core/errors.js';
 import { loadPolicyFile } from '../../core/policy/load.js';
 import { PolicyEngine, type Receiver } from '../../core/policy/engine.js';
 import { checkMappingReads } from '../../core/policy/mapping-check.js';
-import { fieldCatalog } from '../../openapi/app/catalog.js';
+import { fieldCatalog } from '../../core/model/spec-catalog.js';
 import { loadSpec } from '../../openapi/app/spec.js';
 
 const catalog = fieldCatalog(loadSpec().document);

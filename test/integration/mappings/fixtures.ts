@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadPolicyFile } from '../../../core/policy/load.js';
 import { loadMappings } from '../../../mappings/engine/load.js';
 import type { CustomTransform } from '../../../mappings/engine/transforms.js';
-import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../../openapi/app/catalog.js';
+import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../../core/model/spec-catalog.js';
 import { loadSpec } from '../../../openapi/app/spec.js';
 
 export const document = loadSpec().document;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHub } from '../../../core/hub.js';
+import { createHub } from '../../../hub/create-hub.js';
 import { ConfigError } from '../../../core/errors.js';
 import { startTestHub, type TestHub } from '../../helpers.js';
 import { WAREHOUSE_ORDER_OUT, WAREHOUSE_SCHEMA, mappingDir } from './fixtures.js';

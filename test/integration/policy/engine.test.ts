@@ -14,7 +14,7 @@ import { PolicyEngine, type Receiver } from '../../../core/policy/engine.js';
 import { loadPolicyFile } from '../../../core/policy/load.js';
 import { effectivePolicy } from '../../../core/policy/matrix.js';
 import { maskValue, receiverKey } from '../../../core/policy/values.js';
-import { fieldCatalog } from '../../../openapi/app/catalog.js';
+import { fieldCatalog } from '../../../core/model/spec-catalog.js';
 import { loadSpec } from '../../../openapi/app/spec.js';
 import { defaultPolicyObject, writePolicy } from './fixtures.js';
 

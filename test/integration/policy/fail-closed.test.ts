@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHub } from '../../../core/hub.js';
+import { createHub } from '../../../hub/create-hub.js';
 import { ConfigError } from '../../../core/errors.js';
 import { ADMIN_PASSWORD, REDIS_URL } from '../../helpers.js';
 import {

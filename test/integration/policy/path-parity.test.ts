@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityName, JsonObject } from '../../../core/model/entities.js';
 import type { PolicyEngine } from '../../../core/policy/engine.js';
 import { loadPolicyFile } from '../../../core/policy/load.js';
-import { fieldCatalog } from '../../../openapi/app/catalog.js';
+import { fieldCatalog } from '../../../core/model/spec-catalog.js';
 import { loadSpec } from '../../../openapi/app/spec.js';
 import {
   POLICY_SECRET,

@@ -1,5 +1,5 @@
 import type { ConnectorStatus } from '../../queues/engine.js';
-import { HubError } from '../errors.js';
+import { HubError } from '../../core/errors.js';
 import { parseArgs, startCliHub, UsageError } from './args.js';
 
 const USAGE = 'hub connectors status [--json] | hub connectors check [name…]';

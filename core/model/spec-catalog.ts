@@ -1,5 +1,5 @@
-import { ENTITIES, ENTITY_NAMES, type EntityName } from '../../core/model/entities.js';
-import type { FieldCatalog } from '../../core/policy/catalog.js';
+import { ENTITIES, ENTITY_NAMES, type EntityName } from './entities.js';
+import type { FieldCatalog } from '../policy/catalog.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
-import { HubError } from '../errors.js';
-import { ENTITY_NAMES } from '../model/entities.js';
-import { DEAD_LETTER_STATES, type DeadLetter, type DeadLetterFilter, type DeadLetterState } from '../store/dead-letters-repository.js';
+import { HubError } from '../../core/errors.js';
+import { ENTITY_NAMES } from '../../core/model/entities.js';
+import { DEAD_LETTER_STATES, type DeadLetter, type DeadLetterFilter, type DeadLetterState } from '../../core/store/dead-letters-repository.js';
 import type { RunView } from '../../queues/engine.js';
 import { auditCli, cliActor, cliConfig, oneOf, parseArgs, startCliHub, UsageError } from './args.js';
 
@@ -20,7 +20,7 @@ export async function dlqCommand(argv: readonly string[]): Promise<number> {
     if (!/^\d{1,5}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 10_000) throw new UsageError(`--limit must be a number from 1 to 10000\nusage: ${DLQ_USAGE}`);
     const filter: DeadLetterFilter = { state, ...(a.values.get('target') ? { target: a.values.get('target') as string } : {}), ...(entity ? { entity } : {}) };
     const config = await cliConfig();
-    const { Store } = await import('../store/store.js');
+    const { Store } = await import('../../core/store/store.js');
     const store = await Store.open(config.db, config.dataDir);
     try {
       const letters = await store.deadLetters.list(filter, Number(limitText));

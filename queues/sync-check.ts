@@ -1,9 +1,9 @@
-import type { Connector } from '../../connectors/contract.js';
-import type { CompiledMapping } from '../../mappings/engine/compile.js';
-import type { MappingRegistry } from '../../mappings/engine/load.js';
-import type { Ownership } from '../../mappings/engine/ownership.js';
-import type { SyncConfig } from '../../queues/engine.js';
-import type { FieldProblem } from '../errors.js';
+import type { Connector } from '../connectors/contract.js';
+import type { CompiledMapping } from '../mappings/engine/compile.js';
+import type { MappingRegistry } from '../mappings/engine/load.js';
+import type { Ownership } from '../mappings/engine/ownership.js';
+import type { SyncConfig } from './config.js';
+import type { FieldProblem } from '../core/errors.js';
 
 function has(mappings: MappingRegistry, connector: string, entity: string, direction: 'in' | 'out') {
   return mappings.list().find((m) => m.connector === connector && m.entity === entity && m.direction === direction);

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The entry point loads only what a command needs: `hub help` loads nothing, `policy check` and
 // `mapping` no store or Redis, `dlq`, `conflicts` and `connectors status` no workers, relay or HTTP.
-import { ConfigError, HubError } from '../errors.js';
-import type { Hub } from '../hub.js';
+import { ConfigError, HubError } from '../../core/errors.js';
+import type { Hub } from '../create-hub.js';
 import { parseArgs, UsageError } from './args.js';
 
 const USAGE = `Usage: hub <command>
@@ -80,7 +80,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
   switch (command) {
     case 'serve': {
       const a = parseArgs(rest, { flags: ['no-workers'] }, 'hub serve [--no-workers]');
-      const { createHub } = await import('../hub.js');
+      const { createHub } = await import('../create-hub.js');
       // Everything is checked when the hub is created; then the port is taken (a port in use fails
       // here, before the store or the first admin exist); then the store, Redis and workers start.
       // Until then the API answers 503.
@@ -93,7 +93,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     }
     case 'worker': {
       parseArgs(rest, {}, 'hub worker');
-      const { createHub } = await import('../hub.js');
+      const { createHub } = await import('../create-hub.js');
       const hub = createHub({ serveApi: false });
       stopOnSignals(hub);
       await hub.start();

@@ -1,23 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../openapi/app/catalog.js';
+import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../core/model/spec-catalog.js';
 import { loadedSpec } from '../../openapi/app/spec.js';
 import { loadMappings, type MappingRegistry } from '../../mappings/engine/load.js';
 import { HUB_SYSTEM, Ownership } from '../../mappings/engine/ownership.js';
 import type { CustomTransform } from '../../mappings/engine/transforms.js';
-import type { SyncConfig } from '../../queues/engine.js';
+import { resolveSyncConfig, type SyncConfig } from '../../queues/config.js';
 import type { Connector } from '../../connectors/contract.js';
 import { createConnector } from '../../connectors/config.js';
-import { ConfigError, type FieldProblem } from '../errors.js';
-import type { EntityName } from '../model/entities.js';
-import type { FieldCatalog } from '../policy/catalog.js';
-import type { PolicyEngine } from '../policy/engine.js';
-import { loadPolicyFile, policySecret, storedPolicySecret } from '../policy/load.js';
-import { createLogger } from '../logger.js';
+import { ConfigError, type FieldProblem } from '../../core/errors.js';
+import type { EntityName } from '../../core/model/entities.js';
+import type { FieldCatalog } from '../../core/policy/catalog.js';
+import type { PolicyEngine } from '../../core/policy/engine.js';
+import { loadPolicyFile, policySecret, storedPolicySecret } from '../../core/policy/load.js';
+import { createLogger } from '../../core/logger.js';
 import { configError, inspectConfig, type HubConfig } from './load.js';
 import type { ConfigFileInput } from './schema.js';
-import { checkSyncConfig, ownershipRule, unownedInboundWrites } from './sync-check.js';
+import { checkSyncConfig, ownershipRule, unownedInboundWrites } from '../../queues/sync-check.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -55,40 +55,6 @@ export interface PreparedHub {
   readonly connectors: Map<string, Connector>;
   /** Builds the configured connectors again (after `close()`); they were checked already. */
   rebuildConnectors(): void;
-}
-
-/** The sync section with secrets resolved from the environment and durations in milliseconds; unset secrets are problems. */
-function syncConfig(file: HubConfig['file'], env: Env, problems: FieldProblem[]): SyncConfig {
-  const targets: SyncConfig['targets'] = Object.fromEntries(
-    Object.entries(file.sync.targets).map(([name, t]) => [
-      name,
-      {
-        entities: t.entities as EntityName[],
-        batchSize: t.batchSize,
-        concurrency: t.concurrency,
-        attempts: t.attempts,
-        backoffMs: t.backoffMs,
-        maxBackoffMs: t.maxBackoffMs,
-        rateLimit: t.rateLimit ? { max: t.rateLimit.max, durationMs: Math.round(t.rateLimit.perSeconds * 1000) } : undefined,
-        breaker: { failures: t.breaker.failures, cooldownMs: Math.round(t.breaker.cooldownSeconds * 1000) },
-        deletes: t.deletes,
-        jobLockMs: Math.round(t.jobLockSeconds * 1000),
-        lockMs: Math.max(10_000, Math.round(t.jobLockSeconds * 2000)),
-        reconcileEveryMs: t.reconcileEveryMinutes === undefined ? undefined : Math.round(t.reconcileEveryMinutes * 60_000),
-      },
-    ]),
-  );
-  const sources: SyncConfig['sources'] = Object.fromEntries(
-    Object.entries(file.sync.sources).map(([name, s]) => {
-      let webhookSecret: string | undefined;
-      if (s.webhookSecretEnv) {
-        webhookSecret = env[s.webhookSecretEnv];
-        if (!webhookSecret) problems.push({ pointer: `/sync/sources/${name}/webhookSecretEnv`, detail: `the environment variable ${s.webhookSecretEnv} is not set` });
-      }
-      return [name, { entities: s.entities as EntityName[], pollIntervalMs: Math.round(s.pollIntervalSeconds * 1000), pageSize: s.pageSize, jobLockMs: Math.round(s.jobLockSeconds * 1000), deletes: s.deletes, webhookSecret }];
-    }),
-  );
-  return { relayIntervalMs: file.sync.relayIntervalMs, targets, sources };
 }
 
 /**
@@ -143,7 +109,7 @@ export function prepareHub(options: PrepareOptions = {}): PreparedHub {
         systems: new Set([HUB_SYSTEM, ...mappings.connectors(), ...connectors.keys()]),
       }),
     );
-  const sync = syncConfig(config.file, env, problems);
+  const sync = resolveSyncConfig(config.file.sync, env, problems);
   if (mappings) problems.push(...checkSyncConfig(sync, mappings, connectors, new Set([...Object.keys(config.file.connectors), ...Object.keys(options.connectors ?? {})])));
   if (problems.length > 0 || !policy || !mappings || !ownership) {
     for (const [name, c] of connectors) if (!options.connectors?.[name]) void c.close().catch(() => undefined);

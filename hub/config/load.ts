@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, type FieldProblem } from '../errors.js';
+import { DEFAULT_REDIS_URL } from '../../core/redis.js';
+import { ConfigError, type FieldProblem } from '../../core/errors.js';
 import { configFileSchema, type ConfigFile, type ConfigFileInput } from './schema.js';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Everything the hub reads at start, validated. Frozen. */
 export interface HubConfig {

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import type { Hub } from '../hub.js';
+import type { Hub } from '../create-hub.js';
 
 /** A wrong command line: exit code 2 with the message. */
 export class UsageError extends Error {}
@@ -73,7 +73,7 @@ export async function auditCli(hub: Hub, action: string, entity: string | null, 
  * no HTTP surface, no first admin; a silent logger.
  */
 export async function startCliHub(): Promise<Hub> {
-  const [{ createHub }, { pino }] = await Promise.all([import('../hub.js'), import('pino')]);
+  const [{ createHub }, { pino }] = await Promise.all([import('../create-hub.js'), import('pino')]);
   const hub = createHub({ runWorkers: false, serveApi: false, bootstrap: false, logger: pino({ level: 'silent' }) });
   await hub.start();
   return hub;

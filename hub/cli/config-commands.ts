@@ -12,10 +12,10 @@ export async function policyCommand(argv: readonly string[]): Promise<number> {
   const config = await cliConfig();
   const file = a.values.get('file') ?? config.file.policy.file;
   const [{ fieldCatalog }, { loadedSpec }, { loadPolicyFile, DEFAULT_POLICY_PATH }, { formatMatrix }] = await Promise.all([
-    import('../../openapi/app/catalog.js'),
+    import('../../core/model/spec-catalog.js'),
     import('../../openapi/app/spec.js'),
-    import('../policy/load.js'),
-    import('../policy/matrix.js'),
+    import('../../core/policy/load.js'),
+    import('../../core/policy/matrix.js'),
   ]);
   const catalog = fieldCatalog(loadedSpec().document);
   // Checking needs no real hash key; the matrix shows decisions, not values.
@@ -59,7 +59,7 @@ export async function mappingCommand(argv: readonly string[]): Promise<number> {
         throw new UsageError(`${ref} is not a JSON file: ${(error as Error).message}`);
       }
     } else input = { recordId: ref! };
-    const { Store } = await import('../store/store.js');
+    const { Store } = await import('../../core/store/store.js');
     const store = await Store.open(hub.config.db, hub.config.dataDir);
     try {
       const { previewMapping } = await import('../../mappings/engine/preview.js');
@@ -80,7 +80,7 @@ export async function mappingCommand(argv: readonly string[]): Promise<number> {
 export async function migrateCommand(argv: readonly string[]): Promise<number> {
   parseArgs(argv, {}, 'hub migrate');
   const config = await cliConfig();
-  const { Store } = await import('../store/store.js');
+  const { Store } = await import('../../core/store/store.js');
   const store = await Store.open(config.db, config.dataDir, { migrate: false });
   try {
     const applied = await store.migrate();

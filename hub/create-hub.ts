@@ -4,19 +4,19 @@ import express, { type Express, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { MappingRegistry } from '../mappings/engine/load.js';
 import type { Ownership } from '../mappings/engine/ownership.js';
-import type { PolicyEngine } from './policy/engine.js';
-import type { FieldCatalog } from './policy/catalog.js';
+import type { PolicyEngine } from '../core/policy/engine.js';
+import type { FieldCatalog } from '../core/policy/catalog.js';
 import type { MaintenanceHandle } from '../queues/maintenance.js';
 import type { SyncEngine } from '../queues/engine.js';
-import { ENTITIES } from './model/entities.js';
-import type { AuthService } from './auth/auth-service.js';
+import { ENTITIES } from '../core/model/entities.js';
+import type { AuthService } from '../core/auth/auth-service.js';
 import type { HubConfig } from './config/load.js';
 import { prepareHub, type PrepareOptions } from './config/prepare.js';
-import type { DemoSummary } from './demo/seed.js';
-import { UnavailableError } from './errors.js';
-import type { RecordService } from './records/service.js';
-import type { RedisHandle } from './redis.js';
-import type { Store } from './store/store.js';
+import type { DemoSummary } from '../core/demo/seed.js';
+import { UnavailableError } from '../core/errors.js';
+import type { RecordService } from '../core/records/service.js';
+import type { RedisHandle } from '../core/redis.js';
+import type { Store } from '../core/store/store.js';
 
 /** Roles every installation has, whatever the configuration adds. */
 const BUILT_IN_ROLES = ['admin', 'auditor'];
@@ -105,7 +105,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
    * go on, saying nothing (their generated password was never stored).
    */
   async function bootstrapAdmin(s: Store, a: AuthService): Promise<void> {
-    const { generatePassword } = await import('./auth/password.js');
+    const { generatePassword } = await import('../core/auth/password.js');
     const password = config.adminPassword ?? generatePassword();
     let created: boolean;
     try {
@@ -122,11 +122,11 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   async function doStart(): Promise<void> {
     // Loaded here, not when the module is: a one-shot CLI command that needs none of it stays quick.
     const [{ Store }, { connectRedis }, { RecordService }, { AuthService }, { LoginThrottle }, { SyncEngine }, { Registry, collectDefaultMetrics }] = await Promise.all([
-      import('./store/store.js'),
-      import('./redis.js'),
-      import('./records/service.js'),
-      import('./auth/auth-service.js'),
-      import('./auth/throttle.js'),
+      import('../core/store/store.js'),
+      import('../core/redis.js'),
+      import('../core/records/service.js'),
+      import('../core/auth/auth-service.js'),
+      import('../core/auth/throttle.js'),
       import('../queues/engine.js'),
       options.serveApi === false ? { Registry: undefined, collectDefaultMetrics: undefined } : import('prom-client'),
     ]);
@@ -145,7 +145,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     if (options.bootstrap !== false) await bootstrapAdmin(store, auth);
     if (config.demo && options.bootstrap !== false) {
       // Loaded only when asked for: the demo data set is not part of a production start.
-      const { seedDemo } = await import('./demo/seed.js');
+      const { seedDemo } = await import('../core/demo/seed.js');
       demo = await seedDemo(store, records, auth);
       if (demo.customers > 0) log.info(demo, 'loaded the demo data set');
     }

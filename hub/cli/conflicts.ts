@@ -1,8 +1,8 @@
-import { HubError, NotFoundError } from '../errors.js';
-import { ENTITY_NAMES, type EntityName } from '../model/entities.js';
-import type { Receiver } from '../policy/engine.js';
-import type { Conflict } from '../store/sync-repository.js';
-import type { Hub } from '../hub.js';
+import { HubError, NotFoundError } from '../../core/errors.js';
+import { ENTITY_NAMES, type EntityName } from '../../core/model/entities.js';
+import type { Receiver } from '../../core/policy/engine.js';
+import type { Conflict } from '../../core/store/sync-repository.js';
+import type { Hub } from '../create-hub.js';
 import { auditCli, cliActor, oneOf, parseArgs, startCliHub, UsageError } from './args.js';
 
 const USAGE = 'hub conflicts list [--state open|resolved] [--entity E] [--limit N] [--json] | hub conflicts resolve <id> --pick hub|system|value [--value JSON]';
@@ -16,7 +16,7 @@ async function shown(hub: Hub, c: Conflict): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = { ...rest };
   if (!(ENTITY_NAMES as readonly string[]).includes(c.entity)) return out;
   const entity = c.entity as EntityName;
-  const { ENTITIES } = await import('../model/entities.js');
+  const { ENTITIES } = await import('../../core/model/entities.js');
   const record = (await hub.store.records.get(ENTITIES[entity], c.recordId)) ?? { id: c.recordId };
   for (const [key, value] of [['theirValue', theirValue], ['hubValue', hubValue]] as const) {
     const projected = hub.policy.project(OPERATOR, entity, { ...record, [c.field]: (value ?? null) as never });
