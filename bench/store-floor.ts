@@ -59,17 +59,17 @@ export async function measureStoreFloor(hubDataDir: string, page: number, storeU
       let t = performance.now();
       await store.transaction(async (tx) => {
         await tx.records.insertMany(def, chunk);
-        await tx.sync.recordLineageNew(chunk.map((r, n) => ({ entity: 'customer', recordId: r.id, fields: lineage[n]!, version: 1, at })), 'erp', 'floor');
-        await tx.sync.saveLinks('erp', 'customer', chunk.map((r) => ({ hubId: r.id, externalId: String(r['code'] ?? r.id), inHash: 'h', echoHash: 'h' })), at);
+        await tx.lineage.recordNew(chunk.map((r, n) => ({ entity: 'customer', recordId: r.id, fields: lineage[n]!, version: 1, at })), 'erp', 'floor');
+        await tx.links.save('erp', 'customer', chunk.map((r) => ({ hubId: r.id, externalId: String(r['code'] ?? r.id), inHash: 'h', echoHash: 'h' })), at);
       });
       parts.ingest += performance.now() - t;
       t = performance.now();
       const ids = chunk.map((r) => r.id);
       await store.records.getMany(def, ids);
-      await store.sync.linksByHub('sink', 'customer', ids);
+      await store.links.byHub('sink', 'customer', ids);
       parts.deliveryReads += performance.now() - t;
       t = performance.now();
-      await store.transaction((tx) => tx.sync.saveLinks('sink', 'customer', chunk.map((r) => ({ hubId: r.id, externalId: `S-${r.id}`, outHash: 'h', echoHash: 'h', inHash: 'h', deliveredAt: at })), at));
+      await store.transaction((tx) => tx.links.save('sink', 'customer', chunk.map((r) => ({ hubId: r.id, externalId: `S-${r.id}`, outHash: 'h', echoHash: 'h', inHash: 'h', deliveredAt: at })), at));
       parts.deliveryLinks += performance.now() - t;
     }
     const seconds = (performance.now() - t0) / 1000;

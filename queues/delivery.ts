@@ -7,7 +7,7 @@ import { foreignErrorSummary, HubError } from '../core/errors.js';
 import { isStoreUnavailable } from '../core/store/faults.js';
 import { ENTITIES, type EntityName, type StoredRecord } from '../core/model/entities.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
-import type { LinkState } from '../core/store/sync-repository.js';
+import type { LinkState } from '../core/store/links-repository.js';
 import type { Store } from '../core/store/store.js';
 import { MappingError, type CompiledMapping } from '../mappings/engine/compile.js';
 import { linkContext, lookupLinks } from '../mappings/engine/links.js';
@@ -273,7 +273,7 @@ export class TargetDelivery {
     const { store, policy } = this.deps;
     const system = this.target.name;
     const records = new Map((await store.records.getMany(ENTITIES[entity], ids)).map((r) => [r.id, r]));
-    const links = await store.sync.linksByHub(system, entity, ids);
+    const links = await store.links.byHub(system, entity, ids);
 
     // Deletes: records gone from the hub whose link says the target has them.
     const gone = ids.filter((id) => !records.has(id));
@@ -298,7 +298,7 @@ export class TargetDelivery {
     }
 
     // Lookups resolve through id links, fetched in bulk for the whole batch.
-    const outLinks = await lookupLinks(mapping, [...projected.values()].map((p) => p.view), store.idLinks);
+    const outLinks = await lookupLinks(mapping, [...projected.values()].map((p) => p.view), store.links);
     const inLinks = new Map([...outLinks].map(([k, ext]) => [`${k.slice(0, k.indexOf(':'))}:${ext}`, k.slice(k.indexOf(':') + 1)]));
     const inbound = this.target.inbound?.[entity];
 
@@ -373,7 +373,7 @@ export class TargetDelivery {
     if (saved.length > 0) {
       const at = new Date().toISOString();
       await store.transaction(async (tx) => {
-        await tx.sync.saveLinks(system, entity, saved.map((x) => ({ ...x, deliveredAt: at })), at);
+        await tx.links.save(system, entity, saved.map((x) => ({ ...x, deliveredAt: at })), at);
         // A dead letter of an earlier try is settled by this delivery.
         await tx.deadLetters.settle(system, 'out', entity, saved.map((x) => x.hubId), at);
       });
@@ -441,7 +441,7 @@ export class TargetDelivery {
     for (let n = 0; n < linked.length; n++) {
       const o = outcomes[n];
       if (o?.ok) {
-        await this.deps.store.sync.unlink(this.target.name, entity, linked[n]!);
+        await this.deps.store.links.unlink(this.target.name, entity, linked[n]!);
         bump(outcome);
       }
     }

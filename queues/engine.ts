@@ -10,7 +10,7 @@ import type { PolicyEngine } from '../core/policy/engine.js';
 import type { RecordService } from '../core/records/service.js';
 import type { DeadLetter, DeadLetterFilter } from '../core/store/dead-letters-repository.js';
 import type { Store } from '../core/store/store.js';
-import type { Conflict } from '../core/store/sync-repository.js';
+import type { Conflict } from '../core/store/conflicts-repository.js';
 import { withWriteOrigin } from '../core/store/write-origin.js';
 import type { CompiledMapping } from '../mappings/engine/compile.js';
 import type { MappingRegistry } from '../mappings/engine/load.js';
@@ -280,7 +280,7 @@ export class SyncEngine {
       if (l.direction === 'out') {
         const t = this.targets.get(l.target);
         if (!t || !t.wants(l.entity)) continue;
-        await this.deps.store.sync.forgetOutHash(l.target, l.entity, [l.recordId]);
+        await this.deps.store.links.forgetOutHash(l.target, l.entity, [l.recordId]);
         await t.enqueue(l.entity, [l.recordId]);
       } else {
         const s = this.sources.get(l.target);
@@ -315,7 +315,7 @@ export class SyncEngine {
   // ---- conflicts -----------------------------------------------------------------------------
 
   async conflicts(filter: { state?: Conflict['state']; entity?: string; afterId?: number; limit: number }): Promise<Conflict[]> {
-    return this.deps.store.sync.conflicts(filter);
+    return this.deps.store.conflicts.list(filter);
   }
 
   /**
@@ -324,7 +324,7 @@ export class SyncEngine {
    * resolver and goes out to every target like any other change.
    */
   async resolveConflict(id: string, choice: { pick: 'hub' | 'system' | 'value'; value?: unknown }, by: string): Promise<Conflict> {
-    const c = await this.deps.store.sync.conflict(id);
+    const c = await this.deps.store.conflicts.get(id);
     if (!c) throw new NotFoundError();
     if (c.state !== 'open') throw new ConflictError('The conflict is already resolved', [{ pointer: '/pick', detail: `resolved on ${c.resolvedAt ?? '?'} by ${c.resolvedBy ?? '?'}` }]);
     if (choice.pick === 'value' && choice.value === undefined) throw new UnprocessableError('A value is needed', [{ pointer: '/value', detail: 'is required when pick is value' }]);
@@ -335,19 +335,19 @@ export class SyncEngine {
       await withWriteOrigin({ system: choice.pick === 'system' ? c.system : 'hub', job: `conflict:${c.id}:${by}` }, () =>
         this.deps.store.transaction(async (tx) => {
           await this.deps.records.update(entity, c.recordId, { [c.field]: value as JsonObject[string] }, undefined, tx);
-          await tx.sync.resolveConflict(c.id, choice.pick, by, at);
+          await tx.conflicts.resolve(c.id, choice.pick, by, at);
         }),
       );
     } else {
-      await this.deps.store.sync.resolveConflict(c.id, 'hub', by, at);
+      await this.deps.store.conflicts.resolve(c.id, 'hub', by, at);
       // The system holds its own value: send it the hub's again (forget the last-write hash so it is not skipped).
       const t = this.targets.get(c.system);
       if (t?.wants(entity)) {
-        await this.deps.store.sync.forgetOutHash(c.system, entity, [c.recordId]);
+        await this.deps.store.links.forgetOutHash(c.system, entity, [c.recordId]);
         await t.enqueue(entity, [c.recordId]);
       }
     }
-    return (await this.deps.store.sync.conflict(c.id))!;
+    return (await this.deps.store.conflicts.get(c.id))!;
   }
 
   // ---- backfill ------------------------------------------------------------------------------
@@ -391,8 +391,8 @@ export class SyncEngine {
     if (problems.length > 0) throw new UnprocessableError('The backfill request is invalid', problems);
     const id = randomUUID();
     const at = new Date().toISOString();
-    await this.deps.store.sync.createRun({ id, kind: 'backfill', connector, entity, direction, since: options.since ?? null, createdBy: options.by, createdAt: at });
-    if (checkpoint !== null) await this.deps.store.sync.updateRun(id, { checkpoint }, at);
+    await this.deps.store.runs.create({ id, kind: 'backfill', connector, entity, direction, since: options.since ?? null, createdBy: options.by, createdAt: at });
+    if (checkpoint !== null) await this.deps.store.runs.update(id, { checkpoint }, at);
     if (direction === 'in') await s!.continueBackfill(id);
     else await this.backfillQueue!.add('out', { runId: id }, SLICE_OPTIONS);
     return (await this.run(id))!;
@@ -420,16 +420,16 @@ export class SyncEngine {
   private async outboundSlice(runId: string, chain?: string): Promise<{ done: number; state: string }> {
     const { store } = this.deps;
     const now = () => new Date().toISOString();
-    const run = await store.sync.run(runId);
+    const run = await store.runs.get(runId);
     if (!run || (run.state !== 'queued' && run.state !== 'running')) return { done: run?.done ?? 0, state: run?.state ?? 'missing' };
     const t = this.targets.get(run.connector);
     const entity = run.entity as EntityName;
     if (!t || !t.wants(entity)) {
-      await store.sync.updateRun(runId, { state: 'failed', message: `${run.connector} is no longer a target of ${entity}`, finishedAt: now() }, now());
+      await store.runs.update(runId, { state: 'failed', message: `${run.connector} is no longer a target of ${entity}`, finishedAt: now() }, now());
       return { done: run.done, state: 'failed' };
     }
     const def = ENTITIES[entity];
-    if (run.state === 'queued' && !(await store.sync.updateRun(runId, { state: 'running', startedAt: now(), total: await store.records.count(def) }, now(), ['queued']))) return { done: 0, state: 'cancelled' };
+    if (run.state === 'queued' && !(await store.runs.update(runId, { state: 'running', startedAt: now(), total: await store.records.count(def) }, now(), ['queued']))) return { done: 0, state: 'cancelled' };
     let after = run.checkpoint ? (JSON.parse(run.checkpoint) as { value: string; id: string }) : undefined;
     let done = run.done;
     const until = Date.now() + 5000;
@@ -439,7 +439,7 @@ export class SyncEngine {
       done += page.items.length;
       after = page.next;
       const finished = !page.next;
-      const kept = await store.sync.updateRun(runId, { done, checkpoint: after ? JSON.stringify(after) : null, ...(finished ? { state: 'done', finishedAt: now(), total: done } : {}) }, now(), ['running']);
+      const kept = await store.runs.update(runId, { done, checkpoint: after ? JSON.stringify(after) : null, ...(finished ? { state: 'done', finishedAt: now(), total: done } : {}) }, now(), ['running']);
       if (!kept) return { done, state: 'cancelled' };
       if (finished) return { done, state: 'done' };
       if (Date.now() >= until) break;
@@ -449,19 +449,19 @@ export class SyncEngine {
   }
 
   async run(id: string): Promise<RunView | undefined> {
-    const run = await this.deps.store.sync.run(id);
+    const run = await this.deps.store.runs.get(id);
     return run ? withProgress(run) : undefined;
   }
 
   async runs(filter: { connector?: string; limit: number }): Promise<RunView[]> {
-    return (await this.deps.store.sync.runs(filter)).map(withProgress);
+    return (await this.deps.store.runs.list(filter)).map(withProgress);
   }
 
   async cancelRun(id: string): Promise<RunView> {
     const at = new Date().toISOString();
-    const run = await this.deps.store.sync.run(id);
+    const run = await this.deps.store.runs.get(id);
     if (!run) throw new NotFoundError();
-    if (!(await this.deps.store.sync.updateRun(id, { state: 'cancelled', finishedAt: at }, at, ['queued', 'running']))) {
+    if (!(await this.deps.store.runs.update(id, { state: 'cancelled', finishedAt: at }, at, ['queued', 'running']))) {
       throw new ConflictError(`The run is already ${run.state}`, [{ pointer: '/state', detail: `is ${run.state}` }]);
     }
     return (await this.run(id))!;
@@ -493,6 +493,6 @@ export class SyncEngine {
   // ---- lineage -------------------------------------------------------------------------------
 
   async lineage(entity: EntityName, id: string) {
-    return this.deps.store.sync.lineage(entity, id);
+    return this.deps.store.lineage.forRecord(entity, id);
   }
 }

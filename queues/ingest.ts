@@ -6,7 +6,7 @@ import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '.
 import type { PolicyEngine } from '../core/policy/engine.js';
 import type { RecordService } from '../core/records/service.js';
 import type { Store } from '../core/store/store.js';
-import type { LinkState } from '../core/store/sync-repository.js';
+import type { LinkState } from '../core/store/links-repository.js';
 import { withWriteOrigin } from '../core/store/write-origin.js';
 import { MappingError, type CompiledMapping } from '../mappings/engine/compile.js';
 import type { Ownership } from '../mappings/engine/ownership.js';
@@ -104,10 +104,10 @@ export class Ingestor {
       }
     }
     const externalIds = [...byExternal.keys()];
-    const links = await store.sync.linksByExternal(system, entity, externalIds);
+    const links = await store.links.byExternal(system, entity, externalIds);
 
     // Inbound lookups: external id → hub id through the links of the referenced entity.
-    const refLinks = await lookupLinks(mapping, byExternal.values(), store.idLinks);
+    const refLinks = await lookupLinks(mapping, byExternal.values(), store.links);
 
     interface Change {
       externalId: string;
@@ -152,7 +152,7 @@ export class Ingestor {
 
     await this.match(system, entity, changes.filter((c) => !c.hubId));
     const current = new Map((await store.records.getMany(def, [...changes.flatMap((c) => (c.hubId ? [c.hubId] : [])), ...deletes.flatMap((d) => (d.hubId ? [d.hubId] : []))])).map((r) => [r.id, r]));
-    const lineage = await store.sync.lineageMany(entity, [...current.keys()]);
+    const lineage = await store.lineage.forRecords(entity, [...current.keys()]);
 
     const written: { change: Change; record: StoredRecord }[] = [];
     const restore: string[] = [];
@@ -179,7 +179,7 @@ export class Ingestor {
               const decision = this.deps.ownership.decide(system, entity, changed, unseen, new Date(at));
               for (const f of decision.conflicts) {
                 const last = lineage.get(existing.id)?.get(f);
-                await tx.sync.addConflict({ entity, recordId: existing.id, field: f, system, theirValue: change.patch[f], hubValue: existing[f], hubSystem: last?.system ?? null, createdAt: at });
+                await tx.conflicts.add({ entity, recordId: existing.id, field: f, system, theirValue: change.patch[f], hubValue: existing[f], hubSystem: last?.system ?? null, createdAt: at });
               }
               bump('conflicts', decision.conflicts.length);
               bump('ignored_fields', decision.ignored.length);
@@ -228,7 +228,7 @@ export class Ingestor {
             try {
               await this.deps.records.remove(entity, live.id, undefined, tx);
               // The system no longer holds it: no delete goes back there, and a re-created row is matched afresh.
-              await tx.sync.unlink(system, entity, live.id);
+              await tx.links.unlink(system, entity, live.id);
               bump('deleted');
             } catch (error) {
               if (!(error instanceof HubError) || error instanceof WriteRaceError) throw error;
@@ -238,7 +238,7 @@ export class Ingestor {
           }
         }
         const held = new Set(restore);
-        await tx.sync.saveLinks(system, entity, written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.partial ? null : change.hash, echoHash: null, ...(held.has(record.id) ? { outHash: null } : this.alreadyThere(source, entity, record, change.hash)) })), at);
+        await tx.links.save(system, entity, written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.partial ? null : change.hash, echoHash: null, ...(held.has(record.id) ? { outHash: null } : this.alreadyThere(source, entity, record, change.hash)) })), at);
         // An inbound dead letter of an earlier try of these rows is settled by this ingest.
         await tx.deadLetters.settle(system, 'in', entity, written.map(({ change }) => change.externalId), at);
         for (const f of failures) {
@@ -302,7 +302,7 @@ export class Ingestor {
       const found = await store.records.findByColumn(def, column, [...new Set(open.map((c) => String(c.patch[field])))]);
       if (found.length === 0) continue;
       // A hub record already linked to another record of this system is not a match for this one.
-      const linked = await store.sync.linksByHub(system, entity, found.map((r) => r.id));
+      const linked = await store.links.byHub(system, entity, found.map((r) => r.id));
       const byValue = new Map<string, string>();
       for (const r of found) if (!linked.has(r.id) && !byValue.has(String(r[field]))) byValue.set(String(r[field]), r.id);
       for (const c of open) {

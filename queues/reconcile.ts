@@ -30,8 +30,8 @@ export async function reconcileTarget(deps: ReconcileDeps, t: TargetDelivery | u
   const { store, policy } = deps;
   const id = randomUUID();
   const now = () => new Date().toISOString();
-  await store.sync.createRun({ id, kind: 'reconcile', connector, entity, direction: 'out', since: null, createdBy: options.by, createdAt: now() });
-  await store.sync.updateRun(id, { state: 'running', startedAt: now() }, now());
+  await store.runs.create({ id, kind: 'reconcile', connector, entity, direction: 'out', since: null, createdBy: options.by, createdAt: now() });
+  await store.runs.update(id, { state: 'running', startedAt: now() }, now());
   const max = options.maxRecords ?? 1_000_000;
   try {
     // The target's side: external id → hash of its content mapped in.
@@ -61,7 +61,7 @@ export async function reconcileTarget(deps: ReconcileDeps, t: TargetDelivery | u
     let after: { value: string; id: string } | undefined;
     for (;;) {
       const page = await store.records.list(def, { limit: 500, sort: { field: 'createdAt', desc: false }, ...(after ? { after } : {}) });
-      const links = await store.sync.linksByHub(connector, entity, page.items.map((r) => r.id));
+      const links = await store.links.byHub(connector, entity, page.items.map((r) => r.id));
       for (const record of page.items) {
         const view = policy.project(receiver, entity as EntityName, record);
         if (!view) continue;
@@ -87,7 +87,7 @@ export async function reconcileTarget(deps: ReconcileDeps, t: TargetDelivery | u
     }
     const extra = [...theirs.keys()].filter((k) => !seen.has(k));
     if (options.repair && missing.length + differing.length > 0) {
-      await store.sync.forgetOutHash(connector, entity, [...missing, ...differing]);
+      await store.links.forgetOutHash(connector, entity, [...missing, ...differing]);
       await t.enqueue(entity as EntityName, [...missing, ...differing]);
     }
     const report = {
@@ -99,11 +99,11 @@ export async function reconcileTarget(deps: ReconcileDeps, t: TargetDelivery | u
       repaired: options.repair ? missing.length + differing.length : 0,
       sample: { missing: missing.slice(0, 20), differing: differing.slice(0, 20), extra: extra.slice(0, 20) },
     };
-    await store.sync.updateRun(id, { state: 'done', done: hubCount, total: hubCount, report, finishedAt: now() }, now());
+    await store.runs.update(id, { state: 'done', done: hubCount, total: hubCount, report, finishedAt: now() }, now());
     if (missing.length + differing.length + extra.length > 0) deps.log.warn({ target: connector, entity, ...report, sample: undefined }, 'reconciliation found drift');
   } catch (error) {
     const message = error instanceof HubError ? error.message : `unexpected ${(error as Error).name}`;
-    await store.sync.updateRun(id, { state: 'failed', message, finishedAt: now() }, now());
+    await store.runs.update(id, { state: 'failed', message, finishedAt: now() }, now());
   }
   return id;
 }

@@ -1,4 +1,4 @@
-import type { SyncRun } from '../core/store/sync-repository.js';
+import type { SyncRun } from '../core/store/runs-repository.js';
 
 /** A queued or running run whose record has not moved for this long is shown as stalled (ms). */
 export const RUN_STALL_MS = 60_000;

@@ -161,7 +161,7 @@ export class SourceRunner {
   private async poll(entity: EntityName, jobName: string): Promise<{ pages: number; records: number }> {
     const { store } = this.deps;
     const began = new Date().toISOString();
-    let cursor = (await store.sync.cursor(this.source.name, entity))?.cursor ?? null;
+    let cursor = (await store.cursors.get(this.source.name, entity))?.cursor ?? null;
     let pages = 0;
     let records = 0;
     while (pages < this.settings.maxPagesPerPoll) {
@@ -170,7 +170,7 @@ export class SourceRunner {
       if (page.records.length > 0) await this.deps.ingestor.ingest(this.source, entity, page.records, jobName);
       records += page.records.length;
       // Saved after the ingest committed: a crash before this line re-reads the page (idempotent).
-      if (page.cursor !== null && page.cursor !== cursor) await store.sync.saveCursor(this.source.name, entity, page.cursor, new Date().toISOString());
+      if (page.cursor !== null && page.cursor !== cursor) await store.cursors.save(this.source.name, entity, page.cursor, new Date().toISOString());
       if (page.records.length < this.settings.pageSize || page.cursor === null || page.cursor === cursor) {
         // The hub now holds every change the source had when this poll began: its lag is measured from here.
         await this.deps.stats?.caughtUp(this.source.name, entity, began);
@@ -183,7 +183,7 @@ export class SourceRunner {
 
   private async backfillSlice(runId: string, chain?: string): Promise<{ done: number; state: string }> {
     const { store } = this.deps;
-    const run = await store.sync.run(runId);
+    const run = await store.runs.get(runId);
     if (!run) return { done: 0, state: 'missing' };
     if (run.state !== 'queued' && run.state !== 'running') return { done: run.done, state: run.state };
     // A chain the watchdog replaced (it thought this one lost) stops here: one chain per run.
@@ -194,7 +194,7 @@ export class SourceRunner {
       let total: number | null = null;
       const mapping = this.source.inbound[entity];
       if (mapping && this.source.connector.count) total = await this.source.connector.count(mapping.externalEntity, run.checkpoint).catch(() => null);
-      if (!(await store.sync.updateRun(runId, { state: 'running', startedAt: now(), ...(total === null ? {} : { total }) }, now(), ['queued']))) return { done: 0, state: 'cancelled' };
+      if (!(await store.runs.update(runId, { state: 'running', startedAt: now(), ...(total === null ? {} : { total }) }, now(), ['queued']))) return { done: 0, state: 'cancelled' };
     }
     let cursor = run.checkpoint;
     let done = run.done;
@@ -210,7 +210,7 @@ export class SourceRunner {
       const finished = page.records.length < this.settings.pageSize || page.cursor === null || page.cursor === cursor;
       const next = page.cursor ?? cursor;
       // Checkpoint after the page is in; a cancelled run keeps its state (the update is refused).
-      const kept = await store.sync.updateRun(runId, { checkpoint: next, done, failed, ...(finished ? { state: 'done', finishedAt: now() } : {}) }, now(), ['running']);
+      const kept = await store.runs.update(runId, { checkpoint: next, done, failed, ...(finished ? { state: 'done', finishedAt: now() } : {}) }, now(), ['running']);
       if (!kept) return { done, state: 'cancelled' };
       if (finished) {
         this.deps.log.info({ run: runId, source: this.source.name, entity, done, failed }, 'backfill finished');

@@ -78,7 +78,7 @@ export async function connectorStatus(deps: StatusDeps): Promise<ConnectorStatus
         entities.push({ entity, direction: 'in', ...f, lagSeconds: polled && caughtUpAt ? Math.max(0, Math.round((Date.now() - Date.parse(caughtUpAt)) / 100) / 10) : null, openDeadLetters: await deps.store.deadLetters.count({ target: id, entity, state: 'open', direction: 'in' }) });
       }
     }
-    const runs = (await deps.store.sync.runs({ connector: id, states: ['queued', 'running'], limit: 20 })).map(withProgress);
+    const runs = (await deps.store.runs.list({ connector: id, states: ['queued', 'running'], limit: 20 })).map(withProgress);
     const busy = (queue?.waiting ?? 0) + (queue?.active ?? 0) + (queue?.delayed ?? 0) > 0;
     // An error in the same batch as a success, or lately among successes (a target failing one request in
     // three), is a fault while it lasts: the connector shows degraded until it has been clear for a while.

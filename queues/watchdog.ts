@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { SyncRun } from '../core/store/sync-repository.js';
+import type { SyncRun } from '../core/store/runs-repository.js';
 import type { Store } from '../core/store/store.js';
 import type { RunChains } from './run-chains.js';
 import { RUN_STALL_MS } from './runs.js';
@@ -60,12 +60,12 @@ export class SyncWatchdog {
       await this.deps.reschedule();
     }
     this.known = true;
-    const stale = await store.sync.runs({ states: ['queued', 'running'], updatedBefore: new Date(Date.now() - RUN_STALL_MS).toISOString(), limit: 50 });
+    const stale = await store.runs.list({ states: ['queued', 'running'], updatedBefore: new Date(Date.now() - RUN_STALL_MS).toISOString(), limit: 50 });
     for (const run of stale) {
       if (run.kind !== 'backfill') continue;
       const chain = await chains.supersede(run.id);
       // Touched, so that the next tick does not resume it again while the new chain starts.
-      if (!(await store.sync.updateRun(run.id, {}, new Date().toISOString(), ['queued', 'running']))) continue;
+      if (!(await store.runs.update(run.id, {}, new Date().toISOString(), ['queued', 'running']))) continue;
       log.warn({ run: run.id, connector: run.connector, entity: run.entity, direction: run.direction }, 'run stopped moving: continuing it from its checkpoint');
       await this.deps.continueRun(run, chain);
     }

@@ -161,7 +161,7 @@ export class RecordService {
   private async lineage(tx: Store, kind: RecordKind, record: StoredRecord, fields: readonly string[], before?: JsonObject): Promise<void> {
     if (!ENTITIES[kind].synced) return;
     const who = currentWriteOrigin();
-    await tx.sync.recordLineage(kind, record.id, [...fields, ...changedSubPaths(before, record, fields)], who.system, who.job ?? null, record.version, record.updatedAt);
+    await tx.lineage.record(kind, record.id, [...fields, ...changedSubPaths(before, record, fields)], who.system, who.job ?? null, record.version, record.updatedAt);
   }
 
   async get(kind: RecordKind, id: string): Promise<StoredRecord> {
@@ -224,7 +224,7 @@ export class RecordService {
         }
         continue;
       }
-      if (def.synced) await tx.sync.recordLineageNew(chunk.map((c) => ({ entity: kind, recordId: c.record.id, fields: [...c.fields, ...changedSubPaths(undefined, c.record, c.fields)], version: 1, at })), who.system, who.job ?? null);
+      if (def.synced) await tx.lineage.recordNew(chunk.map((c) => ({ entity: kind, recordId: c.record.id, fields: [...c.fields, ...changedSubPaths(undefined, c.record, c.fields)], version: 1, at })), who.system, who.job ?? null);
       for (const c of chunk) created.set(c.index, { record: c.record, fields: c.fields });
     }
     return { created, failed };

@@ -4,12 +4,15 @@ import { AuditRepository } from './audit-repository.js';
 import { AuthRepository } from './auth-repository.js';
 import { openDatabase, type Db, type StoreDialect } from './database.js';
 import { IdempotencyRepository } from './idempotency-repository.js';
-import { IdLinkRepository } from './id-links-repository.js';
 import { DeadLetterRepository } from './dead-letters-repository.js';
 import { migrateToLatest } from './migrate.js';
 import { OutboxRepository } from './outbox-repository.js';
 import { RecordRepository } from './records.js';
-import { SyncRepository } from './sync-repository.js';
+import { ConflictRepository } from './conflicts-repository.js';
+import { CursorRepository } from './cursors-repository.js';
+import { LineageRepository } from './lineage-repository.js';
+import { LinkRepository } from './links-repository.js';
+import { RunRepository } from './runs-repository.js';
 
 /**
  * The hub store: one interface over SQLite (embedded, the default) and MySQL / MariaDB. The same
@@ -39,9 +42,17 @@ export class Store {
   readonly audit: AuditRepository;
   readonly idempotency: IdempotencyRepository;
   readonly outbox: OutboxRepository;
-  readonly idLinks: IdLinkRepository;
   readonly deadLetters: DeadLetterRepository;
-  readonly sync: SyncRepository;
+  /** Id links with their content hashes. */
+  readonly links: LinkRepository;
+  /** Source read cursors. */
+  readonly cursors: CursorRepository;
+  /** Backfill and reconciliation runs. */
+  readonly runs: RunRepository;
+  /** The conflict inbox. */
+  readonly conflicts: ConflictRepository;
+  /** Field lineage. */
+  readonly lineage: LineageRepository;
 
   private constructor(
     private readonly db: Db,
@@ -60,9 +71,12 @@ export class Store {
     this.audit = new AuditRepository(repoDb);
     this.idempotency = new IdempotencyRepository(repoDb);
     this.outbox = new OutboxRepository(repoDb);
-    this.idLinks = new IdLinkRepository(repoDb);
     this.deadLetters = new DeadLetterRepository(repoDb);
-    this.sync = new SyncRepository(repoDb, dialect);
+    this.links = new LinkRepository(repoDb, dialect);
+    this.cursors = new CursorRepository(repoDb);
+    this.runs = new RunRepository(repoDb);
+    this.conflicts = new ConflictRepository(repoDb);
+    this.lineage = new LineageRepository(repoDb, dialect);
   }
 
   private wroteOutbox = false;

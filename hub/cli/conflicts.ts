@@ -1,7 +1,7 @@
 import { HubError, NotFoundError } from '../../core/errors.js';
 import { ENTITY_NAMES, type EntityName } from '../../core/model/entities.js';
 import type { Receiver } from '../../core/policy/engine.js';
-import type { Conflict } from '../../core/store/sync-repository.js';
+import type { Conflict } from '../../core/store/conflicts-repository.js';
 import type { Hub } from '../create-hub.js';
 import { auditCli, cliActor, oneOf, parseArgs, startCliHub, UsageError } from './args.js';
 
@@ -74,7 +74,7 @@ export async function conflictsCommand(argv: readonly string[]): Promise<number>
     }
     const hub = await startCliHub();
     try {
-      const before = await hub.store.sync.conflict(id);
+      const before = await hub.store.conflicts.get(id);
       if (!before) throw new HubError('not_found', 404, `No conflict ${id} (see hub conflicts list)`);
       const resolved = await hub.sync.resolveConflict(id, { pick, ...(pick === 'value' ? { value } : {}) }, cliActor()).catch((error: unknown) => {
         throw error instanceof NotFoundError ? new HubError('not_found', 404, `No conflict ${id}`) : error;

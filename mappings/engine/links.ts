@@ -1,5 +1,5 @@
 import type { EntityName } from '../../core/model/entities.js';
-import type { IdLinkRepository } from '../../core/store/id-links-repository.js';
+import type { LinkRepository } from '../../core/store/links-repository.js';
 import type { CompiledMapping, MappingContext } from './compile.js';
 
 type Src = Readonly<Record<string, unknown>>;
@@ -10,7 +10,7 @@ type Src = Readonly<Record<string, unknown>>;
  * mapping, external → hub id for an inbound one). Keys are `<entity>:<id>`. A record that cannot be
  * mapped is skipped here; the caller's real pass reports it.
  */
-export async function lookupLinks(mapping: CompiledMapping, records: Iterable<Src>, idLinks: IdLinkRepository): Promise<Map<string, string>> {
+export async function lookupLinks(mapping: CompiledMapping, records: Iterable<Src>, repository: LinkRepository): Promise<Map<string, string>> {
   const wanted = new Map<EntityName, Set<string>>();
   const collect: MappingContext = {
     link: (entity, id) => {
@@ -29,7 +29,7 @@ export async function lookupLinks(mapping: CompiledMapping, records: Iterable<Sr
   }
   const links = new Map<string, string>();
   for (const [entity, ids] of wanted) {
-    const found = mapping.direction === 'out' ? await idLinks.externalIds(mapping.connector, entity, [...ids]) : await idLinks.hubIds(mapping.connector, entity, [...ids]);
+    const found = mapping.direction === 'out' ? await repository.externalIds(mapping.connector, entity, [...ids]) : await repository.hubIds(mapping.connector, entity, [...ids]);
     for (const [from, to] of found) links.set(`${entity}:${from}`, to);
   }
   return links;

@@ -62,7 +62,7 @@ export async function previewMapping(mapping: CompiledMapping, input: { recordId
       throw error;
     }
   };
-  const links = await lookupLinks(mapping, [source], deps.store.idLinks);
+  const links = await lookupLinks(mapping, [source], deps.store.links);
   const unlinked: string[] = [];
   const payload = run((entity, id) => {
     const to = links.get(`${entity}:${id}`);

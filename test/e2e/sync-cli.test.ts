@@ -246,7 +246,7 @@ describe('`hub dlq` and `hub backfill`', () => {
 
   it('lists the conflict inbox and resolves a conflict, once', async () => {
     const store = await Store.open(dbUrl, dir);
-    await store.sync.addConflict({ entity: 'customer', recordId: 'cust-1', field: 'creditLimit', system: name, theirValue: '900.00', hubValue: '500.00', hubSystem: 'hub', createdAt: new Date().toISOString() });
+    await store.conflicts.add({ entity: 'customer', recordId: 'cust-1', field: 'creditLimit', system: name, theirValue: '900.00', hubValue: '500.00', hubSystem: 'hub', createdAt: new Date().toISOString() });
     await store.close();
     const list = await hub('conflicts', 'list', '--json', '--entity', 'customer');
     expect(list.code, list.stderr).toBe(0);

@@ -91,10 +91,10 @@ describe.each(STORE_KINDS)('the store (%s)', (kind) => {
   });
 
   it('keeps one lineage row per field: a later write replaces the rows of the fields it wrote, the others stay', async () => {
-    await store.sync.recordLineage('customer', 'lin-1', ['name', 'phone', 'email'], 'hub', null, 1, '2026-01-01T00:00:00.000Z');
-    await store.sync.recordLineage('customer', 'lin-1', ['phone', 'email'], 'erp', 'job-7', 2, '2026-01-02T00:00:00.000Z');
-    await store.sync.recordLineage('customer', 'lin-1', ['email'], 'crm', null, 3, '2026-01-03T00:00:00.000Z');
-    expect(await store.sync.lineage('customer', 'lin-1')).toEqual([
+    await store.lineage.record('customer', 'lin-1', ['name', 'phone', 'email'], 'hub', null, 1, '2026-01-01T00:00:00.000Z');
+    await store.lineage.record('customer', 'lin-1', ['phone', 'email'], 'erp', 'job-7', 2, '2026-01-02T00:00:00.000Z');
+    await store.lineage.record('customer', 'lin-1', ['email'], 'crm', null, 3, '2026-01-03T00:00:00.000Z');
+    expect(await store.lineage.forRecord('customer', 'lin-1')).toEqual([
       { field: 'email', system: 'crm', job: null, version: 3, at: '2026-01-03T00:00:00.000Z' },
       { field: 'name', system: 'hub', job: null, version: 1, at: '2026-01-01T00:00:00.000Z' },
       { field: 'phone', system: 'erp', job: 'job-7', version: 2, at: '2026-01-02T00:00:00.000Z' },
@@ -103,8 +103,8 @@ describe.each(STORE_KINDS)('the store (%s)', (kind) => {
 
   it('writes lineage of many new records in multi-row statements, splitting past 500 rows per statement', async () => {
     const ids = Array.from({ length: 300 }, (_, i) => `bulk-${String(i).padStart(3, '0')}`);
-    await store.transaction((tx) => tx.sync.recordLineageNew(ids.map((id) => ({ entity: 'customer', recordId: id, fields: ['code', 'name', 'currency', 'email'], version: 1, at: '2026-02-01T00:00:00.000Z' })), 'erp', 'backfill-1'));
-    const many = await store.sync.lineageMany('customer', ids);
+    await store.transaction((tx) => tx.lineage.recordNew(ids.map((id) => ({ entity: 'customer', recordId: id, fields: ['code', 'name', 'currency', 'email'], version: 1, at: '2026-02-01T00:00:00.000Z' })), 'erp', 'backfill-1'));
+    const many = await store.lineage.forRecords('customer', ids);
     expect(many.size).toBe(300);
     expect([...many.values()].every((m) => m.size === 4)).toBe(true);
     expect(many.get('bulk-299')?.get('email')).toEqual({ field: 'email', system: 'erp', job: 'backfill-1', version: 1, at: '2026-02-01T00:00:00.000Z' });
@@ -114,7 +114,7 @@ describe.each(STORE_KINDS)('the store (%s)', (kind) => {
     const at1 = '2026-03-01T00:00:00.000Z';
     const at2 = '2026-03-02T00:00:00.000Z';
     const first = Array.from({ length: 250 }, (_, i) => ({ hubId: `lk-${i}`, externalId: `E-${i}`, outHash: `o${i}`, echoHash: `e${i}`, inHash: `i${i}`, deliveredAt: at1 }));
-    await store.transaction((tx) => tx.sync.saveLinks('sink', 'customer', first, at1));
+    await store.transaction((tx) => tx.links.save('sink', 'customer', first, at1));
     // 249 changed (out hash only), one new, lk-0 takes E-1 from lk-1, lk-2 named twice.
     const second = [
       ...first.slice(3).map((l) => ({ hubId: l.hubId, externalId: l.externalId, outHash: `O${l.hubId}`, deliveredAt: at2 })),
@@ -123,16 +123,16 @@ describe.each(STORE_KINDS)('the store (%s)', (kind) => {
       { hubId: 'lk-2', externalId: 'E-2', outHash: 'first' },
       { hubId: 'lk-2', externalId: 'E-2b', outHash: 'last' },
     ];
-    await store.transaction((tx) => tx.sync.saveLinks('sink', 'customer', second, at2));
-    const links = await store.sync.linksByHub('sink', 'customer', [...first.map((l) => l.hubId), 'lk-new']);
+    await store.transaction((tx) => tx.links.save('sink', 'customer', second, at2));
+    const links = await store.links.byHub('sink', 'customer', [...first.map((l) => l.hubId), 'lk-new']);
     expect(links.size).toBe(250); // lk-1 lost E-1 to lk-0; lk-new came
     expect(links.has('lk-1')).toBe(false);
     expect(links.get('lk-0')).toEqual({ hubId: 'lk-0', externalId: 'E-1', outHash: 'o0', echoHash: 'e0', inHash: 'i0', deliveredAt: at1 });
     expect(links.get('lk-2')).toMatchObject({ externalId: 'E-2b', outHash: 'last', echoHash: 'e2' });
     expect(links.get('lk-200')).toEqual({ hubId: 'lk-200', externalId: 'E-200', outHash: 'Olk-200', echoHash: 'e200', inHash: 'i200', deliveredAt: at2 });
     expect(links.get('lk-new')).toEqual({ hubId: 'lk-new', externalId: 'E-new', outHash: 'onew', echoHash: null, inHash: null, deliveredAt: null });
-    expect((await store.sync.linksByExternal('sink', 'customer', ['E-1'])).get('E-1')?.hubId).toBe('lk-0');
-    expect(await store.sync.countLinks('sink', 'customer')).toBe(250);
+    expect((await store.links.byExternal('sink', 'customer', ['E-1'])).get('E-1')?.hubId).toBe('lk-0');
+    expect(await store.links.count('sink', 'customer')).toBe(250);
   });
 
   it('runs the record service with references, versions and dependents on this store', async () => {

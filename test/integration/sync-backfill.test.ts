@@ -100,7 +100,7 @@ describe.sequential('backfill, rate limit and deletes', () => {
     });
     expect(done.progress.done).toBe(ROWS);
     expect(await count()).toBe(ROWS);
-    expect(await t.hub.store.sync.countLinks('erp', 'customer')).toBe(ROWS);
+    expect(await t.hub.store.links.count('erp', 'customer')).toBe(ROWS);
     // Everything ingested also went on to the target.
     await until('the sink to receive every customer', () => (received.size === ROWS ? true : undefined));
     const counts = (await t.hub.sync.stats.get('erp', 'customer', 'in')).counts;
@@ -133,6 +133,6 @@ describe.sequential('backfill, rate limit and deletes', () => {
     await t.hub.records.remove('customer', victim!.id, undefined);
     await until('the delete at the target', () => (deletes.includes(String(victim!['code'])) ? true : undefined));
     // The sink sees the delete before the hub reads its answer and drops the link.
-    await until('the link dropped', async () => ((await t.hub.store.idLinks.externalIds('sink', 'customer', [victim!.id])).size === 0 ? true : undefined));
+    await until('the link dropped', async () => ((await t.hub.store.links.externalIds('sink', 'customer', [victim!.id])).size === 0 ? true : undefined));
   });
 });

@@ -102,7 +102,7 @@ describe.sequential('deletes reported by a source', () => {
     expect(sinkHolds.has('D-2')).toBe(false);
     expect((await stats('erp')).deleted).toBe(1);
     // The source no longer holds it: its link is gone, nothing is sent back.
-    expect((await t.hub.store.sync.linksByHub('erp', 'customer', [d2.id])).size).toBe(0);
+    expect((await t.hub.store.links.byHub('erp', 'customer', [d2.id])).size).toBe(0);
 
     expect(await byCode('L-1')).toBeDefined();
     expect((await stats('legacy')).delete_ignored).toBe(1);

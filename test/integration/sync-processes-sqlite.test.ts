@@ -92,9 +92,9 @@ describe.sequential('two worker processes on one SQLite store', () => {
     }, 120_000);
     expect(done).toMatchObject({ done: ROWS, failed: 0 });
     await until('every customer at the target', async () => (sink.withPrefix('SQ-').size === ROWS ? true : undefined), 120_000);
-    await until('every delivery link saved', async () => ((await hub!.store.sync.countLinks('crm_http', 'customer')) === ROWS ? true : undefined), 30_000);
+    await until('every delivery link saved', async () => ((await hub!.store.links.count('crm_http', 'customer')) === ROWS ? true : undefined), 30_000);
 
-    expect(await hub!.store.sync.countLinks('src_sql', 'customer')).toBe(ROWS);
+    expect(await hub!.store.links.count('src_sql', 'customer')).toBe(ROWS);
     expect(await hub!.store.deadLetters.count({ state: 'open' })).toBe(0);
     // Each customer sent once: a failed link save would have sent its batch again.
     const receipts = [...sink.withPrefix('SQ-').values()].reduce((n, r) => n + r.receipts, 0);

@@ -70,8 +70,8 @@ describe.sequential('sync recovery and what the status shows', () => {
     const id = randomUUID();
     const long = new Date(Date.now() - 5 * 60_000).toISOString();
     // A run whose chain of jobs was lost (its worker and its queue gone): running, untouched for five minutes.
-    await t.hub.store.sync.createRun({ id, kind: 'backfill', connector: 'erp', entity: 'customer', direction: 'in', since: null, createdBy: 'test', createdAt: long });
-    await t.hub.store.sync.updateRun(id, { state: 'running', startedAt: long }, long);
+    await t.hub.store.runs.create({ id, kind: 'backfill', connector: 'erp', entity: 'customer', direction: 'in', since: null, createdBy: 'test', createdAt: long });
+    await t.hub.store.runs.update(id, { state: 'running', startedAt: long }, long);
     const seen = await source();
     expect(seen.state).toBe('stalled');
     expect(seen.runs.find((r) => r.id === id)).toMatchObject({ state: 'running', stalled: true });

@@ -108,8 +108,8 @@ fields:
     await until('counted as withdrawn', async () => ((await stat('withdraw')).withdrawn === 1 ? true : undefined));
     await until('counted as left scope on the two-way system', async () => ((await stat('twoway')).left_scope === 1 ? true : undefined));
     expect(held['twoway']!.get('S-1')).toMatchObject({ code: 'S-1', currency: 'EUR' });
-    expect((await t.hub.store.sync.linksByHub('withdraw', 'customer', [id])).size).toBe(0);
-    expect((await t.hub.store.sync.linksByHub('keep', 'customer', [id])).size).toBe(1);
+    expect((await t.hub.store.links.byHub('withdraw', 'customer', [id])).size).toBe(0);
+    expect((await t.hub.store.links.byHub('keep', 'customer', [id])).size).toBe(1);
 
     // A change while outside reaches neither target.
     const sent = { ...posts };
@@ -126,7 +126,7 @@ fields:
       held['withdraw']!.get('S-1')?.['currency'] === 'CHF' && held['keep']!.get('S-1')?.['currency'] === 'CHF' ? true : undefined,
     );
     expect(held['withdraw']!.get('S-1')).toMatchObject({ name: 'Scope GmbH (USD)' });
-    expect((await t.hub.store.sync.linksByHub('withdraw', 'customer', [id])).get(id)?.externalId).toBe('S-1');
+    expect((await t.hub.store.links.byHub('withdraw', 'customer', [id])).get(id)?.externalId).toBe('S-1');
     expect(await t.hub.sync.deadLetters({}, 10)).toEqual([]);
   });
 

@@ -78,7 +78,7 @@ describe('thin slice: an API write reaches a MySQL target configured in hub.conf
       { customer_no: 'C-2', name: 'Beta AG', currency: 'EUR' },
       { customer_no: 'C-3', name: 'Gamma KG', currency: 'EUR' },
     ]);
-    const links = await t.hub.store.idLinks.externalIds('erp_sql', 'customer', created.map((c) => c.id));
+    const links = await t.hub.store.links.externalIds('erp_sql', 'customer', created.map((c) => c.id));
     expect([...links.values()].sort()).toEqual(['C-1', 'C-2', 'C-3']);
 
     const patched = await t.api.patch(`/api/v1/customers/${created[1]?.id}`).set(auth()).send({ name: 'Beta AG & Co' });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '../../hub/create-hub.js';
 import { DeadLetterRepository } from '../../core/store/dead-letters-repository.js';
 import { RecordRepository } from '../../core/store/records.js';
-import { SyncRepository } from '../../core/store/sync-repository.js';
+import { LinkRepository } from '../../core/store/links-repository.js';
 import { ADMIN_PASSWORD, REDIS_URL, deleteRedisPrefix, freshStoreUrl } from '../helpers.js';
 import { mappingDir } from './mappings/fixtures.js';
 import { sinkFiles, until } from './sync-fixtures.js';
@@ -34,7 +34,7 @@ function breakWhile(down: () => boolean, only?: 'deadLetters'): () => void {
     };
   };
   if (only !== 'deadLetters') {
-    patch(SyncRepository.prototype, 'saveLinks');
+    patch(LinkRepository.prototype, 'save');
     patch(RecordRepository.prototype, 'getMany');
   }
   patch(DeadLetterRepository.prototype, 'add');
@@ -122,12 +122,12 @@ describe.sequential('sync engine: the hub store fails mid-delivery', () => {
       await new Promise((r) => setTimeout(r, 3000));
       down = false;
 
-      await until('every record at the target with its link', async () => ((await hub.store.sync.countLinks('sink', 'customer')) === 60 && held.size === 60 ? true : undefined), 30_000);
+      await until('every record at the target with its link', async () => ((await hub.store.links.count('sink', 'customer')) === 60 && held.size === 60 ? true : undefined), 30_000);
       const letters = await hub.store.deadLetters.list({ target: 'sink' }, 100);
       expect(letters).toEqual([]);
       // Every changed record reached the target in its latest state.
       await until('the changes delivered', async () => {
-        const links = await hub.store.sync.linksByHub('sink', 'customer', ids);
+        const links = await hub.store.links.byHub('sink', 'customer', ids);
         return ids.every((id) => links.get(id)?.outHash) ? true : undefined;
       });
       await until('the status clear again', async () => {

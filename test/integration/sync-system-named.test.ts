@@ -96,7 +96,7 @@ describe('a target that names its records', () => {
     expect(res.status).toBe(201);
     const id = (res.body as { id: string }).id;
     await until('created in the target', () => (docs.size === 1 ? true : undefined));
-    await until('linked', async () => ((await t.hub.store.sync.linksByHub('series', 'customer', [id])).get(id)?.externalId === 'SER-0001' ? true : undefined));
+    await until('linked', async () => ((await t.hub.store.links.byHub('series', 'customer', [id])).get(id)?.externalId === 'SER-0001' ? true : undefined));
     for (const name of ['Named Later AG', 'Named Later SE']) {
       expect((await t.api.patch(`/api/v1/customers/${id}`).set(auth()).send({ name })).status).toBe(200);
       await until(`the target has ${name}`, () => (docs.get('SER-0001')?.['customer_name'] === name ? true : undefined));
@@ -111,7 +111,7 @@ describe('a target that names its records', () => {
     const res = await t.api.post('/api/v1/customers').set(auth()).send({ code: 'N-2', name: 'Lost Answer KG', currency: 'EUR' });
     expect(res.status).toBe(201);
     const id = (res.body as { id: string }).id;
-    await until('linked after the retry', async () => ((await t.hub.store.sync.linksByHub('series', 'customer', [id])).get(id)?.externalId === 'SER-0002' ? true : undefined));
+    await until('linked after the retry', async () => ((await t.hub.store.links.byHub('series', 'customer', [id])).get(id)?.externalId === 'SER-0002' ? true : undefined));
     expect([...docs.values()].filter((d) => d['hub_code'] === 'N-2')).toHaveLength(1);
     expect(calls).toEqual(['GET /customers?hub_code=N-2', 'POST /customers', 'GET /customers?hub_code=N-2', 'PUT /customers/SER-0002']);
     expect(await t.hub.sync.deadLetters({}, 10)).toEqual([]);

@@ -118,7 +118,7 @@ describe.sequential('two-way sync: CRM ⇄ MySQL ERP', () => {
     await poll();
     await quiet();
     expect((await rows()).filter((r) => r.customer_no === 'K-9')).toHaveLength(1);
-    const links = await t.hub.store.idLinks.externalIds('erp', 'customer', [res.body.id as string]);
+    const links = await t.hub.store.links.externalIds('erp', 'customer', [res.body.id as string]);
     expect(links.get(res.body.id as string)).toBe('K-9');
     const list = await t.api.get('/api/v1/customers').query({ q: 'K-9' }).set(auth());
     expect(list.body.items).toHaveLength(1);

@@ -6,7 +6,8 @@ import { STRUCTURAL_FIELDS } from '../../../core/policy/catalog.js';
 import type { CompiledRule, Receiver } from '../../../core/policy/engine.js';
 import { mergePatch } from '../../../core/records/service.js';
 import type { DeadLetter, DeadLetterFilter, DeadLetterState } from '../../../core/store/dead-letters-repository.js';
-import type { Conflict, LineageEntry } from '../../../core/store/sync-repository.js';
+import type { Conflict } from '../../../core/store/conflicts-repository.js';
+import type { LineageEntry } from '../../../core/store/lineage-repository.js';
 import type { AppDeps, OperationHandler, RequestContext } from '../context.js';
 import { utcInstant } from '../http-utils.js';
 import { receiverFor } from '../receiver.js';
@@ -255,7 +256,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
       audit: { action: 'sync.conflict.resolve', entity: null },
       async handle(ctx, deps) {
         const body = ctx.body as { pick: 'hub' | 'system' | 'value'; value?: unknown };
-        const c = await deps.store.sync.conflict(String(ctx.params['id']));
+        const c = await deps.store.conflicts.get(String(ctx.params['id']));
         if (!c) throw new NotFoundError('No conflict with that id');
         if (ctx.audit) Object.assign(ctx.audit, { entity: c.entity, recordIds: [c.recordId], fields: [c.field] });
         if (body.pick !== 'value' && body.value !== undefined) throw new UnprocessableError('A value is only taken with pick: value', [{ pointer: '/value', detail: `is not used when pick is ${body.pick}` }]);

@@ -49,7 +49,7 @@ describe('mapping preview', () => {
     expect(res.status).toBe(200);
     expect(res.body.payload).toMatchObject({ custom_hub_code: 'SO-PV-1', customer: `unlinked:${customerId}`, grand_total: expect.any(Number), items: [{ item_code: 'SKU-PV', qty: 2.5, price_list_rate: 1999.99, discount_percentage: 5 }] });
     expect(res.body.unlinked).toEqual([`customer:${customerId}`]);
-    await t.hub.store.idLinks.link('erpnext', 'customer', customerId, 'Preview GmbH', new Date().toISOString());
+    await t.hub.store.links.link('erpnext', 'customer', customerId, 'Preview GmbH', new Date().toISOString());
     const linked = await t.api.post('/api/v1/mappings/erpnext.order.out/preview').set(admin).send({ recordId: orderId });
     expect(linked.body.payload.customer).toBe('Preview GmbH');
     expect(linked.body.unlinked).toEqual([]);
