@@ -8,8 +8,21 @@ export interface FieldProblem {
   readonly detail: string;
 }
 
-export class HubError extends Error {
+/**
+ * The base of every error the hub makes: a stable string `code` a caller can branch on (never the
+ * message text) and a message that names fields and reasons, never a protected value or a secret.
+ */
+export class CodedError extends Error {
   readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A coded error with what an HTTP answer needs: a status, field problems and headers. */
+export class HubError extends CodedError {
   status: number;
   readonly errors: readonly FieldProblem[];
   readonly headers: Readonly<Record<string, string>>;
@@ -21,9 +34,7 @@ export class HubError extends Error {
     errors: readonly FieldProblem[] = [],
     headers: Record<string, string> = {},
   ) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message);
     this.status = status;
     this.errors = Object.freeze([...errors]);
     this.headers = Object.freeze({ ...headers });

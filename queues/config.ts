@@ -10,7 +10,7 @@ import { entitiesSchema as entities, systemNameSchema as systemName } from '../c
  * Every default of the sync engine is stated here, once (the engine reads the parsed values).
  */
 
-const targetSchema = z.strictObject({
+export const targetSchema = z.strictObject({
   entities: entities.describe('Entities delivered to this target (each needs an outbound mapping of the connector)'),
   batchSize: z.number().int().min(1).max(5000).default(200).describe('Records per delivery job and per upsert call'),
   concurrency: z.number().int().min(1).max(64).default(2).describe('Delivery jobs one worker process runs at once for this target'),
@@ -30,7 +30,7 @@ const targetSchema = z.strictObject({
   reconcileEveryMinutes: z.number().min(0.05).max(7 * 1440).optional().describe('Compare the target with the hub on this schedule (counts and content checksums) and re-sync the drift; the target must be readable and have an inbound mapping'),
 });
 
-const sourceSchema = z.strictObject({
+export const sourceSchema = z.strictObject({
   entities: entities.describe('Entities polled from this source (each needs an inbound mapping of the connector)'),
   pollIntervalSeconds: z.number().min(0).max(86400).default(60).describe('Polling interval; 0 turns polling off'),
   pageSize: z.number().int().min(1).max(10000).default(500).describe('Records per read'),

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_REDIS_URL } from '../../core/redis.js';
 import { ConfigError, type FieldProblem } from '../../core/errors.js';
+import { salvageConfigFile } from './salvage.js';
 import { configFileSchema, type ConfigFile, type ConfigFileInput } from './schema.js';
 
 
@@ -31,11 +32,19 @@ function pathToPointer(path: readonly PropertyKey[]): string {
   return '/' + path.map((p) => String(p)).join('/');
 }
 
-/** Parses and validates configuration data (an object from YAML or from the embedding host). */
-export function parseConfigFile(data: unknown, source: string): { value?: ConfigFile; problems: FieldProblem[] } {
+/**
+ * Parses and validates configuration data (an object from YAML or from the embedding host). With
+ * problems, `value` is what could be salvaged (see `salvageConfigFile`), for the rest of the checks
+ * only: `complete` is false and the hub must not start from it.
+ */
+export function parseConfigFile(data: unknown, source: string): { value?: ConfigFile; complete: boolean; problems: FieldProblem[]; declaredConnectors: string[] } {
   const result = configFileSchema.safeParse(data ?? {});
-  if (result.success) return { value: result.data, problems: [] };
+  if (result.success) return { value: result.data, complete: true, problems: [], declaredConnectors: Object.keys(result.data.connectors) };
+  const salvaged = salvageConfigFile(data ?? {});
   return {
+    ...(salvaged.value ? { value: salvaged.value } : {}),
+    complete: false,
+    declaredConnectors: salvaged.declaredConnectors,
     problems: result.error.issues.map((i) => ({
       pointer: `${source}#${pathToPointer(i.path)}`,
       detail: i.code === 'unrecognized_keys' ? `unknown key(s): ${(i as { keys: string[] }).keys.join(', ')}` : i.message,
@@ -60,10 +69,12 @@ export function configError(problems: readonly FieldProblem[]): ConfigError {
 
 /**
  * Like `loadConfig`, but returns the problems instead of throwing, and a configuration whenever the
- * file could be parsed (so that the hub can go on to check mappings, connectors and the rest, and
- * list every problem at once). A configuration returned with problems must not be used to start.
+ * file could be read, salvaged from its valid sections and entries when it has problems (so that the
+ * hub can go on to check mappings, connectors and the rest, and list every problem at once). A
+ * configuration returned with problems must not be used to start. `declaredConnectors` names every
+ * connector the file declares, valid or not.
  */
-export function inspectConfig(env: Env = process.env, overrides: { file?: ConfigFileInput } = {}): { config: HubConfig | undefined; problems: FieldProblem[] } {
+export function inspectConfig(env: Env = process.env, overrides: { file?: ConfigFileInput } = {}): { config: HubConfig | undefined; problems: FieldProblem[]; declaredConnectors: readonly string[] } {
   const problems: FieldProblem[] = [];
   const explicitPath = env['HUB_CONFIG'] || undefined;
   const path = resolve(explicitPath ?? 'hub.config.yaml');
@@ -106,7 +117,8 @@ export function inspectConfig(env: Env = process.env, overrides: { file?: Config
   const sqliteSynchronous = (env['HUB_SQLITE_SYNCHRONOUS'] || 'normal').toLowerCase();
   if (sqliteSynchronous !== 'normal' && sqliteSynchronous !== 'full') problems.push({ pointer: 'HUB_SQLITE_SYNCHRONOUS', detail: 'must be normal or full' });
 
-  if (!file) return { config: undefined, problems };
+  const declaredConnectors = parsed.declaredConnectors;
+  if (!file) return { config: undefined, problems, declaredConnectors };
   const config: HubConfig = Object.freeze({
     port,
     host: env['HUB_HOST'] || '127.0.0.1',
@@ -119,7 +131,7 @@ export function inspectConfig(env: Env = process.env, overrides: { file?: Config
     configPath,
     file,
   });
-  return { config, problems };
+  return { config, problems, declaredConnectors };
 }
 
 /**

@@ -110,7 +110,7 @@ export function prepareHub(options: PrepareOptions = {}): PreparedHub {
       }),
     );
   const sync = resolveSyncConfig(config.file.sync, env, problems);
-  if (mappings) problems.push(...checkSyncConfig(sync, mappings, connectors, new Set([...Object.keys(config.file.connectors), ...Object.keys(options.connectors ?? {})])));
+  if (mappings) problems.push(...checkSyncConfig(sync, mappings, connectors, new Set([...inspected.declaredConnectors, ...Object.keys(options.connectors ?? {})])));
   if (problems.length > 0 || !policy || !mappings || !ownership) {
     for (const [name, c] of connectors) if (!options.connectors?.[name]) void c.close().catch(() => undefined);
     throw configError(problems);
