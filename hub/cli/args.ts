@@ -1,8 +1,13 @@
 import { userInfo } from 'node:os';
+import { CodedError } from '../../core/errors.js';
 import type { Hub } from '../create-hub.js';
 
 /** A wrong command line: exit code 2 with the message. */
-export class UsageError extends Error {}
+export class UsageError extends CodedError {
+  constructor(message: string) {
+    super('usage', message);
+  }
+}
 
 export interface ParsedArgs {
   readonly positional: string[];
