@@ -318,7 +318,7 @@ function handWrittenOrderOut(r: Rec, ctx: MappingContext): Record<string, unknow
   const put = (k: string, v: unknown): void => {
     if (v !== undefined) out[k] = v;
   };
-  put('name', r['number']);
+  put('custom_hub_code', r['number']);
   const customerId = r['customerId'];
   if (customerId !== undefined && customerId !== null) {
     const linked = ctx.link('customer', String(customerId));
