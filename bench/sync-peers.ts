@@ -1,11 +1,10 @@
 /** The systems around the hub in the sync benchmarks: a MariaDB source table, a local HTTP batch sink, and the mapping files. */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createPool, type Pool } from 'mysql2/promise';
+import { mappingDir as writeFiles } from '../test/fixtures/files.js';
 import { MYSQL_SERVER_URL } from './sync-util.js';
 
 // ---------------------------------------------------------------- MariaDB source
@@ -185,15 +184,8 @@ export async function startSink(onRecords?: (records: readonly SinkRecord[], at:
 
 // ---------------------------------------------------------------- mappings
 
-/** A fresh directory holding the given files (relative name → text), as the tests' mappingDir. */
-export function mappingDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-bench-mappings-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+/** A fresh directory holding the given files (relative name → text): the tests' helper. */
+export const mappingDir = (files: Record<string, string>): string => writeFiles(files, 'hub-bench-mappings-');
 
 const ERP_SCHEMA = `
 connector: erp

@@ -1,6 +1,3 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadPolicyFile } from '../../../core/policy/load.js';
 import { loadMappings } from '../../../mappings/engine/load.js';
 import type { CustomTransform } from '../../../mappings/engine/transforms.js';
@@ -11,15 +8,7 @@ export const document = loadSpec().document;
 export const catalog = fieldCatalog(document);
 export const policy = loadPolicyFile(undefined, catalog, Buffer.from('m'.repeat(32)));
 
-/** A fresh directory holding the given YAML files (name → text). */
-export function mappingDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-mappings-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+export { mappingDir } from '../../fixtures/files.js';
 
 export function load(dirs: string[], custom: Record<string, CustomTransform> = {}) {
   return loadMappings(dirs, { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(custom)) });
