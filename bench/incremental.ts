@@ -97,7 +97,7 @@ export async function run(): Promise<void> {
     {
       mappings: { dirs: [files.dir] },
       connectors: { sink: sinkConnector(sink.url, 200) },
-      sync: { targets: { sink: { entities: ['customer'], batchSize: 200, concurrency: 2 } } },
+      sync: { targets: { sink: { entities: ['customer'], receiver: 'erpnext', batchSize: 200, concurrency: 2 } } },
     },
     {},
     inProcess ? {} : { workers: 'serve', api: false },

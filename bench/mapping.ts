@@ -19,7 +19,7 @@ import { parse as parseYaml } from 'yaml';
 import { currencyScale, isCurrency } from '../core/model/codes.js';
 import type { EntityName, JsonObject } from '../core/model/entities.js';
 import { STRUCTURAL_FIELDS, fieldPaths } from '../core/policy/catalog.js';
-import { PolicyEngine, type Receiver } from '../core/policy/engine.js';
+import { PolicyEngine, type Projected, type Receiver } from '../core/policy/engine.js';
 import { DEFAULT_POLICY_PATH } from '../core/policy/load.js';
 import type { CompiledMapping, MappingContext } from '../mappings/engine/compile.js';
 import { loadMappings } from '../mappings/engine/load.js';
@@ -356,10 +356,10 @@ const touch = (r: Record<string, unknown>): number => {
   return Array.isArray(items) ? items.length : 1;
 };
 
-function required(registry: { get(name: string): CompiledMapping | undefined }, name: string): CompiledMapping {
+function required<D extends 'in' | 'out'>(registry: { get(name: string): CompiledMapping | undefined }, name: string, direction: D): Extract<CompiledMapping, { direction: D }> {
   const m = registry.get(name);
-  if (!m) throw new Error(`mapping ${name} did not load`);
-  return m;
+  if (!m || m.direction !== direction) throw new Error(`mapping ${name} (${direction}) did not load`);
+  return m as Extract<CompiledMapping, { direction: D }>;
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -386,13 +386,13 @@ export function run(): void {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const customerOut = required(registry, `${TARGET}.customer.out`);
-  const customerIn = required(registry, `${TARGET}.customer.in`);
-  const orderOut = required(registry, 'erpnext.order.out');
-  const orderIn = required(registry, 'erpnext.order.in');
+  const customerOut = required(registry, `${TARGET}.customer.out`, 'out');
+  const customerIn = required(registry, `${TARGET}.customer.in`, 'in');
+  const orderOut = required(registry, 'erpnext.order.out', 'out');
+  const orderIn = required(registry, 'erpnext.order.in', 'in');
 
   const receiver = (m: CompiledMapping): Receiver => ({ kind: 'target', roles: [m.target.replace(/^target:/, '')], userId: null, teamId: null, subtree: new Set() });
-  const project = (m: CompiledMapping, entity: EntityName, r: JsonObject): JsonObject => {
+  const project = (m: CompiledMapping, entity: EntityName, r: JsonObject): Projected => {
     const p = policy.project(receiver(m), entity, r);
     if (!p) throw new Error(`${m.target} does not receive the bench ${entity}`);
     return p;
@@ -417,14 +417,14 @@ export function run(): void {
   const orderBodies = ordersProjected.map((o) => JSON.parse(JSON.stringify(orderOut.map(o, outLinks))) as JsonObject);
 
   // Correctness, once, before timing.
-  const sample = customersProjected[0] ?? {};
+  const sample = customersProjected[0]!;
   const paths = fieldPaths(catalog, 'customer').length;
   const columns = new Set(customerRows.flatMap((r) => Object.keys(r))).size;
   if (columns !== COLUMNS) throw new Error(`the bench customer rows have ${columns} columns, expected ${COLUMNS}`);
   if (Object.keys(sample).length !== Object.keys(customers[0] ?? {}).length) throw new Error('the bench target does not see the whole customer');
   for (let i = 0; i < POOL; i++) {
-    const c = customersProjected[i] ?? {};
-    const o = ordersProjected[i] ?? {};
+    const c = customersProjected[i]!;
+    const o = ordersProjected[i]!;
     deepStrictEqual(handWrittenCustomerOut(c), customerOut.map(c, outLinks), 'hand-written customer mapping differs from the compiled one');
     deepStrictEqual(handWrittenOrderOut(o, outLinks), orderOut.map(o, outLinks), 'hand-written order mapping differs from the compiled one');
     const inbound = customerIn.map(customerRows[i] ?? {}, inLinks);

@@ -221,14 +221,13 @@ entities:
       currency: { type: string }
       email: { type: string }
 `;
-// The default policy's erpnext target sees code, name, currency and email of every customer.
+// The sink target is bound to the default policy's erpnext receiver (sync.targets.sink.receiver), which sees code, name, currency and email of every customer.
 const SINK_CUSTOMER_OUT = `
 name: sink.customer.out
 connector: sink
 entity: customer
 direction: out
 externalEntity: customers
-target: erpnext
 fields:
   customer_no: { from: code }
   name: { from: name }

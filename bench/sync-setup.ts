@@ -313,7 +313,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       },
       sync: {
         sources: { erp: { entities: ['customer'], pollIntervalSeconds: 0, pageSize: page } },
-        targets: { sink: { entities: ['customer'], batchSize: page, concurrency: 2 } },
+        targets: { sink: { entities: ['customer'], receiver: 'erpnext', batchSize: page, concurrency: 2 } },
       },
     };
     const bench = await startBenchHub(config, { ERP_URL: db.url }, { workers: options.workers ?? 0, api: false });

@@ -1,4 +1,5 @@
 import { HubError } from '../core/errors.js';
+import type { MappedPayload } from '../core/model/mapped.js';
 
 /**
  * The connector contract: small, and the same for every external system. A connector gets its
@@ -46,8 +47,11 @@ export interface ReadPage {
 export interface UpsertRequest {
   /** The hub id, for the caller's bookkeeping (id links); connectors do not send it. */
   readonly hubId: string;
-  /** The mapped payload (already projected for this target). */
-  readonly payload: ExternalRecord;
+  /**
+   * The mapped payload: made only by an outbound mapping from a record the policy projected for
+   * this target (the type has no other source), so nothing unprojected reaches a connector.
+   */
+  readonly payload: MappedPayload;
   /**
    * The external id the hub linked this record to in the system, when it was delivered (or read)
    * before: where the system names records itself (a naming series), the payload cannot carry it,

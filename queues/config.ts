@@ -12,6 +12,7 @@ import { entitiesSchema as entities, systemNameSchema as systemName } from '../c
 
 export const targetSchema = z.strictObject({
   entities: entities.describe('Entities delivered to this target (each needs an outbound mapping of the connector)'),
+  receiver: systemName.optional().describe('The policy receiver (targets.<receiver> in the policy file) whose projection leaves for this target; default: the target\'s own name. Bound here, never by a mapping file'),
   batchSize: z.number().int().min(1).max(5000).default(200).describe('Records per delivery job and per upsert call'),
   concurrency: z.number().int().min(1).max(64).default(2).describe('Delivery jobs one worker process runs at once for this target'),
   attempts: z.number().int().min(1).max(100).default(8).describe('Attempts of a retryable failure before the record is a dead letter'),

@@ -9,11 +9,9 @@ import { ENTITIES, type EntityName, type StoredRecord } from '../core/model/enti
 import type { PolicyEngine } from '../core/policy/engine.js';
 import type { LinkState } from '../core/store/links-repository.js';
 import type { Store } from '../core/store/store.js';
-import { MappingError, type CompiledMapping } from '../mappings/engine/compile.js';
-import { linkContext, lookupLinks } from '../mappings/engine/links.js';
-import { targetReceiver } from '../mappings/engine/preview.js';
+import type { WayOut } from '../mappings/engine/way-out.js';
+import { prepareBatch, sortOutcomes, Tally, writeBatch, type InScope, type Item, type Letter, type Sorted } from './delivery-batch.js';
 import { CircuitBreaker, type BreakerSettings } from './breaker.js';
-import { contentHash } from './hash.js';
 import { RecordLocks } from './locks.js';
 import type { Outcome, SyncStats } from './stats.js';
 
@@ -69,10 +67,11 @@ export const DEFAULT_TARGET_SETTINGS: TargetSettings = Object.freeze({
 export interface TargetSpec {
   readonly name: string;
   readonly connector: Connector;
-  /** Entity → the outbound mapping that shapes it for this target. */
-  readonly mappings: Readonly<Partial<Record<EntityName, CompiledMapping>>>;
-  /** Entity → the inbound mapping of the same system, if it is also a source (echo hashes). */
-  readonly inbound?: Readonly<Partial<Record<EntityName, CompiledMapping>>>;
+  /**
+   * Entity → its way out to this target: the outbound mapping, the policy receiver the target's
+   * configuration binds, and the same system's inbound mapping if it has one (echo hashes).
+   */
+  readonly routes: Readonly<Partial<Record<EntityName, WayOut>>>;
   readonly settings?: Partial<TargetSettings>;
 }
 
@@ -96,14 +95,6 @@ export const deliveryQueueName = (target: string) => `deliver.${target}`;
 export function retryDelay(attempt: number, base: number, max: number, floor = 0): number {
   const cap = Math.min(max, base * 2 ** Math.min(attempt, 30));
   return Math.max(floor, Math.round(cap / 2 + Math.random() * (cap / 2)));
-}
-
-interface Item {
-  readonly id: string;
-  readonly version: number;
-  readonly payload: Record<string, unknown>;
-  readonly hash: string;
-  readonly echoHash: string | null;
 }
 
 /** What one batch came to (for the job's return value and the tests). */
@@ -144,7 +135,7 @@ export class TargetDelivery {
   }
 
   wants(entity: string): entity is EntityName {
-    return Object.hasOwn(this.target.mappings, entity);
+    return Object.hasOwn(this.target.routes, entity);
   }
 
   /** Queues deliveries of these records, in jobs of at most `batchSize`. */
@@ -254,7 +245,7 @@ export class TargetDelivery {
    * Writes dead letters (projected, mapped payloads only). A failed write throws: the caller puts the
    * records back on the queue rather than lose them.
    */
-  private async deadLetter(entity: EntityName, letters: readonly { id: string; version: number; payload: Record<string, unknown>; code: string; message: string }[], attempts: number): Promise<void> {
+  private async deadLetter(entity: EntityName, letters: readonly Letter[], attempts: number): Promise<void> {
     if (letters.length === 0) return;
     const at = new Date().toISOString();
     for (const l of letters) {
@@ -264,156 +255,119 @@ export class TargetDelivery {
     this.deps.log.warn({ target: this.target.name, entity, records: letters.length, codes: [...new Set(letters.map((l) => l.code))] }, 'delivery dead-lettered');
   }
 
-  /** Delivers the current state of the given (locked) records. */
+  /**
+   * Delivers the current state of the given (locked) records, stage by stage: load them and their
+   * links; withdraw what the target may no longer hold; prepare what leaves (project, map, hash:
+   * the target's way out); write it; sort the answers; settle (links, dead letters); judge the
+   * target (breaker); requeue what may succeed later.
+   */
   async deliverBatch(entity: EntityName, ids: readonly string[], attempt: number, probe = false): Promise<BatchResult> {
-    const counts: Partial<Record<Outcome, number>> = {};
-    const bump = (o: Outcome, n = 1) => (counts[o] = (counts[o] ?? 0) + n);
-    const mapping = this.target.mappings[entity];
-    if (!mapping || ids.length === 0) return { counts, retry: [] };
-    const { store, policy } = this.deps;
+    const tally = new Tally();
+    const way = this.target.routes[entity];
+    if (!way || ids.length === 0) return { counts: tally.counts, retry: [] };
     const system = this.target.name;
-    const records = new Map((await store.records.getMany(ENTITIES[entity], ids)).map((r) => [r.id, r]));
-    const links = await store.links.byHub(system, entity, ids);
 
-    // Deletes: records gone from the hub whose link says the target has them.
+    const records = new Map((await this.deps.store.records.getMany(ENTITIES[entity], ids)).map((r) => [r.id, r]));
+    const links = await this.deps.store.links.byHub(system, entity, ids);
+    const inScope = await this.withdraw(entity, way, ids, records, links, tally);
+
+    const prepared = await prepareBatch(this.deps.store.links, way, inScope, links, tally);
+    await this.deadLetter(entity, prepared.refused, attempt + 1);
+    tally.bump('dead_lettered', prepared.refused.length);
+
+    const outcomes = await writeBatch(this.target.connector, system, way.mapping.externalEntity, prepared.items, links);
+    const sorted = sortOutcomes(prepared.items, outcomes);
+    await this.settle(entity, sorted, attempt, tally);
+    await this.judge(sorted, prepared.items.length, probe);
+
+    const retry = [...prepared.retry, ...sorted.retry];
+    await this.requeue(entity, { retry, untried: sorted.untried, retryAfterMs: sorted.retryAfterMs, lastCode: sorted.lastCode }, attempt, prepared.items, inScope, tally);
+    await this.deps.stats.add(system, entity, 'out', tally.counts, sorted.saved.length > 0, sorted.lastCode);
+    return { counts: tally.counts, retry };
+  }
+
+  /**
+   * Stage "withdraw": records gone from the hub whose link says the target has them are deleted
+   * there; records outside the target's rows now are withdrawn (where deletes are allowed) or
+   * counted. Returns the records the target may receive, projected.
+   */
+  private async withdraw(entity: EntityName, way: WayOut, ids: readonly string[], records: ReadonlyMap<string, StoredRecord>, links: ReadonlyMap<string, LinkState>, tally: Tally): Promise<Map<string, InScope>> {
     const gone = ids.filter((id) => !records.has(id));
-    if (gone.length > 0) await this.deleteGone(entity, mapping, gone, links, bump, 'deleted');
-
-    const receiver = targetReceiver(mapping.target);
-    const projected = new Map<string, { record: StoredRecord; view: Record<string, unknown> }>();
+    if (gone.length > 0) await this.deleteGone(entity, way, gone, links, tally, 'deleted');
+    const inScope = new Map<string, InScope>();
     const leftScope: string[] = [];
     for (const [id, record] of records) {
-      const view = policy.project(receiver, entity, record);
-      if (view) projected.set(id, { record, view: view as Record<string, unknown> });
+      const view = way.project(record);
+      if (view) inScope.set(id, { record, view });
       // Outside the target's rows. If the target holds a copy from when it was inside, that copy is no
       // longer the latest permitted state: withdraw it where deletes are allowed, otherwise count it.
       else if (links.has(id)) leftScope.push(id);
-      else bump('out_of_scope');
+      else tally.bump('out_of_scope');
     }
     if (leftScope.length > 0) {
       // Only from a system the hub does not read this entity from: one it reads may hold records of its
       // own (linked when ingested), which the hub's row filter does not entitle it to delete there.
-      if (this.canDelete && !this.target.inbound?.[entity]) await this.deleteGone(entity, mapping, leftScope, links, bump, 'withdrawn');
-      else bump('left_scope', leftScope.length);
+      if (this.canDelete && !way.back) await this.deleteGone(entity, way, leftScope, links, tally, 'withdrawn');
+      else tally.bump('left_scope', leftScope.length);
     }
+    return inScope;
+  }
 
-    // Lookups resolve through id links, fetched in bulk for the whole batch.
-    const outLinks = await lookupLinks(mapping, [...projected.values()].map((p) => p.view), store.links);
-    const inLinks = new Map([...outLinks].map(([k, ext]) => [`${k.slice(0, k.indexOf(':'))}:${ext}`, k.slice(k.indexOf(':') + 1)]));
-    const inbound = this.target.inbound?.[entity];
-
-    const items: Item[] = [];
-    const retry: string[] = [];
-    const mappingFailures: { id: string; version: number; payload: Record<string, unknown>; code: string; message: string }[] = [];
-    for (const [id, { record, view }] of projected) {
-      let payload: Record<string, unknown>;
-      try {
-        payload = mapping.map(view, linkContext(outLinks));
-      } catch (error) {
-        if (!(error instanceof MappingError)) throw error;
-        // A reference not delivered yet may be soon: retry; a refused value will not change by waiting.
-        if (/no id link/.test(error.message)) retry.push(id);
-        else mappingFailures.push({ id, version: record.version, payload: view, code: 'mapping', message: error.message });
-        continue;
-      }
-      const hash = contentHash(payload);
-      if (links.get(id)?.outHash === hash) {
-        bump('unchanged');
-        continue;
-      }
-      let echoHash: string | null = null;
-      if (inbound) {
-        try {
-          echoHash = contentHash(inbound.map(payload, linkContext(inLinks)));
-        } catch {
-          echoHash = null;
-        }
-      }
-      items.push({ id, version: record.version, payload, hash, echoHash });
-    }
-    await this.deadLetter(entity, mappingFailures, attempt + 1);
-    bump('dead_lettered', mappingFailures.length);
-
-    let outcomes: RecordOutcome[] = [];
-    let batchError: ConnectorError | undefined;
-    if (items.length > 0) {
-      try {
-        outcomes = await this.target.connector.upsert(
-          mapping.externalEntity,
-          items.map((i) => {
-            const externalId = links.get(i.id)?.externalId;
-            return externalId === undefined ? { hubId: i.id, payload: i.payload } : { hubId: i.id, payload: i.payload, externalId };
-          }),
-        );
-        if (outcomes.length !== items.length) throw new ConnectorError('retryable', 'outcome_count', `${system} answered ${outcomes.length} outcomes for ${items.length} records`);
-      } catch (error) {
-        batchError = error instanceof ConnectorError ? error : new ConnectorError('retryable', 'unexpected', `${system}: unexpected ${(error as Error).name ?? 'error'}`);
-        outcomes = items.map(() => ({ ok: false, kind: 'retryable', code: batchError!.code.replace(/^connector_/, ''), message: batchError!.message, ...(batchError!.retryAfterMs ? { retryAfterMs: batchError!.retryAfterMs } : {}) }));
-      }
-    }
-
-    const byId = new Map(items.map((i) => [i.id, i]));
-    const saved: { hubId: string; externalId: string; outHash: string; echoHash: string | null; inHash: string | null }[] = [];
-    const dead: { id: string; version: number; payload: Record<string, unknown>; code: string; message: string }[] = [];
-    let retryAfter = 0;
-    let lastCode: string | undefined;
-    // Records the connector did not send (a batch-mate met a retryable failure first): tried again without spending an attempt.
-    const untried: string[] = [];
-    outcomes.forEach((o, n) => {
-      const item = items[n]!;
-      // The target now holds this payload: its echo and, as far as the hub knows, what it last read there.
-      if (o.ok) saved.push({ hubId: item.id, externalId: o.externalId, outHash: item.hash, echoHash: item.echoHash, inHash: item.echoHash });
-      else if (o.kind === 'permanent') dead.push({ id: item.id, version: item.version, payload: item.payload, code: o.code, message: o.message });
-      else {
-        (o.attempted === false ? untried : retry).push(item.id);
-        retryAfter = Math.max(retryAfter, o.retryAfterMs ?? 0);
-      }
-      if (!o.ok) lastCode = o.code;
-    });
-    if (saved.length > 0) {
+  /** Stage "settle": links and hashes of what the target now holds (settling earlier dead letters), dead letters of what it refused. */
+  private async settle(entity: EntityName, sorted: Sorted, attempt: number, tally: Tally): Promise<void> {
+    const system = this.target.name;
+    if (sorted.saved.length > 0) {
       const at = new Date().toISOString();
-      await store.transaction(async (tx) => {
-        await tx.links.save(system, entity, saved.map((x) => ({ ...x, deliveredAt: at })), at);
+      await this.deps.store.transaction(async (tx) => {
+        await tx.links.save(system, entity, sorted.saved.map((x) => ({ ...x, deliveredAt: at })), at);
         // A dead letter of an earlier try is settled by this delivery.
-        await tx.deadLetters.settle(system, 'out', entity, saved.map((x) => x.hubId), at);
+        await tx.deadLetters.settle(system, 'out', entity, sorted.saved.map((x) => x.hubId), at);
       });
-      bump('delivered', saved.length);
+      tally.bump('delivered', sorted.saved.length);
     }
-    await this.deadLetter(entity, dead, attempt + 1);
-    bump('dead_lettered', dead.length);
+    await this.deadLetter(entity, sorted.dead, attempt + 1);
+    tally.bump('dead_lettered', sorted.dead.length);
+  }
 
-    // The breaker counts batches that reached nothing; a single refused record is the record's problem.
-    const reachedTarget = saved.length > 0 || dead.length > 0;
-    if (reachedTarget || (probe && items.length === 0)) await this.breaker.success();
-    else if (items.length > 0) {
+  /** Stage "judge": the breaker counts batches that reached nothing; a single refused record is the record's problem. */
+  private async judge(sorted: Sorted, sent: number, probe: boolean): Promise<void> {
+    const reachedTarget = sorted.saved.length > 0 || sorted.dead.length > 0;
+    if (reachedTarget || (probe && sent === 0)) await this.breaker.success();
+    else if (sent > 0) {
       const state = await this.breaker.failure();
-      if (state === 'open') this.deps.log.warn({ target: system, code: lastCode }, 'circuit breaker open: deliveries to the target are paused');
+      if (state === 'open') this.deps.log.warn({ target: this.target.name, code: sorted.lastCode }, 'circuit breaker open: deliveries to the target are paused');
     }
+  }
 
+  /**
+   * Stage "requeue": untried records go again without spending an attempt; retryable ones with
+   * backoff (honouring Retry-After) until the attempts run out, then as dead letters carrying the
+   * payload the target would have received, or (a reference never linked) the projected record.
+   */
+  private async requeue(entity: EntityName, left: { retry: readonly string[]; untried: readonly string[]; retryAfterMs: number; lastCode: string | undefined }, attempt: number, items: readonly Item[], inScope: ReadonlyMap<string, InScope>, tally: Tally): Promise<void> {
+    const s = this.settings;
+    const { retry, untried, retryAfterMs } = left;
     if (untried.length > 0) {
-      await this.enqueue(entity, untried, { delay: retryDelay(attempt, this.settings.backoffMs, this.settings.maxBackoffMs, retryAfter), ...(attempt ? { attempt } : {}) });
-      bump('retried', untried.length);
+      await this.enqueue(entity, untried, { delay: retryDelay(attempt, s.backoffMs, s.maxBackoffMs, retryAfterMs), ...(attempt ? { attempt } : {}) });
+      tally.bump('retried', untried.length);
     }
-    if (retry.length > 0) {
-      const next = attempt + 1;
-      if (next >= this.settings.attempts) {
-        const message = `gave up after ${next} attempts (last: ${lastCode ?? 'unresolved reference'})`;
-        // The payload the target would have received, or (a reference never linked) the projected record.
-        const letters = retry.map((id) => {
-          const item = byId.get(id);
-          const view = projected.get(id);
-          return { id, version: item?.version ?? view?.record.version ?? 0, payload: item?.payload ?? view?.view ?? {}, code: 'retries_exhausted', message };
-        });
-        await this.deadLetter(entity, letters, next);
-        bump('dead_lettered', retry.length);
-      } else {
-        if (retryAfter > 0 && this.worker) await this.worker.rateLimit(retryAfter);
-        await this.enqueue(entity, retry, { delay: retryDelay(attempt, this.settings.backoffMs, this.settings.maxBackoffMs, retryAfter), attempt: next });
-        bump('retried', retry.length);
-      }
+    if (retry.length === 0) return;
+    const next = attempt + 1;
+    if (next >= s.attempts) {
+      const message = `gave up after ${next} attempts (last: ${left.lastCode ?? 'unresolved reference'})`;
+      const byId = new Map(items.map((i) => [i.id, i]));
+      const letters = retry.map((id) => {
+        const item = byId.get(id);
+        const view = inScope.get(id);
+        return { id, version: item?.version ?? view?.record.version ?? 0, payload: item?.payload ?? view?.view ?? {}, code: 'retries_exhausted', message };
+      });
+      await this.deadLetter(entity, letters, next);
+      tally.bump('dead_lettered', retry.length);
+    } else {
+      if (retryAfterMs > 0 && this.worker) await this.worker.rateLimit(retryAfterMs);
+      await this.enqueue(entity, retry, { delay: retryDelay(attempt, s.backoffMs, s.maxBackoffMs, retryAfterMs), attempt: next });
+      tally.bump('retried', retry.length);
     }
-    await this.deps.stats.add(system, entity, 'out', counts, saved.length > 0, lastCode);
-    return { counts, retry };
   }
 
   /** Deletes propagate when the settings allow them and the connector can delete. */
@@ -425,13 +379,13 @@ export class TargetDelivery {
    * Deletes, in the target, linked records the target may no longer hold (`deleted`: gone from the
    * hub; `withdrawn`: outside the target's rows now) and drops their links; a failure retries later.
    */
-  private async deleteGone(entity: EntityName, mapping: CompiledMapping, gone: readonly string[], links: ReadonlyMap<string, LinkState>, bump: (o: Outcome, n?: number) => void, outcome: 'deleted' | 'withdrawn'): Promise<void> {
+  private async deleteGone(entity: EntityName, way: WayOut, gone: readonly string[], links: ReadonlyMap<string, LinkState>, tally: Tally, outcome: 'deleted' | 'withdrawn'): Promise<void> {
     const linked = gone.filter((id) => links.has(id));
     if (!this.canDelete || linked.length === 0) return;
     const externalIds = linked.map((id) => links.get(id)!.externalId);
     let outcomes: RecordOutcome[];
     try {
-      outcomes = await this.target.connector.delete!(mapping.externalEntity, externalIds);
+      outcomes = await this.target.connector.delete!(way.mapping.externalEntity, externalIds);
     } catch (error) {
       const code = error instanceof ConnectorError ? error.code : 'unexpected';
       this.deps.log.warn({ target: this.target.name, entity, records: linked.length, code }, 'delete failed; retrying');
@@ -442,7 +396,7 @@ export class TargetDelivery {
       const o = outcomes[n];
       if (o?.ok) {
         await this.deps.store.links.unlink(this.target.name, entity, linked[n]!);
-        bump(outcome);
+        tally.bump(outcome);
       }
     }
   }

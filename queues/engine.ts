@@ -12,7 +12,8 @@ import type { DeadLetter, DeadLetterFilter } from '../core/store/dead-letters-re
 import type { Store } from '../core/store/store.js';
 import type { Conflict } from '../core/store/conflicts-repository.js';
 import { withWriteOrigin } from '../core/store/write-origin.js';
-import type { CompiledMapping } from '../mappings/engine/compile.js';
+import type { CompiledMapping, OutboundMapping } from '../mappings/engine/compile.js';
+import { WayOut } from '../mappings/engine/way-out.js';
 import type { MappingRegistry } from '../mappings/engine/load.js';
 import type { Ownership } from '../mappings/engine/ownership.js';
 import { duplicateRisks } from './sync-check.js';
@@ -64,8 +65,8 @@ interface OutboundSliceJob {
 
 const SLICE_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 100, removeOnFail: 1000 } as const;
 
-function pick(mappings: MappingRegistry, connector: string, entity: EntityName, direction: 'in' | 'out'): CompiledMapping | undefined {
-  const found = mappings.list().filter((m) => m.connector === connector && m.entity === entity && m.direction === direction);
+function pick<D extends 'in' | 'out'>(mappings: MappingRegistry, connector: string, entity: EntityName, direction: D): Extract<CompiledMapping, { direction: D }> | undefined {
+  const found = mappings.list().filter((m): m is Extract<CompiledMapping, { direction: D }> => m.connector === connector && m.entity === entity && m.direction === direction);
   return found.find((m) => m.name === `${connector}.${entity}.${direction}`) ?? found[0];
 }
 
@@ -112,8 +113,8 @@ export class SyncEngine {
     });
     const base = { store: deps.store, policy: deps.policy, log: deps.log, connection: deps.connection, redis: deps.redis, prefix: deps.prefix, stats: this.stats };
 
-    const mappingsFor = (name: string, entities: readonly EntityName[], direction: 'in' | 'out', at: string, required: boolean) => {
-      const out: Partial<Record<EntityName, CompiledMapping>> = {};
+    const mappingsFor = <D extends 'in' | 'out'>(name: string, entities: readonly EntityName[], direction: D, at: string, required: boolean) => {
+      const out: Partial<Record<EntityName, Extract<CompiledMapping, { direction: D }>>> = {};
       for (const entity of entities) {
         const m = pick(mappings, name, entity, direction);
         if (m) out[entity] = m;
@@ -122,6 +123,10 @@ export class SyncEngine {
       return out;
     };
     const allEntities = ENTITY_NAMES as readonly EntityName[];
+    // Each outbound mapping's way out: projected for the receiver the target's configuration binds,
+    // mapped, hashed; with the same system's inbound mapping for echoes.
+    const waysOut = (out: Partial<Record<EntityName, OutboundMapping>>): Partial<Record<EntityName, WayOut>> =>
+      Object.fromEntries(Object.entries(out).map(([entity, m]) => [entity, new WayOut(deps.policy, m!, pick(mappings, m!.connector, entity as EntityName, 'in'))]));
 
     for (const [name, t] of Object.entries(config.targets)) {
       const at = `/sync/targets/${name}`;
@@ -133,8 +138,9 @@ export class SyncEngine {
       const { entities, reconcileEveryMs, ...settings } = t;
       if (reconcileEveryMs) this.reconcileSchedule.set(name, reconcileEveryMs);
       const out = mappingsFor(name, entities, 'out', at, true);
+      const routes = waysOut(out);
       problems.push(...duplicateRisks(name, connector, Object.values(out), at));
-      this.targets.set(name, new TargetDelivery({ name, connector, mappings: out, inbound: mappingsFor(name, allEntities, 'in', at, false), settings }, base));
+      this.targets.set(name, new TargetDelivery({ name, connector, routes, settings }, base));
     }
     for (const [name, s] of Object.entries(config.sources)) {
       const at = `/sync/sources/${name}`;
@@ -154,7 +160,7 @@ export class SyncEngine {
         const blind = Object.values(inbound).filter((m) => m && !described[m.externalEntity]?.detectDeletes).map((m) => m!.externalEntity);
         if (blind.length > 0) problems.push({ pointer: `${at}/deletes`, detail: `${name} reports no deletes for ${blind.join(', ')} (set its deletedFlag / deletedField, or a webhookSecretEnv for deletes by webhook)` });
       }
-      const spec: SourceSpec = { name, connector, inbound: all, outbound: mappingsFor(name, allEntities, 'out', at, false), applyDeletes: settings.deletes ?? false };
+      const spec: SourceSpec = { name, connector, inbound: all, outbound: waysOut(mappingsFor(name, allEntities, 'out', at, false)), applyDeletes: settings.deletes ?? false };
       this.sources.set(name, new SourceRunner(spec, settings, { store: deps.store, ingestor: this.ingestor, connection: deps.connection, prefix: deps.prefix, log: deps.log, stats: this.stats, chains: this.chains }));
     }
     if (problems.length > 0) throw new ConfigError('The sync configuration is invalid', problems);
@@ -226,7 +232,7 @@ export class SyncEngine {
     const q = this.reconcileQueue;
     if (!q) return;
     for (const [target, every] of this.reconcileSchedule) {
-      for (const entity of Object.keys(this.targets.get(target)?.target.mappings ?? {}) as EntityName[]) {
+      for (const entity of Object.keys(this.targets.get(target)?.target.routes ?? {}) as EntityName[]) {
         await q.upsertJobScheduler(`${target}:${entity}`, { every }, { name: 'reconcile', data: { target, entity }, opts: { removeOnComplete: 50, removeOnFail: 50 } });
       }
     }
@@ -366,7 +372,7 @@ export class SyncEngine {
     const direction = options.direction ?? (s?.reads(entity) ? 'in' : 'out');
     // Say what the connector is, so that a refused request shows the way to the right one.
     const reads = s ? `it reads ${Object.keys(s.source.inbound).join(', ') || 'nothing'}` : 'it is not a sync source';
-    const takes = t ? `it is a target of ${Object.keys(t.target.mappings).join(', ') || 'nothing'}` : 'it is not a sync target';
+    const takes = t ? `it is a target of ${Object.keys(t.target.routes).join(', ') || 'nothing'}` : 'it is not a sync target';
     if (!options.direction && !s?.reads(entity) && !t?.wants(entity)) problems.push({ pointer: '/entity', detail: `${connector} has no mapping for ${entity} in either direction (${reads}; ${takes})` });
     else if (direction === 'in' && !s?.reads(entity)) problems.push({ pointer: '/entity', detail: s ? `${connector} has no inbound mapping for ${entity} (${reads})` : `${connector} is not a sync source (sync.sources)${t?.wants(entity) ? `; it is a target of ${entity}: direction out` : ''}` });
     else if (direction === 'out' && !t?.wants(entity)) problems.push({ pointer: '/entity', detail: t ? `${connector} is not a target of ${entity} (${takes})` : `${connector} is not a sync target (sync.targets)${s?.reads(entity) ? `; it is a source of ${entity}: direction in` : ''}` });

@@ -8,19 +8,24 @@ import type { RecordService } from '../core/records/service.js';
 import type { Store } from '../core/store/store.js';
 import type { LinkState } from '../core/store/links-repository.js';
 import { withWriteOrigin } from '../core/store/write-origin.js';
-import { MappingError, type CompiledMapping } from '../mappings/engine/compile.js';
+import { MappingError, type InboundMapping, type MappingContext } from '../mappings/engine/compile.js';
 import type { Ownership } from '../mappings/engine/ownership.js';
 import { linkContext, lookupLinks } from '../mappings/engine/links.js';
-import { targetReceiver } from '../mappings/engine/preview.js';
-import { contentHash, stableStringify } from './hash.js';
+import type { WayOut } from '../mappings/engine/way-out.js';
+import { contentHash, stableStringify } from '../core/hash.js';
 import type { Outcome, SyncStats } from './stats.js';
+
+
+/** Lookups are not resolved when checking what a source already holds: a record with one is delivered and compared by hash. */
+const NO_LINKS: MappingContext = { link: () => undefined };
 
 /** A system the hub reads from: its connector and its inbound (and, if it is also a target, outbound) mappings. */
 export interface SourceSpec {
   readonly name: string;
   readonly connector: Connector;
-  readonly inbound: Readonly<Partial<Record<EntityName, CompiledMapping>>>;
-  readonly outbound?: Readonly<Partial<Record<EntityName, CompiledMapping>>>;
+  readonly inbound: Readonly<Partial<Record<EntityName, InboundMapping>>>;
+  /** Entity → the way out to the same system, if it is also a target (to recognise what it already holds). */
+  readonly outbound?: Readonly<Partial<Record<EntityName, WayOut>>>;
   /** Apply the deletes the connector reports (`isDeleted`) to the hub records. Default false. */
   readonly applyDeletes?: boolean;
 }
@@ -134,7 +139,7 @@ export class Ingestor {
         patch = mapping.map(row, linkContext(refLinks)) as JsonObject;
       } catch (error) {
         if (!(error instanceof MappingError)) throw error;
-        failures.push({ externalId, payload: this.sourceFields(mapping, row), code: /no id link/.test(error.message) ? 'unresolved_reference' : 'mapping', message: error.message });
+        failures.push({ externalId, payload: this.sourceFields(mapping, row), code: error.code, message: error.message });
         continue;
       }
       const hash = contentHash(patch);
@@ -263,22 +268,19 @@ export class Ingestor {
    * skipped as unchanged, so a two-way sync does not write the same content back.
    */
   private alreadyThere(source: SourceSpec, entity: EntityName, record: StoredRecord, inHash: string): { outHash?: string; echoHash?: string; deliveredAt?: string } {
-    const out = source.outbound?.[entity];
-    const inbound = source.inbound[entity];
-    if (!out || !inbound) return {};
+    const way = source.outbound?.[entity];
+    if (!way?.back) return {};
     try {
-      const view = this.deps.policy.project(targetReceiver(out.target), entity, record);
-      if (!view) return {};
-      const payload = out.map(view, { link: () => undefined });
-      if (contentHash(inbound.map(payload, { link: () => undefined })) !== inHash) return {};
-      return { outHash: contentHash(payload), echoHash: inHash, deliveredAt: record.updatedAt };
+      const leaving = way.leave(record, NO_LINKS);
+      if (!leaving || contentHash(way.readBack(leaving.payload, NO_LINKS)) !== inHash) return {};
+      return { outHash: leaving.hash, echoHash: inHash, deliveredAt: record.updatedAt };
     } catch {
       return {};
     }
   }
 
   /** The fields of a source record its inbound mapping reads (what an inbound dead letter keeps). */
-  private sourceFields(mapping: CompiledMapping, row: ExternalRecord): Record<string, unknown> {
+  private sourceFields(mapping: InboundMapping, row: ExternalRecord): Record<string, unknown> {
     const reads = new Set(mapping.reads.map((p) => p.split('.')[0]!));
     return Object.fromEntries(Object.entries(row).filter(([k]) => reads.size === 0 || reads.has(k)));
   }

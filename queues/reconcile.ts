@@ -2,17 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { HubError, NotFoundError, UnprocessableError } from '../core/errors.js';
 import { ENTITIES, type EntityName } from '../core/model/entities.js';
-import type { PolicyEngine } from '../core/policy/engine.js';
+import type { MappingContext } from '../mappings/engine/compile.js';
 import type { Store } from '../core/store/store.js';
-import { targetReceiver } from '../mappings/engine/preview.js';
 import type { TargetDelivery } from './delivery.js';
-import { contentHash, withoutNulls } from './hash.js';
+import { contentHash, withoutNulls } from '../core/hash.js';
 
 export interface ReconcileDeps {
   readonly store: Store;
-  readonly policy: PolicyEngine;
   readonly log: Logger;
 }
+
+
+/** Lookups are not resolved in a comparison: a record with one is compared by what was last written instead. */
+const NO_LINKS: MappingContext = { link: () => undefined };
 
 /**
  * Compares what a target holds with what the hub would send it, for one entity: every record of
@@ -24,10 +26,11 @@ export interface ReconcileDeps {
 export async function reconcileTarget(deps: ReconcileDeps, t: TargetDelivery | undefined, connector: string, entity: string, options: { repair: boolean; by: string; maxRecords?: number }): Promise<string> {
   if (!t) throw new NotFoundError(`No sync target named ${connector}`);
   if (!t.wants(entity)) throw new UnprocessableError('The reconciliation request is invalid', [{ pointer: '/entity', detail: `${connector} is not a target of ${entity}` }]);
-  const out = t.target.mappings[entity]!;
-  const back = t.target.inbound?.[entity];
+  const way = t.target.routes[entity]!;
+  const out = way.mapping;
+  const back = way.back;
   if (!back) throw new UnprocessableError('The reconciliation request is invalid', [{ pointer: '/entity', detail: `${connector} has no inbound mapping for ${entity}: its records cannot be compared` }]);
-  const { store, policy } = deps;
+  const { store } = deps;
   const id = randomUUID();
   const now = () => new Date().toISOString();
   await store.runs.create({ id, kind: 'reconcile', connector, entity, direction: 'out', since: null, createdBy: options.by, createdAt: now() });
@@ -42,7 +45,7 @@ export async function reconcileTarget(deps: ReconcileDeps, t: TargetDelivery | u
       for (const row of page.records) {
         let hash = 'unmappable';
         try {
-          hash = contentHash(withoutNulls(back.map(row, { link: () => undefined })));
+          hash = contentHash(withoutNulls(back.map(row, NO_LINKS)));
         } catch {
           /* counted as differing */
         }
@@ -53,7 +56,6 @@ export async function reconcileTarget(deps: ReconcileDeps, t: TargetDelivery | u
     }
     // The hub's side, page by page.
     const def = ENTITIES[entity];
-    const receiver = targetReceiver(out.target);
     const missing: string[] = [];
     const differing: string[] = [];
     const seen = new Set<string>();
@@ -63,7 +65,7 @@ export async function reconcileTarget(deps: ReconcileDeps, t: TargetDelivery | u
       const page = await store.records.list(def, { limit: 500, sort: { field: 'createdAt', desc: false }, ...(after ? { after } : {}) });
       const links = await store.links.byHub(connector, entity, page.items.map((r) => r.id));
       for (const record of page.items) {
-        const view = policy.project(receiver, entity as EntityName, record);
+        const view = way.project(record);
         if (!view) continue;
         hubCount++;
         const link = links.get(record.id);
@@ -75,7 +77,7 @@ export async function reconcileTarget(deps: ReconcileDeps, t: TargetDelivery | u
         seen.add(external);
         let expected = 'unmappable-hub';
         try {
-          expected = contentHash(withoutNulls(back.map(out.map(view, { link: () => undefined }), { link: () => undefined })));
+          expected = contentHash(withoutNulls(way.readBack(way.map(view, NO_LINKS).payload, NO_LINKS)));
         } catch {
           /* lookups: compared by what was last written instead */
           expected = link.echoHash ?? expected;

@@ -66,7 +66,7 @@ export async function connectorStatus(deps: StatusDeps): Promise<ConnectorStatus
       const d = await t.depth();
       queue = { waiting: d.waiting, active: d.active, delayed: d.delayed, failed: d.failed };
       breaker = await t.breaker.status();
-      for (const entity of Object.keys(t.target.mappings) as EntityName[]) {
+      for (const entity of Object.keys(t.target.routes) as EntityName[]) {
         const { caughtUpAt: _, ...f } = await deps.stats.get(id, entity, 'out');
         entities.push({ entity, direction: 'out', ...f, lagSeconds: d.oldestMs === null ? 0 : Math.round(d.oldestMs / 100) / 10, openDeadLetters: await deps.store.deadLetters.count({ target: id, entity, state: 'open', direction: 'out' }) });
       }
@@ -159,7 +159,7 @@ export function registerSyncGauges(registry: Registry, deps: StatusDeps): void {
     registers: [registry],
     async collect() {
       const flows = [
-        ...[...deps.targets.values()].flatMap((t) => Object.keys(t.target.mappings).map((entity) => [t.name, entity, 'out'] as const)),
+        ...[...deps.targets.values()].flatMap((t) => Object.keys(t.target.routes).map((entity) => [t.name, entity, 'out'] as const)),
         ...[...deps.sources.values()].flatMap((s) => s.settings.entities.map((entity) => [s.name, entity, 'in'] as const)),
       ];
       for (const [system, entity, direction] of flows) {

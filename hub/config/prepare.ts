@@ -89,7 +89,7 @@ export function prepareHub(options: PrepareOptions = {}): PreparedHub {
   const policy = collect(() => loadPolicyFile(config.file.policy.file, catalog, storedSecret ?? randomBytes(32), env));
   // Mappings are checked against the model, the connectors' schemas and the policy, all at once.
   // (A mapping folder that does not exist is already a problem of the configuration.)
-  const mappings = policy && collect(() => loadMappings(config.file.mappings.dirs.filter((d) => existsSync(d)), { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(options.transforms ?? {})) }));
+  const mappings = policy && collect(() => loadMappings(config.file.mappings.dirs.filter((d) => existsSync(d)), { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(options.transforms ?? {})), receiverOf: (connector) => config.file.sync.targets[connector]?.receiver ?? connector }));
   // Connectors open no connection when built: building them checks their configuration and secrets.
   const connectors = new Map<string, Connector>();
   const buildConnectors = () => {

@@ -1,4 +1,7 @@
+import { CodedError } from '../../core/errors.js';
 import type { EntityName } from '../../core/model/entities.js';
+import type { MappedPayload } from '../../core/model/mapped.js';
+import type { Projected } from '../../core/policy/engine.js';
 import type { Direction, FieldRule } from './spec.js';
 import { TransformError, type CompiledTransform, type TransformContext } from './transforms.js';
 
@@ -8,35 +11,65 @@ export interface MappingContext {
 }
 
 /** A record that cannot be mapped (a permanent, per-record failure). Names the field, never the value. */
-export class MappingError extends Error {
+export class MappingError extends CodedError {
   constructor(
     readonly mapping: string,
     readonly field: string,
     reason: string,
+    code = 'mapping',
   ) {
-    super(`${mapping}: ${field}: ${reason}`);
-    this.name = 'MappingError';
+    super(code, `${mapping}: ${field}: ${reason}`);
+  }
+}
+
+/**
+ * A lookup whose record has no id link in the system yet (code `unresolved_reference`): unlike a
+ * refused value, it may map once the referenced record is delivered, so the queues retry it.
+ */
+export class MissingLinkError extends MappingError {
+  constructor(
+    mapping: string,
+    field: string,
+    readonly entity: EntityName,
+  ) {
+    super(mapping, field, `the ${entity} it refers to has no id link in this system yet`, 'unresolved_reference');
   }
 }
 
 type Src = Readonly<Record<string, unknown>>;
 type Getter = (src: Src, ctx: MappingContext, t: TransformContext) => unknown;
 
-export interface CompiledMapping {
+interface MappingBase {
   readonly name: string;
   readonly connector: string;
   readonly entity: EntityName;
-  readonly direction: Direction;
   readonly externalEntity: string;
-  /** The policy receiver of an outbound mapping (`target:<name>`). */
+  /**
+   * The policy receiver of an outbound mapping (`target:<name>`): bound by the target's
+   * configuration (`sync.targets.<name>.receiver`, default the connector's name), never by the file.
+   */
   readonly target: string;
   /** Canonical field paths an outbound mapping reads (checked against the target's policy). */
   readonly reads: readonly string[];
   /** Top-level fields the mapping writes (canonical fields for an inbound mapping, the target's for an outbound one). */
   readonly writes: readonly string[];
-  /** Maps one record; throws MappingError for a value it must refuse. */
+}
+
+/** Hub record → external payload. It takes only a record the policy projected, and makes what a connector takes. */
+export interface OutboundMapping extends MappingBase {
+  readonly direction: 'out';
+  /** Maps one projected record; throws MappingError for a value it must refuse. */
+  map(record: Projected, ctx: MappingContext): MappedPayload;
+}
+
+/** External record → canonical fields (a patch of a hub record). */
+export interface InboundMapping extends MappingBase {
+  readonly direction: 'in';
+  /** Maps one external record; throws MappingError for a value it must refuse. */
   map(record: Src, ctx: MappingContext): Record<string, unknown>;
 }
+
+export type CompiledMapping = OutboundMapping | InboundMapping;
 
 /** Returns a function reading a dotted path; split once, here, not per record. */
 export function pathGetter(path: string): (src: Src) => unknown {
@@ -112,7 +145,7 @@ function compileRule(mapping: string, field: string, rule: FieldRule, compiler: 
       const id = get(src);
       if (id === undefined || id === null) return id;
       const linked = ctx.link(entity, String(id));
-      if (linked === undefined) throw new MappingError(mapping, field, `the ${entity} it refers to has no id link in this system yet`);
+      if (linked === undefined) throw new MissingLinkError(mapping, field, entity);
       return apply(linked, t);
     };
   }

@@ -1,6 +1,7 @@
 import type { EntityName } from '../../core/model/entities.js';
 import type { LinkRepository } from '../../core/store/links-repository.js';
-import type { CompiledMapping, MappingContext } from './compile.js';
+import type { Projected } from '../../core/policy/engine.js';
+import type { CompiledMapping, InboundMapping, MappingContext, OutboundMapping } from './compile.js';
 
 type Src = Readonly<Record<string, unknown>>;
 
@@ -10,7 +11,13 @@ type Src = Readonly<Record<string, unknown>>;
  * mapping, external → hub id for an inbound one). Keys are `<entity>:<id>`. A record that cannot be
  * mapped is skipped here; the caller's real pass reports it.
  */
+export async function lookupLinks(mapping: OutboundMapping, records: Iterable<Projected>, repository: LinkRepository): Promise<Map<string, string>>;
+export async function lookupLinks(mapping: InboundMapping, records: Iterable<Src>, repository: LinkRepository): Promise<Map<string, string>>;
+export async function lookupLinks(mapping: CompiledMapping, records: Iterable<Src>, repository: LinkRepository): Promise<Map<string, string>>;
 export async function lookupLinks(mapping: CompiledMapping, records: Iterable<Src>, repository: LinkRepository): Promise<Map<string, string>> {
+  // A collecting pass: its output is thrown away, only the ids it asks for are kept (the overloads
+  // above keep an outbound mapping to projected records).
+  const collectFrom = mapping.map as (record: Src, ctx: MappingContext) => unknown;
   const wanted = new Map<EntityName, Set<string>>();
   const collect: MappingContext = {
     link: (entity, id) => {
@@ -22,7 +29,7 @@ export async function lookupLinks(mapping: CompiledMapping, records: Iterable<Sr
   };
   for (const record of records) {
     try {
-      mapping.map(record, collect);
+      collectFrom(record, collect);
     } catch {
       /* reported by the caller's pass */
     }

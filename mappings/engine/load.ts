@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type FieldProblem } from '../../core/errors.js';
 import { checkMapping, type CheckContext } from './check.js';
+import type { MappedPayload } from '../../core/model/mapped.js';
+import type { Projected } from '../../core/policy/engine.js';
 import { compileFields, type CompiledMapping, type MappingContext } from './compile.js';
 import { connectorSchemaSchema, mappingFileSchema, type ConnectorSchema, type FieldRule, type MappingFile } from './spec.js';
 import { compileTransform, type CompiledTransform } from './transforms.js';
@@ -55,6 +57,7 @@ export class MappingRegistry {
 export function loadMappings(dirs: readonly string[], ctx: Omit<CheckContext, 'connectors'>): MappingRegistry {
   const problems: FieldProblem[] = [];
   const connectors = new Map<string, ConnectorSchema>();
+  const receiverOf = (connector: string): string => ctx.receiverOf?.(connector) ?? connector;
   const files = new Map<string, Loaded<MappingFile>>();
   for (const [i, dir] of dirs.entries()) {
     // A folder that is not there would silently leave only the defaults.
@@ -116,17 +119,17 @@ export function loadMappings(dirs: readonly string[], ctx: Omit<CheckContext, 'c
         }),
     };
     const run = compileFields(name, rules, compiler);
-    compiled.set(name, {
+    const base = {
       name,
       connector: file.connector,
       entity: file.entity,
-      direction: file.direction,
       externalEntity: file.externalEntity,
-      target: `target:${file.target ?? file.connector}`,
+      target: `target:${receiverOf(file.connector)}`,
       reads,
       writes: [...new Set(Object.keys(rules).map((k) => k.split('.')[0] as string))],
-      map: (record, mctx: MappingContext) => run(record, mctx),
-    });
+    };
+    // The only place a mapped payload is made: from a projected record, by an outbound mapping.
+    compiled.set(name, file.direction === 'out' ? { ...base, direction: 'out', map: (record: Projected, mctx: MappingContext) => run(record, mctx) as MappedPayload } : { ...base, direction: 'in', map: (record, mctx: MappingContext) => run(record, mctx) });
   }
   if (problems.length > 0) throw new ConfigError(`Mappings are invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
   return new MappingRegistry(compiled, connectors);

@@ -1,10 +1,11 @@
 import { NotFoundError, UnprocessableError } from '../../core/errors.js';
 import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '../../core/model/entities.js';
 import { fieldPaths, type FieldCatalog } from '../../core/policy/catalog.js';
-import type { PolicyEngine, Receiver } from '../../core/policy/engine.js';
+import type { PolicyEngine } from '../../core/policy/engine.js';
 import type { Store } from '../../core/store/store.js';
 import { lookupLinks } from './links.js';
-import { MappingError, type CompiledMapping } from './compile.js';
+import { MappingError, type CompiledMapping, type MappingContext } from './compile.js';
+import { WayOut } from './way-out.js';
 
 export interface PreviewResult {
   mapping: string;
@@ -12,10 +13,6 @@ export interface PreviewResult {
   payload: Record<string, unknown>;
   policy: { field: string; action: 'deny' | 'mask' | 'hash' | 'encrypt'; rule: string }[];
   unlinked: string[];
-}
-
-export function targetReceiver(receiver: string): Receiver {
-  return { kind: 'target', roles: [receiver.replace(/^target:/, '')], userId: null, teamId: null, subtree: new Set() };
 }
 
 function present(record: JsonObject, path: string): boolean {
@@ -41,34 +38,39 @@ export async function previewMapping(mapping: CompiledMapping, input: { recordId
   } else source = input.record ?? {};
 
   const policy: PreviewResult['policy'] = [];
-  let receiver: string | null = null;
-  if (mapping.direction === 'out') {
-    receiver = mapping.target;
-    const projected = deps.policy.project(targetReceiver(mapping.target), mapping.entity, source);
-    if (!projected) throw new UnprocessableError(`${mapping.target} does not receive this ${mapping.entity} (its row filter excludes it)`, [{ pointer: input.recordId !== undefined ? '/recordId' : '/record', detail: 'is outside the target\'s rows' }]);
-    for (const field of fieldPaths(deps.catalog, mapping.entity)) {
-      if (!present(source, field)) continue;
-      const d = deps.policy.decision(mapping.target, mapping.entity, field);
-      if (d.action !== 'allow') policy.push({ field, action: d.action, rule: `${mapping.target}/${mapping.entity}` });
-    }
-    source = projected;
-  }
-
-  const run = (link: (entity: EntityName, id: string) => string | undefined) => {
+  const run = (map: (ctx: MappingContext) => Record<string, unknown>, ctx: MappingContext) => {
     try {
-      return mapping.map(source, { link });
+      return map(ctx);
     } catch (error) {
       if (error instanceof MappingError) throw new UnprocessableError('The record cannot be mapped', [{ pointer: `/payload/${error.field.replace(/\./g, '/')}`, detail: error.message }]);
       throw error;
     }
   };
-  const links = await lookupLinks(mapping, [source], deps.store.links);
   const unlinked: string[] = [];
-  const payload = run((entity, id) => {
-    const to = links.get(`${entity}:${id}`);
-    if (to !== undefined) return to;
-    unlinked.push(`${entity}:${id}`);
-    return `unlinked:${id}`;
+  const linkOrMark = (links: ReadonlyMap<string, string>): MappingContext => ({
+    link: (entity, id) => {
+      const to = links.get(`${entity}:${id}`);
+      if (to !== undefined) return to;
+      unlinked.push(`${entity}:${id}`);
+      return `unlinked:${id}`;
+    },
   });
+
+  if (mapping.direction === 'in') {
+    const inbound = mapping;
+    const payload = run((ctx) => inbound.map(source, ctx), linkOrMark(await lookupLinks(mapping, [source], deps.store.links)));
+    return { mapping: mapping.name, receiver: null, payload, policy, unlinked: [...new Set(unlinked)] };
+  }
+  // Outbound: the way delivery sends it — projected for the receiver bound to the target, then mapped.
+  const way = new WayOut(deps.policy, mapping);
+  const receiver = mapping.target;
+  const view = way.project(source);
+  if (!view) throw new UnprocessableError(`${mapping.target} does not receive this ${mapping.entity} (its row filter excludes it)`, [{ pointer: input.recordId !== undefined ? '/recordId' : '/record', detail: 'is outside the target\'s rows' }]);
+  for (const field of fieldPaths(deps.catalog, mapping.entity)) {
+    if (!present(source, field)) continue;
+    const d = deps.policy.decision(mapping.target, mapping.entity, field);
+    if (d.action !== 'allow') policy.push({ field, action: d.action, rule: `${mapping.target}/${mapping.entity}` });
+  }
+  const payload = run((ctx) => way.map(view, ctx).payload, linkOrMark(await lookupLinks(mapping, [view], deps.store.links)));
   return { mapping: mapping.name, receiver, payload, policy, unlinked: [...new Set(unlinked)] };
 }

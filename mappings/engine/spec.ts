@@ -39,8 +39,12 @@ export const mappingFileSchema = z.strictObject({
   direction: z.enum(DIRECTIONS),
   /** The entity in the external system's declared schema, e.g. `Customer`. */
   externalEntity: z.string().min(1),
-  /** Policy receiver (`targets.<name>`) whose projection an outbound mapping reads; default: the connector's name. */
-  target: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+  /**
+   * Refused: the policy receiver whose projection an outbound mapping reads is bound by the target's
+   * configuration (`sync.targets.<name>.receiver`), so a mapping file cannot borrow another, more
+   * generous target's policy.
+   */
+  target: z.never({ error: 'is not set in a mapping file: the policy receiver is bound by the target\'s configuration (sync.targets.<name>.receiver in hub.config.yaml), so a mapping cannot pick another target\'s policy' }).optional(),
   /** Another mapping whose field rules this one starts from (a user file extends a default). */
   extends: z.string().optional(),
   /** Field rules by target field; `null` removes a rule inherited through `extends`. */

@@ -1,14 +1,15 @@
+import { CodedError } from '../../core/errors.js';
+
 /** The types every transform module shares, and the error a refused value throws (no module imports the transform library for them). */
 
 export const VALUE_TYPES = ['string', 'decimal', 'number', 'integer', 'boolean', 'date', 'datetime', 'object', 'array', 'any'] as const;
 export type ValueType = (typeof VALUE_TYPES)[number];
 
 /** A refused value at run time. The message never contains the value itself. */
-export class TransformError extends Error {
+export class TransformError extends CodedError {
   readonly transform: string;
   constructor(transform: string, reason: string) {
-    super(`${transform}: ${reason}`);
-    this.name = 'TransformError';
+    super('transform', `${transform}: ${reason}`);
     this.transform = transform;
   }
 }

@@ -1,3 +1,4 @@
+import { CodedError } from '../../core/errors.js';
 import type { CompiledTransform, CustomTransform, TransformFn, ValueType } from './transform-types.js';
 
 /**
@@ -9,7 +10,12 @@ export type Args = Readonly<Record<string, unknown>>;
 export type Custom = ReadonlyMap<string, CustomTransform> | undefined;
 export type Output = ValueType | ((input: ValueType) => ValueType | { error: string });
 
-export class SpecError extends Error {}
+/** A transform's arguments in a mapping file that cannot work (found when the file is loaded). */
+export class SpecError extends CodedError {
+  constructor(message: string) {
+    super('transform_spec', message);
+  }
+}
 export function fail(message: string): never {
   throw new SpecError(message);
 }

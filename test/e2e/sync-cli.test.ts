@@ -34,7 +34,7 @@ describe('`hub dlq` and `hub backfill`', () => {
   beforeAll(() => {
     mkdirSync(join(dir, 'mappings', name), { recursive: true });
     writeFileSync(join(dir, 'mappings', name, 'schema.yaml'), `connector: ${name}\nlinks: [customer]\nentities:\n  customers:\n    fields:\n      customer_no: { type: string, required: true }\n      name: { type: string, required: true }\n      currency: { type: string }\n`);
-    writeFileSync(join(dir, 'mappings', name, 'customer.out.yaml'), `name: ${name}.customer.out\nconnector: ${name}\nentity: customer\ndirection: out\nexternalEntity: customers\ntarget: erpnext\nfields:\n  customer_no: { from: code }\n  name: { from: name }\n`);
+    writeFileSync(join(dir, 'mappings', name, 'customer.out.yaml'), `name: ${name}.customer.out\nconnector: ${name}\nentity: customer\ndirection: out\nexternalEntity: customers\nfields:\n  customer_no: { from: code }\n  name: { from: name }\n`);
     writeFileSync(join(dir, 'mappings', name, 'customer.in.yaml'), `name: ${name}.customer.in\nconnector: ${name}\nentity: customer\ndirection: in\nexternalEntity: customers\nfields:\n  code: { from: customer_no }\n  name: { from: name }\n  currency: { from: currency }\n`);
     writeFileSync(
       env.HUB_CONFIG,
@@ -52,7 +52,7 @@ describe('`hub dlq` and `hub backfill`', () => {
         '    urlEnv: CLI_OK_URL',
         '    tables: {}',
         'sync:',
-        `  targets: { ${name}: { entities: [customer] } }`,
+        `  targets: { ${name}: { entities: [customer], receiver: erpnext } }`,
         `  sources: { ${name}: { entities: [customer], pollIntervalSeconds: 0 } }`,
         '',
       ].join('\n'),

@@ -43,7 +43,6 @@ connector: target
 entity: customer
 direction: out
 externalEntity: Customer
-target: erpnext
 fields:
   customer_name: { from: name }
   customer_type: { const: Company }
@@ -98,6 +97,7 @@ export function writeHubConfig(env: HubEnvironment, settings: HubSettings = {}):
       targets: {
         target: {
           entities: ['customer'],
+          receiver: 'erpnext',
           batchSize: settings.batchSize ?? 50,
           concurrency: 2,
           attempts: settings.attempts ?? 8,

@@ -19,7 +19,6 @@ connector: ledger
 entity: customer
 direction: out
 externalEntity: customers
-target: erpnext
 fields:
   customer_no: { from: code }
   name: { from: name }
@@ -98,7 +97,7 @@ describe.sequential('sync administration API', () => {
         ownership: { conflictWindowSeconds: 300, fields: {} },
         sync: {
           relayIntervalMs: 100,
-          targets: { ledger: { entities: ['customer'], attempts: 2, backoffMs: 50 } },
+          targets: { ledger: { entities: ['customer'], receiver: 'erpnext', attempts: 2, backoffMs: 50 } },
           sources: { ledger: { entities: ['customer'], pollIntervalSeconds: 0, pageSize: 2, webhookSecretEnv: 'LEDGER_WEBHOOK_SECRET' } },
         },
       },

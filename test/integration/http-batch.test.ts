@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError, type RecordOutcome, type UpsertRequest } from '../../connectors/contract.js';
 import { createHttpClient } from '../../connectors/http/client.js';
 import { createHttpConnector, encodeCursor, type BatchEndpoint, type EntityEndpoints } from '../../connectors/http/http-connector.js';
+import { mapped } from '../fixtures/mapped.js';
 
 /**
  * The generic HTTP connector's batch upsert: one request per chunk, one outcome per record in order.
@@ -31,7 +32,7 @@ function connector(batch: BatchEndpoint, extra: Partial<EntityEndpoints> = {}, c
 }
 
 const contact = (i: number) => ({ email: `person${i}@example.com`, first_name: `First${i}`, last_name: `Last${i}` });
-const requests = (n: number): UpsertRequest[] => Array.from({ length: n }, (_, i) => ({ hubId: `hub-${i}`, payload: contact(i) }));
+const requests = (n: number): UpsertRequest[] => Array.from({ length: n }, (_, i) => ({ hubId: `hub-${i}`, payload: mapped(contact(i)) }));
 const ok = (id: string): RecordOutcome => ({ ok: true, externalId: id });
 
 describe('HTTP batch upsert', () => {

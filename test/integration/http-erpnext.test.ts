@@ -4,6 +4,7 @@ import { ConnectorError } from '../../connectors/contract.js';
 import { createHttpClient } from '../../connectors/http/client.js';
 import { createErpnextConnector } from '../../connectors/http/erpnext.js';
 import { createHttpConnector, decodeCursor } from '../../connectors/http/http-connector.js';
+import { mapped } from '../fixtures/mapped.js';
 
 /**
  * The generic HTTP connector configured for ERPNext's REST resource API, against request and response
@@ -198,8 +199,8 @@ describe('ERPNext upsert and delete', () => {
       .post('/api/resource/Customer', fresh)
       .reply(200, { data: { ...fresh, modified: M3 } });
     const outcomes = await erp().upsert('Customer', [
-      { hubId: 'hub-1', payload: existing },
-      { hubId: 'hub-2', payload: fresh },
+      { hubId: 'hub-1', payload: mapped(existing) },
+      { hubId: 'hub-2', payload: mapped(fresh) },
     ]);
     expect(outcomes).toEqual([
       { ok: true, externalId: 'CUST-2026-00001' },
@@ -213,7 +214,7 @@ describe('ERPNext upsert and delete', () => {
   it('creates with POST straight away when the payload has no key (ERPNext names it)', async () => {
     const payload = { customer_name: 'Serienname AG', customer_type: 'Company', customer_group: 'Commercial', territory: 'Germany' };
     const scope = api().post('/api/resource/Customer', payload).reply(200, { data: { ...payload, name: 'CUST-2026-00042' } });
-    expect(await erp().upsert('Customer', [{ hubId: 'hub-3', payload }])).toEqual([{ ok: true, externalId: 'CUST-2026-00042' }]);
+    expect(await erp().upsert('Customer', [{ hubId: 'hub-3', payload: mapped(payload) }])).toEqual([{ ok: true, externalId: 'CUST-2026-00042' }]);
     scope.done();
   });
 
@@ -226,7 +227,7 @@ describe('ERPNext upsert and delete', () => {
       // stays out of the body, since Frappe applies a `name` in a PUT as a rename of the document.
       .put('/api/resource/Customer/CUST-2026-00043', (body: Record<string, unknown>) => !('name' in body) && body['customer_name'] === payload.customer_name)
       .reply(200, { data: { ...payload, name: 'CUST-2026-00043' } });
-    expect(await erp().upsert('Customer', [{ hubId: 'hub-3', payload, externalId: 'CUST-2026-00042' }, { hubId: 'hub-4', payload: { ...payload, name: 'C-77' }, externalId: 'CUST-2026-00043' }])).toEqual([
+    expect(await erp().upsert('Customer', [{ hubId: 'hub-3', payload: mapped(payload), externalId: 'CUST-2026-00042' }, { hubId: 'hub-4', payload: mapped({ ...payload, name: 'C-77' }), externalId: 'CUST-2026-00043' }])).toEqual([
       { ok: true, externalId: 'CUST-2026-00042' },
       { ok: true, externalId: 'CUST-2026-00043' },
     ]);
@@ -237,7 +238,7 @@ describe('ERPNext upsert and delete', () => {
       .reply(404, { exc_type: 'DoesNotExistError' })
       .post('/api/resource/Customer', payload)
       .reply(200, { data: { ...payload, name: 'CUST-2026-00099' } });
-    expect(await erp().upsert('Customer', [{ hubId: 'hub-3', payload, externalId: 'CUST-2026-00042' }])).toEqual([{ ok: true, externalId: 'CUST-2026-00099' }]);
+    expect(await erp().upsert('Customer', [{ hubId: 'hub-3', payload: mapped(payload), externalId: 'CUST-2026-00042' }])).toEqual([{ ok: true, externalId: 'CUST-2026-00099' }]);
     again.done();
   });
 
@@ -256,15 +257,15 @@ describe('ERPNext upsert and delete', () => {
       .reply(200, { data: [{ name: 'CUST-2026-00050', custom_hub_code: 'C-7' }] })
       .put('/api/resource/Customer/CUST-2026-00050', payload)
       .reply(200, { data: { ...payload, name: 'CUST-2026-00050' } });
-    expect(await connector.upsert('Customer', [{ hubId: 'h7', payload }])).toEqual([{ ok: true, externalId: 'CUST-2026-00050' }]);
+    expect(await connector.upsert('Customer', [{ hubId: 'h7', payload: mapped(payload) }])).toEqual([{ ok: true, externalId: 'CUST-2026-00050' }]);
     // The same create again (its answer was lost): the lookup finds the document.
-    expect(await connector.upsert('Customer', [{ hubId: 'h7', payload }])).toEqual([{ ok: true, externalId: 'CUST-2026-00050' }]);
+    expect(await connector.upsert('Customer', [{ hubId: 'h7', payload: mapped(payload) }])).toEqual([{ ok: true, externalId: 'CUST-2026-00050' }]);
     scope.done();
     api()
       .get('/api/resource/Customer')
       .query(lookup)
       .reply(200, { data: [{ name: 'CUST-2026-00050', custom_hub_code: 'C-7' }, { name: 'CUST-2026-00051', custom_hub_code: 'C-7' }] });
-    const [twice] = await connector.upsert('Customer', [{ hubId: 'h7', payload }]);
+    const [twice] = await connector.upsert('Customer', [{ hubId: 'h7', payload: mapped(payload) }]);
     expect(twice).toMatchObject({ ok: false, kind: 'permanent', code: 'ambiguous_lookup' });
     expect(JSON.stringify(twice)).not.toContain('C-7');
     // Rows that do not show the same value (a server ignoring the filter) are never taken for this record.
@@ -274,14 +275,14 @@ describe('ERPNext upsert and delete', () => {
       .reply(200, { data: [{ name: 'CUST-2026-00001' }, { name: 'CUST-2026-00002', custom_hub_code: 'C-8' }] })
       .post('/api/resource/Customer', payload)
       .reply(200, { data: { ...payload, name: 'CUST-2026-00052' } });
-    expect(await connector.upsert('Customer', [{ hubId: 'h7', payload }])).toEqual([{ ok: true, externalId: 'CUST-2026-00052' }]);
+    expect(await connector.upsert('Customer', [{ hubId: 'h7', payload: mapped(payload) }])).toEqual([{ ok: true, externalId: 'CUST-2026-00052' }]);
     unrelated.done();
   });
 
   it('an Item is addressed by its item_code, not by a linked name of another field', async () => {
     const item = { item_code: 'W-9', item_name: 'Widget 9', item_group: 'Products', stock_uom: 'Nos' };
     const scope = api().put('/api/resource/Item/W-9', item).reply(200, { data: { ...item, name: 'W-9' } });
-    expect(await erp().upsert('Item', [{ hubId: 'hub-9', payload: item, externalId: 'W-9-old' }])).toEqual([{ ok: true, externalId: 'W-9' }]);
+    expect(await erp().upsert('Item', [{ hubId: 'hub-9', payload: mapped(item), externalId: 'W-9-old' }])).toEqual([{ ok: true, externalId: 'W-9' }]);
     scope.done();
   });
 
@@ -300,7 +301,7 @@ describe('ERPNext upsert and delete', () => {
       .reply(200, { data: { ...item('W-3', 30), name: 'W-3' } });
     const outcomes = await erp().upsert(
       'Item',
-      ['W-1', 'W-2', 'W-3'].map((code, i) => ({ hubId: `hub-${i}`, payload: item(code, code === 'W-2' ? -5 : (i + 1) * 10) })),
+      ['W-1', 'W-2', 'W-3'].map((code, i) => ({ hubId: `hub-${i}`, payload: mapped(item(code, code === 'W-2' ? -5 : (i + 1) * 10)) })),
     );
     expect(outcomes).toEqual([
       { ok: true, externalId: 'W-1' },
@@ -317,7 +318,7 @@ describe('ERPNext upsert and delete', () => {
       .put('/api/resource/Item/W-2')
       .reply(429, { exc_type: 'RateLimitExceededError' }, { 'Retry-After': '30' });
     const payload = (code: string) => ({ item_code: code, item_name: code, item_group: 'Products', stock_uom: 'Nos' });
-    const outcomes = await erp().upsert('Item', ['W-1', 'W-2', 'W-3'].map((code) => ({ hubId: code, payload: payload(code) })));
+    const outcomes = await erp().upsert('Item', ['W-1', 'W-2', 'W-3'].map((code) => ({ hubId: code, payload: mapped(payload(code)) })));
     const throttled = { ok: false, kind: 'retryable', code: 'rate_limited', message: 'PUT answered 429 (RateLimitExceededError)', retryAfterMs: 30_000 };
     // W-3 was never sent: marked so, its retry spends no attempt.
     expect(outcomes).toEqual([{ ok: true, externalId: 'W-1' }, throttled, { ...throttled, attempted: false }]);
@@ -327,18 +328,18 @@ describe('ERPNext upsert and delete', () => {
   it('a timeout or a connection reset while writing is a retryable outcome', async () => {
     const payload = { name: 'CUST-2026-00001', customer_name: 'Acme GmbH' };
     api().put('/api/resource/Customer/CUST-2026-00001').delay(400).reply(200, { data: payload });
-    expect(await erp(50).upsert('Customer', [{ hubId: 'h', payload }])).toEqual([
+    expect(await erp(50).upsert('Customer', [{ hubId: 'h', payload: mapped(payload) }])).toEqual([
       { ok: false, kind: 'retryable', code: 'timeout', message: 'PUT request timed out after 50 ms' },
     ]);
     nock.cleanAll();
     api().put('/api/resource/Customer/CUST-2026-00001').replyWithError({ code: 'ECONNRESET' });
-    const [outcome] = await erp().upsert('Customer', [{ hubId: 'h', payload }]);
+    const [outcome] = await erp().upsert('Customer', [{ hubId: 'h', payload: mapped(payload) }]);
     expect(outcome).toMatchObject({ ok: false, kind: 'retryable', code: 'connection_reset' });
   });
 
   it('401 while writing throws unauthorized instead of failing record by record', async () => {
     api().put('/api/resource/Customer/X').reply(401, { exc_type: 'AuthenticationError' });
-    const error = await rejection(erp().upsert('Customer', [{ hubId: 'h', payload: { name: 'X' } }]));
+    const error = await rejection(erp().upsert('Customer', [{ hubId: 'h', payload: mapped({ name: 'X' }) }]));
     expect(error).toMatchObject({ kind: 'permanent', code: 'connector_unauthorized' });
     expect(error.message).not.toContain(KEY);
     expect(error.message).not.toContain(SECRET);

@@ -5,6 +5,7 @@ import { ConnectorError, type Connector, type ExternalRecord } from '../../conne
 import { createMssqlDriver } from '../../connectors/sql/mssql-driver.js';
 import { mssqlDialect } from '../../connectors/sql/mssql-dialect.js';
 import { createSqlConnector, type SqlTableConfig } from '../../connectors/sql/sql-connector.js';
+import { mapped } from '../fixtures/mapped.js';
 
 /**
  * The SQL Server side of the SQL connector suite; runs only when MSSQL_URL is set, e.g.
@@ -111,14 +112,14 @@ describe.skipIf(!MSSQL_URL)('SQL connector on SQL Server', () => {
   it('upserts by customer_no with MERGE: creates, then updates, idempotently', async () => {
     const c = connector();
     const batch = [
-      { hubId: 'h1', payload: { customer_no: 'K1', name: 'Alpha', credit_limit: '1000.10' } },
-      { hubId: 'h2', payload: { customer_no: 'K2', name: 'Beta', credit_limit: '12345.67' } },
-      { hubId: 'h3', payload: { customer_no: 'K3', name: 'Gamma', credit_limit: null } },
+      { hubId: 'h1', payload: mapped({ customer_no: 'K1', name: 'Alpha', credit_limit: '1000.10' }) },
+      { hubId: 'h2', payload: mapped({ customer_no: 'K2', name: 'Beta', credit_limit: '12345.67' }) },
+      { hubId: 'h3', payload: mapped({ customer_no: 'K3', name: 'Gamma', credit_limit: null }) },
     ];
     const ok = batch.map((b) => ({ ok: true, externalId: b.payload.customer_no }));
     expect(await c.upsert('Customer', batch)).toEqual(ok);
     expect(await c.upsert('Customer', batch)).toEqual(ok);
-    expect(await c.upsert('Customer', [{ hubId: 'h1', payload: { customer_no: 'K1', name: 'Alpha 2' } }])).toEqual([{ ok: true, externalId: 'K1' }]);
+    expect(await c.upsert('Customer', [{ hubId: 'h1', payload: mapped({ customer_no: 'K1', name: 'Alpha 2' }) }])).toEqual([{ ok: true, externalId: 'K1' }]);
     // Exact decimal text: CAST to a string on the server (tedious hands DECIMAL over as a JS number).
     const res = await admin.request().query('SELECT customer_no, name, CAST(credit_limit AS VARCHAR(40)) AS credit_limit FROM customers ORDER BY customer_no');
     expect(res.recordset).toEqual([
@@ -138,10 +139,10 @@ describe.skipIf(!MSSQL_URL)('SQL connector on SQL Server', () => {
 
   it('lands the good rows of a batch and reports only the bad ones as permanent', async () => {
     const out = await connector().upsert('Customer', [
-      { hubId: 'h1', payload: { customer_no: 'G1', name: 'Good one' } },
-      { hubId: 'h2', payload: { customer_no: 'B1', name: null } },
-      { hubId: 'h3', payload: { customer_no: 'B2', name: 'x'.repeat(21) } },
-      { hubId: 'h4', payload: { customer_no: 'G2', name: 'Good two' } },
+      { hubId: 'h1', payload: mapped({ customer_no: 'G1', name: 'Good one' }) },
+      { hubId: 'h2', payload: mapped({ customer_no: 'B1', name: null }) },
+      { hubId: 'h3', payload: mapped({ customer_no: 'B2', name: 'x'.repeat(21) }) },
+      { hubId: 'h4', payload: mapped({ customer_no: 'G2', name: 'Good two' }) },
     ]);
     expect(out[0]).toEqual({ ok: true, externalId: 'G1' });
     expect(out[1]).toMatchObject({ ok: false, kind: 'permanent', code: 'mssql_515' });

@@ -6,6 +6,7 @@ import { mysqlDialect } from '../../connectors/sql/mysql-dialect.js';
 import { createSqlConnector, type SqlTableConfig } from '../../connectors/sql/sql-connector.js';
 import { createConnector } from '../../connectors/config.js';
 import { createTestDatabase } from '../helpers.js';
+import { mapped } from '../fixtures/mapped.js';
 
 const customers: SqlTableConfig = {
   table: 'customers',
@@ -139,14 +140,14 @@ describe('SQL connector on MySQL/MariaDB', () => {
   it('upserts by customer_no: creates, then updates, and the same batch twice leaves no duplicates', async () => {
     const c = connector();
     const batch = [
-      { hubId: 'h1', payload: { customer_no: 'K1', name: 'Alpha', credit_limit: '1000.10' } },
-      { hubId: 'h2', payload: { customer_no: 'K2', name: 'Beta', credit_limit: '12345678901234.56' } },
-      { hubId: 'h3', payload: { customer_no: 'K3', name: 'Gamma', credit_limit: null } },
+      { hubId: 'h1', payload: mapped({ customer_no: 'K1', name: 'Alpha', credit_limit: '1000.10' }) },
+      { hubId: 'h2', payload: mapped({ customer_no: 'K2', name: 'Beta', credit_limit: '12345678901234.56' }) },
+      { hubId: 'h3', payload: mapped({ customer_no: 'K3', name: 'Gamma', credit_limit: null }) },
     ];
     const ok = batch.map((b) => ({ ok: true, externalId: b.payload.customer_no }));
     expect(await c.upsert('Customer', batch)).toEqual(ok);
     expect(await c.upsert('Customer', batch)).toEqual(ok);
-    expect(await c.upsert('Customer', [{ hubId: 'h1', payload: { customer_no: 'K1', name: 'Alpha 2' } }])).toEqual([{ ok: true, externalId: 'K1' }]);
+    expect(await c.upsert('Customer', [{ hubId: 'h1', payload: mapped({ customer_no: 'K1', name: 'Alpha 2' }) }])).toEqual([{ ok: true, externalId: 'K1' }]);
     const [rows] = await admin.query('SELECT customer_no, name, credit_limit FROM customers ORDER BY customer_no');
     expect(rows).toEqual([
       // A partial payload leaves the other columns alone; decimals come back as exact strings.
@@ -162,11 +163,11 @@ describe('SQL connector on MySQL/MariaDB', () => {
   it('lands the good rows of a batch and reports only the bad ones as permanent', async () => {
     const c = connector();
     const outcomes = await c.upsert('Customer', [
-      { hubId: 'h1', payload: { customer_no: 'G1', name: 'Good one' } },
-      { hubId: 'h2', payload: { customer_no: 'B1', name: null } },
-      { hubId: 'h3', payload: { customer_no: 'B2', name: 'x'.repeat(21) } },
-      { hubId: 'h4', payload: { customer_no: 'G2', name: 'Good two', credit_limit: '7.00' } },
-      { hubId: 'h5', payload: { customer_no: 'B3', name: 'Unknown', colour: 'red' } },
+      { hubId: 'h1', payload: mapped({ customer_no: 'G1', name: 'Good one' }) },
+      { hubId: 'h2', payload: mapped({ customer_no: 'B1', name: null }) },
+      { hubId: 'h3', payload: mapped({ customer_no: 'B2', name: 'x'.repeat(21) }) },
+      { hubId: 'h4', payload: mapped({ customer_no: 'G2', name: 'Good two', credit_limit: '7.00' }) },
+      { hubId: 'h5', payload: mapped({ customer_no: 'B3', name: 'Unknown', colour: 'red' }) },
     ]);
     expect(outcomes).toEqual([
       { ok: true, externalId: 'G1' },
@@ -182,8 +183,8 @@ describe('SQL connector on MySQL/MariaDB', () => {
   it('lets the later of two requests for the same key win within one batch', async () => {
     const c = connector();
     const outcomes = await c.upsert('Customer', [
-      { hubId: 'h1', payload: { customer_no: 'D1', name: 'first' } },
-      { hubId: 'h1', payload: { customer_no: 'D1', name: 'second' } },
+      { hubId: 'h1', payload: mapped({ customer_no: 'D1', name: 'first' }) },
+      { hubId: 'h1', payload: mapped({ customer_no: 'D1', name: 'second' }) },
     ]);
     expect(outcomes).toEqual([{ ok: true, externalId: 'D1' }, { ok: true, externalId: 'D1' }]);
     const [rows] = await admin.query('SELECT name FROM customers');
@@ -221,9 +222,9 @@ describe('SQL connector on MySQL/MariaDB', () => {
     });
     open.push(c);
     const rows = [
-      { hubId: 'a', payload: { sku: 'A', currency: 'EUR', amount: '1.1000' } },
-      { hubId: 'b', payload: { sku: 'A', currency: 'USD', amount: '2.2000' } },
-      { hubId: 'c', payload: { sku: 'B', currency: 'EUR', amount: '3.3000' } },
+      { hubId: 'a', payload: mapped({ sku: 'A', currency: 'EUR', amount: '1.1000' }) },
+      { hubId: 'b', payload: mapped({ sku: 'A', currency: 'USD', amount: '2.2000' }) },
+      { hubId: 'c', payload: mapped({ sku: 'B', currency: 'EUR', amount: '3.3000' }) },
     ];
     expect(await c.upsert('Price', rows)).toEqual([
       { ok: true, externalId: 'A|EUR' },
@@ -243,7 +244,7 @@ describe('SQL connector on MySQL/MariaDB', () => {
 
   it('keyOf names a read row as upsert named it, and count() tells how many rows a read from a cursor still returns', async () => {
     const c = connector(60_000);
-    const outcomes = await c.upsert('Customer', ['K1', 'K2', 'K3'].map((no) => ({ hubId: no, payload: { customer_no: no, name: `n ${no}` } })));
+    const outcomes = await c.upsert('Customer', ['K1', 'K2', 'K3'].map((no) => ({ hubId: no, payload: mapped({ customer_no: no, name: `n ${no}` }) })));
     const read = await c.read('Customer', null, 2);
     expect(read.records.map((r) => c.keyOf('Customer', r))).toEqual(outcomes.slice(0, 2).map((o) => o.ok && o.externalId));
     expect(await c.count!('Customer', null)).toBe(3);
@@ -262,7 +263,7 @@ describe('SQL connector on MySQL/MariaDB', () => {
     );
     open.push(c);
     await c.check();
-    expect(await c.upsert('Customer', [{ hubId: 'h', payload: { customer_no: 'Y1', name: 'Yankee', credit_limit: '10.50' } }])).toEqual([{ ok: true, externalId: 'Y1' }]);
+    expect(await c.upsert('Customer', [{ hubId: 'h', payload: mapped({ customer_no: 'Y1', name: 'Yankee', credit_limit: '10.50' }) }])).toEqual([{ ok: true, externalId: 'Y1' }]);
     const page = await c.read('Customer', null, 10);
     // DECIMAL stays an exact string and DATETIME a Date in UTC, as with the hand-built pool.
     expect(page.records).toEqual([{ id: 1, customer_no: 'Y1', name: 'Yankee', credit_limit: '10.50', modified_at: expect.any(Date) }]);

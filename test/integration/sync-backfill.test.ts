@@ -58,7 +58,7 @@ describe.sequential('backfill, rate limit and deletes', () => {
         sync: {
           relayIntervalMs: 100,
           sources: { erp: { entities: ['customer'], pollIntervalSeconds: 0, pageSize: 200 } },
-          targets: { sink: { entities: ['customer'], batchSize: 100, deletes: true } },
+          targets: { sink: { entities: ['customer'], receiver: 'finance', batchSize: 100, deletes: true } },
         },
       },
     });

@@ -82,7 +82,7 @@ describe.sequential('sync engine: a failing HTTP target', () => {
       config: {
         mappings: { dirs: [mappingDir(sinkFiles({ currency: true }))] },
         connectors: { sink: { type: 'http', baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 400, entities: { customers: { batch: { path: '/batch', idField: 'id' } } } } },
-        sync: { relayIntervalMs: 100, targets: { sink: { entities: ['customer'], batchSize: 50, attempts: 6, backoffMs: 100, maxBackoffMs: 2000, breaker: { failures: 3, cooldownSeconds: 1.5 } } } },
+        sync: { relayIntervalMs: 100, targets: { sink: { entities: ['customer'], receiver: 'finance', batchSize: 50, attempts: 6, backoffMs: 100, maxBackoffMs: 2000, breaker: { failures: 3, cooldownSeconds: 1.5 } } } },
       },
     });
     await hub.start();

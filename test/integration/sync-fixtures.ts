@@ -36,7 +36,6 @@ connector: sink
 entity: customer
 direction: out
 externalEntity: customers
-target: finance
 fields:
   code: { from: code }
   name: { from: name }${options.currency ? '\n  currency: { from: currency }' : ''}

@@ -57,7 +57,7 @@ describe.sequential('deletes reported by a source', () => {
             erp: { entities: ['customer'], pollIntervalSeconds: 0, deletes: true },
             legacy: { entities: ['customer'], pollIntervalSeconds: 0 },
           },
-          targets: { sink: { entities: ['customer'], deletes: true } },
+          targets: { sink: { entities: ['customer'], receiver: 'finance', deletes: true } },
         },
       },
     });
@@ -148,7 +148,7 @@ describe('sync configuration mistakes stop the hub, naming the place and the rea
         },
         sync: {
           sources: { erp: { entities: ['customer'], deletes: true }, ghost: { entities: ['customer'] } },
-          targets: { sink: { entities: ['customer', 'product'] } },
+          targets: { sink: { entities: ['customer', 'product'], receiver: 'finance' } },
         },
       },
     });
@@ -173,7 +173,7 @@ describe('sync configuration mistakes stop the hub, naming the place and the rea
           series: { type: 'http', baseUrl: 'http://127.0.0.1:9', entities: { customers: { upsert: { path: '/customers', keyField: 'id', namedBy: 'system' } } } },
           lookup: { type: 'http', baseUrl: 'http://127.0.0.1:9', entities: { customers: { upsert: { path: '/customers', keyField: 'id', namedBy: 'system', lookup: { field: 'hub_code', path: '/customers', query: { param: 'hub_code' } } } } } },
         },
-        sync: { targets: { series: { entities: ['customer'] }, lookup: { entities: ['customer'] } } },
+        sync: { targets: { series: { entities: ['customer'], receiver: 'finance' }, lookup: { entities: ['customer'], receiver: 'finance' } } },
       },
     });
     await expect(attempt).rejects.toMatchObject({

@@ -54,7 +54,7 @@ describe.sequential('two worker processes on one SQLite store', () => {
       },
       sync: {
         relayIntervalMs: 100,
-        targets: { crm_http: { entities: ['customer'], batchSize: 100, concurrency: 2 } },
+        targets: { crm_http: { entities: ['customer'], receiver: 'erpnext', batchSize: 100, concurrency: 2 } },
         sources: { src_sql: { entities: ['customer'], pollIntervalSeconds: 0, pageSize: 250 } },
       },
     } satisfies ConfigFileInput;

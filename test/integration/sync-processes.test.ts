@@ -174,7 +174,7 @@ describe.sequential('sync engine across real processes (API, two workers, MariaD
     const source = { src_sql: { entities: ['customer'], pollIntervalSeconds: 0, pageSize: PAGE_SIZE, jobLockSeconds: 3 } };
     const common = { logging: { level: 'warn' }, mappings: { dirs: [join(FIXTURES, 'mappings')] }, connectors };
     configAll = join(dataDir, 'hub.all.yaml');
-    writeFileSync(configAll, toYaml({ ...common, sync: { relayIntervalMs: 100, targets: { erp_sql: target, crm_http: target }, sources: source } }));
+    writeFileSync(configAll, toYaml({ ...common, sync: { relayIntervalMs: 100, targets: { erp_sql: { ...target, receiver: 'erpnext' }, crm_http: { ...target, receiver: 'erpnext' } }, sources: source } }));
     // The backfill's workers deliver nowhere: 20,000 ingested customers would otherwise go out to both targets too.
     configSourceOnly = join(dataDir, 'hub.source.yaml');
     writeFileSync(configSourceOnly, toYaml({ ...common, sync: { relayIntervalMs: 100, sources: source } }));

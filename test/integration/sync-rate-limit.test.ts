@@ -54,7 +54,7 @@ describe('per-target rate limit across workers', () => {
         config: {
           mappings: { dirs: [mappings] },
           connectors: { sink: { type: 'http', baseUrl: `http://127.0.0.1:${port}`, entities: { customers: { batch: { path: '/batch', idField: 'id' } } } } },
-          sync: { relayIntervalMs: 100, targets: { sink: { entities: ['customer'], batchSize: 1, concurrency: 4, rateLimit: { max: 2, perSeconds: 1 } } } },
+          sync: { relayIntervalMs: 100, targets: { sink: { entities: ['customer'], receiver: 'finance', batchSize: 1, concurrency: 4, rateLimit: { max: 2, perSeconds: 1 } } } },
         },
       });
       await hub.start();

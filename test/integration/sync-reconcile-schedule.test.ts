@@ -22,7 +22,6 @@ connector: erp
 entity: customer
 direction: out
 externalEntity: customers
-target: finance
 fields:
   customer_no: { from: code }
   name: { from: name }
@@ -57,7 +56,7 @@ describe('scheduled reconciliation', () => {
       config: {
         mappings: { dirs: [mappingDir(FILES)] },
         connectors: { erp: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: { table: 'erp_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name'] } } } },
-        sync: { relayIntervalMs: 100, targets: { erp: { entities: ['customer'], reconcileEveryMinutes: 0.05 } } },
+        sync: { relayIntervalMs: 100, targets: { erp: { entities: ['customer'], receiver: 'finance', reconcileEveryMinutes: 0.05 } } },
       },
     });
   });

@@ -44,7 +44,7 @@ describe.sequential('sync recovery and what the status shows', () => {
           erp: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: { table: 'erp_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'currency'] } } },
           sink: { type: 'http', baseUrl: peer.url, entities: { customers: { batch: { path: '/batch', idField: 'id' } } } },
         },
-        sync: { relayIntervalMs: 100, sources: { erp: { entities: ['customer'], pollIntervalSeconds: 1 } }, targets: { sink: { entities: ['customer'] } } },
+        sync: { relayIntervalMs: 100, sources: { erp: { entities: ['customer'], pollIntervalSeconds: 1 } }, targets: { sink: { entities: ['customer'], receiver: 'finance' } } },
       },
     });
   });

@@ -70,7 +70,7 @@ fields:
         connectors: { withdraw: http('withdraw'), keep: http('keep'), twoway: http('twoway') },
         sync: {
           relayIntervalMs: 100,
-          targets: { withdraw: { entities: ['customer'], deletes: true }, keep: { entities: ['customer'], deletes: false }, twoway: { entities: ['customer'], deletes: true } },
+          targets: { withdraw: { entities: ['customer'], receiver: 'finance', deletes: true }, keep: { entities: ['customer'], receiver: 'finance', deletes: false }, twoway: { entities: ['customer'], receiver: 'finance', deletes: true } },
         },
       },
     });

@@ -21,7 +21,6 @@ connector: erp_sql
 entity: customer
 direction: out
 externalEntity: customers
-target: finance
 fields:
   customer_no: { from: code }
   name: { from: name, transforms: [trim] }
@@ -51,7 +50,7 @@ describe('thin slice: an API write reaches a MySQL target configured in hub.conf
         connectors: {
           erp_sql: { type: 'mysql', urlEnv: 'ERP_SQL_URL', tables: { customers: { table: 'crm_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'currency'] } } },
         },
-        sync: { relayIntervalMs: 100, targets: { erp_sql: { entities: ['customer'], attempts: 3, backoffMs: 50 } } },
+        sync: { relayIntervalMs: 100, targets: { erp_sql: { entities: ['customer'], receiver: 'finance', attempts: 3, backoffMs: 50 } } },
       },
     });
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });

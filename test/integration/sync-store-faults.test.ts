@@ -81,7 +81,7 @@ describe.sequential('sync engine: the hub store fails mid-delivery', () => {
         mappings: { dirs: [mappingDir(sinkFiles({ currency: true }))] },
         connectors: { sink: { type: 'http', baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000, entities: { customers: { batch: { path: '/batch', idField: 'id' } } } } },
         // Two attempts only: a store fault that spent them would dead-letter everything within a second.
-        sync: { relayIntervalMs: 100, targets: { sink: { entities: ['customer'], batchSize: 20, attempts: 2, backoffMs: 100, maxBackoffMs: 400 } } },
+        sync: { relayIntervalMs: 100, targets: { sink: { entities: ['customer'], receiver: 'finance', batchSize: 20, attempts: 2, backoffMs: 100, maxBackoffMs: 400 } } },
       },
     });
     await hub.start();

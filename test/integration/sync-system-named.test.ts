@@ -27,7 +27,6 @@ connector: series
 entity: customer
 direction: out
 externalEntity: customers
-target: finance
 fields:
   customer_name: { from: name }
   hub_code: { from: code }
@@ -81,7 +80,7 @@ describe('a target that names its records', () => {
             },
           },
         },
-        sync: { relayIntervalMs: 100, targets: { series: { entities: ['customer'], backoffMs: 50 } } },
+        sync: { relayIntervalMs: 100, targets: { series: { entities: ['customer'], receiver: 'finance', backoffMs: 50 } } },
       },
     });
   });

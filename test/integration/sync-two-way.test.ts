@@ -30,7 +30,6 @@ connector: erp
 entity: customer
 direction: out
 externalEntity: customers
-target: erpnext
 fields:
   customer_no: { from: code }
   name: { from: name }
@@ -101,7 +100,7 @@ describe.sequential('two-way sync: CRM ⇄ MySQL ERP', () => {
         mappings: { dirs: [mappingDir({ 'erp/schema.yaml': SCHEMA, 'erp/customer.out.yaml': OUT, 'erp/customer.in.yaml': IN })] },
         connectors: { erp: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: { table: 'erp_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'phone', 'credit_limit', 'currency'] } } } },
         ownership: { conflictWindowSeconds: 300, fields: { customer: { creditLimit: ['erp'], phone: ['hub'] } } },
-        sync: { relayIntervalMs: 100, targets: { erp: { entities: ['customer'], backoffMs: 50 } }, sources: { erp: { entities: ['customer'], pollIntervalSeconds: 0 } } },
+        sync: { relayIntervalMs: 100, targets: { erp: { entities: ['customer'], receiver: 'erpnext', backoffMs: 50 } }, sources: { erp: { entities: ['customer'], pollIntervalSeconds: 0 } } },
       },
     });
   });

@@ -28,7 +28,7 @@ describe('records a connector did not send spend no attempt', () => {
         mappings: { dirs: [mappingDir(sinkFiles())] },
         connectors: { sink: { type: 'http', baseUrl: peer.url, entities: { customers: { upsert: { path: '/customers', keyField: 'code', method: 'PUT', responseField: 'data', idField: 'id' } } } } },
         // Two attempts: without the rule, the batch-mates would be dead letters after the second.
-        sync: { relayIntervalMs: 100, targets: { sink: { entities: ['customer'], attempts: 2, backoffMs: 100, maxBackoffMs: 200, breaker: { failures: 50, cooldownSeconds: 1 } } } },
+        sync: { relayIntervalMs: 100, targets: { sink: { entities: ['customer'], receiver: 'finance', attempts: 2, backoffMs: 100, maxBackoffMs: 200, breaker: { failures: 50, cooldownSeconds: 1 } } } },
       },
     });
   });

@@ -12,6 +12,7 @@ import {
   type ConnectorConfigInput,
 } from '../../connectors/config.js';
 import type { FetchInitLike, FetchLike } from '../../connectors/http/client.js';
+import { mapped } from '../fixtures/mapped.js';
 
 /** A fetch that records each request and answers from `reply`. */
 function fakeFetch(reply: (url: string, init: FetchInitLike) => { status: number; body: unknown }) {
@@ -99,7 +100,7 @@ describe('createConnector', () => {
         notes: { read: false, write: true, detectChanges: false, detectDeletes: false, naturalKeys: [], createRetry: 'key', upsertKey: 'id' },
       },
     });
-    expect(await c.upsert('contacts', [{ hubId: 'h', payload: { email: 'a@example.com' } }])).toEqual([{ ok: true, externalId: 'c-1' }]);
+    expect(await c.upsert('contacts', [{ hubId: 'h', payload: mapped({ email: 'a@example.com' }) }])).toEqual([{ ok: true, externalId: 'c-1' }]);
     expect(calls).toHaveLength(1);
     expect(calls[0]?.url).toBe('https://crm.example.com/api/contacts/batch');
     expect(calls[0]?.init.method).toBe('POST');

@@ -16,7 +16,7 @@ import { checkRecord, type ReferenceChecker } from '../../core/model/validate.js
 import { STRUCTURAL_FIELDS, fieldPaths } from '../../core/policy/catalog.js';
 import type { Receiver } from '../../core/policy/engine.js';
 import { loadPolicyFile } from '../../core/policy/load.js';
-import { MappingError, type CompiledMapping, type MappingContext } from '../../mappings/engine/compile.js';
+import { MappingError, type CompiledMapping, type InboundMapping, type MappingContext, type OutboundMapping } from '../../mappings/engine/compile.js';
 import { loadMappings } from '../../mappings/engine/load.js';
 import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../core/model/spec-catalog.js';
 import { loadSpec } from '../../openapi/app/spec.js';
@@ -29,6 +29,16 @@ const registry = loadMappings([], { types: fieldTypes(document), required: requi
 function mapping(name: string): CompiledMapping {
   const m = registry.get(name);
   if (!m) throw new Error(`no mapping ${name}`);
+  return m;
+}
+function outMapping(name: string): OutboundMapping {
+  const m = mapping(name);
+  if (m.direction !== 'out') throw new Error(`${name} is not outbound`);
+  return m;
+}
+function inMapping(name: string): InboundMapping {
+  const m = mapping(name);
+  if (m.direction !== 'in') throw new Error(`${name} is not inbound`);
   return m;
 }
 
@@ -85,8 +95,8 @@ interface Trip {
 
 /** Projects for the outbound mapping's target, maps out, sends through JSON, maps back in. */
 function roundTrip(entity: EntityName, outName: string, inName: string, record: JsonObject): Trip {
-  const out = mapping(outName);
-  const inbound = mapping(inName);
+  const out = outMapping(outName);
+  const inbound = inMapping(inName);
   expect([out.entity, out.direction, inbound.entity, inbound.direction]).toEqual([entity, 'out', entity, 'in']);
   expect(inbound.connector).toBe(out.connector);
   const projected = policy.project(targetOf(out), entity, record);
@@ -201,7 +211,7 @@ describe('erpnext customer: inbound ∘ outbound', () => {
 
   it('refuses a kind outside the value map, naming the field and not the value', () => {
     const customer = { ...(customers['German company, unicode name with leading/trailing spaces and NBSP'] ?? {}), kind: 'cooperative' };
-    const error = caught(() => mapping('erpnext.customer.out').map(customer, outLinks));
+    const error = caught(() => outMapping('erpnext.customer.out').map(policy.project(targetOf(mapping('erpnext.customer.out')), 'customer', customer)!, outLinks));
     expect(error).toBeInstanceOf(MappingError);
     expect(error).toMatchObject({ mapping: 'erpnext.customer.out', field: 'customer_type' });
     expect(error.message).toBe('erpnext.customer.out: customer_type: map: value is not in the value map');
@@ -210,10 +220,10 @@ describe('erpnext customer: inbound ∘ outbound', () => {
 
   it('refuses an ERPNext customer_type or disabled value outside the inbound value maps', () => {
     const body = { name: 'CUST-9', customer_name: 'X', customer_type: 'Government', disabled: 0 };
-    const kind = caught(() => mapping('erpnext.customer.in').map(body, inLinks));
+    const kind = caught(() => inMapping('erpnext.customer.in').map(body, inLinks));
     expect(kind).toMatchObject({ name: 'MappingError', mapping: 'erpnext.customer.in', field: 'kind' });
     expect(kind.message).not.toContain('Government');
-    const status = caught(() => mapping('erpnext.customer.in').map({ ...body, customer_type: 'Company', disabled: 2 }, inLinks));
+    const status = caught(() => inMapping('erpnext.customer.in').map({ ...body, customer_type: 'Company', disabled: 2 }, inLinks));
     expect(status).toMatchObject({ name: 'MappingError', field: 'status' });
     expect(status.message).toBe('erpnext.customer.in: status: map: value is not in the value map');
   });
@@ -403,8 +413,8 @@ describe('erpnext order: inbound ∘ outbound', () => {
   });
 
   it('refuses an order whose customer has no id link yet, naming the field and not the id', () => {
-    const projected = policy.project(targetOf(mapping('erpnext.order.out')), 'order', eurOrder) ?? {};
-    const error = caught(() => mapping('erpnext.order.out').map(projected, noLinks));
+    const projected = policy.project(targetOf(mapping('erpnext.order.out')), 'order', eurOrder)!;
+    const error = caught(() => outMapping('erpnext.order.out').map(projected, noLinks));
     expect(error).toBeInstanceOf(MappingError);
     expect(error).toMatchObject({ mapping: 'erpnext.order.out', field: 'customer' });
     expect(error.message).toBe('erpnext.order.out: customer: the customer it refers to has no id link in this system yet');
@@ -412,9 +422,9 @@ describe('erpnext order: inbound ∘ outbound', () => {
   });
 
   it('refuses an inbound order line whose item has no id link yet, naming the line field and not the item code', () => {
-    const payload = mapping('erpnext.order.out').map(policy.project(targetOf(mapping('erpnext.order.out')), 'order', eurOrder) ?? {}, outLinks);
+    const payload = outMapping('erpnext.order.out').map(policy.project(targetOf(mapping('erpnext.order.out')), 'order', eurOrder)!, outLinks);
     const onlyCustomer: MappingContext = { link: (entity, id) => (entity === 'customer' ? inLinks.link(entity, id) : undefined) };
-    const error = caught(() => mapping('erpnext.order.in').map(payload, onlyCustomer));
+    const error = caught(() => inMapping('erpnext.order.in').map(payload, onlyCustomer));
     expect(error).toBeInstanceOf(MappingError);
     expect(error).toMatchObject({ mapping: 'erpnext.order.in', field: 'lines.productId' });
     expect(error.message).toBe('erpnext.order.in: lines.productId: the product it refers to has no id link in this system yet');
@@ -436,12 +446,12 @@ describe('ERPNext discounts are never applied twice', () => {
   const so = (item: Record<string, unknown>) => ({ name: 'SO-1', customer: 'CUST-1', transaction_date: '2026-11-02', currency: 'EUR', items: [{ item_code: 'SKU-1', qty: 2, ...item }] });
 
   it('takes the list price and the discount when ERPNext sends a list price', () => {
-    const line = (mapping('erpnext.order.in').map(so({ price_list_rate: 100, discount_percentage: 10, rate: 90, amount: 180 }), link)['lines'] as Record<string, unknown>[])[0];
+    const line = (inMapping('erpnext.order.in').map(so({ price_list_rate: 100, discount_percentage: 10, rate: 90, amount: 180 }), link)['lines'] as Record<string, unknown>[])[0];
     expect(line).toMatchObject({ unitPrice: '100', discount: '10' });
   });
 
   it('takes the (already discounted) rate with no discount when there is no list price', () => {
-    const line = (mapping('erpnext.order.in').map(so({ rate: 90, discount_percentage: 10, amount: 180 }), link)['lines'] as Record<string, unknown>[])[0];
+    const line = (inMapping('erpnext.order.in').map(so({ rate: 90, discount_percentage: 10, amount: 180 }), link)['lines'] as Record<string, unknown>[])[0];
     expect(line).toMatchObject({ unitPrice: '90', discount: '0' });
   });
 });

@@ -5,6 +5,7 @@ import { mssqlDialect } from '../../connectors/sql/mssql-dialect.js';
 import { mysqlDialect } from '../../connectors/sql/mysql-dialect.js';
 import { createSqlConnector, KEY_SEPARATOR } from '../../connectors/sql/sql-connector.js';
 import { encodeCursor } from '../../connectors/sql/cursor.js';
+import { mapped } from '../fixtures/mapped.js';
 
 /** A driver that records what the connector sent and fails statements as told. */
 function fakeDriver(fail: (sql: string, params: readonly unknown[]) => SqlDriverError | null) {
@@ -33,7 +34,7 @@ const notNull = { mysql: 1048, mssql: 515 } as const;
 
 describe.each(DIALECTS)('SQL connector over the $name dialect', (dialect) => {
   const tables = { Customer: { table: 'customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name'] } };
-  const batch = ['A', 'B', 'C'].map((no) => ({ hubId: no, payload: { customer_no: no, name: no === 'B' ? null : `n${no}` } }));
+  const batch = ['A', 'B', 'C'].map((no) => ({ hubId: no, payload: mapped({ customer_no: no, name: no === 'B' ? null : `n${no}` }) }));
 
   it('sends one statement per batch inside a transaction', async () => {
     const f = fakeDriver(() => null);
@@ -82,7 +83,7 @@ describe.each(DIALECTS)('SQL connector over the $name dialect', (dialect) => {
       tables: { ...tables, Price: { table: 'prices', key: ['sku', 'currency'], watermark: 'modified_at', tieBreaker: 'id', columns: ['amount'] } },
     });
     const payload = { sku: 'A-1', currency: 'EUR', amount: '1.10' };
-    const [outcome] = await c.upsert('Price', [{ hubId: 'h', payload }]);
+    const [outcome] = await c.upsert('Price', [{ hubId: 'h', payload: mapped(payload) }]);
     expect(outcome).toEqual({ ok: true, externalId: c.keyOf('Price', { id: 7, ...payload, modified_at: new Date() }) });
     expect(c.keyOf('Price', payload)).toBe(`A-1${KEY_SEPARATOR}EUR`);
     expect(c.keyOf('Customer', { id: 1, customer_no: 42, name: 'x' })).toBe('42');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { flagSet } from '../../connectors/contract.js';
 import { foreignErrorSummary } from '../../core/errors.js';
 import { retryDelay } from '../../queues/delivery.js';
-import { contentHash, stableStringify, withoutNulls } from '../../queues/hash.js';
+import { contentHash, stableStringify, withoutNulls } from '../../core/hash.js';
 
 describe('content hashes', () => {
   it('do not depend on key order, and tell different content apart', () => {
