@@ -5,7 +5,7 @@ import type { PolicyEngine, Projected, Receiver } from '../../core/policy/engine
 import type { InboundMapping, MappingContext, OutboundMapping } from './compile.js';
 
 /** The policy receiver a target's outbound mapping is bound to (`target:<name>`), as the policy engine takes it. */
-export function targetReceiver(receiver: string): Receiver {
+function targetReceiver(receiver: string): Receiver {
   return { kind: 'target', roles: [receiver.replace(/^target:/, '')], userId: null, teamId: null, subtree: new Set() };
 }
 
