@@ -7,21 +7,13 @@ import type { LinkRepository, LinkState } from '../core/store/links-repository.j
 import { MappingError, MissingLinkError } from '../mappings/engine/compile.js';
 import { linkContext, lookupLinks } from '../mappings/engine/links.js';
 import type { WayOut } from '../mappings/engine/way-out.js';
-import type { Outcome } from './stats.js';
+import type { Tally } from './stats.js';
 
 /**
  * The stages of one delivery batch that do not touch the queue: mapping what leaves, writing it,
  * and sorting the target's answers. `TargetDelivery.deliverBatch` runs them in order:
  * load → withdraw → prepare → write → sort → settle → judge (breaker) → requeue.
  */
-
-/** Counts of what happened to a batch's records, by outcome. */
-export class Tally {
-  readonly counts: Partial<Record<Outcome, number>> = {};
-  bump(outcome: Outcome, n = 1): void {
-    if (n > 0) this.counts[outcome] = (this.counts[outcome] ?? 0) + n;
-  }
-}
 
 /** A record ready to leave: its payload, the payload's hash and the hash its echo will have. */
 export interface Item {

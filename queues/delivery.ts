@@ -10,10 +10,10 @@ import type { PolicyEngine } from '../core/policy/engine.js';
 import type { LinkState } from '../core/store/links-repository.js';
 import type { Store } from '../core/store/store.js';
 import type { WayOut } from '../mappings/engine/way-out.js';
-import { prepareBatch, sortOutcomes, Tally, writeBatch, type InScope, type Item, type Letter, type Sorted } from './delivery-batch.js';
+import { prepareBatch, sortOutcomes, writeBatch, type InScope, type Item, type Letter, type Sorted } from './delivery-batch.js';
 import { CircuitBreaker, type BreakerSettings } from './breaker.js';
 import { RecordLocks } from './locks.js';
-import type { Outcome, SyncStats } from './stats.js';
+import { Tally, type Outcome, type SyncStats } from './stats.js';
 
 /** A delivery job names records, never carries their content: the worker reads the current state. */
 export interface DeliveryJob {

@@ -102,7 +102,6 @@ export class SyncEngine {
       store: deps.store,
       records: deps.records,
       ownership: deps.ownership,
-      policy: deps.policy,
       stats: this.stats,
       log: deps.log,
       // Fields a source may not set (or held as conflicts) keep the hub's value: send it back.

@@ -3,7 +3,6 @@ import { ConnectorError, type Connector, type ExternalRecord } from '../connecto
 import { HubError, WriteRaceError } from '../core/errors.js';
 import { retryLostRaces } from '../core/records/retry.js';
 import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '../core/model/entities.js';
-import type { PolicyEngine } from '../core/policy/engine.js';
 import type { RecordService } from '../core/records/service.js';
 import type { Store } from '../core/store/store.js';
 import type { LinkState } from '../core/store/links-repository.js';
@@ -13,7 +12,7 @@ import type { Ownership } from '../mappings/engine/ownership.js';
 import { linkContext, lookupLinks } from '../mappings/engine/links.js';
 import type { WayOut } from '../mappings/engine/way-out.js';
 import { contentHash, stableStringify } from '../core/hash.js';
-import type { Outcome, SyncStats } from './stats.js';
+import { Tally, type Outcome, type SyncStats } from './stats.js';
 
 
 /** Lookups are not resolved when checking what a source already holds: a record with one is delivered and compared by hash. */
@@ -40,7 +39,6 @@ export interface IngestDeps {
   readonly store: Store;
   readonly records: RecordService;
   readonly ownership: Ownership;
-  readonly policy: PolicyEngine;
   readonly stats: SyncStats;
   readonly log: Logger;
   readonly now?: () => Date;
@@ -67,6 +65,57 @@ const MATCH_COLUMNS: Readonly<Partial<Record<EntityName, readonly (readonly [col
 
 const same = (a: unknown, b: unknown) => stableStringify(a ?? null) === stableStringify(b ?? null);
 
+/** One changed row of a page. */
+interface Change {
+  externalId: string;
+  patch: JsonObject;
+  hash: string;
+  link: LinkState | undefined;
+  hubId?: string;
+  /**
+   * Some fields were not taken (ownership, conflicts): the row's hash is then not remembered, so a
+   * later read of the same row (a backfill after the ownership was widened) applies them.
+   */
+  partial?: boolean;
+}
+
+/** A row the source reports deleted. */
+interface Delete {
+  readonly externalId: string;
+  readonly hubId: string | undefined;
+  readonly row: ExternalRecord;
+}
+
+interface Failure {
+  readonly externalId: string;
+  readonly payload: Record<string, unknown>;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** What one try of a page has done so far (the stages add to it). */
+interface Page {
+  readonly source: SourceSpec;
+  readonly entity: EntityName;
+  readonly mapping: InboundMapping;
+  readonly system: string;
+  readonly job: string;
+  readonly at: string;
+  readonly tally: Tally;
+  readonly failures: Failure[];
+  readonly written: { change: Change; record: StoredRecord }[];
+  /** Hub records whose values should go back to the system (fields it does not own, conflicts). */
+  readonly restore: string[];
+  /** Names (never values) of the fields the source does not own, for one warning per page. */
+  readonly dropped: Set<string>;
+}
+
+/** A record the hub refused, as an inbound dead letter: the fields and reasons, never a value. */
+function refusal(change: Change, error: HubError): Failure {
+  const fields = error.errors.map((e) => `${e.pointer} ${e.detail}`).join('; ');
+  return { externalId: change.externalId, payload: change.patch as Record<string, unknown>, code: error.code, message: `${error.message}${fields ? `: ${fields}` : ''}`.slice(0, 1000) };
+}
+
 /**
  * Turns a page of a source's records into hub changes. Per record: the inbound mapping gives the
  * canonical change and its content hash; the hub's own echo (the hash of what it last wrote there,
@@ -88,47 +137,70 @@ export class Ingestor {
     return retryLostRaces(false, () => this.ingestOnce(source, entity, rows, job));
   }
 
+  /**
+   * One try of a page, stage by stage: key the rows; map them (dropping the hub's own echoes and
+   * unchanged re-reads); match first contacts; then in one transaction apply updates (ownership,
+   * conflicts), creates and deletes, and settle links and dead letters; finally report.
+   */
   private async ingestOnce(source: SourceSpec, entity: EntityName, rows: readonly ExternalRecord[], job: string): Promise<IngestResult> {
-    const counts: Partial<Record<Outcome, number>> = {};
-    const bump = (o: Outcome, n = 1) => (counts[o] = (counts[o] ?? 0) + n);
     const mapping = source.inbound[entity];
     if (!mapping) throw new ConnectorError('permanent', 'no_mapping', `${source.name} has no inbound mapping for ${entity}`);
     const { store } = this.deps;
-    const system = source.name;
-    const def = ENTITIES[entity];
-    const at = (this.deps.now?.() ?? new Date()).toISOString();
+    const page: Page = { source, entity, mapping, system: source.name, job, at: (this.deps.now?.() ?? new Date()).toISOString(), tally: new Tally(), failures: [], written: [], restore: [], dropped: new Set() };
 
-    // The last occurrence of an external record in a page wins.
+    const byExternal = this.key(page, rows);
+    const links = await store.links.byExternal(page.system, entity, [...byExternal.keys()]);
+    const { changes, deletes } = await this.mapRows(page, byExternal, links);
+    await this.match(page.system, entity, changes.filter((c) => !c.hubId));
+    const current = new Map((await store.records.getMany(ENTITIES[entity], [...changes.flatMap((c) => (c.hubId ? [c.hubId] : [])), ...deletes.flatMap((d) => (d.hubId ? [d.hubId] : []))])).map((r) => [r.id, r]));
+    const lineage = await store.lineage.forRecords(entity, [...current.keys()]);
+
+    await withWriteOrigin({ system: page.system, job }, () =>
+      store.transaction(async (tx) => {
+        const creates: { change: Change; input: JsonObject }[] = [];
+        for (const change of changes) {
+          const existing = change.hubId ? current.get(change.hubId) : undefined;
+          try {
+            if (existing) await this.applyUpdate(page, tx, change, existing, lineage.get(existing.id));
+            else creates.push({ change, input: this.ownedFields(page, change) });
+          } catch (error) {
+            // A lost race rolls the page back and runs it again (see ingest); anything else the hub refused is the record's.
+            if (!(error instanceof HubError) || error instanceof WriteRaceError) throw error;
+            page.failures.push(refusal(change, error));
+          }
+        }
+        await this.applyCreates(page, tx, creates);
+        await this.applyDeletes(page, tx, deletes, current);
+        await this.settle(page, tx);
+      }),
+    );
+    await this.report(page);
+    return { counts: page.tally.counts, seen: rows.length };
+  }
+
+  /** Stage "key": each row's external key; the last occurrence of an external record in a page wins. */
+  private key(page: Page, rows: readonly ExternalRecord[]): Map<string, ExternalRecord> {
     const byExternal = new Map<string, ExternalRecord>();
-    const failures: { externalId: string; payload: Record<string, unknown>; code: string; message: string }[] = [];
     for (const row of rows) {
       try {
-        byExternal.set(source.connector.keyOf(mapping.externalEntity, row), row);
+        byExternal.set(page.source.connector.keyOf(page.mapping.externalEntity, row), row);
       } catch (error) {
-        failures.push({ externalId: '', payload: {}, code: 'invalid_record', message: error instanceof HubError ? error.message : 'the record has no external key' });
+        page.failures.push({ externalId: '', payload: {}, code: 'invalid_record', message: error instanceof HubError ? error.message : 'the record has no external key' });
       }
     }
-    const externalIds = [...byExternal.keys()];
-    const links = await store.links.byExternal(system, entity, externalIds);
+    return byExternal;
+  }
 
-    // Inbound lookups: external id → hub id through the links of the referenced entity.
-    const refLinks = await lookupLinks(mapping, byExternal.values(), store.links);
-
-    interface Change {
-      externalId: string;
-      patch: JsonObject;
-      hash: string;
-      link: LinkState | undefined;
-      hubId?: string;
-      /**
-       * Some fields were not taken (ownership, conflicts): the row's hash is then not remembered, so a
-       * later read of the same row (a backfill after the ownership was widened) applies them.
-       */
-      partial?: boolean;
-    }
+  /**
+   * Stage "map": rows reported deleted are set aside; the others are mapped (lookups resolved through
+   * the id links of the referenced entities), and dropped when they are the hub's own echo or equal
+   * to the last read.
+   */
+  private async mapRows(page: Page, byExternal: ReadonlyMap<string, ExternalRecord>, links: ReadonlyMap<string, LinkState>): Promise<{ changes: Change[]; deletes: Delete[] }> {
+    const { source, mapping } = page;
+    const refLinks = await lookupLinks(mapping, byExternal.values(), this.deps.store.links);
     const changes: Change[] = [];
-    // Rows the source reports deleted: not mapped, applied (or not) below.
-    const deletes: { externalId: string; hubId: string | undefined; row: ExternalRecord }[] = [];
+    const deletes: Delete[] = [];
     for (const [externalId, row] of byExternal) {
       if (row[DELETED_MARK] === true || source.connector.isDeleted?.(mapping.externalEntity, row)) {
         deletes.push({ externalId, hubId: links.get(externalId)?.hubId, row });
@@ -139,127 +211,120 @@ export class Ingestor {
         patch = mapping.map(row, linkContext(refLinks)) as JsonObject;
       } catch (error) {
         if (!(error instanceof MappingError)) throw error;
-        failures.push({ externalId, payload: this.sourceFields(mapping, row), code: error.code, message: error.message });
+        page.failures.push({ externalId, payload: this.sourceFields(mapping, row), code: error.code, message: error.message });
         continue;
       }
       const hash = contentHash(patch);
       const link = links.get(externalId);
-      if (link?.echoHash === hash) {
-        bump('echo');
-        continue;
-      }
-      if (link?.inHash === hash) {
-        bump('unchanged');
-        continue;
-      }
-      changes.push({ externalId, patch, hash, link, ...(link ? { hubId: link.hubId } : {}) });
+      if (link?.echoHash === hash) page.tally.bump('echo');
+      else if (link?.inHash === hash) page.tally.bump('unchanged');
+      else changes.push({ externalId, patch, hash, link, ...(link ? { hubId: link.hubId } : {}) });
     }
+    return { changes, deletes };
+  }
 
-    await this.match(system, entity, changes.filter((c) => !c.hubId));
-    const current = new Map((await store.records.getMany(def, [...changes.flatMap((c) => (c.hubId ? [c.hubId] : [])), ...deletes.flatMap((d) => (d.hubId ? [d.hubId] : []))])).map((r) => [r.id, r]));
-    const lineage = await store.lineage.forRecords(entity, [...current.keys()]);
-
-    const written: { change: Change; record: StoredRecord }[] = [];
-    const restore: string[] = [];
-    // Names (never values) of the fields the source does not own, for one warning per batch.
-    const dropped = new Set<string>();
-    const creates: { change: Change; input: JsonObject }[] = [];
-    const refused = (change: Change, error: HubError) => {
-      const fields = error.errors.map((e) => `${e.pointer} ${e.detail}`).join('; ');
-      return { externalId: change.externalId, payload: change.patch as Record<string, unknown>, code: error.code, message: `${error.message}${fields ? `: ${fields}` : ''}`.slice(0, 1000) };
+  /**
+   * Stage "update": the fields that changed, decided by field ownership — accepted, ignored (not
+   * the system's), or held in the conflict inbox (changed in the hub since the system last heard).
+   */
+  private async applyUpdate(page: Page, tx: Store, change: Change, existing: StoredRecord, lineage: ReadonlyMap<string, { system: string; at: string }> | undefined): Promise<void> {
+    const { system, entity, tally, at } = page;
+    const changed = Object.keys(change.patch).filter((f) => !same(change.patch[f], existing[f]));
+    // A change the system had already received when it made its own is sequential, not a conflict.
+    const seen = change.link?.deliveredAt ?? null;
+    const unseen = (f: string) => {
+      const last = lineage?.get(f);
+      return last && (seen === null || last.at > seen) ? last : undefined;
     };
-    await withWriteOrigin({ system, job }, () =>
-      store.transaction(async (tx) => {
-        for (const change of changes) {
-          const existing = change.hubId ? current.get(change.hubId) : undefined;
-          try {
-            if (existing) {
-              const changed = Object.keys(change.patch).filter((f) => !same(change.patch[f], existing[f]));
-              // A change the system had already received when it made its own is sequential, not a conflict.
-              const seen = change.link?.deliveredAt ?? null;
-              const unseen = (f: string) => {
-                const last = lineage.get(existing.id)?.get(f);
-                return last && (seen === null || last.at > seen) ? last : undefined;
-              };
-              const decision = this.deps.ownership.decide(system, entity, changed, unseen, new Date(at));
-              for (const f of decision.conflicts) {
-                const last = lineage.get(existing.id)?.get(f);
-                await tx.conflicts.add({ entity, recordId: existing.id, field: f, system, theirValue: change.patch[f], hubValue: existing[f], hubSystem: last?.system ?? null, createdAt: at });
-              }
-              bump('conflicts', decision.conflicts.length);
-              bump('ignored_fields', decision.ignored.length);
-              for (const f of decision.ignored) dropped.add(f);
-              if (decision.ignored.length > 0 || decision.conflicts.length > 0) {
-                restore.push(existing.id);
-                change.partial = true;
-              }
-              const patch = Object.fromEntries(decision.accepted.map((f) => [f, change.patch[f] ?? null])) as JsonObject;
-              const result = decision.accepted.length > 0 ? await this.deps.records.update(entity, existing.id, patch, undefined, tx) : { record: existing, fields: [] };
-              bump(result.fields.length > 0 ? 'ingested' : 'unchanged');
-              written.push({ change, record: result.record });
-            } else {
-              const allowed = Object.fromEntries(Object.entries(change.patch).filter(([f]) => this.deps.ownership.owners(entity, f)?.includes(system) ?? true)) as JsonObject;
-              const kept = Object.keys(change.patch).filter((f) => !(f in allowed));
-              bump('ignored_fields', kept.length);
-              for (const f of kept) dropped.add(f);
-              if (kept.length > 0) change.partial = true;
-              creates.push({ change, input: allowed });
-            }
-          } catch (error) {
-            // A lost race rolls the page back and runs it again (see ingest); anything else the hub refused is the record's.
-            if (!(error instanceof HubError) || error instanceof WriteRaceError) throw error;
-            failures.push(refused(change, error));
-          }
+    const decision = this.deps.ownership.decide(system, entity, changed, unseen, new Date(at));
+    for (const f of decision.conflicts) {
+      await tx.conflicts.add({ entity, recordId: existing.id, field: f, system, theirValue: change.patch[f], hubValue: existing[f], hubSystem: lineage?.get(f)?.system ?? null, createdAt: at });
+    }
+    tally.bump('conflicts', decision.conflicts.length);
+    tally.bump('ignored_fields', decision.ignored.length);
+    for (const f of decision.ignored) page.dropped.add(f);
+    if (decision.ignored.length > 0 || decision.conflicts.length > 0) {
+      page.restore.push(existing.id);
+      change.partial = true;
+    }
+    const patch = Object.fromEntries(decision.accepted.map((f) => [f, change.patch[f] ?? null])) as JsonObject;
+    const result = decision.accepted.length > 0 ? await this.deps.records.update(entity, existing.id, patch, undefined, tx) : { record: existing, fields: [] };
+    tally.bump(result.fields.length > 0 ? 'ingested' : 'unchanged');
+    page.written.push({ change, record: result.record });
+  }
+
+  /** A new record takes only the fields the system owns (or nobody claims). */
+  private ownedFields(page: Page, change: Change): JsonObject {
+    const allowed = Object.fromEntries(Object.entries(change.patch).filter(([f]) => this.deps.ownership.owners(page.entity, f)?.includes(page.system) ?? true)) as JsonObject;
+    const kept = Object.keys(change.patch).filter((f) => !(f in allowed));
+    page.tally.bump('ignored_fields', kept.length);
+    for (const f of kept) page.dropped.add(f);
+    if (kept.length > 0) change.partial = true;
+    return allowed;
+  }
+
+  /** Stage "create": new records in multi-row statements; each is still checked on its own. */
+  private async applyCreates(page: Page, tx: Store, creates: readonly { change: Change; input: JsonObject }[]): Promise<void> {
+    const { created, failed } = await this.deps.records.createMany(page.entity, creates.map((c) => c.input), tx);
+    for (const [i, c] of creates.entries()) {
+      const result = created.get(i);
+      if (result) {
+        page.tally.bump('created');
+        page.written.push({ change: c.change, record: result.record });
+      } else {
+        const error = failed.get(i);
+        if (!(error instanceof HubError)) throw error;
+        page.failures.push(refusal(c.change, error));
+      }
+    }
+  }
+
+  /** Stage "delete": deletes the source reports, applied where the source's `deletes` allows. */
+  private async applyDeletes(page: Page, tx: Store, deletes: readonly Delete[], current: ReadonlyMap<string, StoredRecord>): Promise<void> {
+    const { tally } = page;
+    for (const d of deletes) {
+      const live = d.hubId ? current.get(d.hubId) : undefined;
+      // Never linked, or already deleted in the hub (the echo of a hub delete): nothing to do.
+      if (!live) tally.bump('unchanged');
+      else if (!page.source.applyDeletes) tally.bump('delete_ignored');
+      else {
+        try {
+          await this.deps.records.remove(page.entity, live.id, undefined, tx);
+          // The system no longer holds it: no delete goes back there, and a re-created row is matched afresh.
+          await tx.links.unlink(page.system, page.entity, live.id);
+          tally.bump('deleted');
+        } catch (error) {
+          if (!(error instanceof HubError) || error instanceof WriteRaceError) throw error;
+          const fields = error.errors.map((e) => `${e.pointer} ${e.detail}`).join('; ');
+          page.failures.push({ externalId: d.externalId, payload: { ...this.sourceFields(page.mapping, d.row), [DELETED_MARK]: true }, code: error.code, message: `The delete was refused: ${error.message}${fields ? `: ${fields}` : ''}`.slice(0, 1000) });
         }
-        // New records in multi-row statements; each is still checked on its own.
-        const { created, failed } = await this.deps.records.createMany(entity, creates.map((c) => c.input), tx);
-        for (const [i, c] of creates.entries()) {
-          const result = created.get(i);
-          if (result) {
-            bump('created');
-            written.push({ change: c.change, record: result.record });
-          } else {
-            const error = failed.get(i);
-            if (!(error instanceof HubError)) throw error;
-            failures.push(refused(c.change, error));
-          }
-        }
-        for (const d of deletes) {
-          const live = d.hubId ? current.get(d.hubId) : undefined;
-          // Never linked, or already deleted in the hub (the echo of a hub delete): nothing to do.
-          if (!live) bump('unchanged');
-          else if (!source.applyDeletes) bump('delete_ignored');
-          else {
-            try {
-              await this.deps.records.remove(entity, live.id, undefined, tx);
-              // The system no longer holds it: no delete goes back there, and a re-created row is matched afresh.
-              await tx.links.unlink(system, entity, live.id);
-              bump('deleted');
-            } catch (error) {
-              if (!(error instanceof HubError) || error instanceof WriteRaceError) throw error;
-              const fields = error.errors.map((e) => `${e.pointer} ${e.detail}`).join('; ');
-              failures.push({ externalId: d.externalId, payload: { ...this.sourceFields(mapping, d.row), [DELETED_MARK]: true }, code: error.code, message: `The delete was refused: ${error.message}${fields ? `: ${fields}` : ''}`.slice(0, 1000) });
-            }
-          }
-        }
-        const held = new Set(restore);
-        await tx.links.save(system, entity, written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.partial ? null : change.hash, echoHash: null, ...(held.has(record.id) ? { outHash: null } : this.alreadyThere(source, entity, record, change.hash)) })), at);
-        // An inbound dead letter of an earlier try of these rows is settled by this ingest.
-        await tx.deadLetters.settle(system, 'in', entity, written.map(({ change }) => change.externalId), at);
-        for (const f of failures) {
-          await tx.deadLetters.add({ target: system, direction: 'in', entity, recordId: f.externalId, version: 0, payload: f.payload, errorCode: f.code, errorMessage: f.message, attempts: 1, createdAt: at });
-        }
-      }),
-    );
-    if (dropped.size > 0) {
-      const fields = [...dropped].sort();
+      }
+    }
+  }
+
+  /** Stage "settle": id links and hashes of what was written, earlier inbound dead letters settled, new ones added. */
+  private async settle(page: Page, tx: Store): Promise<void> {
+    const { system, entity, at } = page;
+    const held = new Set(page.restore);
+    await tx.links.save(system, entity, page.written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.partial ? null : change.hash, echoHash: null, ...(held.has(record.id) ? { outHash: null } : this.alreadyThere(page.source, entity, record, change.hash)) })), at);
+    // An inbound dead letter of an earlier try of these rows is settled by this ingest.
+    await tx.deadLetters.settle(system, 'in', entity, page.written.map(({ change }) => change.externalId), at);
+    for (const f of page.failures) {
+      await tx.deadLetters.add({ target: system, direction: 'in', entity, recordId: f.externalId, version: 0, payload: f.payload, errorCode: f.code, errorMessage: f.message, attempts: 1, createdAt: at });
+    }
+  }
+
+  /** Stage "report": one warning for fields dropped by ownership, restores queued, statistics. */
+  private async report(page: Page): Promise<void> {
+    const { system, entity, failures } = page;
+    if (page.dropped.size > 0) {
+      const fields = [...page.dropped].sort();
       this.deps.log.warn({ system, entity, fields, owners: Object.fromEntries(fields.map((f) => [f, this.deps.ownership.owners(entity, f) ?? []])) }, `inbound fields dropped: ${system} does not own ${fields.join(', ')} of ${entity} (ownership.fields)`);
     }
-    if (restore.length > 0) await this.deps.restore?.(system, entity, restore);
-    bump('failed', failures.length);
+    if (page.restore.length > 0) await this.deps.restore?.(system, entity, page.restore);
+    page.tally.bump('failed', failures.length);
     if (failures.length > 0) this.deps.log.warn({ system, entity, records: failures.length, codes: [...new Set(failures.map((f) => f.code))] }, 'inbound records refused: dead-lettered');
-    await this.deps.stats.add(system, entity, 'in', counts, true, failures[0]?.code);
-    return { counts, seen: rows.length };
+    await this.deps.stats.add(system, entity, 'in', page.tally.counts, true, failures[0]?.code);
   }
 
   /**

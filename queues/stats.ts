@@ -4,6 +4,14 @@ import { Counter, type Registry } from 'prom-client';
 export const OUTCOMES = ['delivered', 'unchanged', 'deleted', 'dead_lettered', 'retried', 'out_of_scope', 'withdrawn', 'left_scope', 'ingested', 'created', 'echo', 'delete_ignored', 'ignored_fields', 'conflicts', 'failed', 'deferred'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+/** Counts of what happened to a batch's or page's records, by outcome. */
+export class Tally {
+  readonly counts: Partial<Record<Outcome, number>> = {};
+  bump(outcome: Outcome, n = 1): void {
+    this.counts[outcome] = (this.counts[outcome] ?? 0) + n;
+  }
+}
+
 export interface FlowStats {
   readonly counts: Readonly<Partial<Record<Outcome, number>>>;
   readonly lastSuccessAt: string | null;
