@@ -128,14 +128,24 @@ const httpAuthSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('header'), name: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name'), valueEnv: envName }),
 ]);
 
-export const httpConnectorConfigSchema = z.strictObject({
-  type: z.literal('http'),
-  baseUrl: httpUrl,
-  auth: httpAuthSchema.optional(),
-  timeoutMs: timeoutMs.optional(),
-  checkPath: path.optional(),
-  entities: z.record(entityName, httpEntitySchema),
-});
+const httpOverlapMs = z.number().int().min(0).max(7 * 86_400_000).optional().describe('Re-read window for rows committed late with an older modified value (as the SQL connectors\' overlapMs); default 0');
+
+export const httpConnectorConfigSchema = z
+  .strictObject({
+    type: z.literal('http'),
+    baseUrl: httpUrl,
+    auth: httpAuthSchema.optional(),
+    timeoutMs: timeoutMs.optional(),
+    checkPath: path.optional(),
+    overlapMs: httpOverlapMs,
+    entities: z.record(entityName, httpEntitySchema),
+  })
+  .superRefine((config, ctx) => {
+    if (!config.overlapMs) return;
+    for (const [entity, e] of Object.entries(config.entities)) {
+      if (e.list && !e.list.modifiedFormat) ctx.addIssue({ code: 'custom', path: ['entities', entity, 'list', 'modifiedFormat'], message: 'is required with overlapMs: the window is measured on the modified values' });
+    }
+  });
 
 export const erpnextConnectorConfigSchema = z.strictObject({
   type: z.literal('erpnext'),
@@ -144,7 +154,10 @@ export const erpnextConnectorConfigSchema = z.strictObject({
   apiSecretEnv: envName,
   timeoutMs: timeoutMs.optional(),
   timeZone: timeZoneName.optional().describe("The site's time zone (System Settings), in which ERPNext stamps modified; needed to backfill from a point in time"),
+  overlapMs: httpOverlapMs,
   lookupField: fieldName.nullable().optional().describe('A (custom) field every outbound mapping writes the hub\'s key to: before a create the connector looks for a document holding it, so a retried create never makes a second document under a naming series. Default custom_hub_code (the default mappings write it; create it as a unique Data custom field on Customer and Sales Order); null turns the lookup off, and the hub then refuses Customer and Sales Order as targets'),
+}).superRefine((config, ctx) => {
+  if (config.overlapMs && !config.timeZone) ctx.addIssue({ code: 'custom', path: ['timeZone'], message: 'is required with overlapMs: the window is measured on modified, which ERPNext writes in the site\'s time zone' });
 });
 
 /** One connector instance, discriminated on `type`. */
@@ -323,7 +336,7 @@ function httpConnector(name: string, config: HttpConnectorConfig, secrets: Secre
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
   });
   const entities: Record<string, EntityEndpoints> = exact(config.entities);
-  return createHttpConnector({ name, client, entities, ...(config.checkPath === undefined ? {} : { checkPath: config.checkPath }) });
+  return createHttpConnector({ name, client, entities, ...(config.checkPath === undefined ? {} : { checkPath: config.checkPath }), ...(config.overlapMs === undefined ? {} : { overlapMs: config.overlapMs }) });
 }
 
 function erpnextConnector(name: string, config: ErpnextConnectorConfig, secrets: Secrets, deps: ConnectorDeps): Connector {
@@ -337,6 +350,7 @@ function erpnextConnector(name: string, config: ErpnextConnectorConfig, secrets:
     apiSecret,
     ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone }),
+    ...(config.overlapMs === undefined ? {} : { overlapMs: config.overlapMs }),
     ...(config.lookupField === undefined ? {} : { lookupField: config.lookupField }),
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
   });

@@ -153,19 +153,57 @@ export interface EntityEndpoints {
   readonly naturalKeys?: readonly string[];
 }
 
-export function encodeCursor(watermark: Watermark): string {
-  return Buffer.from(JSON.stringify({ m: watermark.modified, k: watermark.key })).toString('base64url');
+/**
+ * The read cursor, the same rule as the SQL connector's: the high-water position (the newest
+ * (modified, key) delivered), while an overlap re-read is under way the position it reached, and
+ * whether the reader had caught up (only then does the next read go back by the overlap window).
+ */
+export interface HttpCursor extends Watermark {
+  readonly rescan?: Watermark;
+  readonly caughtUp?: boolean;
 }
 
-export function decodeCursor(cursor: string): Watermark {
+export function encodeCursor(cursor: HttpCursor): string {
+  const json: Record<string, unknown> = { m: cursor.modified, k: cursor.key };
+  if (cursor.rescan) json['r'] = [cursor.rescan.modified, cursor.rescan.key];
+  if (cursor.caughtUp) json['c'] = 1;
+  return Buffer.from(JSON.stringify(json)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): HttpCursor {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (typeof value === 'object' && value !== null) {
-      const { m, k } = value as Record<string, unknown>;
-      if (typeof m === 'string' && typeof k === 'string') return { modified: m, key: k };
+      const { m, k, r, c } = value as Record<string, unknown>;
+      const rescan = Array.isArray(r) && r.length === 2 && typeof r[0] === 'string' && typeof r[1] === 'string' ? { modified: r[0], key: r[1] } : undefined;
+      if (typeof m === 'string' && typeof k === 'string' && (r === undefined || rescan)) return { modified: m, key: k, ...(rescan ? { rescan } : {}), ...(c === 1 ? { caughtUp: true } : {}) };
     }
   } catch {
     // fall through
   }
   throw new ConnectorError('permanent', 'bad_cursor', 'The read cursor is not one this connector issued');
+}
+
+const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+
+/**
+ * A modified value `overlapMs` earlier, in the same format: ISO instants exactly; wall-clock times
+ * (`datetime`) by their digits, so the window is measured in the system's local time (across a
+ * daylight-saving change it is an hour shorter or longer). Undefined when the value is not in the
+ * format (the read then goes on from the high-water mark without a re-read).
+ */
+export function moveBackModified(modified: string, overlapMs: number, format: ModifiedFormat): string | undefined {
+  if (format.style === 'iso') {
+    const at = Date.parse(modified);
+    return Number.isNaN(at) ? undefined : new Date(at - overlapMs).toISOString();
+  }
+  const m = WALL_CLOCK.exec(modified);
+  if (!m) return undefined;
+  const fraction = m[7] ?? '';
+  const ms = Number(fraction.padEnd(3, '0').slice(0, 3));
+  const at = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms) - overlapMs);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  // Digits below the millisecond are dropped (rounded down: the window only grows).
+  const digits = fraction.length > 0 ? `.${String(at.getUTCMilliseconds()).padStart(3, '0').padEnd(fraction.length, '0').slice(0, fraction.length)}` : '';
+  return `${pad(at.getUTCFullYear(), 4)}-${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}${modified[10]}${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}${digits}`;
 }

@@ -95,6 +95,8 @@ export interface ErpnextOptions {
   readonly timeoutMs?: number;
   /** The site's time zone (IANA), in which Frappe writes `modified`; needed for backfills `--since`. */
   readonly timeZone?: string;
+  /** Re-read window for late commits (see the HTTP connector's overlapMs); needs timeZone. */
+  readonly overlapMs?: number;
   /**
    * A (custom) field the outbound mappings write the hub's key to; creates look for it first. Default
    * `custom_hub_code`, which the default mappings write; `null` turns the lookup off (the hub then
@@ -112,5 +114,5 @@ export function createErpnextConnector(options: ErpnextOptions): Connector {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
-  return createHttpConnector({ name: options.name ?? 'erpnext', client, entities: erpnextEndpoints(options.timeZone, options.lookupField), checkPath: ERPNEXT_CHECK_PATH });
+  return createHttpConnector({ name: options.name ?? 'erpnext', client, entities: erpnextEndpoints(options.timeZone, options.lookupField), checkPath: ERPNEXT_CHECK_PATH, ...(options.overlapMs === undefined ? {} : { overlapMs: options.overlapMs }) });
 }

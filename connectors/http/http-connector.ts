@@ -2,7 +2,7 @@ import { ConnectorError, flagSet } from '../contract.js';
 import type { Connector, ConnectorDescription, EntityCapabilities, ExternalRecord, ReadPage, RecordOutcome, UpsertRequest } from '../contract.js';
 import type { HttpClient } from './client.js';
 import { classifyStatus, HttpError, safeErrorType } from './client.js';
-import { DEFAULT_MAX_BATCH, decodeCursor, encodeCursor, formatSince, type BatchEndpoint, type EntityEndpoints, type UpsertEndpoint, type Watermark } from './endpoints.js';
+import { DEFAULT_MAX_BATCH, decodeCursor, encodeCursor, formatSince, moveBackModified, type BatchEndpoint, type EntityEndpoints, type HttpCursor, type ListEndpoint, type UpsertEndpoint, type Watermark } from './endpoints.js';
 
 export * from './endpoints.js';
 
@@ -18,6 +18,13 @@ export interface HttpConnectorOptions {
   readonly entities: Readonly<Record<string, EntityEndpoints>>;
   /** A cheap authenticated GET for `check()`. */
   readonly checkPath?: string;
+  /**
+   * Re-read window for rows committed late with an older modified value (the SQL connector's rule):
+   * once the reader has caught up, the next read starts `overlapMs` before the high-water mark, so
+   * every row modified in [high - overlapMs, high] is read again (ingest drops what is unchanged).
+   * Needs each list endpoint's `modifiedFormat`. Default 0 (no re-read).
+   */
+  readonly overlapMs?: number;
 }
 
 function field(value: unknown, name: string): unknown {
@@ -75,10 +82,50 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     return new ConnectorError('permanent', 'unauthorized', `${name} refused the configured credentials (HTTP ${error.httpStatus ?? '?'})`);
   }
 
+  const overlapMs = options.overlapMs ?? 0;
+  if (!Number.isFinite(overlapMs) || overlapMs < 0) throw new ConnectorError('permanent', 'invalid_config', 'overlapMs must be a non-negative number');
+  if (overlapMs > 0) {
+    const blind = Object.entries(options.entities).filter(([, e]) => e.list !== undefined && e.list.modifiedFormat === undefined).map(([entity]) => entity);
+    if (blind.length > 0) throw new ConnectorError('permanent', 'invalid_config', `${name}: overlapMs needs the modifiedFormat of ${blind.join(', ')}`);
+  }
+
+  /**
+   * Reads after the cursor, as the SQL connector does: from an unfinished overlap re-read, from
+   * `overlapMs` before the high-water mark once the reader had caught up, else after the high-water
+   * mark; a read finding nothing after a full page's cursor does the re-read at once. The next cursor
+   * keeps the high-water mark and, for a full page still inside the window, where the re-read got to.
+   */
   async function read(entity: string, cursor: string | null, limit: number): Promise<ReadPage> {
     const list = entityOf(entity).list;
     if (list === undefined) throw new ConnectorError('permanent', 'not_readable', `${name} ${entity} cannot be read`);
-    const mark = cursor === null ? null : decodeCursor(cursor);
+    const from = cursor === null ? null : decodeCursor(cursor);
+    const overlapStart = (c: HttpCursor): Watermark | null => {
+      const back = list.modifiedFormat && moveBackModified(c.modified, overlapMs, list.modifiedFormat);
+      // Every key sorts after '': rows stamped exactly at the window's start are read too.
+      return back ? { modified: back, key: '' } : null;
+    };
+    let start: Watermark | null = null;
+    if (from?.rescan) start = from.rescan;
+    else if (from?.caughtUp && overlapMs > 0) start = overlapStart(from) ?? from;
+    else if (from) start = { modified: from.modified, key: from.key };
+    let records = await readAfter(entity, list, start, limit);
+    if (records.rows.length === 0 && from && !from.rescan && !from.caughtUp && overlapMs > 0) {
+      const again = overlapStart(from);
+      if (again) records = await readAfter(entity, list, again, limit);
+    }
+    const last = records.last;
+    if (last === null) return { records: [], cursor: null };
+    const high = from && !isAfter(last.modified, last.key, from) ? { modified: from.modified, key: from.key } : last;
+    let next: HttpCursor;
+    // (caughtUp only matters to a re-read: without a window the cursor stays the plain high-water mark.)
+    if (records.rows.length < limit) next = overlapMs > 0 ? { ...high, caughtUp: true } : high;
+    else if (high !== last) next = { ...high, rescan: last };
+    else next = high;
+    return { records: records.rows, cursor: encodeCursor(next) };
+  }
+
+  /** Rows strictly after `mark` in (modified, key) order, at most `limit`, paging the server as needed. */
+  async function readAfter(entity: string, list: ListEndpoint, mark: Watermark | null, limit: number): Promise<{ rows: ExternalRecord[]; last: Watermark | null }> {
     const modifiedField = list.modifiedField ?? 'modified';
     const keyField = list.tieBreakerField ?? 'name';
     const pageSize = Math.max(1, Math.min(list.pageSize ?? 100, limit));
@@ -121,7 +168,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
         pageCursor = next;
       }
     }
-    return { records, cursor: last === null ? null : encodeCursor(last) };
+    return { rows: records, last };
   }
 
   async function count(entity: string, cursor: string | null): Promise<number> {
