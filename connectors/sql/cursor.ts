@@ -1,3 +1,5 @@
+import { CodedError } from '../../core/errors.js';
+
 /**
  * The read cursor: opaque base64url JSON. It carries the high-water position (the newest
  * (watermark, tieBreaker) delivered so far) and, while an overlap re-read is under way, the
@@ -32,10 +34,9 @@ function dec(v: unknown): unknown {
   throw new InvalidCursorError();
 }
 
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends CodedError {
   constructor() {
-    super('The read cursor is not one this connector issued');
-    this.name = 'InvalidCursorError';
+    super('invalid_cursor', 'The read cursor is not one this connector issued');
   }
 }
 

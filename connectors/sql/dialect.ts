@@ -1,5 +1,6 @@
 import type { FailureKind } from '../contract.js';
 import type { SqlDriverError } from './driver.js';
+import { CodedError } from '../../core/errors.js';
 
 /**
  * A SQL dialect: the few places where MySQL/MariaDB and SQL Server differ (quoting, placeholders,
@@ -111,10 +112,9 @@ export function assertIdentifier(name: string): string {
   return name;
 }
 
-export class InvalidIdentifierError extends Error {
+export class InvalidIdentifierError extends CodedError {
   constructor(name: string) {
-    super(`Invalid SQL identifier ${JSON.stringify(name.slice(0, 140))}: use letters, digits and _ only (max 128)`);
-    this.name = 'InvalidIdentifierError';
+    super('invalid_identifier', `Invalid SQL identifier ${JSON.stringify(name.slice(0, 140))}: use letters, digits and _ only (max 128)`);
   }
 }
 

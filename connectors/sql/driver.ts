@@ -1,3 +1,4 @@
+import { CodedError } from '../../core/errors.js';
 /**
  * The few things the SQL connector needs from a database driver, described locally so that no
  * driver type leaks past the adapters (`mysql-driver.ts`, `mssql-driver.ts`). The driver itself is
@@ -31,14 +32,13 @@ export interface SqlDriver {
  * errno, SQL Server error number) and/or the driver's string code (`ECONNRESET`, `ETIMEOUT` …).
  * The driver's own message is kept as `cause` only; it may contain values or host names.
  */
-export class SqlDriverError extends Error {
+export class SqlDriverError extends CodedError {
   constructor(
     readonly errno: number | undefined,
     readonly driverCode: string | undefined,
     cause: unknown,
   ) {
-    super(`SQL driver error ${errno ?? driverCode ?? 'unknown'}`, { cause });
-    this.name = 'SqlDriverError';
+    super('sql_driver', `SQL driver error ${errno ?? driverCode ?? 'unknown'}`, { cause });
   }
 }
 
