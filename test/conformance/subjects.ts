@@ -1,0 +1,194 @@
+import { createPool, type Pool } from 'mysql2/promise';
+import type { ConnectorConfigInput } from '../../connectors/config.js';
+import { FRAPPE_KEY, FRAPPE_SECRET, FrappeFake } from '../fixtures/frappe-fake.js';
+import { JSON_API_TOKEN, JsonApiFake } from '../fixtures/json-api-fake.js';
+import { createTestDatabase } from '../helpers.js';
+
+/**
+ * One connector type under the conformance suite: how the hub would configure it, and a real or
+ * faithful system behind it (MariaDB for mysql, a SQL Server at MSSQL_URL for mssql, local fakes
+ * following the documented semantics for http and erpnext) that the suite can seed and break.
+ */
+export interface Subject {
+  readonly type: string;
+  /** The external entity the suite exercises. */
+  readonly entity: string;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  /** The connector's configuration and environment, as in hub.config.yaml. */
+  build(): { config: ConnectorConfigInput; env: Record<string, string> };
+  /** The same with a wrong secret. */
+  wrongCredentials(): { config: ConnectorConfigInput; env: Record<string, string> };
+  /** The same pointing where nothing answers. */
+  unreachable(): { config: ConnectorConfigInput; env: Record<string, string> };
+  /** Creates `n` records in the system itself, one after the other; answers nothing. */
+  seed(n: number, prefix: string): Promise<void>;
+  /** Changes a record in the system itself (found by its external id). */
+  touch(externalId: string): Promise<void>;
+  /** Records in the system now. */
+  count(): Promise<number>;
+  /** A payload the system accepts as a new record (`i` makes it unique). */
+  good(i: number): Record<string, unknown>;
+  /** A payload the system refuses, for that record only. */
+  bad(): Record<string, unknown>;
+  /** Makes the system answer malformed bodies; undefined where answers cannot be malformed (typed result sets). */
+  readonly malformed?: (on: boolean) => void;
+  /** Why there is no malformed-answer test, where there is none. */
+  readonly malformedNotApplicable?: string;
+}
+
+function mysqlSubject(): Subject {
+  let db: { url: string; drop: () => Promise<void> };
+  let admin: Pool;
+  let clock = Date.UTC(2026, 10, 21, 8, 0, 0);
+  const next = () => new Date((clock += 1000));
+  const table = { table: 'conf_customers', key: ['code'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name'] };
+  const config = (urlEnv = 'CONF_SQL_URL'): ConnectorConfigInput => ({ type: 'mysql', urlEnv, tables: { customers: table } });
+  return {
+    type: 'mysql',
+    entity: 'customers',
+    async setup() {
+      db = await createTestDatabase();
+      admin = createPool({ uri: db.url, connectionLimit: 1, timezone: 'Z' });
+      await admin.query('CREATE TABLE conf_customers (id INT AUTO_INCREMENT PRIMARY KEY, code VARCHAR(20) NOT NULL UNIQUE, name VARCHAR(40) NOT NULL, modified_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))');
+    },
+    async teardown() {
+      await admin?.end();
+      await db?.drop();
+    },
+    build: () => ({ config: config(), env: { CONF_SQL_URL: db.url } }),
+    wrongCredentials: () => ({ config: config(), env: { CONF_SQL_URL: db.url.replace('mysql://root@', 'mysql://nobody:wrong@') } }),
+    unreachable: () => ({ config: config(), env: { CONF_SQL_URL: 'mysql://root@127.0.0.1:1/none' } }),
+    async seed(n, prefix) {
+      for (let i = 0; i < n; i++) await admin.query('INSERT INTO conf_customers (code, name, modified_at) VALUES (?, ?, ?)', [`${prefix}${i}`, `Seeded ${prefix}${i}`, next()]);
+    },
+    async touch(externalId) {
+      await admin.query('UPDATE conf_customers SET name = ?, modified_at = ? WHERE code = ?', [`Touched ${externalId}`, next(), externalId]);
+    },
+    async count() {
+      const [rows] = await admin.query('SELECT COUNT(*) AS n FROM conf_customers');
+      return Number((rows as { n: number }[])[0]!.n);
+    },
+    good: (i) => ({ code: `NEW${i}`, name: `New ${i}` }),
+    // NOT NULL: refused by the server for this row only.
+    bad: () => ({ code: 'BAD', name: null }),
+    malformedNotApplicable: 'a SQL driver answers typed result sets; there is no body to be malformed',
+  };
+}
+
+function httpSubject(): Subject {
+  const fake = new JsonApiFake();
+  const config = (baseUrl: string): ConnectorConfigInput => ({
+    type: 'http',
+    baseUrl,
+    auth: { kind: 'bearer', tokenEnv: 'CONF_TOKEN' },
+    timeoutMs: 3000,
+    checkPath: '/v1/customers',
+    entities: {
+      customers: {
+        list: { path: '/v1/customers', recordsField: 'items', modifiedField: 'updated_at', tieBreakerField: 'code', modifiedFormat: { style: 'iso' }, since: { param: 'updated_since' }, paging: { style: 'offset', offsetParam: 'offset', limitParam: 'limit' } },
+        batch: { path: '/v1/customers/batch', idField: 'code', statusField: 'status', errorField: 'error' },
+        naturalKeys: ['code'],
+      },
+    },
+  });
+  return {
+    type: 'http',
+    entity: 'customers',
+    setup: () => fake.start(),
+    teardown: () => fake.close(),
+    build: () => ({ config: config(fake.url), env: { CONF_TOKEN: JSON_API_TOKEN } }),
+    wrongCredentials: () => ({ config: config(fake.url), env: { CONF_TOKEN: 'wrong' } }),
+    unreachable: () => ({ config: config('http://127.0.0.1:1'), env: { CONF_TOKEN: JSON_API_TOKEN } }),
+    async seed(n, prefix) {
+      for (let i = 0; i < n; i++) fake.put(`${prefix}${i}`, { name: `Seeded ${prefix}${i}` });
+    },
+    async touch(externalId) {
+      fake.put(externalId, { name: `Touched ${externalId}` });
+    },
+    count: async () => fake.rows.size,
+    good: (i) => ({ code: `NEW${i}`, name: `New ${i}` }),
+    bad: () => ({ code: 'BAD', name: '' }),
+    malformed: (on) => (fake.fault = on ? 'malformed' : 'none'),
+  };
+}
+
+function erpnextSubject(): Subject {
+  const fake = new FrappeFake();
+  const config = (baseUrl: string): ConnectorConfigInput => ({ type: 'erpnext', baseUrl, apiKeyEnv: 'CONF_KEY', apiSecretEnv: 'CONF_SECRET', timeoutMs: 3000, timeZone: 'UTC' });
+  const customer = (name: string) => ({ customer_name: name, customer_type: 'Company', customer_group: 'Commercial', territory: 'All Territories' });
+  return {
+    type: 'erpnext',
+    entity: 'Customer',
+    setup: () => fake.start(),
+    teardown: () => fake.close(),
+    build: () => ({ config: config(fake.url), env: { CONF_KEY: FRAPPE_KEY, CONF_SECRET: FRAPPE_SECRET } }),
+    wrongCredentials: () => ({ config: config(fake.url), env: { CONF_KEY: FRAPPE_KEY, CONF_SECRET: 'wrong' } }),
+    unreachable: () => ({ config: config('http://127.0.0.1:1'), env: { CONF_KEY: FRAPPE_KEY, CONF_SECRET: FRAPPE_SECRET } }),
+    async seed(n, prefix) {
+      for (let i = 0; i < n; i++) fake.insert('Customer', { ...customer(`Seeded ${prefix}${i}`), custom_hub_code: `${prefix}${i}` });
+    },
+    async touch(externalId) {
+      fake.update('Customer', externalId, { customer_name: `Touched ${externalId}` });
+    },
+    count: async () => fake.table('Customer').size,
+    good: (i) => ({ ...customer(`New ${i}`), custom_hub_code: `NEW${i}` }),
+    // customer_name is mandatory: Frappe answers 417 MandatoryError.
+    bad: () => ({ customer_type: 'Company', customer_group: 'Commercial', territory: 'All Territories', custom_hub_code: 'BAD' }),
+    malformed: (on) => (fake.fault = on ? 'malformed' : 'none'),
+  };
+}
+
+function mssqlSubject(url: string): Subject {
+  // Runs only against a real server (MSSQL_URL); the same table as the mysql subject, in T-SQL.
+  let clock = Date.UTC(2026, 10, 21, 8, 0, 0);
+  const next = () => new Date((clock += 1000));
+  const table = { table: 'conf_customers', key: ['code'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name'] };
+  const config: ConnectorConfigInput = { type: 'mssql', urlEnv: 'CONF_MSSQL_URL', tables: { customers: table } };
+  let sql: typeof import('mssql') | undefined;
+  let pool: import('mssql').ConnectionPool | undefined;
+  const query = async (text: string, params: Record<string, unknown> = {}) => {
+    const request = pool!.request();
+    for (const [k, v] of Object.entries(params)) request.input(k, v);
+    return request.query(text);
+  };
+  return {
+    type: 'mssql',
+    entity: 'customers',
+    async setup() {
+      sql = (await import('mssql')).default;
+      pool = await new sql.ConnectionPool(url).connect();
+      await query("IF OBJECT_ID('conf_customers') IS NOT NULL DROP TABLE conf_customers");
+      await query('CREATE TABLE conf_customers (id INT IDENTITY PRIMARY KEY, code VARCHAR(20) NOT NULL UNIQUE, name NVARCHAR(40) NOT NULL, modified_at DATETIME2(3) NOT NULL DEFAULT SYSUTCDATETIME())');
+    },
+    async teardown() {
+      await query("IF OBJECT_ID('conf_customers') IS NOT NULL DROP TABLE conf_customers").catch(() => undefined);
+      await pool?.close();
+    },
+    build: () => ({ config, env: { CONF_MSSQL_URL: url } }),
+    wrongCredentials: () => ({ config, env: { CONF_MSSQL_URL: url.replace(/(password|pwd)=[^;]*/i, '$1=wrong') } }),
+    unreachable: () => ({ config, env: { CONF_MSSQL_URL: 'Server=127.0.0.1,1;Database=none;User Id=sa;Password=x;Encrypt=false;Connect Timeout=3' } }),
+    async seed(n, prefix) {
+      for (let i = 0; i < n; i++) await query('INSERT INTO conf_customers (code, name, modified_at) VALUES (@code, @name, @at)', { code: `${prefix}${i}`, name: `Seeded ${prefix}${i}`, at: next() });
+    },
+    async touch(externalId) {
+      await query('UPDATE conf_customers SET name = @name, modified_at = @at WHERE code = @code', { name: `Touched ${externalId}`, at: next(), code: externalId });
+    },
+    async count() {
+      return Number((await query('SELECT COUNT(*) AS n FROM conf_customers')).recordset[0].n);
+    },
+    good: (i) => ({ code: `NEW${i}`, name: `New ${i}` }),
+    bad: () => ({ code: 'BAD', name: null }),
+    malformedNotApplicable: 'a SQL driver answers typed result sets; there is no body to be malformed',
+  };
+}
+
+/** Every connector type's subject; `undefined`: the type cannot run here (and the suite says why). */
+export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject | { skipped: string }> {
+  return {
+    mysql: mysqlSubject(),
+    mssql: env['MSSQL_URL'] ? mssqlSubject(env['MSSQL_URL']) : { skipped: 'no SQL Server here: set MSSQL_URL to run the mssql connector through the same suite' },
+    http: httpSubject(),
+    erpnext: erpnextSubject(),
+  };
+}
