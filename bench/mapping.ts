@@ -26,6 +26,7 @@ import { loadMappings } from '../mappings/engine/load.js';
 import { fieldCatalog, fieldTypes, requiredOnCreate } from '../core/model/spec-catalog.js';
 import { loadSpec } from '../openapi/app/spec.js';
 import { describe, environment, measureAll, type CaseResult } from './harness.js';
+import { completeCustomer } from '../test/fixtures/customers.js';
 
 const GOAL = 200_000;
 const POOL = 64;
@@ -136,60 +137,6 @@ fields:
 const COLUMNS = 25;
 
 // ---------------------------------------------------------------- records
-
-const CURRENCIES = ['EUR', 'EUR', 'EUR', 'CHF', 'USD', 'JPY', 'KWD', 'GBP'] as const;
-const COUNTRIES = ['DE', 'AT', 'CH', 'US', 'FR', 'JP', 'KW', 'GB'] as const;
-const NAMES = ['Müller & Söhne GmbH', 'Zoë Ångström', 'Łódź Logistyka Sp. z o.o.', '株式会社テスト', 'Acme Corporation', 'Société Générale d’Outillage', 'Kuwait Trading Co.', 'Smith & Jones Ltd'] as const;
-
-function moneyFor(currency: string, n: number): string {
-  const scale = currencyScale(currency);
-  const minor = 1_000 + ((n * 7_919) % 9_000_000);
-  if (scale === 0) return String(minor);
-  const text = String(minor).padStart(scale + 1, '0');
-  return `${text.slice(0, -scale)}.${text.slice(-scale)}`;
-}
-
-/** A complete customer (every field of the catalogue) with varied optional parts. */
-function makeCustomer(n: number): JsonObject {
-  const k = n % CURRENCIES.length;
-  const currency = CURRENCIES[k] ?? 'EUR';
-  const country = COUNTRIES[k] ?? 'DE';
-  const day = 1 + (n % 28);
-  const month = 1 + (n % 12);
-  const stamp = `2025-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${String(n % 24).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}:17.${String(n % 1000).padStart(3, '0')}Z`;
-  return {
-    id: `0f8e2c1a-4b3d-4e5f-8a9b-${String(100_000_000_000 + n).slice(-12)}`,
-    version: 1 + (n % 9),
-    createdAt: stamp,
-    updatedAt: stamp,
-    code: `CUST-${String(10_000 + n)}`,
-    name: `${n % 3 === 0 ? '  ' : ''}${NAMES[n % NAMES.length] ?? 'X'} ${n}${n % 2 === 0 ? ' \u00a0' : ''}`,
-    kind: n % 4 === 3 ? 'person' : 'company',
-    taxId: n % 5 === 4 ? null : `${country.toLowerCase()}${String(800_000_000 + n * 37)}`,
-    phone: n % 6 === 5 ? null : `+49 40 555 ${String(1000 + n)}`,
-    email: `Einkauf.${n}@Example-${n % 7}.COM`,
-    website: n % 4 === 0 ? null : `https://example-${n}.com`,
-    billingAddress: {
-      line1: `Große Elbstraße ${1 + (n % 200)}`,
-      line2: n % 3 === 0 ? `Haus ${String.fromCharCode(65 + (n % 26))}` : null,
-      city: n % 2 === 0 ? 'Hamburg' : 'Zürich',
-      region: n % 2 === 0 ? 'HH' : 'ZH',
-      postalCode: String(20_000 + n),
-      country,
-    },
-    shippingAddress:
-      n % 5 === 0
-        ? null
-        : { line1: `Lagerweg ${n % 40}`, line2: n % 2 === 0 ? 'Tor 2' : '', city: 'Bremen', region: n % 3 === 0 ? null : 'HB', postalCode: String(28_000 + n), country: n % 7 === 0 ? null : 'DE' },
-    industry: n % 3 === 1 ? null : 'Manufacturing',
-    ownerId: `usr-${n % 11}`,
-    teamId: `team-${n % 3}`,
-    creditLimit: n % 8 === 7 ? null : moneyFor(currency, n),
-    paymentTerms: n % 4 === 1 ? null : 'NET30',
-    currency,
-    status: n % 5 === 2 ? 'inactive' : 'active',
-  };
-}
 
 // ---------------------------------------------------------------- hand-written baselines
 
@@ -409,7 +356,7 @@ export function run(): void {
   const outLinks: MappingContext = { link: (entity, id) => out.get(`${entity}:${id}`) };
   const inLinks: MappingContext = { link: (entity, id) => back.get(`${entity}:${id}`) };
 
-  const customers = Array.from({ length: POOL }, (_, n) => makeCustomer(n));
+  const customers = Array.from({ length: POOL }, (_, n) => completeCustomer(n));
   const customersProjected = customers.map((c) => project(customerOut, 'customer', c));
   const customerRows = customersProjected.map((c) => JSON.parse(JSON.stringify(customerOut.map(c, outLinks))) as JsonObject);
   const orders = Array.from({ length: POOL }, (_, n) => makeBenchOrder(n, { lines: LINES }));
