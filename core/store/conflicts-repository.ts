@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { fromJsonColumn, textOrNull, toJsonColumn } from './columns.js';
 
 export interface Conflict {
   readonly id: string;
@@ -19,10 +20,6 @@ export interface Conflict {
   readonly resolution: string | null;
 }
 
-const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-const parseJson = (v: unknown): unknown => (v === null || v === undefined ? null : (JSON.parse(String(v)) as unknown));
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
 function toConflict(r: Record<string, unknown>): Conflict {
   return {
     id: String(r['id']),
@@ -30,14 +27,14 @@ function toConflict(r: Record<string, unknown>): Conflict {
     recordId: String(r['record_id']),
     field: String(r['field']),
     system: String(r['system']),
-    theirValue: parseJson(r['their_value']),
-    hubValue: parseJson(r['hub_value']),
-    hubSystem: str(r['hub_system']),
+    theirValue: fromJsonColumn(r['their_value']),
+    hubValue: fromJsonColumn(r['hub_value']),
+    hubSystem: textOrNull(r['hub_system']),
     state: String(r['state']) as Conflict['state'],
     createdAt: String(r['created_at']),
-    resolvedAt: str(r['resolved_at']),
-    resolvedBy: str(r['resolved_by']),
-    resolution: str(r['resolution']),
+    resolvedAt: textOrNull(r['resolved_at']),
+    resolvedBy: textOrNull(r['resolved_by']),
+    resolution: textOrNull(r['resolution']),
   };
 }
 
@@ -56,7 +53,7 @@ export class ConflictRepository {
       .where('system', '=', c.system)
       .where('state', '=', 'open')
       .executeTakeFirst();
-    const values = { their_value: json(c.theirValue), hub_value: json(c.hubValue), hub_system: c.hubSystem, created_at: c.createdAt };
+    const values = { their_value: toJsonColumn(c.theirValue), hub_value: toJsonColumn(c.hubValue), hub_system: c.hubSystem, created_at: c.createdAt };
     if (open) await this.db.updateTable('hub_conflicts').set(values).where('id', '=', open['id']).execute();
     else await this.db.insertInto('hub_conflicts').values({ entity: c.entity, record_id: c.recordId, field: c.field, system: c.system, state: 'open', ...values }).execute();
   }

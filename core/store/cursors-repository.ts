@@ -1,6 +1,5 @@
 import type { Db } from './database.js';
-
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+import { textOrNull } from './columns.js';
 
 /** Read cursors of sources, `hub_sync_cursors`: where the next poll of (connector, entity) starts. */
 export class CursorRepository {
@@ -8,7 +7,7 @@ export class CursorRepository {
 
   async get(connector: string, entity: string): Promise<{ cursor: string | null; updatedAt: string } | undefined> {
     const r = await this.db.selectFrom('hub_sync_cursors').selectAll().where('connector', '=', connector).where('entity', '=', entity).executeTakeFirst();
-    return r ? { cursor: str(r['cursor']), updatedAt: String(r['updated_at']) } : undefined;
+    return r ? { cursor: textOrNull(r['cursor']), updatedAt: String(r['updated_at']) } : undefined;
   }
 
   async save(connector: string, entity: string, cursor: string | null, at: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { insertRows } from './bulk.js';
 import type { Db, StoreDialect } from './database.js';
+import { textOrNull } from './columns.js';
 
 export interface LineageEntry {
   readonly field: string;
@@ -12,8 +13,6 @@ export interface LineageEntry {
 const LINEAGE_COLUMNS = ['entity', 'record_id', 'field', 'system', 'job', 'version', 'at'] as const;
 /** A field's lineage written again takes the new writer, job, version and time. */
 const LINEAGE_UPSERT = { key: ['entity', 'record_id', 'field'], update: ['system', 'job', 'version', 'at'] } as const;
-
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 /** Field lineage, `hub_lineage`: which system last wrote each field of a record, in which job and version. */
 export class LineageRepository {
@@ -40,7 +39,7 @@ export class LineageRepository {
 
   async forRecord(entity: string, recordId: string): Promise<LineageEntry[]> {
     const rows = await this.db.selectFrom('hub_lineage').selectAll().where('entity', '=', entity).where('record_id', '=', recordId).orderBy('field').execute();
-    return rows.map((r) => ({ field: String(r['field']), system: String(r['system']), job: str(r['job']), version: Number(r['version']), at: String(r['at']) }));
+    return rows.map((r) => ({ field: String(r['field']), system: String(r['system']), job: textOrNull(r['job']), version: Number(r['version']), at: String(r['at']) }));
   }
 
   /** Lineage of many records at once: record id → field → entry. */
@@ -52,7 +51,7 @@ export class LineageRepository {
       const id = String(r['record_id']);
       let m = out.get(id);
       if (!m) out.set(id, (m = new Map()));
-      m.set(String(r['field']), { field: String(r['field']), system: String(r['system']), job: str(r['job']), version: Number(r['version']), at: String(r['at']) });
+      m.set(String(r['field']), { field: String(r['field']), system: String(r['system']), job: textOrNull(r['job']), version: Number(r['version']), at: String(r['at']) });
     }
     return out;
   }

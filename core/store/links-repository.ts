@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { insertRows } from './bulk.js';
 import type { Db, StoreDialect } from './database.js';
+import { textOrNull } from './columns.js';
 
 /** An id link with the content hashes the engine keeps for echo suppression and skipping. */
 export interface LinkState {
@@ -29,8 +30,6 @@ const LINK_COLUMNS = ['system', 'entity', 'hub_id', 'created_at', 'external_id',
 /** A link saved again (same system, entity and hub id) takes the new values but keeps its created_at. */
 const LINK_UPSERT = { key: ['system', 'entity', 'hub_id'], update: ['external_id', 'out_hash', 'echo_hash', 'in_hash', 'delivered_at', 'updated_at'] } as const;
 
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
 /**
  * Id links, `hub_id_links`: (system, entity, hub id) ↔ external id, with the content hashes the
  * engine keeps for echo suppression and skipping.
@@ -42,7 +41,7 @@ export class LinkRepository {
   ) {}
 
   private toLink(r: Record<string, unknown>): LinkState {
-    return { hubId: String(r['hub_id']), externalId: String(r['external_id']), outHash: str(r['out_hash']), echoHash: str(r['echo_hash']), inHash: str(r['in_hash']), deliveredAt: str(r['delivered_at']) };
+    return { hubId: String(r['hub_id']), externalId: String(r['external_id']), outHash: textOrNull(r['out_hash']), echoHash: textOrNull(r['echo_hash']), inHash: textOrNull(r['in_hash']), deliveredAt: textOrNull(r['delivered_at']) };
   }
 
   /** Link states of hub records, by hub id. */

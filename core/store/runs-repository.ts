@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { fromJsonColumn, textOrNull, toJsonColumn } from './columns.js';
 
 export const RUN_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
 export type RunState = (typeof RUN_STATES)[number];
@@ -24,10 +25,6 @@ export interface SyncRun {
   readonly finishedAt: string | null;
 }
 
-const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-const parseJson = (v: unknown): unknown => (v === null || v === undefined ? null : (JSON.parse(String(v)) as unknown));
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
 function toRun(r: Record<string, unknown>): SyncRun {
   return {
     id: String(r['id']),
@@ -36,18 +33,18 @@ function toRun(r: Record<string, unknown>): SyncRun {
     entity: String(r['entity']),
     direction: String(r['direction']) as SyncRun['direction'],
     state: String(r['state']) as RunState,
-    since: str(r['since']),
-    checkpoint: str(r['checkpoint']),
+    since: textOrNull(r['since']),
+    checkpoint: textOrNull(r['checkpoint']),
     total: r['total'] === null || r['total'] === undefined ? null : Number(r['total']),
     done: Number(r['done']),
     failed: Number(r['failed']),
-    report: parseJson(r['report']) as Record<string, unknown> | null,
-    message: str(r['message']),
-    createdBy: str(r['created_by']),
+    report: fromJsonColumn(r['report']) as Record<string, unknown> | null,
+    message: textOrNull(r['message']),
+    createdBy: textOrNull(r['created_by']),
     createdAt: String(r['created_at']),
-    startedAt: str(r['started_at']),
+    startedAt: textOrNull(r['started_at']),
     updatedAt: String(r['updated_at']),
-    finishedAt: str(r['finished_at']),
+    finishedAt: textOrNull(r['finished_at']),
   };
 }
 
@@ -89,7 +86,7 @@ export class RunRepository {
     if (patch.total !== undefined) set['total'] = patch.total;
     if (patch.done !== undefined) set['done'] = patch.done;
     if (patch.failed !== undefined) set['failed'] = patch.failed;
-    if (patch.report !== undefined) set['report'] = json(patch.report);
+    if (patch.report !== undefined) set['report'] = toJsonColumn(patch.report);
     if (patch.message !== undefined) set['message'] = patch.message?.slice(0, 1000) ?? null;
     if (patch.startedAt !== undefined) set['started_at'] = patch.startedAt;
     if (patch.finishedAt !== undefined) set['finished_at'] = patch.finishedAt;

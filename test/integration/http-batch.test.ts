@@ -1,9 +1,10 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectorError, type RecordOutcome, type UpsertRequest } from '../../connectors/contract.js';
 import { createHttpClient } from '../../connectors/http/client.js';
 import { createHttpConnector, encodeCursor, type BatchEndpoint, type EntityEndpoints } from '../../connectors/http/http-connector.js';
 import { mapped } from '../fixtures/mapped.js';
+import { offlineWithNock } from '../fixtures/nock.js';
 
 /**
  * The generic HTTP connector's batch upsert: one request per chunk, one outcome per record in order.
@@ -13,16 +14,7 @@ import { mapped } from '../fixtures/mapped.js';
 const BASE = 'https://crm.example.com';
 const TOKEN = 'tok-3f9a8b7c6d5e';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(() => {
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
+offlineWithNock();
 
 const api = () => nock(BASE, { reqheaders: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
 

@@ -1,23 +1,15 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpClient, HttpError } from '../../connectors/http/client.js';
 import type { HttpClient } from '../../connectors/http/client.js';
+import { offlineWithNock } from '../fixtures/nock.js';
 
 const BASE = 'https://erp.example.com';
 const KEY = 'a1b2c3d4e5';
 const SECRET = 'zz-very-secret-zz';
 const AUTH = `token ${KEY}:${SECRET}`;
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(() => {
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
+offlineWithNock();
 
 function client(options: { timeoutMs?: number; now?: () => number } = {}): HttpClient {
   return createHttpClient({ baseUrl: BASE, auth: { kind: 'header', name: 'Authorization', value: AUTH }, ...options });

@@ -1,10 +1,11 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../connectors/contract.js';
 import { createHttpClient } from '../../connectors/http/client.js';
 import { createErpnextConnector } from '../../connectors/http/erpnext.js';
 import { createHttpConnector, decodeCursor } from '../../connectors/http/http-connector.js';
 import { mapped } from '../fixtures/mapped.js';
+import { offlineWithNock } from '../fixtures/nock.js';
 
 /**
  * The generic HTTP connector configured for ERPNext's REST resource API, against request and response
@@ -16,16 +17,7 @@ const KEY = 'a1b2c3d4e5f6';
 const SECRET = 'f6e5d4c3b2a1-secret';
 const AUTH = `token ${KEY}:${SECRET}`;
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(() => {
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
+offlineWithNock();
 
 const erp = (timeoutMs?: number) => createErpnextConnector({ baseUrl: BASE, apiKey: KEY, apiSecret: SECRET, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
 const api = () => nock(BASE, { reqheaders: { authorization: AUTH, accept: 'application/json' } });

@@ -1,8 +1,9 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectorsConfigSchema } from '../../connectors/config.js';
 import { createHttpClient } from '../../connectors/http/client.js';
 import { createHttpConnector, decodeCursor, moveBackModified, type ModifiedFormat } from '../../connectors/http/http-connector.js';
+import { offlineWithNock } from '../fixtures/nock.js';
 
 /**
  * The HTTP connector's overlap window, the same rule as the SQL connectors': once the reader has
@@ -12,16 +13,7 @@ import { createHttpConnector, decodeCursor, moveBackModified, type ModifiedForma
 
 const BASE = 'https://crm.example.com';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(() => {
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
+offlineWithNock();
 
 const row = (id: string, modified: string) => ({ id, name: `Customer ${id}`, updated_at: modified });
 
