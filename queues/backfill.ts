@@ -10,7 +10,7 @@ import type { Store } from '../core/store/store.js';
 import { retryDelay, STORE_RETRY_MAX_MS, type TargetDelivery } from './delivery.js';
 import type { RunChains } from './run-chains.js';
 import { runView, withProgress, type RunView } from './runs.js';
-import type { SourceRunner } from './sources.js';
+import { BACKFILL_SLICE_MS, type SourceRunner } from './sources.js';
 
 /** A slice of an outbound backfill: the run, the chain it belongs to, and how often a store fault put it back. */
 interface OutboundSliceJob {
@@ -149,7 +149,7 @@ export class BackfillRuns {
 
   /**
    * One slice of an outbound backfill, in a worker: queues deliveries of the entity's hub records
-   * (changed since the run's `since`) page by page for a few seconds, checkpointing the position,
+   * (changed since the run's `since`) page by page for a few seconds (BACKFILL_SLICE_MS), checkpointing the position,
    * then queues its continuation. A killed worker's slice is taken up again from the checkpoint.
    */
   private async outboundSlice(runId: string, chain?: string): Promise<{ done: number; state: string }> {
@@ -167,7 +167,7 @@ export class BackfillRuns {
     if (run.state === 'queued' && !(await store.runs.update(runId, { state: 'running', startedAt: now(), total: await store.records.count(def) }, now(), ['queued']))) return { done: 0, state: 'cancelled' };
     let after = run.checkpoint ? (JSON.parse(run.checkpoint) as { value: string; id: string }) : undefined;
     let done = run.done;
-    const until = Date.now() + 5000;
+    const until = Date.now() + BACKFILL_SLICE_MS;
     for (;;) {
       const page = await store.records.list(def, { limit: 1000, sort: { field: 'updatedAt', desc: false }, ...(run.since ? { updatedSince: run.since } : {}), ...(after ? { after } : {}) });
       await t.enqueue(entity, page.items.map((r) => r.id));

@@ -125,7 +125,7 @@ export class SyncEngine {
       const { webhookSecret, ...settings } = s;
       if (webhookSecret) webhookSecrets.set(name, webhookSecret);
       // Entities a backfill may read: every inbound mapping of the connector, polled or not.
-      const spec: SourceSpec = { name, connector: connectorOf(name), inbound: mappingsFor(name, allEntities, 'in'), outbound: mappingsFor(name, allEntities, 'out'), applyDeletes: settings.deletes ?? false };
+      const spec: SourceSpec = { name, connector: connectorOf(name), inbound: mappingsFor(name, allEntities, 'in'), outbound: mappingsFor(name, allEntities, 'out'), applyDeletes: settings.deletes };
       this.sources.set(name, new SourceRunner(spec, settings, { store, ingestor: this.ingestor, connection, prefix, log, stats: this.stats, chains: this.chains }));
     }
 
@@ -156,7 +156,7 @@ export class SyncEngine {
       await s.schedule();
     }
     await this.reconciliation.start();
-    this.relay = new OutboxRelay(store, redis, prefix, [...this.targets.values()], log, this.deps.config.relayIntervalMs);
+    this.relay = new OutboxRelay({ store, redis, prefix, targets: [...this.targets.values()], log, config: this.deps.config });
     this.relay.start();
     this.watchdog = new SyncWatchdog({
       redis,
