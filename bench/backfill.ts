@@ -4,7 +4,7 @@
  * A fresh MariaDB database holds `erp_customers` (N rows); a local HTTP sink takes `POST /batch`.
  * Raw pipe first (the baseline): keyset pages of 500 read with mysql2 and POSTed to the sink with
  * fetch, one after the other. Then the hub: a SQLite store, workers on, `erp` a MySQL source and
- * `sink` an HTTP batch target; `hub.sync.backfill('erp', 'customer')` is timed until the run is done
+ * `sink` an HTTP batch target; `hub.sync.runs.backfill('erp', 'customer')` is timed until the run is done
  * and the sink has all N records (read, ingest into the store with id links, outbox, relay,
  * projection, mapping, delivery, id links back). Then the store floor (bench/store-floor.ts): the
  * store's own statements for the same records and nothing else, on SQLite and on MariaDB; raw ÷ floor

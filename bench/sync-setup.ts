@@ -333,7 +333,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
       if (total > workersRssPeak) workersRssPeak = total;
       return total;
     };
-    const started = await hub.sync.backfill('erp', 'customer', { direction: 'in', by: 'bench' });
+    const started = await hub.sync.runs.backfill('erp', 'customer', { direction: 'in', by: 'bench' });
     let ingestSeconds = 0;
     let run = started;
     let lastLog = t0;
@@ -344,7 +344,7 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
         const now = performance.now();
         sampleWorkers();
         if (ingestSeconds === 0) {
-          run = (await hub.sync.run(started.id)) ?? run;
+          run = (await hub.sync.runs.get(started.id)) ?? run;
           if (run.state === 'done') ingestSeconds = (now - t0) / 1000;
           else if (run.state === 'failed' || run.state === 'cancelled') throw new Error(`the backfill run ended ${run.state}: ${run.message ?? ''}`);
         }
@@ -365,12 +365,12 @@ export async function measureBackfill(options: BackfillOptions): Promise<Backfil
     const peakRssMb = mb(rss.peak);
     const workersPeakRssMb = mb(workersRssPeak);
     const peakHeapMb = mb(rss.heapPeak);
-    run = (await hub.sync.run(started.id)) ?? run;
+    run = (await hub.sync.runs.get(started.id)) ?? run;
     // Let the last batches save their id links before counting them.
     await sleep(300);
     const linksBySystem = countLinks(bench.dataDir);
     const linkCount = (linksBySystem['erp'] ?? 0) + (linksBySystem['sink'] ?? 0);
-    const deadLetters = (await hub.sync.deadLetters({}, 1000)).length;
+    const deadLetters = (await hub.sync.deadLetters.list({}, 1000)).length;
     const result: BackfillResult['hub'] = {
       seconds,
       ingestSeconds,

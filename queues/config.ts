@@ -51,11 +51,20 @@ export const syncSectionSchema = z
 
 export type SyncSection = z.output<typeof syncSectionSchema>;
 
-/** The `sync` section of the configuration, resolved (the schema above, durations in milliseconds, secrets read). */
+/** A target's settings, resolved: every field set (from the file or the schema's default). */
+export type TargetConfig = TargetSettings & { readonly entities: readonly EntityName[]; readonly reconcileEveryMs?: number | undefined };
+
+/** A source's settings, resolved: every field set (from the file or the schema's default). */
+export type SourceConfig = SourceSettings & { readonly webhookSecret?: string | undefined };
+
+/**
+ * The `sync` section of the configuration, resolved (the schema above, durations in milliseconds,
+ * secrets read). Complete: the engine takes its settings from here and states no default of its own.
+ */
 export interface SyncConfig {
   readonly relayIntervalMs: number;
-  readonly targets: Readonly<Record<string, Partial<TargetSettings> & { readonly entities: readonly EntityName[]; readonly reconcileEveryMs?: number | undefined }>>;
-  readonly sources: Readonly<Record<string, Partial<SourceSettings> & { readonly entities: readonly EntityName[]; readonly webhookSecret?: string | undefined }>>;
+  readonly targets: Readonly<Record<string, TargetConfig>>;
+  readonly sources: Readonly<Record<string, SourceConfig>>;
 }
 
 /** The sync section with secrets resolved from the environment and durations in milliseconds; unset secrets are problems. */

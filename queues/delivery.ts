@@ -38,7 +38,7 @@ export interface TargetSettings {
   readonly concurrency: number;
   /** Attempts for a retryable failure before the record becomes a dead letter. */
   readonly attempts: number;
-  /** First retry delay; doubled per attempt, with full jitter, capped at `maxBackoffMs`. */
+  /** First retry delay; doubled per attempt, capped at `maxBackoffMs`, drawn between half and all of that (see `retryDelay`). */
   readonly backoffMs: number;
   readonly maxBackoffMs: number;
   /** Jobs (upsert calls) per window, across every worker process. */
@@ -91,7 +91,7 @@ export interface DeliveryDeps {
 
 export const deliveryQueueName = (target: string) => `deliver.${target}`;
 
-/** Full-jitter exponential backoff: a random delay in [0, min(max, base · 2^attempt)], at least `floor`. */
+/** Exponential backoff with equal jitter: a random delay in [cap/2, cap], cap = min(max, base · 2^attempt), at least `floor`. */
 export function retryDelay(attempt: number, base: number, max: number, floor = 0): number {
   const cap = Math.min(max, base * 2 ** Math.min(attempt, 30));
   return Math.max(floor, Math.round(cap / 2 + Math.random() * (cap / 2)));

@@ -4,11 +4,27 @@ import type { Logger } from 'pino';
 import type { EntityName } from '../core/model/entities.js';
 import type { OutboxEvent } from '../core/store/outbox-repository.js';
 import type { Store } from '../core/store/store.js';
+import type { SyncConfig } from './config.js';
 import type { TargetDelivery } from './delivery.js';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0`;
+
+/** How long an outbox id not yet visible is waited for (longer than the longest write transaction; ms). */
+const GAP_MS = 120_000;
+
+export interface RelayDeps {
+  readonly store: Store;
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly targets: readonly TargetDelivery[];
+  readonly log: Logger;
+  /** The resolved sync section (its `relayIntervalMs`). */
+  readonly config: Pick<SyncConfig, 'relayIntervalMs'>;
+  /** Overrides how long a gap is waited for (tests). */
+  readonly gapMs?: number;
+}
 
 /**
  * Hands committed changes from the transactional outbox to the delivery queues, at least once: the
@@ -26,16 +42,24 @@ export class OutboxRelay {
   /** Outbox events handed over by this process (tests and metrics). */
   relayed = 0;
 
-  constructor(
-    private readonly store: Store,
-    private readonly redis: Redis,
-    private readonly prefix: string,
-    private readonly targets: readonly TargetDelivery[],
-    private readonly log: Logger,
-    private readonly intervalMs = 250,
-    /** How long an outbox id not yet visible is waited for (longer than the longest write transaction). */
-    private readonly gapMs = 120_000,
-  ) {}
+  private readonly store: Store;
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly targets: readonly TargetDelivery[];
+  private readonly log: Logger;
+  /** The safety-net poll (ms): the sync section's `relayIntervalMs`, whose default is the schema's. */
+  readonly intervalMs: number;
+  private readonly gapMs: number;
+
+  constructor(deps: RelayDeps) {
+    this.store = deps.store;
+    this.redis = deps.redis;
+    this.prefix = deps.prefix;
+    this.targets = deps.targets;
+    this.log = deps.log;
+    this.intervalMs = deps.config.relayIntervalMs;
+    this.gapMs = deps.gapMs ?? GAP_MS;
+  }
 
   private get key(): string {
     return `${this.prefix}:relay:cursor`;

@@ -1,4 +1,5 @@
 import type { SyncRun } from '../core/store/runs-repository.js';
+import type { Store } from '../core/store/store.js';
 
 /** A queued or running run whose record has not moved for this long is shown as stalled (ms). */
 export const RUN_STALL_MS = 60_000;
@@ -19,4 +20,10 @@ export function withProgress(run: SyncRun): RunView {
   const eta = run.state === 'done' ? 0 : total !== null && rate ? Math.round((total - run.done) / rate) : null;
   const stalled = (run.state === 'queued' || run.state === 'running') && Date.now() - Date.parse(run.updatedAt) > RUN_STALL_MS;
   return { ...run, stalled, progress: { done: run.done, total, percent: total ? Math.min(100, Math.round((run.done / total) * 1000) / 10) : run.state === 'done' ? 100 : null, recordsPerSecond: rate, etaSeconds: eta } };
+}
+
+/** A run with its progress, or undefined when there is none with that id. */
+export async function runView(runs: Store['runs'], id: string): Promise<RunView | undefined> {
+  const run = await runs.get(id);
+  return run ? withProgress(run) : undefined;
 }

@@ -17,17 +17,17 @@ export interface SourceSettings {
   readonly pollIntervalMs: number;
   /** Records per read. */
   readonly pageSize: number;
-  /** Pages one poll reads before it yields to other jobs (the next poll continues). */
-  readonly maxPagesPerPoll: number;
-  /** Wall time one backfill slice runs before it checkpoints and queues its continuation. */
-  readonly backfillSliceMs: number;
   /** A job whose worker stops renewing its lock this long is taken up by another worker. */
   readonly jobLockMs: number;
   /** Apply the deletes the source reports (its connector's `isDeleted`) to the hub records. */
   readonly deletes: boolean;
 }
 
-export const DEFAULT_SOURCE_SETTINGS: SourceSettings = Object.freeze({ entities: [], pollIntervalMs: 60_000, pageSize: 500, maxPagesPerPoll: 20, backfillSliceMs: 5_000, jobLockMs: 30_000, deletes: false });
+/** Pages one poll reads before it yields to other jobs (the next poll continues). */
+const MAX_PAGES_PER_POLL = 20;
+
+/** Wall time one backfill slice (inbound or outbound) runs before it checkpoints and queues its continuation (ms). */
+export const BACKFILL_SLICE_MS = 5_000;
 
 export type SourceJob =
   | { readonly kind: 'poll'; readonly entity: EntityName }
@@ -63,15 +63,14 @@ function passing(error: unknown): boolean {
  */
 export class SourceRunner {
   readonly queue: Queue<SourceJob>;
-  readonly settings: SourceSettings;
   private worker: Worker<SourceJob> | undefined;
 
   constructor(
     readonly source: SourceSpec,
-    settings: Partial<SourceSettings>,
+    /** The source's settings from the configuration (every default is the schema's). */
+    readonly settings: SourceSettings,
     private readonly deps: SourceDeps,
   ) {
-    this.settings = { ...DEFAULT_SOURCE_SETTINGS, ...settings };
     this.queue = new Queue<SourceJob>(sourceQueueName(source.name), { connection: deps.connection, prefix: deps.prefix });
     this.queue.on('error', (error) => deps.log.warn({ source: source.name, err: { message: error.message } }, 'ingest queue error'));
   }
@@ -164,7 +163,7 @@ export class SourceRunner {
     let cursor = (await store.cursors.get(this.source.name, entity))?.cursor ?? null;
     let pages = 0;
     let records = 0;
-    while (pages < this.settings.maxPagesPerPoll) {
+    while (pages < MAX_PAGES_PER_POLL) {
       const { page } = await this.read(entity, cursor);
       pages++;
       if (page.records.length > 0) await this.deps.ingestor.ingest(this.source, entity, page.records, jobName);
@@ -199,7 +198,7 @@ export class SourceRunner {
     let cursor = run.checkpoint;
     let done = run.done;
     let failed = run.failed;
-    const until = Date.now() + this.settings.backfillSliceMs;
+    const until = Date.now() + BACKFILL_SLICE_MS;
     for (;;) {
       const { page } = await this.read(entity, cursor);
       if (page.records.length > 0) {

@@ -5,14 +5,20 @@ import type { Ownership } from '../mappings/engine/ownership.js';
 import type { SyncConfig } from './config.js';
 import type { FieldProblem } from '../core/errors.js';
 
-function has(mappings: MappingRegistry, connector: string, entity: string, direction: 'in' | 'out') {
-  return mappings.list().find((m) => m.connector === connector && m.entity === entity && m.direction === direction);
+/**
+ * The mapping the sync engine uses for a connector, entity and direction: the one named
+ * `<connector>.<entity>.<direction>`, else the first one loaded. The checks below look at the same one.
+ */
+export function mappingFor<D extends 'in' | 'out'>(mappings: MappingRegistry, connector: string, entity: string, direction: D): Extract<CompiledMapping, { direction: D }> | undefined {
+  const found = mappings.list().filter((m): m is Extract<CompiledMapping, { direction: D }> => m.connector === connector && m.entity === entity && m.direction === direction);
+  return found.find((m) => m.name === `${connector}.${entity}.${direction}`) ?? found[0];
 }
 
 /**
- * The checks the sync engine makes when it is built (`configured`: the connector names the
- * configuration defines, some of which may have failed to build), made before anything is opened: a start that
- * would fail there must not have created the store or the first admin. Every problem at once.
+ * The sync section's checks against the mappings and connectors (`configured`: the connector names the
+ * configuration defines, some of which may have failed to build), made with the rest of the configuration
+ * before anything is opened: the sync engine is built only from a configuration that passed them. Every
+ * problem at once.
  */
 export function checkSyncConfig(sync: SyncConfig, mappings: MappingRegistry, connectors: ReadonlyMap<string, Connector>, configured: ReadonlySet<string> = new Set(connectors.keys())): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -26,20 +32,20 @@ export function checkSyncConfig(sync: SyncConfig, mappings: MappingRegistry, con
       }
       const direction = kind === 'targets' ? 'out' : 'in';
       for (const entity of settings.entities) {
-        if (!has(mappings, name, entity, direction)) problems.push({ pointer: `${at}/entities`, detail: `no ${direction === 'out' ? 'outbound' : 'inbound'} mapping for ${entity} with connector ${name}` });
+        if (!mappingFor(mappings, name, entity, direction)) problems.push({ pointer: `${at}/entities`, detail: `no ${direction === 'out' ? 'outbound' : 'inbound'} mapping for ${entity} with connector ${name}` });
       }
     }
   }
   for (const [name, t] of Object.entries(sync.targets)) {
     const connector = connectors.get(name);
-    if (connector) problems.push(...duplicateRisks(name, connector, t.entities.map((e) => has(mappings, name, e, 'out')), `/sync/targets/${name}`));
+    if (connector) problems.push(...duplicateRisks(name, connector, t.entities.map((e) => mappingFor(mappings, name, e, 'out')), `/sync/targets/${name}`));
   }
   for (const [name, s] of Object.entries(sync.sources)) {
     const connector = connectors.get(name);
     if (!connector || !s.deletes || s.webhookSecret) continue;
     const described = connector.describe().entities;
     const blind = s.entities.flatMap((e) => {
-      const m = has(mappings, name, e, 'in');
+      const m = mappingFor(mappings, name, e, 'in');
       return m && !described[m.externalEntity]?.detectDeletes ? [m.externalEntity] : [];
     });
     if (blind.length > 0) problems.push({ pointer: `/sync/sources/${name}/deletes`, detail: `${name} reports no deletes for ${blind.join(', ')} (set its deletedFlag / deletedField, or a webhookSecretEnv for deletes by webhook)` });

@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ExternalRecord } from '../connectors/contract.js';
-import { HubError, UnprocessableError, type FieldProblem } from '../core/errors.js';
+import { HubError, NotFoundError, UnprocessableError, type FieldProblem } from '../core/errors.js';
 import type { EntityName } from '../core/model/entities.js';
 import type { SourceSpec } from './ingest.js';
+import type { SourceRunner } from './sources.js';
 
 /** Most records one webhook call may carry. */
 export const WEBHOOK_MAX_RECORDS = 5000;
@@ -38,4 +39,24 @@ export function verifiedWebhook(source: SourceSpec, secret: string, rawBody: Buf
     });
   if (problems.length > 0 || !mapping) throw new UnprocessableError('The webhook body is invalid', problems);
   return { entity: mapping.entity, records: b.records as ExternalRecord[] };
+}
+
+export interface WebhookDeps {
+  readonly sources: ReadonlyMap<string, Pick<SourceRunner, 'source' | 'push'>>;
+  /** Source → the secret its webhooks are signed with; a source without one takes no webhooks. */
+  readonly secrets: ReadonlyMap<string, string>;
+}
+
+/** The sources' webhooks: a call is verified (see `verifiedWebhook`), then its records are queued for ingest. */
+export class WebhookIntake {
+  constructor(private readonly deps: WebhookDeps) {}
+
+  async receive(connector: string, rawBody: Buffer, signature: string | undefined): Promise<{ accepted: number }> {
+    const s = this.deps.sources.get(connector);
+    const secret = this.deps.secrets.get(connector);
+    if (!s || !secret) throw new NotFoundError(`No webhook for ${connector}`);
+    const { entity, records } = verifiedWebhook(s.source, secret, rawBody, signature);
+    await s.push(entity, records, 'webhook');
+    return { accepted: records.length };
+  }
 }

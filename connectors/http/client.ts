@@ -2,8 +2,7 @@ import { ConnectorError } from '../contract.js';
 import type { FailureKind } from '../contract.js';
 import { parseRetryAfter } from './backoff.js';
 
-export { backoffMs, parseRetryAfter } from './backoff.js';
-export type { BackoffOptions } from './backoff.js';
+export { parseRetryAfter } from './backoff.js';
 
 /**
  * A small JSON client over an injected `fetch`. Every failure leaves it as an {@link HttpError} in the

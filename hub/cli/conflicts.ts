@@ -40,7 +40,7 @@ export async function conflictsCommand(argv: readonly string[]): Promise<number>
     if (!/^\d{1,5}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 10_000) throw new UsageError(`--limit must be a number from 1 to 10000\nusage: ${USAGE}`);
     const hub = await startCliHub();
     try {
-      const rows = await hub.sync.conflicts({ state, limit: Number(limitText), ...(entity ? { entity } : {}) });
+      const rows = await hub.sync.conflicts.list({ state, limit: Number(limitText), ...(entity ? { entity } : {}) });
       const items = await Promise.all(rows.map((c) => shown(hub, c)));
       await auditCli(hub, 'sync.conflict.list', entity ?? null, rows.map((c) => c.recordId), [...new Set(rows.map((c) => c.field))].sort());
       if (a.flags.has('json')) process.stdout.write(JSON.stringify(items, null, 2) + '\n');
@@ -76,7 +76,7 @@ export async function conflictsCommand(argv: readonly string[]): Promise<number>
     try {
       const before = await hub.store.conflicts.get(id);
       if (!before) throw new HubError('not_found', 404, `No conflict ${id} (see hub conflicts list)`);
-      const resolved = await hub.sync.resolveConflict(id, { pick, ...(pick === 'value' ? { value } : {}) }, cliActor()).catch((error: unknown) => {
+      const resolved = await hub.sync.conflicts.resolve(id, { pick, ...(pick === 'value' ? { value } : {}) }, cliActor()).catch((error: unknown) => {
         throw error instanceof NotFoundError ? new HubError('not_found', 404, `No conflict ${id}`) : error;
       });
       await auditCli(hub, 'sync.conflict.resolve', resolved.entity, [resolved.recordId], [resolved.field]);

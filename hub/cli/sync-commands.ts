@@ -48,15 +48,15 @@ export async function dlqCommand(argv: readonly string[]): Promise<number> {
     try {
       const by = cliActor();
       if (sub === 'discard') {
-        const n = await hub.sync.discard(a.positional, by);
+        const n = await hub.sync.deadLetters.discard(a.positional, by);
         await auditCli(hub, 'sync.deadletter.discard', null, a.positional, []);
         process.stdout.write(`discarded ${n} of ${a.positional.length}\n`);
         if (n < a.positional.length) process.stderr.write('hub: the others do not exist or are not open (see hub dlq list --state replayed|discarded|delivered)\n');
         return n === a.positional.length ? 0 : 1;
       }
       const ids = all
-        ? await hub.sync.replayWhere({ ...(a.values.get('target') ? { target: a.values.get('target') as string } : {}), ...(entity ? { entity } : {}), ...(a.values.get('code') ? { errorCode: a.values.get('code') as string } : {}) }, by)
-        : await hub.sync.replay(a.positional, by);
+        ? await hub.sync.deadLetters.replayWhere({ ...(a.values.get('target') ? { target: a.values.get('target') as string } : {}), ...(entity ? { entity } : {}), ...(a.values.get('code') ? { errorCode: a.values.get('code') as string } : {}) }, by)
+        : await hub.sync.deadLetters.replay(a.positional, by);
       await auditCli(hub, 'sync.deadletter.replay', entity ?? null, ids, all ? [...a.values.keys()].map((k) => (k === 'code' ? 'errorCode' : k)).sort() : []);
       process.stdout.write(`replayed ${ids.length}${all ? '' : ` of ${a.positional.length}`}${ids.length > 0 ? `: ${ids.join(' ')}` : ''}\n`);
       const missed = all ? [] : a.positional.filter((id) => !ids.includes(id));
@@ -103,8 +103,8 @@ export async function backfillCommand(argv: readonly string[]): Promise<number> 
     if (a.positional.length > 0 || a.values.size > 1 || a.flags.size > 0) throw new UsageError(`--cancel takes only a run id\nusage: ${BACKFILL_USAGE}`);
     const hub = await startCliHub();
     try {
-      if (!(await hub.sync.run(cancel))) throw new HubError('not_found', 404, `No run ${cancel} (see GET /api/v1/sync/runs)`);
-      const run = await hub.sync.cancelRun(cancel);
+      if (!(await hub.sync.runs.get(cancel))) throw new HubError('not_found', 404, `No run ${cancel} (see GET /api/v1/sync/runs)`);
+      const run = await hub.sync.runs.cancel(cancel);
       await auditCli(hub, 'sync.cancel', run.entity, [run.id], []);
       process.stdout.write(`${run.id}\t${run.state}\t${progressLine(run, false)}\n`);
       return 0;
@@ -127,7 +127,7 @@ export async function backfillCommand(argv: readonly string[]): Promise<number> 
     interrupted = true;
   };
   try {
-    const started = await hub.sync.backfill(connector, entity, { by: cliActor(), ...(since ? { since } : {}), ...(direction ? { direction } : {}) });
+    const started = await hub.sync.runs.backfill(connector, entity, { by: cliActor(), ...(since ? { since } : {}), ...(direction ? { direction } : {}) });
     id = started.id;
     await auditCli(hub, 'sync.backfill', entity, [id], ['entity', ...(since ? ['since'] : []), ...(direction ? ['direction'] : [])]);
     process.stdout.write(`${id}\n`);
@@ -141,7 +141,7 @@ export async function backfillCommand(argv: readonly string[]): Promise<number> 
     let lastPlain = 0;
     let lastLine = '';
     for (;;) {
-      const run = await hub.sync.run(id);
+      const run = await hub.sync.runs.get(id);
       if (!run) throw new HubError('not_found', 404, `The run ${id} has disappeared`);
       const finished = run.state === 'done' || run.state === 'failed' || run.state === 'cancelled';
       if (detach) {
@@ -149,7 +149,7 @@ export async function backfillCommand(argv: readonly string[]): Promise<number> 
         return 0;
       }
       if (interrupted && !finished) {
-        const cancelled = await hub.sync.cancelRun(id).catch(() => undefined);
+        const cancelled = await hub.sync.runs.cancel(id).catch(() => undefined);
         if (tty) process.stderr.write('\n');
         process.stderr.write(`hub: ${cancelled ? `backfill ${id} cancelled` : `backfill ${id} had already finished`} (${progressLine(cancelled ?? run, false)})\n`);
         if (cancelled) await auditCli(hub, 'sync.cancel', run.entity, [id], []);

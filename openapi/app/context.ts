@@ -23,7 +23,7 @@ export interface AppDeps {
   readonly policy: PolicyEngine;
   readonly catalog: FieldCatalog;
   readonly mappings: MappingRegistry;
-  /** The sync engine (status, dead letters, conflicts, backfills, lineage). */
+  /** The sync engine (status; its desks: runs, dead letters, conflicts, webhooks). */
   readonly sync: SyncEngine;
   readonly log: Logger;
   readonly metrics: Registry;

@@ -307,7 +307,7 @@ describe.sequential('sync administration API', () => {
     } finally {
       delete (unconfigured as { cursorSince?: unknown }).cursorSince;
     }
-    expect((await t.hub.sync.runs({ connector: 'ledger', limit: 100 })).filter((r) => r.since === '2026-01-01T00:00:00Z')).toEqual([]);
+    expect((await t.hub.sync.runs.list({ connector: 'ledger', limit: 100 })).filter((r) => r.since === '2026-01-01T00:00:00Z')).toEqual([]);
     const schema = await t.api.post('/api/v1/sync/connectors/ledger/backfill').set(admin).send({ entity: 'spaceship', direction: 'sideways' });
     expect(schema.status).toBe(400);
     expect(schema.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/direction', '/entity']);

@@ -74,17 +74,17 @@ describe.sequential('backfill, rate limit and deletes', () => {
   const count = () => t.hub.store.records.count(ENTITIES.customer);
 
   it('refuses bad requests naming the field', async () => {
-    await expect(t.hub.sync.backfill('erp', 'customer', { since: 'last week', by: 'admin' })).rejects.toMatchObject({ status: 422, errors: [{ pointer: '/since' }] });
-    await expect(t.hub.sync.backfill('erp', 'order', { direction: 'in', by: 'admin' })).rejects.toMatchObject({ status: 422, errors: [{ pointer: '/entity' }] });
-    await expect(t.hub.sync.backfill('nowhere', 'customer', { by: 'admin' })).rejects.toMatchObject({ status: 404 });
+    await expect(t.hub.sync.runs.backfill('erp', 'customer', { since: 'last week', by: 'admin' })).rejects.toMatchObject({ status: 422, errors: [{ pointer: '/since' }] });
+    await expect(t.hub.sync.runs.backfill('erp', 'order', { direction: 'in', by: 'admin' })).rejects.toMatchObject({ status: 422, errors: [{ pointer: '/entity' }] });
+    await expect(t.hub.sync.runs.backfill('nowhere', 'customer', { by: 'admin' })).rejects.toMatchObject({ status: 404 });
     expect(await count()).toBe(0);
   });
 
   it('backfills from a point in time: only the rows stamped since then, with progress', async () => {
-    const run = await t.hub.sync.backfill('erp', 'customer', { since: '2026-01-01T00:00:00Z', by: 'admin' });
+    const run = await t.hub.sync.runs.backfill('erp', 'customer', { since: '2026-01-01T00:00:00Z', by: 'admin' });
     expect(run).toMatchObject({ kind: 'backfill', direction: 'in', state: 'queued', since: '2026-01-01T00:00:00Z' });
     const done = await until('the run to finish', async () => {
-      const r = await t.hub.sync.run(run.id);
+      const r = await t.hub.sync.runs.get(run.id);
       return r?.state === 'done' ? r : undefined;
     });
     expect(done.progress).toMatchObject({ done: ROWS / 2, total: ROWS / 2, percent: 100, etaSeconds: 0 });
@@ -93,9 +93,9 @@ describe.sequential('backfill, rate limit and deletes', () => {
   });
 
   it('backfills everything; what is already in the hub is not duplicated', async () => {
-    const run = await t.hub.sync.backfill('erp', 'customer', { by: 'admin' });
+    const run = await t.hub.sync.runs.backfill('erp', 'customer', { by: 'admin' });
     const done = await until('the run to finish', async () => {
-      const r = await t.hub.sync.run(run.id);
+      const r = await t.hub.sync.runs.get(run.id);
       return r?.state === 'done' ? r : undefined;
     });
     expect(done.progress.done).toBe(ROWS);
@@ -109,19 +109,19 @@ describe.sequential('backfill, rate limit and deletes', () => {
   });
 
   it('cancels a run: it stops and stays cancelled', async () => {
-    const run = await t.hub.sync.backfill('erp', 'customer', { by: 'admin' });
-    const cancelled = await t.hub.sync.cancelRun(run.id);
+    const run = await t.hub.sync.runs.backfill('erp', 'customer', { by: 'admin' });
+    const cancelled = await t.hub.sync.runs.cancel(run.id);
     expect(cancelled.state).toBe('cancelled');
     await new Promise((r) => setTimeout(r, 500));
-    expect((await t.hub.sync.run(run.id))?.state).toBe('cancelled');
-    await expect(t.hub.sync.cancelRun(run.id)).rejects.toMatchObject({ status: 409 });
+    expect((await t.hub.sync.runs.get(run.id))?.state).toBe('cancelled');
+    await expect(t.hub.sync.runs.cancel(run.id)).rejects.toMatchObject({ status: 409 });
   });
 
   it('an outbound backfill sends every hub record again without duplicating, and honours the rate limit across jobs', async () => {
     const before = posts.length;
-    const run = await t.hub.sync.backfill('sink', 'customer', { direction: 'out', by: 'admin' });
+    const run = await t.hub.sync.runs.backfill('sink', 'customer', { direction: 'out', by: 'admin' });
     expect(run.direction).toBe('out');
-    await until('the run to finish', async () => ((await t.hub.sync.run(run.id))?.state === 'done' ? true : undefined));
+    await until('the run to finish', async () => ((await t.hub.sync.runs.get(run.id))?.state === 'done' ? true : undefined));
     await until('the queue to drain', async () => ((await t.hub.sync.targets.get('sink')!.depth()).oldestMs === null ? true : undefined));
     // Unchanged since the last delivery: skipped by content hash, nothing re-sent.
     expect(posts.length).toBe(before);

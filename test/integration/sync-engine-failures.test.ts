@@ -164,11 +164,11 @@ describe.sequential('sync engine: a failing HTTP target', () => {
 
     // The fix: the target accepts it now; the replay sends the record's current state.
     refuse = false;
-    const replayed = await hub.sync.replay([letter.id], 'admin');
+    const replayed = await hub.sync.deadLetters.replay([letter.id], 'admin');
     expect(replayed).toEqual([letter.id]);
     await until('the replayed record', () => (landed.get('B-2') === 'Batch Two Again' ? true : undefined));
     expect((await hub.store.deadLetters.get(letter.id))?.state).toBe('replayed');
-    expect(await hub.sync.replay([letter.id], 'admin')).toEqual([]);
+    expect(await hub.sync.deadLetters.replay([letter.id], 'admin')).toEqual([]);
   });
 
   it('settles a dead letter when a later delivery of the same record goes through (nothing left open that has landed)', async () => {

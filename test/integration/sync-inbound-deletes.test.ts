@@ -122,14 +122,14 @@ describe.sequential('deletes reported by a source', () => {
     await flag('erp_customers', 'D-3', 1);
     await poll('erp');
     expect(await byCode('D-3')).toBeDefined();
-    const letters = await t.hub.sync.deadLetters({ direction: 'in' }, 10);
+    const letters = await t.hub.sync.deadLetters.list({ direction: 'in' }, 10);
     const letter = letters.find((l) => l.recordId === 'D-3');
     expect(letter).toMatchObject({ direction: 'in', entity: 'customer', errorCode: 'conflict', state: 'open' });
     expect(letter?.errorMessage).toContain('The delete was refused');
     expect(letter?.payload).toMatchObject({ customer_no: 'D-3', $deleted: true });
 
     expect((await t.api.delete(`/api/v1/contacts/${(contact.body as { id: string }).id}`).set(auth())).status).toBe(204);
-    expect(await t.hub.sync.replay([letter!.id], 'admin')).toEqual([letter!.id]);
+    expect(await t.hub.sync.deadLetters.replay([letter!.id], 'admin')).toEqual([letter!.id]);
     await until('the replay deleted the customer', async () => ((await byCode('D-3')) === undefined ? true : undefined));
     await until('and the sink', () => (sinkDeletes.includes('D-3') ? true : undefined));
   });

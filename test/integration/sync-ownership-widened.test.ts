@@ -53,9 +53,9 @@ describe.sequential('ownership widened after a first ingest', () => {
     return hub;
   };
   const backfill = async (hub: Hub) => {
-    const run = await hub.sync.backfill('erp', 'customer', { by: 'test' });
+    const run = await hub.sync.runs.backfill('erp', 'customer', { by: 'test' });
     return until('the backfill', async () => {
-      const r = await hub.sync.run(run.id);
+      const r = await hub.sync.runs.get(run.id);
       return r?.state === 'done' ? r : undefined;
     });
   };

@@ -84,9 +84,9 @@ describe.sequential('two worker processes on one SQLite store', () => {
 
   it('ingest in one process and delivery in the other: every customer lands once, every link is saved, nothing fails', async () => {
     dumpOnFailure();
-    const run = await hub!.sync.backfill('src_sql', 'customer', { by: 'test' });
+    const run = await hub!.sync.runs.backfill('src_sql', 'customer', { by: 'test' });
     const done = await until('the backfill run to finish', async () => {
-      const r = await hub!.sync.run(run.id);
+      const r = await hub!.sync.runs.get(run.id);
       if (r?.state === 'failed' || r?.state === 'cancelled') throw new Error(`run ended ${r.state}: ${r.message ?? ''}`);
       return r?.state === 'done' ? r : undefined;
     }, 120_000);

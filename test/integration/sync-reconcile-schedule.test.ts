@@ -72,7 +72,7 @@ describe('scheduled reconciliation', () => {
     await until('the delivery', async () => ((await name('SR-1')) === 'Scheduled One' ? true : undefined));
     await erp.query(`UPDATE erp_customers SET name = 'Tampered' WHERE customer_no = 'SR-1'`);
     await until('the scheduled repair', async () => ((await name('SR-1')) === 'Scheduled One' ? true : undefined), 20_000);
-    const runs = await t.hub.sync.runs({ connector: 'erp', limit: 20 });
+    const runs = await t.hub.sync.runs.list({ connector: 'erp', limit: 20 });
     const repaired = runs.find((r) => r.kind === 'reconcile' && (r.report as { repaired?: number } | null)?.repaired === 1);
     expect(repaired).toMatchObject({ state: 'done', createdBy: 'scheduler', report: { differing: 1 } });
   }, 30_000);

@@ -76,7 +76,7 @@ describe.sequential('sync recovery and what the status shows', () => {
     expect(seen.state).toBe('stalled');
     expect(seen.runs.find((r) => r.id === id)).toMatchObject({ state: 'running', stalled: true });
     const done = await until('the run continued and finished', async () => {
-      const r = await t.hub.sync.run(id);
+      const r = await t.hub.sync.runs.get(id);
       return r?.state === 'done' ? r : undefined;
     }, 20_000);
     expect(done.done).toBe(20);

@@ -48,7 +48,7 @@ describe('outbox relay: ids that become visible out of order', () => {
   };
 
   it('hands over a late-committed lower id on a later pass, and gives up on a gap after the wait', async () => {
-    const relay = new OutboxRelay(store, redis, prefix, [target], pino({ level: 'silent' }), 60_000, 1000);
+    const relay = new OutboxRelay({ store, redis, prefix, targets: [target], log: pino({ level: 'silent' }), config: { relayIntervalMs: 60_000 }, gapMs: 1000 });
     await commit(1);
     await commit(2);
     await commit(4); // 3 is still in flight

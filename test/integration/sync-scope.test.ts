@@ -127,7 +127,7 @@ fields:
     );
     expect(held['withdraw']!.get('S-1')).toMatchObject({ name: 'Scope GmbH (USD)' });
     expect((await t.hub.store.links.byHub('withdraw', 'customer', [id])).get(id)?.externalId).toBe('S-1');
-    expect(await t.hub.sync.deadLetters({}, 10)).toEqual([]);
+    expect(await t.hub.sync.deadLetters.list({}, 10)).toEqual([]);
   });
 
   it('shows the outcomes in the connectors status', async () => {

@@ -113,6 +113,6 @@ describe('a target that names its records', () => {
     await until('linked after the retry', async () => ((await t.hub.store.links.byHub('series', 'customer', [id])).get(id)?.externalId === 'SER-0002' ? true : undefined));
     expect([...docs.values()].filter((d) => d['hub_code'] === 'N-2')).toHaveLength(1);
     expect(calls).toEqual(['GET /customers?hub_code=N-2', 'POST /customers', 'GET /customers?hub_code=N-2', 'PUT /customers/SER-0002']);
-    expect(await t.hub.sync.deadLetters({}, 10)).toEqual([]);
+    expect(await t.hub.sync.deadLetters.list({}, 10)).toEqual([]);
   });
 });

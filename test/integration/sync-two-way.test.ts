@@ -189,7 +189,7 @@ describe.sequential('two-way sync: CRM ⇄ MySQL ERP', () => {
     await poll();
     await quiet();
     expect(await hubCustomer('C-3')).toMatchObject({ name: 'Gamma Y' });
-    expect(await t.hub.sync.conflicts({ state: 'open', limit: 10 })).toEqual([]);
+    expect(await t.hub.sync.conflicts.list({ state: 'open', limit: 10 })).toEqual([]);
   });
 
   it('puts a same-field change on both sides within the window in the conflict inbox; resolving applies the pick', async () => {
@@ -203,32 +203,32 @@ describe.sequential('two-way sync: CRM ⇄ MySQL ERP', () => {
     await target.queue.resume();
     await quiet();
     expect(await hubCustomer('C-2')).toMatchObject({ name: 'Beta (Hub)' });
-    const [conflict] = await t.hub.sync.conflicts({ state: 'open', limit: 10 });
+    const [conflict] = await t.hub.sync.conflicts.list({ state: 'open', limit: 10 });
     expect(conflict).toMatchObject({ entity: 'customer', recordId: c2.id, field: 'name', system: 'erp', theirValue: 'Beta (ERP again)', hubValue: 'Beta (Hub)', hubSystem: 'hub' });
     // Held back, the hub's value went back to the ERP.
     await until('the hub value restored in the ERP', async () => ((await row('C-2'))?.name === 'Beta (Hub)' ? true : undefined));
 
-    const resolved = await t.hub.sync.resolveConflict(conflict!.id, { pick: 'system' }, 'admin');
+    const resolved = await t.hub.sync.conflicts.resolve(conflict!.id, { pick: 'system' }, 'admin');
     expect(resolved).toMatchObject({ state: 'resolved', resolution: 'system', resolvedBy: 'admin' });
     await until('the picked value everywhere', async () => ((await row('C-2'))?.name === 'Beta (ERP again)' && (await hubCustomer('C-2'))?.name === 'Beta (ERP again)' ? true : undefined));
-    const lineage = await t.hub.sync.lineage('customer', c2.id);
+    const lineage = await t.hub.store.lineage.forRecord('customer', c2.id);
     expect(lineage.find((l) => l.field === 'name')).toMatchObject({ system: 'erp', job: expect.stringContaining(`conflict:${conflict!.id}`) });
-    await expect(t.hub.sync.resolveConflict(conflict!.id, { pick: 'hub' }, 'admin')).rejects.toThrow(/already resolved/);
+    await expect(t.hub.sync.conflicts.resolve(conflict!.id, { pick: 'hub' }, 'admin')).rejects.toThrow(/already resolved/);
   });
 
   it('reconciles: reports drift between the hub and the ERP and re-syncs just the differing records', async () => {
     await quiet();
-    const clean = await t.hub.sync.reconcile('erp', 'customer', { repair: false, by: 'admin' });
+    const clean = await t.hub.sync.reconciliation.reconcile('erp', 'customer', { repair: false, by: 'admin' });
     expect(clean).toMatchObject({ kind: 'reconcile', state: 'done', report: { hubCount: 4, targetCount: 4, missingInTarget: 0, extraInTarget: 0, differing: 0 } });
     // Someone edits the ERP behind the hub's back and deletes a row (no poll runs here).
     await erp.query(`UPDATE erp_customers SET name = 'Tampered' WHERE customer_no = 'C-1'`);
     await erp.query(`DELETE FROM erp_customers WHERE customer_no = 'C-3'`);
     await erp.query(`INSERT INTO erp_customers (customer_no, name, currency) VALUES ('X-1', 'Only in the ERP', 'EUR')`);
-    const drift = await t.hub.sync.reconcile('erp', 'customer', { repair: true, by: 'admin' });
+    const drift = await t.hub.sync.reconciliation.reconcile('erp', 'customer', { repair: true, by: 'admin' });
     expect(drift.report).toMatchObject({ hubCount: 4, targetCount: 4, missingInTarget: 1, extraInTarget: 1, differing: 1, repaired: 2 });
     await until('the repair', async () => ((await row('C-1'))?.name === 'Alpha' && (await row('C-3')) !== undefined ? true : undefined));
     await quiet();
-    const after = await t.hub.sync.reconcile('erp', 'customer', { repair: false, by: 'admin' });
+    const after = await t.hub.sync.reconciliation.reconcile('erp', 'customer', { repair: false, by: 'admin' });
     // Never deletes in the target: the ERP-only row stays and is reported.
     expect(after.report).toMatchObject({ missingInTarget: 0, differing: 0, extraInTarget: 1 });
   });

@@ -121,7 +121,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
       async handle(ctx, deps) {
         const body = ctx.body as { entity: EntityName; since?: string; direction?: 'in' | 'out' };
         if (ctx.audit) Object.assign(ctx.audit, { entity: body.entity, recordIds: [], fields: Object.keys(body).sort() });
-        const run = await deps.sync.backfill(String(ctx.params['id']), body.entity, {
+        const run = await deps.sync.runs.backfill(String(ctx.params['id']), body.entity, {
           by: actorName(ctx.principal),
           ...(body.since !== undefined ? { since: utcInstant(body.since, '/since') } : {}),
           ...(body.direction ? { direction: body.direction } : {}),
@@ -134,13 +134,13 @@ export function syncHandlers(): Record<string, OperationHandler> {
       access: 'admin',
       async handle(ctx, deps) {
         const connector = str(ctx, 'connector');
-        return { status: 200, body: { items: await deps.sync.runs({ limit: Number(ctx.query['limit'] ?? 50), ...(connector ? { connector } : {}) }) } };
+        return { status: 200, body: { items: await deps.sync.runs.list({ limit: Number(ctx.query['limit'] ?? 50), ...(connector ? { connector } : {}) }) } };
       },
     },
     getSyncRun: {
       access: 'admin',
       async handle(ctx, deps) {
-        const run = await deps.sync.run(String(ctx.params['id']));
+        const run = await deps.sync.runs.get(String(ctx.params['id']));
         if (!run) throw new NotFoundError('No run with that id');
         return { status: 200, body: run };
       },
@@ -149,7 +149,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
       access: 'admin',
       audit: { action: 'sync.cancel', entity: null },
       async handle(ctx, deps) {
-        const run = await deps.sync.cancelRun(String(ctx.params['id']));
+        const run = await deps.sync.runs.cancel(String(ctx.params['id']));
         if (ctx.audit) ctx.audit.entity = run.entity;
         return { status: 200, body: run };
       },
@@ -170,7 +170,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
           ...(str(ctx, 'errorCode') ? { errorCode: str(ctx, 'errorCode') as string } : {}),
           ...(str(ctx, 'direction') ? { direction: str(ctx, 'direction') as 'in' | 'out' } : {}),
         };
-        const rows = await deps.sync.deadLetters(filter, limit + 1, cursor ? Number(cursor) : undefined);
+        const rows = await deps.sync.deadLetters.list(filter, limit + 1, cursor ? Number(cursor) : undefined);
         const page = rows.slice(0, limit);
         if (ctx.audit) Object.assign(ctx.audit, { entity: filter.entity ?? null, recordIds: page.map((l) => l.id) });
         return { status: 200, body: { items: page.map(letterBody), nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null } };
@@ -192,7 +192,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
         const letter = await letterOr404(deps, String(ctx.params['id']));
         if (ctx.audit) ctx.audit.entity = letter.entity;
         mustBeOpen(letter);
-        const replayed = await deps.sync.replay([letter.id], actorName(ctx.principal));
+        const replayed = await deps.sync.deadLetters.replay([letter.id], actorName(ctx.principal));
         if (replayed.length === 0) {
           const again = await letterOr404(deps, letter.id);
           mustBeOpen(again);
@@ -210,7 +210,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
         const letter = await letterOr404(deps, String(ctx.params['id']));
         if (ctx.audit) ctx.audit.entity = letter.entity;
         mustBeOpen(letter);
-        if ((await deps.sync.discard([letter.id], actorName(ctx.principal))) === 0) mustBeOpen(await letterOr404(deps, letter.id));
+        if ((await deps.sync.deadLetters.discard([letter.id], actorName(ctx.principal))) === 0) mustBeOpen(await letterOr404(deps, letter.id));
         return { status: 200, body: letterBody(await letterOr404(deps, letter.id)) };
       },
     },
@@ -227,7 +227,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
           ...(body.createdAfter ? { createdAfter: utcInstant(body.createdAfter, '/createdAfter') } : {}),
         };
         if (ctx.audit) Object.assign(ctx.audit, { entity: body.entity ?? null, fields: Object.keys(body).sort() });
-        const ids = await deps.sync.replayWhere(filter, actorName(ctx.principal));
+        const ids = await deps.sync.deadLetters.replayWhere(filter, actorName(ctx.principal));
         if (ctx.audit) ctx.audit.recordIds = ids;
         return { status: 200, body: { replayed: ids.length, ids } };
       },
@@ -242,7 +242,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
         const limit = Number(ctx.query['limit'] ?? 50);
         const cursor = str(ctx, 'cursor');
         const entity = str(ctx, 'entity');
-        const rows = await deps.sync.conflicts({ state: (str(ctx, 'state') ?? 'open') as Conflict['state'], limit: limit + 1, ...(entity ? { entity } : {}), ...(cursor ? { afterId: Number(cursor) } : {}) });
+        const rows = await deps.sync.conflicts.list({ state: (str(ctx, 'state') ?? 'open') as Conflict['state'], limit: limit + 1, ...(entity ? { entity } : {}), ...(cursor ? { afterId: Number(cursor) } : {}) });
         const page = rows.slice(0, limit);
         const receiver = ctx.principal ? await receiverFor(ctx.principal, deps.store) : undefined;
         const items: JsonObject[] = [];
@@ -268,7 +268,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
           const patch = withValue({}, c.field, body.value as JsonValue);
           checkWrite(deps.policy, receiver, c.entity, current, patch, mergePatch(current, patch));
         }
-        const resolved = await deps.sync.resolveConflict(c.id, { pick: body.pick, ...(body.value !== undefined ? { value: body.value } : {}) }, actorName(ctx.principal));
+        const resolved = await deps.sync.conflicts.resolve(c.id, { pick: body.pick, ...(body.value !== undefined ? { value: body.value } : {}) }, actorName(ctx.principal));
         return { status: 200, body: await conflictBody(resolved, receiver, deps) };
       },
     },
@@ -281,7 +281,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
       audit: { action: 'sync.webhook', entity: null },
       async handle(ctx, deps) {
         const signature = ctx.headers['x-hub-signature-256'];
-        const result = await deps.sync.webhook(String(ctx.params['connector']), ctx.rawBody ?? Buffer.alloc(0), typeof signature === 'string' ? signature : undefined);
+        const result = await deps.sync.webhooks.receive(String(ctx.params['connector']), ctx.rawBody ?? Buffer.alloc(0), typeof signature === 'string' ? signature : undefined);
         return { status: 202, body: result };
       },
     },
@@ -300,7 +300,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
         const record = await deps.store.records.get(def, id);
         const rules = record ? deps.policy.applicable(receiver, entity, record) : [];
         if (!record || rules.length === 0) throw new NotFoundError();
-        const fields = projectLineage(await deps.sync.lineage(entity, id), rules, deps.catalog.get(entity));
+        const fields = projectLineage(await deps.store.lineage.forRecord(entity, id), rules, deps.catalog.get(entity));
         if (ctx.audit) ctx.audit.fields = fields.map((f) => f.field);
         return { status: 200, body: { recordId: id, fields } };
       },
