@@ -52,18 +52,6 @@ export interface TargetSettings {
   readonly jobLockMs: number;
 }
 
-export const DEFAULT_TARGET_SETTINGS: TargetSettings = Object.freeze({
-  batchSize: 200,
-  concurrency: 2,
-  attempts: 8,
-  backoffMs: 500,
-  maxBackoffMs: 5 * 60_000,
-  breaker: { failures: 5, cooldownMs: 30_000 },
-  deletes: false,
-  lockMs: 60_000,
-  jobLockMs: 30_000,
-});
-
 export interface TargetSpec {
   readonly name: string;
   readonly connector: Connector;
@@ -72,7 +60,8 @@ export interface TargetSpec {
    * configuration binds, and the same system's inbound mapping if it has one (echo hashes).
    */
   readonly routes: Readonly<Partial<Record<EntityName, WayOut>>>;
-  readonly settings?: Partial<TargetSettings>;
+  /** Every setting, resolved from the configuration schema (where the defaults are stated). */
+  readonly settings: TargetSettings;
 }
 
 export interface DeliveryDeps {
@@ -123,7 +112,7 @@ export class TargetDelivery {
     readonly target: TargetSpec,
     private readonly deps: DeliveryDeps,
   ) {
-    this.settings = { ...DEFAULT_TARGET_SETTINGS, ...target.settings };
+    this.settings = target.settings;
     this.queue = new Queue<DeliveryJob>(deliveryQueueName(target.name), { connection: deps.connection, prefix: deps.prefix });
     this.queue.on('error', (error) => deps.log.warn({ target: target.name, err: { message: error.message } }, 'delivery queue error'));
     this.locks = new RecordLocks(deps.redis, deps.prefix);
