@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { connectorModule } from '../connector-module.js';
 import { envName, fieldName, httpUrl, timeoutMs, timeZoneName } from '../schema-parts.js';
-import { createErpnextConnector } from '../http/erpnext.js';
+import { createErpnextConnector } from './erpnext.js';
 
 /** ERPNext (Frappe REST API) with its default mappings. Docs: docs/connectors/erpnext.md. */
 
@@ -21,7 +21,7 @@ export const erpnextModule = connectorModule({
   type: 'erpnext',
   configSchema: erpnextConnectorConfigSchema,
   docs: 'docs/connectors/erpnext.md',
-  defaultMappingsDir: fileURLToPath(new URL('../../mappings/defaults/erpnext/', import.meta.url)),
+  defaultMappingsDir: fileURLToPath(new URL('./mappings/', import.meta.url)),
   secrets: (config) => [
     { pointer: 'apiKeyEnv', variable: config.apiKeyEnv },
     { pointer: 'apiSecretEnv', variable: config.apiSecretEnv },

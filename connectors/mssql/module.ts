@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { connectorModule } from '../connector-module.js';
 import { databaseUrl, DEFAULT_POOL_CONNECTIONS, sqlShape, tablesOf } from '../sql/config.js';
 import { createSqlConnector } from '../sql/sql-connector.js';
-import { createMssqlDriver } from '../sql/mssql-driver.js';
-import { mssqlDialect } from '../sql/mssql-dialect.js';
+import { createMssqlDriver } from './mssql-driver.js';
+import { mssqlDialect } from './mssql-dialect.js';
 
 /** Microsoft SQL Server tables (mssql / tedious). Docs: docs/connectors/mssql.md. */
 

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { connectorModule } from '../connector-module.js';
 import { databaseUrl, DEFAULT_POOL_CONNECTIONS, sqlShape, tablesOf } from '../sql/config.js';
 import { createSqlConnector } from '../sql/sql-connector.js';
-import { createMysqlDriver } from '../sql/mysql-driver.js';
-import { mysqlDialect } from '../sql/mysql-dialect.js';
+import { createMysqlDriver } from './mysql-driver.js';
+import { mysqlDialect } from './mysql-dialect.js';
 
 /** MySQL and MariaDB tables (mysql2). Docs: docs/connectors/mysql.md. */
 

@@ -1,9 +1,18 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
+import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../core/model/spec-catalog.js';
+import { loadPolicyFile } from '../../core/policy/load.js';
+import { loadMappings } from '../../mappings/engine/load.js';
+import { loadSpec } from '../../openapi/app/spec.js';
 import { connectorFactory } from '../../connectors/config.js';
 import type { Connector } from '../../connectors/contract.js';
-import { CONNECTOR_MODULES, connectorModule } from '../../connectors/registry.js';
+import { CONNECTOR_MODULES, connectorModule, defaultMappingDirs } from '../../connectors/registry.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The connector registry: every connector type comes from one module in a folder, registered by one
@@ -46,6 +55,22 @@ describe('the connector registry', () => {
     expect(types).toEqual(['mysql', 'mssql', 'http', 'erpnext']);
     expect(new Set(types).size).toBe(types.length);
     for (const m of CONNECTOR_MODULES) expect(m.configSchema.shape.type.value).toBe(m.type);
+  });
+
+  it('every module has its docs page, and the default mappings it ships exist and load', () => {
+    const document = loadSpec().document;
+    const policy = loadPolicyFile(undefined, fieldCatalog(document), Buffer.from('r'.repeat(32)));
+    for (const m of CONNECTOR_MODULES) {
+      expect(m.docs, m.type).toMatch(/^docs\/connectors\/[a-z0-9-]+\.md$/);
+      expect(existsSync(join(ROOT, m.docs)), `${m.type}: ${m.docs}`).toBe(true);
+      const dir = (m as { defaultMappingsDir?: string }).defaultMappingsDir;
+      if (dir === undefined) continue;
+      expect(isAbsolute(dir) && existsSync(dir) && statSync(dir).isDirectory(), `${m.type}: ${dir}`).toBe(true);
+      const registry = loadMappings([], { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map() }, [dir]);
+      expect(registry.list().length, m.type).toBeGreaterThan(0);
+      expect(registry.list().every((x) => x.connector === m.type), m.type).toBe(true);
+    }
+    expect(defaultMappingDirs()).toEqual([join(ROOT, 'connectors/erpnext/mappings/')]);
   });
 
   it('a module added to the list is a configuration type and a factory, with its secrets checked first', async () => {

@@ -1,8 +1,8 @@
-import { createHttpClient } from './client.js';
-import type { FetchLike } from './client.js';
-import { createHttpConnector } from './http-connector.js';
+import { createHttpClient } from '../http/client.js';
+import type { FetchLike } from '../http/client.js';
+import { createHttpConnector } from '../http/http-connector.js';
 import type { Connector } from '../contract.js';
-import type { EntityEndpoints, Watermark } from './http-connector.js';
+import type { EntityEndpoints, Watermark } from '../http/http-connector.js';
 
 /**
  * ERPNext (Frappe REST API, `/api/resource/<DocType>`) as configuration of the generic HTTP connector.
