@@ -27,7 +27,7 @@ import { reconcileTarget } from './reconcile.js';
 import { RunChains } from './run-chains.js';
 import { withProgress, type RunView } from './runs.js';
 import { SyncWatchdog } from './watchdog.js';
-import { verifiedWebhook } from './webhook.js';
+import { verifiedWebhook, type WebhookCall } from './webhook.js';
 import { connectorStatus, registerSyncGauges, type ConnectorStatus } from './status.js';
 
 export type { RunView } from './runs.js';
@@ -477,15 +477,15 @@ export class SyncEngine {
   // ---- webhooks ------------------------------------------------------------------------------
 
   /**
-   * A source's webhook: the body is `{ entity, records }` (entity: the external entity name) signed
-   * with HMAC-SHA256 of the raw body under the source's webhook secret, sent as
-   * `X-Hub-Signature-256: sha256=<hex>`. Verified, then queued for ingest.
+   * A source's webhook call (every header, the raw body), verified and read by the source's connector
+   * where it reads its system's own webhooks, else the generic way (see `verifiedWebhook`), then queued
+   * for ingest.
    */
-  async webhook(connector: string, rawBody: Buffer, signature: string | undefined): Promise<{ accepted: number }> {
+  async webhook(connector: string, call: WebhookCall): Promise<{ accepted: number }> {
     const s = this.sources.get(connector);
     const secret = this.webhookSecrets.get(connector);
     if (!s || !secret) throw new NotFoundError(`No webhook for ${connector}`);
-    const { entity, records } = verifiedWebhook(s.source, secret, rawBody, signature);
+    const { entity, records } = verifiedWebhook(s.source, secret, call);
     await s.push(entity, records, 'webhook');
     return { accepted: records.length };
   }

@@ -3,6 +3,7 @@ import type { FetchLike } from '../http/client.js';
 import { createHttpConnector } from '../http/http-connector.js';
 import type { Connector } from '../contract.js';
 import type { EntityEndpoints, Watermark } from '../http/http-connector.js';
+import { readFrappeWebhook } from './webhook.js';
 
 /**
  * ERPNext (Frappe REST API, `/api/resource/<DocType>`) as configuration of the generic HTTP connector.
@@ -104,7 +105,10 @@ export interface ErpnextOptions {
   readonly fetch?: FetchLike;
 }
 
-/** An ERPNext connector authenticating with `Authorization: token <api_key>:<api_secret>`. */
+/**
+ * An ERPNext connector authenticating with `Authorization: token <api_key>:<api_secret>`, which also
+ * reads Frappe's own webhooks (`X-Frappe-Webhook-Signature`, one document per call: see webhook.ts).
+ */
 export function createErpnextConnector(options: ErpnextOptions): Connector {
   const client = createHttpClient({
     baseUrl: options.baseUrl,
@@ -112,5 +116,10 @@ export function createErpnextConnector(options: ErpnextOptions): Connector {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
-  return createHttpConnector({ name: options.name ?? 'erpnext', client, entities: erpnextEndpoints(options.timeZone, options.lookupField), checkPath: ERPNEXT_CHECK_PATH });
+  const entities = erpnextEndpoints(options.timeZone, options.lookupField);
+  const doctypes = Object.keys(entities);
+  return {
+    ...createHttpConnector({ name: options.name ?? 'erpnext', client, entities, checkPath: ERPNEXT_CHECK_PATH }),
+    webhook: (request) => readFrappeWebhook(request, doctypes),
+  };
 }

@@ -1001,7 +1001,7 @@ export interface paths {
         put?: never;
         /**
          * Receive changes pushed by a source
-         * @description A sync source pushes changed records. No bearer credential: the request is authenticated by `X-Hub-Signature-256: sha256=<hex>`, the HMAC-SHA256 of the raw body under the source's webhook secret (`webhookSecretEnv`). The signature is checked before the body is read; the records are then queued for ingest.
+         * @description A sync source pushes changed records. No bearer credential: the request is authenticated by a signature over the raw body under the source's webhook secret (`webhookSecretEnv`), checked before the body is read; the records are then queued for ingest. Generic (every connector without a webhook of its own): `X-Hub-Signature-256: sha256=<hex>`, the HMAC-SHA256 of the raw body, and a `WebhookDelivery` body. ERPNext (`type: erpnext`): Frappe's own webhook, `X-Frappe-Webhook-Signature: <base64>`, the HMAC-SHA256 of the raw body (Enable Security and a Webhook Secret on the webhook), and one document as the body (request template `{{ doc.as_json() }}`) whose `doctype` names the external entity (docs/connectors/erpnext.md). A missing or wrong signature is a 401 naming the header the connector reads.
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -1734,6 +1734,11 @@ export interface components {
             /** @description The external entity name, as in the connector schema. */
             entity: string;
             records: Record<string, never>[];
+        };
+        /** @description An ERPNext source's webhook body: one document as Frappe's `{{ doc.as_json() }}` renders it. */
+        ErpnextWebhookDocument: {
+            /** @description The external entity: Customer, Item or Sales Order. */
+            doctype: string;
         };
         WebhookAccepted: {
             accepted: number;
@@ -4141,8 +4146,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `sha256=` and the lower-case hex HMAC-SHA256 of the raw body. */
+                /** @description Generic webhook: `sha256=` and the lower-case hex HMAC-SHA256 of the raw body. */
                 "X-Hub-Signature-256"?: string;
+                /** @description ERPNext source: the base64 HMAC-SHA256 of the raw body under the webhook secret, as Frappe sends it. */
+                "X-Frappe-Webhook-Signature"?: string;
             };
             path: {
                 /** @description The sync source the changes come from. */
@@ -4152,7 +4159,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WebhookDelivery"];
+                "application/json": components["schemas"]["WebhookDelivery"] | components["schemas"]["ErpnextWebhookDocument"];
             };
         };
         responses: {

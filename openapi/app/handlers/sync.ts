@@ -280,8 +280,13 @@ export function syncHandlers(): Record<string, OperationHandler> {
       rawBody: true,
       audit: { action: 'sync.webhook', entity: null },
       async handle(ctx, deps) {
-        const signature = ctx.headers['x-hub-signature-256'];
-        const result = await deps.sync.webhook(String(ctx.params['connector']), ctx.rawBody ?? Buffer.alloc(0), typeof signature === 'string' ? signature : undefined);
+        // Every header: a connector reading its system's own webhooks checks the system's signature header.
+        const headers: Record<string, string | undefined> = {};
+        for (const [name, value] of Object.entries(ctx.headers)) {
+          if (typeof value === 'string') headers[name.toLowerCase()] = value;
+          else if (Array.isArray(value)) headers[name.toLowerCase()] = value.map(String).join(', ');
+        }
+        const result = await deps.sync.webhook(String(ctx.params['connector']), { headers, body: ctx.rawBody ?? Buffer.alloc(0) });
         return { status: 202, body: result };
       },
     },
