@@ -51,4 +51,11 @@ describe('a host express app embeds the built package and serves the hub under i
     // The host's other paths are not the hub's.
     expect((await fetch(`${base}/api/v1/customers`)).status).toBe(404);
   });
+
+  it('exports the connector contract: the host writes a connector with ConnectorError and sees the registered modules', async () => {
+    expect(await (await fetch(`${base}/host/connectors`)).json()).toEqual({
+      types: ['mysql', 'mssql', 'http', 'erpnext'],
+      error: { connectorError: true, hubError: true, code: 'connector_unreachable', kind: 'retryable' },
+    });
+  });
 });
