@@ -28,6 +28,7 @@ import { RunChains } from './run-chains.js';
 import { withProgress, type RunView } from './runs.js';
 import { SyncWatchdog } from './watchdog.js';
 import { verifiedWebhook, type WebhookCall } from './webhook.js';
+import { ConnectorChecks } from './checks.js';
 import { connectorStatus, registerSyncGauges, type ConnectorStatus } from './status.js';
 
 export type { RunView } from './runs.js';
@@ -79,6 +80,7 @@ export class SyncEngine {
   readonly sources = new Map<string, SourceRunner>();
   readonly stats: SyncStats;
   readonly ingestor: Ingestor;
+  readonly checks: ConnectorChecks; // run at the workers' start and on demand; shown in the status
   private relay: OutboxRelay | undefined;
   private subscriber: Redis | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -96,6 +98,7 @@ export class SyncEngine {
     const problems: FieldProblem[] = [];
     const { config, mappings, connectors } = deps;
     this.stats = new SyncStats(deps.redis, deps.prefix, deps.metrics);
+    this.checks = new ConnectorChecks(connectors, deps.redis, deps.prefix, deps.log);
     this.chains = new RunChains(deps.redis, deps.prefix);
     this.ingestor = new Ingestor({
       store: deps.store,
@@ -173,6 +176,7 @@ export class SyncEngine {
     // Outbound backfills run in the workers, in slices (any process may request one).
     this.backfillQueue = new Queue<OutboundSliceJob>('sync.backfill', { connection: this.deps.connection, prefix });
     if (!options.workers) return;
+    void this.checks.runAll([...new Set([...this.targets.keys(), ...this.sources.keys()])]);
     this.backfillWorker = new Worker<OutboundSliceJob>('sync.backfill', (job) => this.outboundSliceOrWait(job.data), { connection: this.deps.connection, prefix, concurrency: 2, maxStalledCount: 10 });
     this.backfillWorker.on('error', () => undefined);
     for (const t of this.targets.values()) t.start();
@@ -256,7 +260,7 @@ export class SyncEngine {
   // ---- status --------------------------------------------------------------------------------
 
   async status(): Promise<ConnectorStatus[]> {
-    return connectorStatus({ targets: this.targets, sources: this.sources, stats: this.stats, store: this.deps.store });
+    return connectorStatus({ targets: this.targets, sources: this.sources, stats: this.stats, store: this.deps.store, checks: this.checks });
   }
 
   connectorIds(): string[] {
@@ -476,11 +480,7 @@ export class SyncEngine {
 
   // ---- webhooks ------------------------------------------------------------------------------
 
-  /**
-   * A source's webhook call (every header, the raw body), verified and read by the source's connector
-   * where it reads its system's own webhooks, else the generic way (see `verifiedWebhook`), then queued
-   * for ingest.
-   */
+  /** A source's webhook call (every header, the raw body), verified and read (see `verifiedWebhook`), then queued for ingest. */
   async webhook(connector: string, call: WebhookCall): Promise<{ accepted: number }> {
     const s = this.sources.get(connector);
     const secret = this.webhookSecrets.get(connector);

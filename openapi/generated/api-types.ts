@@ -752,6 +752,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sync/connectors/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A sync connector (target or source) name. */
+                id: components["parameters"]["ConnectorPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a connector now
+         * @description Runs the connector's check (is the system reachable with the configured credentials: one cheap request, such as the HTTP connectors' check path or `SELECT 1`) and records the result, which the sync status shows as `check` until the next one. Any configured connector. A failed check is an answer (200, `ok: false`), not an error; a check that does not answer within 30 s fails with `check_timeout`. Admins only.
+         */
+        post: operations["checkSyncConnector"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sync/connectors/{id}/backfill": {
         parameters: {
             query?: never;
@@ -1590,6 +1613,19 @@ export interface components {
             entities: components["schemas"]["EntitySyncStatus"][];
             /** @description Backfills and reconciliations of the connector not yet finished, newest first. */
             runs: components["schemas"]["SyncRun"][];
+            /** @description The last check of the connector (run when the workers start, and by `POST /api/v1/sync/connectors/{id}/check`); null before the first. */
+            check: components["schemas"]["ConnectorCheck"] | null;
+        };
+        ConnectorCheck: {
+            /** @description The system answered with the configured credentials. */
+            ok: boolean;
+            checkedAt: components["schemas"]["Timestamp"];
+            /** @description Why the check failed (never a secret or a record value). */
+            error?: {
+                /** @description The connector error's code (`connector_unreachable`, `connector_unauthorized` …), `check_timeout` or `check_failed`. */
+                code: string;
+                message: string;
+            };
         };
         ConnectorStatusList: {
             items: components["schemas"]["ConnectorStatus"][];
@@ -3817,6 +3853,33 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+        };
+    };
+    checkSyncConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A sync connector (target or source) name. */
+                id: components["parameters"]["ConnectorPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The result of the check. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectorCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     startBackfill: {

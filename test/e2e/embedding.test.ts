@@ -57,5 +57,11 @@ describe('a host express app embeds the built package and serves the hub under i
       types: ['mysql', 'mssql', 'http', 'erpnext'],
       error: { connectorError: true, hubError: true, code: 'connector_unreachable', kind: 'retryable' },
     });
+    // The hub checks the host's connector like its own.
+    const login = await fetch(`${base}/crm/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'embedded-admin-pw' }) });
+    const { token } = (await login.json()) as { token: string };
+    const check = await fetch(`${base}/crm/api/v1/sync/connectors/host_crm/check`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(check.status).toBe(200);
+    expect(await check.json()).toEqual({ ok: false, checkedAt: expect.any(String), error: { code: 'connector_unreachable', message: 'host_crm is down for maintenance' } });
   });
 });

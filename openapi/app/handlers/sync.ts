@@ -113,6 +113,15 @@ export function syncHandlers(): Record<string, OperationHandler> {
       },
     },
 
+    checkSyncConnector: {
+      access: 'admin',
+      async handle(ctx, deps) {
+        const name = String(ctx.params['id']);
+        if (!deps.sync.checks.has(name)) throw new NotFoundError(`No connector named ${name}`);
+        return { status: 200, body: await deps.sync.checks.run(name) };
+      },
+    },
+
     // ---- runs ------------------------------------------------------------------------------
 
     startBackfill: {
