@@ -112,8 +112,5 @@ export type ConnectorsConfig = z.output<typeof connectorsConfigSchema>;
 /** Validates one connector's configuration; throws a ConfigError listing every problem with its pointer. */
 export const parseConnectorConfig = (name: string, data: unknown): ConnectorConfig => registered.parse(name, data);
 
-/** The secrets a valid configuration names that the environment does not hold, as problems. */
-export const missingConnectorSecrets = (name: string, config: ConnectorConfig, env: ConnectorEnv): FieldProblem[] => registered.missingSecrets(name, config, env);
-
 /** Builds a connector of a registered module (see ConnectorFactory.create). */
 export const createConnector = (name: string, config: ConnectorConfigInput, env: ConnectorEnv, deps: ConnectorDeps = {}): Connector => registered.create(name, config, env, deps);
