@@ -22,6 +22,7 @@ import { STRUCTURAL_FIELDS, fieldPaths } from '../core/policy/catalog.js';
 import { PolicyEngine, type Projected, type Receiver } from '../core/policy/engine.js';
 import { DEFAULT_POLICY_PATH } from '../core/policy/load.js';
 import type { CompiledMapping, MappingContext } from '../mappings/engine/compile.js';
+import { defaultMappingDirs } from '../connectors/registry.js';
 import { loadMappings } from '../mappings/engine/load.js';
 import { fieldCatalog, fieldTypes, requiredOnCreate } from '../core/model/spec-catalog.js';
 import { loadSpec } from '../openapi/app/spec.js';
@@ -329,7 +330,7 @@ export function run(): void {
     writeFileSync(join(dir, 'schema.yaml'), SCHEMA);
     writeFileSync(join(dir, 'customer.out.yaml'), CUSTOMER_OUT);
     writeFileSync(join(dir, 'customer.in.yaml'), CUSTOMER_IN);
-    registry = loadMappings([dir], { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map() });
+    registry = loadMappings([dir], { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map() }, defaultMappingDirs());
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -80,6 +80,23 @@ export type RecordOutcome =
       readonly attempted?: false;
     };
 
+/** A webhook call as the hub received it, for a connector to verify and read. */
+export interface WebhookRequest {
+  /** Every request header, by lower-case name (repeated headers joined with `, `). */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The body's exact bytes (signatures are computed over them). */
+  readonly body: Buffer;
+  /** The source's webhook secret (`webhookSecretEnv`). */
+  readonly secret: string;
+}
+
+/** What a verified webhook call carries: records of one external entity, in the system's own shape. */
+export interface WebhookDelivery {
+  /** The external entity name (as in the connector schema: `Customer`, `customers` …). */
+  readonly entity: string;
+  readonly records: ExternalRecord[];
+}
+
 export interface Connector {
   describe(): ConnectorDescription;
   /** Resolves when the system is reachable with the configured credentials; throws a ConnectorError if not. */
@@ -111,6 +128,14 @@ export interface Connector {
   count?(entity: string, cursor: string | null): Promise<number>;
   /** Deletes by external id where the system allows it. */
   delete?(entity: string, externalIds: readonly string[]): Promise<RecordOutcome[]>;
+  /**
+   * Verifies and reads a notification in the system's own webhook format (its signature header, its
+   * body). Throws a HubError with status 401 naming the signature header when the signature is missing
+   * or wrong, and an UnprocessableError (422) naming each problem of a body it cannot read. Absent: the
+   * hub's generic webhook applies (`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`, body
+   * `{ entity, records }`).
+   */
+  webhook?(request: WebhookRequest): WebhookDelivery;
   /** Releases connections the connector owns. */
   close(): Promise<void>;
 }

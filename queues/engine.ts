@@ -23,6 +23,7 @@ import { OutboxRelay } from './relay.js';
 import { RunChains } from './run-chains.js';
 import { SourceRunner } from './sources.js';
 import { SyncStats } from './stats.js';
+import { ConnectorChecks } from './checks.js';
 import { connectorStatus, registerSyncGauges, type ConnectorStatus } from './status.js';
 import { mappingFor } from './sync-check.js';
 import { SyncWatchdog } from './watchdog.js';
@@ -74,6 +75,8 @@ export class SyncEngine {
   readonly deadLetters: DeadLetterDesk;
   readonly conflicts: ConflictDesk;
   readonly webhooks: WebhookIntake;
+  /** Connection checks: run at the workers' start and on demand, shown in the status. */
+  readonly checks: ConnectorChecks;
   private relay: OutboxRelay | undefined;
   private subscriber: Redis | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -85,6 +88,7 @@ export class SyncEngine {
     const { config, mappings, connectors, store, log, connection, prefix } = deps;
     this.stats = new SyncStats(deps.redis, prefix, deps.metrics);
     this.chains = new RunChains(deps.redis, prefix);
+    this.checks = new ConnectorChecks(connectors, deps.redis, prefix, log);
     this.ingestor = new Ingestor({
       store,
       records: deps.records,
@@ -154,6 +158,8 @@ export class SyncEngine {
     // Outbound backfills run in the workers, in slices (any process may request one).
     this.runs.open(options);
     if (!options.workers) return;
+    // Connection checks in the background: their results show in the status, nothing waits for them.
+    void this.checks.runAll([...new Set([...this.targets.keys(), ...this.sources.keys()])]);
     for (const t of this.targets.values()) t.start();
     for (const s of this.sources.values()) {
       s.start();
@@ -214,6 +220,6 @@ export class SyncEngine {
 
   /** Per connector and entity: state, breaker, queue depths, lag, counts, runs. */
   async status(): Promise<ConnectorStatus[]> {
-    return connectorStatus({ targets: this.targets, sources: this.sources, stats: this.stats, store: this.deps.store });
+    return connectorStatus({ targets: this.targets, sources: this.sources, stats: this.stats, store: this.deps.store, checks: this.checks });
   }
 }

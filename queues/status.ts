@@ -3,6 +3,7 @@ import { Gauge } from 'prom-client';
 import type { EntityName } from '../core/model/entities.js';
 import type { Store } from '../core/store/store.js';
 import type { BreakerStatus } from './breaker.js';
+import type { ConnectorCheck, ConnectorChecks } from './checks.js';
 import type { TargetDelivery } from './delivery.js';
 import type { SourceRunner } from './sources.js';
 import { withProgress, type RunView } from './runs.js';
@@ -33,6 +34,8 @@ export interface ConnectorStatus {
   readonly entities: EntityStatus[];
   /** Backfills and reconciliations not yet finished, with their progress; `stalled` when one stopped moving. */
   readonly runs: RunView[];
+  /** The last `check()` of the connector (at the workers' start, or on demand); null before the first. */
+  readonly check: ConnectorCheck | null;
 }
 
 /**
@@ -51,11 +54,14 @@ export interface StatusDeps {
   readonly sources: ReadonlyMap<string, SourceRunner>;
   readonly stats: SyncStats;
   readonly store: Store;
+  /** The last connector checks; without them every `check` is null. */
+  readonly checks?: Pick<ConnectorChecks, 'last'>;
 }
 
 /** Per connector and entity: state, breaker, queue depths, lag, counts, last success and error code. */
 export async function connectorStatus(deps: StatusDeps): Promise<ConnectorStatus[]> {
   const out: ConnectorStatus[] = [];
+  const checks = (await deps.checks?.last()) ?? new Map<string, ConnectorCheck>();
   for (const id of [...new Set([...deps.targets.keys(), ...deps.sources.keys()])].sort()) {
     const t = deps.targets.get(id);
     const s = deps.sources.get(id);
@@ -85,7 +91,7 @@ export async function connectorStatus(deps: StatusDeps): Promise<ConnectorStatus
     const failing = entities.some((e) => e.lastErrorAt && (!e.lastSuccessAt || e.lastErrorAt >= e.lastSuccessAt || Date.now() - Date.parse(e.lastErrorAt) < RECENT_ERROR_MS));
     const state: ConnectorState =
       breaker?.state === 'open' ? 'paused' : runs.some((r) => r.stalled) ? 'stalled' : breaker?.state === 'half_open' || failing ? 'degraded' : runs.length > 0 ? 'backfilling' : busy ? 'ok' : 'idle';
-    out.push({ id, roles: [...(t ? ['target' as const] : []), ...(s ? ['source' as const] : [])], state, breaker, queue, entities, runs });
+    out.push({ id, roles: [...(t ? ['target' as const] : []), ...(s ? ['source' as const] : [])], state, breaker, queue, entities, runs, check: checks.get(id) ?? null });
   }
   return out;
 }

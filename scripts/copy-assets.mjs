@@ -1,5 +1,5 @@
 // Copies the non-TypeScript files the built package reads at run time next to the compiled code.
-import { copyFileSync, cpSync, mkdirSync, chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 mkdirSync('dist/openapi', { recursive: true });
 copyFileSync('openapi/openapi.yaml', 'dist/openapi/openapi.yaml');
@@ -8,5 +8,8 @@ copyFileSync('openapi/openapi.yaml', 'dist/openapi/openapi.yaml');
 writeFileSync('dist/openapi/openapi.json', JSON.stringify(parseYaml(readFileSync('openapi/openapi.yaml', 'utf8'))));
 mkdirSync('dist/core/policy', { recursive: true });
 copyFileSync('core/policy/default-policy.yaml', 'dist/core/policy/default-policy.yaml');
-cpSync('mappings/defaults', 'dist/mappings/defaults', { recursive: true });
+// Each connector module's default mappings (connectors/<type>/mappings/), next to its compiled module.
+for (const type of readdirSync('connectors')) {
+  if (existsSync(`connectors/${type}/mappings`)) cpSync(`connectors/${type}/mappings`, `dist/connectors/${type}/mappings`, { recursive: true });
+}
 chmodSync('dist/hub/cli/hub.js', 0o755);

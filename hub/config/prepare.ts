@@ -9,6 +9,7 @@ import type { CustomTransform } from '../../mappings/engine/transforms.js';
 import { resolveSyncConfig, type SyncConfig } from '../../queues/config.js';
 import type { Connector } from '../../connectors/contract.js';
 import { createConnector } from '../../connectors/config.js';
+import { defaultMappingDirs } from '../../connectors/registry.js';
 import { ConfigError, type FieldProblem } from '../../core/errors.js';
 import type { EntityName } from '../../core/model/entities.js';
 import type { FieldCatalog } from '../../core/policy/catalog.js';
@@ -87,9 +88,10 @@ export function prepareHub(options: PrepareOptions = {}): PreparedHub {
   // A policy that does not load stops the hub here: it never falls back to allowing.
   const storedSecret = collect(() => storedPolicySecret(env, config.dataDir));
   const policy = collect(() => loadPolicyFile(config.file.policy.file, catalog, storedSecret ?? randomBytes(32), env));
-  // Mappings are checked against the model, the connectors' schemas and the policy, all at once.
+  // Mappings (the connector modules' defaults first) are checked against the model, the connectors'
+  // schemas and the policy, all at once.
   // (A mapping folder that does not exist is already a problem of the configuration.)
-  const mappings = policy && collect(() => loadMappings(config.file.mappings.dirs.filter((d) => existsSync(d)), { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(options.transforms ?? {})), receiverOf: (connector) => config.file.sync.targets[connector]?.receiver ?? connector }));
+  const mappings = policy && collect(() => loadMappings(config.file.mappings.dirs.filter((d) => existsSync(d)), { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(options.transforms ?? {})), receiverOf: (connector) => config.file.sync.targets[connector]?.receiver ?? connector }, defaultMappingDirs()));
   // Connectors open no connection when built: building them checks their configuration and secrets.
   const connectors = new Map<string, Connector>();
   const buildConnectors = () => {

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type FieldProblem } from '../../core/errors.js';
 import { checkMapping, type CheckContext } from './check.js';
@@ -9,9 +8,6 @@ import type { Projected } from '../../core/policy/engine.js';
 import { compileFields, type CompiledMapping, type MappingContext } from './compile.js';
 import { connectorSchemaSchema, mappingFileSchema, type ConnectorSchema, type FieldRule, type MappingFile } from './spec.js';
 import { compileTransform, type CompiledTransform } from './transforms.js';
-
-/** Where the default mappings and connector schemas ship. */
-export const DEFAULT_MAPPINGS_DIR = fileURLToPath(new URL('../defaults/', import.meta.url));
 
 interface Loaded<T> {
   value: T;
@@ -49,12 +45,13 @@ export class MappingRegistry {
 }
 
 /**
- * Loads the default mappings and the user's directories (later directories override earlier ones by
- * mapping name; `extends` builds on another mapping), checks every mapping against the canonical
- * model, the connector's declared schema and the policy, and compiles them. Throws one ConfigError
- * listing every problem of every file.
+ * Loads the default mappings (`defaultDirs`: the folders the connector modules ship, handed in by the
+ * hub; this layer knows no connector) and the user's directories `dirs` (later directories override
+ * earlier ones by mapping name; `extends` builds on another mapping), checks every mapping against the
+ * canonical model, the connector's declared schema and the policy, and compiles them. Throws one
+ * ConfigError listing every problem of every file.
  */
-export function loadMappings(dirs: readonly string[], ctx: Omit<CheckContext, 'connectors'>): MappingRegistry {
+export function loadMappings(dirs: readonly string[], ctx: Omit<CheckContext, 'connectors'>, defaultDirs: readonly string[] = []): MappingRegistry {
   const problems: FieldProblem[] = [];
   const connectors = new Map<string, ConnectorSchema>();
   const receiverOf = (connector: string): string => ctx.receiverOf?.(connector) ?? connector;
@@ -63,7 +60,7 @@ export function loadMappings(dirs: readonly string[], ctx: Omit<CheckContext, 'c
     // A folder that is not there would silently leave only the defaults.
     if (!existsSync(resolve(dir))) problems.push({ pointer: `/mappings/dirs/${i}`, detail: `the folder ${resolve(dir)} does not exist` });
   }
-  for (const dir of [DEFAULT_MAPPINGS_DIR, ...dirs.map((d) => resolve(d))]) {
+  for (const dir of [...defaultDirs, ...dirs.map((d) => resolve(d))]) {
     for (const path of yamlFiles(dir)) {
       let data: unknown;
       try {

@@ -752,6 +752,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sync/connectors/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A sync connector (target or source) name. */
+                id: components["parameters"]["ConnectorPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a connector now
+         * @description Runs the connector's check (is the system reachable with the configured credentials: one cheap request, such as the HTTP connectors' check path or `SELECT 1`) and records the result, which the sync status shows as `check` until the next one. Any configured connector. A failed check is an answer (200, `ok: false`), not an error; a check that does not answer within 30 s fails with `check_timeout`. Admins only.
+         */
+        post: operations["checkSyncConnector"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sync/connectors/{id}/backfill": {
         parameters: {
             query?: never;
@@ -1001,7 +1024,7 @@ export interface paths {
         put?: never;
         /**
          * Receive changes pushed by a source
-         * @description A sync source pushes changed records. No bearer credential: the request is authenticated by `X-Hub-Signature-256: sha256=<hex>`, the HMAC-SHA256 of the raw body under the source's webhook secret (`webhookSecretEnv`). The signature is checked before the body is read; the records are then queued for ingest.
+         * @description A sync source pushes changed records. No bearer credential: the request is authenticated by a signature over the raw body under the source's webhook secret (`webhookSecretEnv`), checked before the body is read; the records are then queued for ingest. Generic (every connector without a webhook of its own): `X-Hub-Signature-256: sha256=<hex>`, the HMAC-SHA256 of the raw body, and a `WebhookDelivery` body. ERPNext (`type: erpnext`): Frappe's own webhook, `X-Frappe-Webhook-Signature: <base64>`, the HMAC-SHA256 of the raw body (Enable Security and a Webhook Secret on the webhook), and one document as the body (request template `{{ doc.as_json() }}`) whose `doctype` names the external entity (docs/connectors/erpnext.md). A missing or wrong signature is a 401 naming the header the connector reads.
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -1590,6 +1613,19 @@ export interface components {
             entities: components["schemas"]["EntitySyncStatus"][];
             /** @description Backfills and reconciliations of the connector not yet finished, newest first. */
             runs: components["schemas"]["SyncRun"][];
+            /** @description The last check of the connector (run when the workers start, and by `POST /api/v1/sync/connectors/{id}/check`); null before the first. */
+            check: components["schemas"]["ConnectorCheck"] | null;
+        };
+        ConnectorCheck: {
+            /** @description The system answered with the configured credentials. */
+            ok: boolean;
+            checkedAt: components["schemas"]["Timestamp"];
+            /** @description Why the check failed (never a secret or a record value). */
+            error?: {
+                /** @description The connector error's code (`connector_unreachable`, `connector_unauthorized` …), `check_timeout` or `check_failed`. */
+                code: string;
+                message: string;
+            };
         };
         ConnectorStatusList: {
             items: components["schemas"]["ConnectorStatus"][];
@@ -1734,6 +1770,11 @@ export interface components {
             /** @description The external entity name, as in the connector schema. */
             entity: string;
             records: Record<string, never>[];
+        };
+        /** @description An ERPNext source's webhook body: one document as Frappe's `{{ doc.as_json() }}` renders it. */
+        ErpnextWebhookDocument: {
+            /** @description The external entity: Customer, Item or Sales Order. */
+            doctype: string;
         };
         WebhookAccepted: {
             accepted: number;
@@ -3814,6 +3855,33 @@ export interface operations {
             403: components["responses"]["Forbidden"];
         };
     };
+    checkSyncConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A sync connector (target or source) name. */
+                id: components["parameters"]["ConnectorPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The result of the check. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectorCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     startBackfill: {
         parameters: {
             query?: never;
@@ -4141,8 +4209,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `sha256=` and the lower-case hex HMAC-SHA256 of the raw body. */
+                /** @description Generic webhook: `sha256=` and the lower-case hex HMAC-SHA256 of the raw body. */
                 "X-Hub-Signature-256"?: string;
+                /** @description ERPNext source: the base64 HMAC-SHA256 of the raw body under the webhook secret, as Frappe sends it. */
+                "X-Frappe-Webhook-Signature"?: string;
             };
             path: {
                 /** @description The sync source the changes come from. */
@@ -4152,7 +4222,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WebhookDelivery"];
+                "application/json": components["schemas"]["WebhookDelivery"] | components["schemas"]["ErpnextWebhookDocument"];
             };
         };
         responses: {

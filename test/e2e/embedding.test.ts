@@ -51,4 +51,17 @@ describe('a host express app embeds the built package and serves the hub under i
     // The host's other paths are not the hub's.
     expect((await fetch(`${base}/api/v1/customers`)).status).toBe(404);
   });
+
+  it('exports the connector contract: the host writes a connector with ConnectorError and sees the registered modules', async () => {
+    expect(await (await fetch(`${base}/host/connectors`)).json()).toEqual({
+      types: ['mysql', 'mssql', 'http', 'erpnext'],
+      error: { connectorError: true, hubError: true, code: 'connector_unreachable', kind: 'retryable' },
+    });
+    // The hub checks the host's connector like its own.
+    const login = await fetch(`${base}/crm/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'embedded-admin-pw' }) });
+    const { token } = (await login.json()) as { token: string };
+    const check = await fetch(`${base}/crm/api/v1/sync/connectors/host_crm/check`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(check.status).toBe(200);
+    expect(await check.json()).toEqual({ ok: false, checkedAt: expect.any(String), error: { code: 'connector_unreachable', message: 'host_crm is down for maintenance' } });
+  });
 });

@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
  * (`custom_hub_code`) before creating it. It keeps every document in memory, counts creates per hub
  * code (a duplicate is a second document with the same code), and has a fault switch.
  *
- * Request shapes (connectors/http/erpnext.ts): `GET /api/resource/Customer?filters=[["custom_hub_code","=","C1"]]
+ * Request shapes (connectors/erpnext/erpnext.ts): `GET /api/resource/Customer?filters=[["custom_hub_code","=","C1"]]
  * &fields=[...]&limit_page_length=2` → `{"data":[{name, custom_hub_code}]}`; `POST /api/resource/Customer`
  * with the document → `{"data":{...,"name":"CUST-00001"}}`; `PUT /api/resource/Customer/<name>` →
  * `{"data":{...}}` or 404 `{"exc_type":"DoesNotExistError"}`; `Authorization: token <key>:<secret>`.

@@ -32,11 +32,14 @@ class FakeLedger implements Connector {
   readonly refuse = new Set<string>(['C-BAD']);
   source: ExternalRecord[] = [];
   readDelayMs = 0;
+  down = false;
 
   describe() {
     return { connector: 'ledger', entities: { customers: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['customer_no'] } } };
   }
-  async check(): Promise<void> {}
+  async check(): Promise<void> {
+    if (this.down) throw new ConnectorError('retryable', 'unreachable', 'the ledger is down');
+  }
   async read(_entity: string, cursor: string | null, limit: number): Promise<ReadPage> {
     if (this.readDelayMs) await new Promise((r) => setTimeout(r, this.readDelayMs));
     const start = cursor ? Number(cursor) : 0;
@@ -122,6 +125,7 @@ describe.sequential('sync administration API', () => {
       ['post', '/api/v1/sync/dead-letters/replay'],
       ['get', '/api/v1/sync/conflicts'],
       ['post', '/api/v1/sync/connectors/ledger/backfill'],
+      ['post', '/api/v1/sync/connectors/ledger/check'],
     ] as const) {
       expect((await t.api[method](path).send({})).status, path).toBe(401);
       const denied = await t.api[method](path).set(rep).send({ entity: 'customer' });
@@ -149,6 +153,30 @@ describe.sequential('sync administration API', () => {
     expect(out.counts.delivered).toBeGreaterThanOrEqual(1);
     expect(out.counts.dead_lettered).toBe(1);
     expect(status.entities.find((e: { direction: string }) => e.direction === 'in')).toMatchObject({ entity: 'customer', openDeadLetters: 0 });
+  });
+
+  it('checks a connector at the workers\' start and on demand, and shows the last check in the status', async () => {
+    const checkOf = async () => ((await t.api.get('/api/v1/sync/connectors').set(admin)).body.items[0] as { check: { ok: boolean; checkedAt: string; error?: unknown } | null }).check;
+    const atStart = await until('the check at start', async () => (await checkOf()) ?? undefined);
+    expect(atStart).toEqual({ ok: true, checkedAt: expect.any(String) });
+
+    ledger.down = true;
+    try {
+      const failed = await t.api.post('/api/v1/sync/connectors/ledger/check').set(admin);
+      expect(failed.status).toBe(200);
+      expect(failed.body).toEqual({ ok: false, checkedAt: expect.any(String), error: { code: 'connector_unreachable', message: 'the ledger is down' } });
+      expect(Date.parse(failed.body.checkedAt)).toBeGreaterThanOrEqual(Date.parse(atStart.checkedAt));
+      expect(await checkOf()).toEqual(failed.body);
+    } finally {
+      ledger.down = false;
+    }
+    const ok = await t.api.post('/api/v1/sync/connectors/ledger/check').set(admin);
+    expect(ok.body).toEqual({ ok: true, checkedAt: expect.any(String) });
+    expect(await checkOf()).toEqual(ok.body);
+
+    const unknown = await t.api.post('/api/v1/sync/connectors/nowhere/check').set(admin);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
   let letterId: string;

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../connectors/contract.js';
 import { createHttpClient } from '../../connectors/http/client.js';
-import { createErpnextConnector } from '../../connectors/http/erpnext.js';
+import { createErpnextConnector } from '../../connectors/erpnext/erpnext.js';
 import { createHttpConnector, decodeCursor } from '../../connectors/http/http-connector.js';
 import { mapped } from '../fixtures/mapped.js';
 import { offlineWithNock } from '../fixtures/nock.js';

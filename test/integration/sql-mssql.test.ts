@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import sql from 'mssql';
 import { ConnectorError, type Connector, type ExternalRecord } from '../../connectors/contract.js';
-import { createMssqlDriver } from '../../connectors/sql/mssql-driver.js';
-import { mssqlDialect } from '../../connectors/sql/mssql-dialect.js';
+import { createMssqlDriver } from '../../connectors/mssql/mssql-driver.js';
+import { mssqlDialect } from '../../connectors/mssql/mssql-dialect.js';
 import { createSqlConnector, type SqlTableConfig } from '../../connectors/sql/sql-connector.js';
 import { mapped } from '../fixtures/mapped.js';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from 'mysql2/promise';
 import { ConnectorError, type Connector, type ExternalRecord } from '../../connectors/contract.js';
-import { createMysqlDriver } from '../../connectors/sql/mysql-driver.js';
-import { mysqlDialect } from '../../connectors/sql/mysql-dialect.js';
+import { createMysqlDriver } from '../../connectors/mysql/mysql-driver.js';
+import { mysqlDialect } from '../../connectors/mysql/mysql-dialect.js';
 import { createSqlConnector, type SqlTableConfig } from '../../connectors/sql/sql-connector.js';
 import { createConnector } from '../../connectors/config.js';
 import { createTestDatabase } from '../helpers.js';

@@ -7,12 +7,12 @@ import {
   connectorConfigSchema,
   connectorsConfigSchema,
   createConnector,
-  mssqlConfigFromUrl,
   parseConnectorConfig,
   type ConnectorConfigInput,
 } from '../../connectors/config.js';
 import type { FetchInitLike, FetchLike } from '../../connectors/http/client.js';
 import { mapped } from '../fixtures/mapped.js';
+import { mssqlConfigFromUrl } from '../../connectors/mssql/module.js';
 
 /** A fetch that records each request and answers from `reply`. */
 function fakeFetch(reply: (url: string, init: FetchInitLike) => { status: number; body: unknown }) {

@@ -17,6 +17,7 @@ import { STRUCTURAL_FIELDS, fieldPaths } from '../../core/policy/catalog.js';
 import type { Receiver } from '../../core/policy/engine.js';
 import { loadPolicyFile } from '../../core/policy/load.js';
 import { MappingError, type CompiledMapping, type InboundMapping, type MappingContext, type OutboundMapping } from '../../mappings/engine/compile.js';
+import { defaultMappingDirs } from '../../connectors/registry.js';
 import { loadMappings } from '../../mappings/engine/load.js';
 import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../core/model/spec-catalog.js';
 import { loadSpec } from '../../openapi/app/spec.js';
@@ -24,7 +25,7 @@ import { loadSpec } from '../../openapi/app/spec.js';
 const document = loadSpec().document;
 const catalog = fieldCatalog(document);
 const policy = loadPolicyFile(undefined, catalog, Buffer.from('s'.repeat(32)));
-const registry = loadMappings([], { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map() });
+const registry = loadMappings([], { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map() }, defaultMappingDirs());
 
 function mapping(name: string): CompiledMapping {
   const m = registry.get(name);

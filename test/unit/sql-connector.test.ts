@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SqlDialect } from '../../connectors/sql/dialect.js';
 import { SqlDriverError, type SqlConnection, type SqlDriver, type SqlResult } from '../../connectors/sql/driver.js';
-import { mssqlDialect } from '../../connectors/sql/mssql-dialect.js';
-import { mysqlDialect } from '../../connectors/sql/mysql-dialect.js';
+import { mssqlDialect } from '../../connectors/mssql/mssql-dialect.js';
+import { mysqlDialect } from '../../connectors/mysql/mysql-dialect.js';
 import { createSqlConnector, KEY_SEPARATOR } from '../../connectors/sql/sql-connector.js';
 import { encodeCursor } from '../../connectors/sql/cursor.js';
 import { mapped } from '../fixtures/mapped.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { rowsPerStatement, type SqlDialect } from '../../connectors/sql/dialect.js';
 import { SqlDriverError } from '../../connectors/sql/driver.js';
-import { mssqlDialect } from '../../connectors/sql/mssql-dialect.js';
-import { mysqlDialect } from '../../connectors/sql/mysql-dialect.js';
+import { mssqlDialect } from '../../connectors/mssql/mssql-dialect.js';
+import { mysqlDialect } from '../../connectors/mysql/mysql-dialect.js';
 import { chunkDistinct } from '../../connectors/sql/sql-connector.js';
 import { decodeCursor, encodeCursor } from '../../connectors/sql/cursor.js';
 

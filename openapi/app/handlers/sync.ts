@@ -113,6 +113,15 @@ export function syncHandlers(): Record<string, OperationHandler> {
       },
     },
 
+    checkSyncConnector: {
+      access: 'admin',
+      async handle(ctx, deps) {
+        const name = String(ctx.params['id']);
+        if (!deps.sync.checks.has(name)) throw new NotFoundError(`No connector named ${name}`);
+        return { status: 200, body: await deps.sync.checks.run(name) };
+      },
+    },
+
     // ---- runs ------------------------------------------------------------------------------
 
     startBackfill: {
@@ -280,8 +289,13 @@ export function syncHandlers(): Record<string, OperationHandler> {
       rawBody: true,
       audit: { action: 'sync.webhook', entity: null },
       async handle(ctx, deps) {
-        const signature = ctx.headers['x-hub-signature-256'];
-        const result = await deps.sync.webhooks.receive(String(ctx.params['connector']), ctx.rawBody ?? Buffer.alloc(0), typeof signature === 'string' ? signature : undefined);
+        // Every header: a connector reading its system's own webhooks checks the system's signature header.
+        const headers: Record<string, string | undefined> = {};
+        for (const [name, value] of Object.entries(ctx.headers)) {
+          if (typeof value === 'string') headers[name.toLowerCase()] = value;
+          else if (Array.isArray(value)) headers[name.toLowerCase()] = value.map(String).join(', ');
+        }
+        const result = await deps.sync.webhooks.receive(String(ctx.params['connector']), { headers, body: ctx.rawBody ?? Buffer.alloc(0) });
         return { status: 202, body: result };
       },
     },

@@ -1,4 +1,5 @@
 import { loadPolicyFile } from '../../../core/policy/load.js';
+import { defaultMappingDirs } from '../../../connectors/registry.js';
 import { loadMappings } from '../../../mappings/engine/load.js';
 import type { CustomTransform } from '../../../mappings/engine/transforms.js';
 import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../../core/model/spec-catalog.js';
@@ -11,7 +12,7 @@ export const policy = loadPolicyFile(undefined, catalog, Buffer.from('m'.repeat(
 export { mappingDir } from '../../fixtures/files.js';
 
 export function load(dirs: string[], custom: Record<string, CustomTransform> = {}) {
-  return loadMappings(dirs, { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(custom)) });
+  return loadMappings(dirs, { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(custom)) }, defaultMappingDirs());
 }
 
 /** A warehouse system that receives orders without prices (the default policy's warehouse_erp target). */

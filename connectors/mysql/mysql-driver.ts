@@ -1,4 +1,4 @@
-import { toDriverError, type SqlConnection, type SqlDriver, type SqlResult } from './driver.js';
+import { toDriverError, type SqlConnection, type SqlDriver, type SqlResult } from '../sql/driver.js';
 
 /** What we use of a `mysql2/promise` Pool (configure it with `decimalNumbers: false` so DECIMAL stays a string). */
 export interface MysqlPoolLike {

@@ -1,4 +1,4 @@
-import { toDriverError, type SqlConnection, type SqlDriver, type SqlResult } from './driver.js';
+import { toDriverError, type SqlConnection, type SqlDriver, type SqlResult } from '../sql/driver.js';
 
 /** What we use of an `mssql` ConnectionPool (already connected, created by the caller). */
 export interface MssqlPoolLike {

@@ -1,8 +1,9 @@
-import { createHttpClient } from './client.js';
-import type { FetchLike } from './client.js';
-import { createHttpConnector } from './http-connector.js';
+import { createHttpClient } from '../http/client.js';
+import type { FetchLike } from '../http/client.js';
+import { createHttpConnector } from '../http/http-connector.js';
 import type { Connector } from '../contract.js';
-import type { EntityEndpoints, Watermark } from './http-connector.js';
+import type { EntityEndpoints, Watermark } from '../http/http-connector.js';
+import { readFrappeWebhook } from './webhook.js';
 
 /**
  * ERPNext (Frappe REST API, `/api/resource/<DocType>`) as configuration of the generic HTTP connector.
@@ -106,7 +107,10 @@ export interface ErpnextOptions {
   readonly fetch?: FetchLike;
 }
 
-/** An ERPNext connector authenticating with `Authorization: token <api_key>:<api_secret>`. */
+/**
+ * An ERPNext connector authenticating with `Authorization: token <api_key>:<api_secret>`, which also
+ * reads Frappe's own webhooks (`X-Frappe-Webhook-Signature`, one document per call: see webhook.ts).
+ */
 export function createErpnextConnector(options: ErpnextOptions): Connector {
   const client = createHttpClient({
     baseUrl: options.baseUrl,
@@ -114,5 +118,10 @@ export function createErpnextConnector(options: ErpnextOptions): Connector {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
-  return createHttpConnector({ name: options.name ?? 'erpnext', client, entities: erpnextEndpoints(options.timeZone, options.lookupField), checkPath: ERPNEXT_CHECK_PATH, ...(options.overlapMs === undefined ? {} : { overlapMs: options.overlapMs }) });
+  const entities = erpnextEndpoints(options.timeZone, options.lookupField);
+  const doctypes = Object.keys(entities);
+  return {
+    ...createHttpConnector({ name: options.name ?? 'erpnext', client, entities, checkPath: ERPNEXT_CHECK_PATH, ...(options.overlapMs === undefined ? {} : { overlapMs: options.overlapMs }) }),
+    webhook: (request) => readFrappeWebhook(request, doctypes),
+  };
 }

@@ -1,5 +1,5 @@
-import { assertIdentifier, columnIn, ParamList, sqlParts, type ErrorClass, type SqlDialect } from './dialect.js';
-import type { SqlDriverError } from './driver.js';
+import { assertIdentifier, columnIn, ParamList, sqlParts, type ErrorClass, type SqlDialect } from '../sql/dialect.js';
+import type { SqlDriverError } from '../sql/driver.js';
 
 const RETRYABLE_ERRNO: Readonly<Record<number, string>> = {
   1205: 'lock wait timeout',
