@@ -1812,6 +1812,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The request line and headers exceed 32768 bytes (see the limits in the API's description). */
+        HeadersTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Too many requests. */
         TooManyRequests: {
             headers: {
@@ -1836,7 +1845,7 @@ export interface components {
     parameters: {
         /** @description Maximum number of items per page. */
         Limit: number;
-        /** @description Opaque cursor from a previous page’s `nextCursor`. */
+        /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
         Cursor: string;
         /** @description Only records updated at or after this instant. */
         UpdatedSince: components["schemas"]["Timestamp"];
@@ -1889,6 +1898,7 @@ export interface operations {
                 };
             };
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listCustomers: {
@@ -1896,7 +1906,7 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -1926,6 +1936,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createCustomer: {
@@ -1961,6 +1972,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getCustomer: {
@@ -1988,6 +2000,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteCustomer: {
@@ -2025,6 +2038,7 @@ export interface operations {
                 };
             };
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateCustomer: {
@@ -2064,6 +2078,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listContacts: {
@@ -2073,7 +2088,7 @@ export interface operations {
                 expand?: components["parameters"]["Expand"];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -2103,6 +2118,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createContact: {
@@ -2138,6 +2154,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getContact: {
@@ -2168,6 +2185,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteContact: {
@@ -2196,6 +2214,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateContact: {
@@ -2235,6 +2254,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listProducts: {
@@ -2242,7 +2262,7 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -2270,6 +2290,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createProduct: {
@@ -2305,6 +2326,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getProduct: {
@@ -2332,6 +2354,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteProduct: {
@@ -2369,6 +2392,7 @@ export interface operations {
                 };
             };
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateProduct: {
@@ -2408,6 +2432,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listInventoryLevels: {
@@ -2415,7 +2440,7 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -2442,6 +2467,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createInventoryLevel: {
@@ -2477,6 +2503,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getInventoryLevel: {
@@ -2504,6 +2531,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteInventoryLevel: {
@@ -2532,6 +2560,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateInventoryLevel: {
@@ -2571,6 +2600,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listOrders: {
@@ -2580,7 +2610,7 @@ export interface operations {
                 expand?: components["parameters"]["Expand"];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -2611,6 +2641,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createOrder: {
@@ -2646,6 +2677,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getOrder: {
@@ -2676,6 +2708,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteOrder: {
@@ -2704,6 +2737,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateOrder: {
@@ -2743,6 +2777,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listReceivables: {
@@ -2752,7 +2787,7 @@ export interface operations {
                 expand?: components["parameters"]["Expand"];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -2783,6 +2818,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createReceivable: {
@@ -2818,6 +2854,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getReceivable: {
@@ -2848,6 +2885,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteReceivable: {
@@ -2876,6 +2914,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateReceivable: {
@@ -2915,6 +2954,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listPayments: {
@@ -2924,7 +2964,7 @@ export interface operations {
                 expand?: components["parameters"]["Expand"];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -2952,6 +2992,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createPayment: {
@@ -2987,6 +3028,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getPayment: {
@@ -3017,6 +3059,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deletePayment: {
@@ -3045,6 +3088,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updatePayment: {
@@ -3084,6 +3128,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listUsers: {
@@ -3091,7 +3136,7 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Free-text search. */
                 q?: components["parameters"]["Q"];
@@ -3117,6 +3162,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createUser: {
@@ -3152,6 +3198,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getUser: {
@@ -3179,6 +3226,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteUser: {
@@ -3216,6 +3264,7 @@ export interface operations {
                 };
             };
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateUser: {
@@ -3255,6 +3304,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listTeams: {
@@ -3262,7 +3312,7 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
@@ -3289,6 +3339,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createTeam: {
@@ -3324,6 +3375,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getTeam: {
@@ -3351,6 +3403,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteTeam: {
@@ -3388,6 +3441,7 @@ export interface operations {
                 };
             };
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateTeam: {
@@ -3427,6 +3481,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listApiKeys: {
@@ -3434,7 +3489,7 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -3455,6 +3510,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createApiKey: {
@@ -3486,6 +3542,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteApiKey: {
@@ -3510,6 +3567,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listAudit: {
@@ -3517,7 +3575,7 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 actor?: string;
                 /** @description E.g. `customer.update`. */
@@ -3546,6 +3604,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     login: {
@@ -3573,6 +3632,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     logout: {
@@ -3594,6 +3654,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getMe: {
@@ -3617,6 +3678,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listMappings: {
@@ -3640,6 +3702,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     previewMapping: {
@@ -3672,6 +3735,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getEffectivePolicy: {
@@ -3699,6 +3763,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getCustomerLineage: {
@@ -3717,6 +3782,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getContactLineage: {
@@ -3735,6 +3801,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getProductLineage: {
@@ -3753,6 +3820,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getInventoryLevelLineage: {
@@ -3771,6 +3839,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getOrderLineage: {
@@ -3789,6 +3858,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getReceivableLineage: {
@@ -3807,6 +3877,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getPaymentLineage: {
@@ -3825,6 +3896,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listSyncConnectors: {
@@ -3848,6 +3920,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     startBackfill: {
@@ -3882,6 +3955,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listSyncRuns: {
@@ -3910,6 +3984,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getSyncRun: {
@@ -3936,6 +4011,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     cancelSyncRun: {
@@ -3963,6 +4039,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listDeadLetters: {
@@ -3998,6 +4075,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     replayDeadLetters: {
@@ -4026,6 +4104,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getDeadLetter: {
@@ -4052,6 +4131,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     replayDeadLetter: {
@@ -4080,6 +4160,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     discardDeadLetter: {
@@ -4107,6 +4188,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listConflicts: {
@@ -4138,6 +4220,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     resolveConflict: {
@@ -4171,6 +4254,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     receiveWebhook: {
@@ -4206,6 +4290,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     health: {
@@ -4226,6 +4311,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     ready: {
@@ -4246,6 +4332,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+            431: components["responses"]["HeadersTooLarge"];
             /** @description Not ready. */
             503: {
                 headers: {
@@ -4275,6 +4362,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
 }

@@ -1,6 +1,31 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEADER_RESERVE_BYTES, MAX_HEADER_BYTES } from '../../openapi/app/client-error.js';
+import { MAX_BODY_BYTES } from '../../openapi/app/router.js';
+import { loadedSpec } from '../../openapi/app/spec.js';
 import { startTestHub, type TestHub } from '../helpers.js';
-import { expectDocumented } from './spec-support.js';
+import { documentedStatuses, expectDocumented, longestRequestHead } from './spec-support.js';
+
+/** Sends raw bytes to the hub's HTTP server and returns the whole answer. */
+function rawRequest(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('end', () => resolve(answer));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+function parseRaw(answer: string): { status: number; headers: Record<string, string>; body: unknown } {
+  const [head = '', body = ''] = answer.split('\r\n\r\n');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  return { status: Number(statusLine.split(' ')[1]), headers, body: body ? JSON.parse(body) : undefined };
+}
 
 /**
  * Each disagreement a property-based tester found between openapi.yaml and the hub, pinned: the
@@ -40,6 +65,51 @@ describe('the spec says exactly what the hub does', () => {
     it('the caller deleting their own user', async () => {
       const me = await t.api.get('/api/v1/auth/me').set(admin);
       expectDocumented(await t.api.delete(`/api/v1/users/${me.body.id}`).set(admin), 'deleteUser', 409);
+    });
+  });
+
+  describe('the server\'s own limits fit the spec and answer problem+json', () => {
+    let url: string;
+    beforeAll(async () => {
+      url = (await t.hub.listen(0, '127.0.0.1')).url;
+    });
+
+    it('the spec states the limits the hub enforces', () => {
+      const description = String((loadedSpec().document['info'] as { description: string }).description);
+      expect(description).toContain(`up to ${MAX_HEADER_BYTES} bytes`);
+      expect(description).toContain(`a body up to ${MAX_BODY_BYTES} bytes`);
+      expect(description).toContain(`at least ${HEADER_RESERVE_BYTES} bytes`);
+    });
+
+    it('every operation\'s longest documented request leaves the reserve for ordinary headers', () => {
+      for (const op of loadedSpec().operations) expect(longestRequestHead(op.operationId) + HEADER_RESERVE_BYTES, op.operationId).toBeLessThanOrEqual(MAX_HEADER_BYTES);
+    });
+
+    it('a 2,048-character cursor beside every other parameter at its maximum reaches the hub', async () => {
+      const wide = '\u{1F600}'.repeat(200);
+      const stamp = `2026-01-01T00:00:00.${'1'.repeat(38)}+01:00`;
+      const query = new URLSearchParams({ limit: '500', cursor: 'A'.repeat(2048), actor: wide, action: wide, entity: wide, from: stamp, to: stamp });
+      const res = await fetch(`${url}/api/v1/audit?${query}`, { headers: { Authorization: `Bearer ${t.adminToken}` } });
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const body = (await res.json()) as { status: number; errors?: { pointer: string }[] };
+      // Refused by the hub for what the cursor says (it was never issued), not by the parser for its length.
+      expect(res.status).toBe(400);
+      expect(body.errors?.map((e) => e.pointer)).toEqual(['/query/cursor']);
+    });
+
+    it('a request line over the limit answers 431 problem+json', async () => {
+      const res = parseRaw(await rawRequest(url, `GET /api/v1/customers?q=${'x'.repeat(MAX_HEADER_BYTES)} HTTP/1.1\r\nHost: hub\r\n\r\n`));
+      expect(res.status).toBe(431);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.body).toMatchObject({ status: 431, title: 'Request Header Fields Too Large' });
+      expect(documentedStatuses('listCustomers')).toContain('431');
+    });
+
+    it('malformed HTTP answers 400 problem+json', async () => {
+      const res = parseRaw(await rawRequest(url, 'GET /healthz HTTP/1.1\r\nHost hub\r\n\r\n'));
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.body).toMatchObject({ status: 400, title: 'Bad Request' });
     });
   });
 });
