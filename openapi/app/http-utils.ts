@@ -19,7 +19,8 @@ const LIST_ELEMENT = /[ \t]*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|$)/y;
  */
 export function ifMatchVersion(header: unknown): number[] | undefined {
   if (header === undefined) return undefined;
-  const text = String(header).trim();
+  // Only optional whitespace (spaces and tabs) surrounds a field value, as the spec's pattern says.
+  const text = String(header).replace(/^[ \t]+|[ \t]+$/g, '');
   if (text === '*') return undefined;
   const malformed = () => new BadRequestError('If-Match must be * or a list of entity tags, such as "3"', [{ pointer: '/header/If-Match', detail: 'is not * or a list of entity tags ("3", W/"x")' }]);
   if (text === '') throw malformed();

@@ -177,10 +177,11 @@ export function buildRouter(
       checkAccess(handler, principal);
       const params = { ...(req.params as Record<string, string>) };
       const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
+      for (const p of op.parameters) if (p.commaSeparated && typeof query[p.name] === 'string') query[p.name] = (query[p.name] as string).split(',');
       const headers: Record<string, unknown> = { ...req.headers };
       validator.check(validators?.path, params, '/path', 'path');
-      validator.check(validators?.query, query, '/query', 'query');
-      validator.check(validators?.headers, headers, '/header', 'headers');
+      validator.checkQuery(validators, query);
+      validator.checkHeaders(validators, headers);
       let body: unknown = req.body;
       if (handler.rawBody) body = undefined;
       else if (op.body) {
@@ -189,7 +190,7 @@ export function buildRouter(
           throw new BadRequestError(`The body must be sent as ${op.body.mediaTypes.join(' or ')}`, [{ pointer: '/header/Content-Type', detail: `must be ${op.body.mediaTypes.join(' or ')}` }]);
         }
         if (body === undefined && op.body.required) throw new BadRequestError('A JSON body is required', [{ pointer: '/body', detail: 'is required' }]);
-        validator.check(validators?.body, body, '', 'body');
+        validator.checkBody(validators?.body, body);
       } else body = undefined;
       ctx = {
         req, op, requestId, principal, ip, params, query, headers, body,

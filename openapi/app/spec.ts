@@ -15,6 +15,8 @@ export interface ParameterSpec {
   readonly in: 'query' | 'path' | 'header';
   readonly required: boolean;
   readonly schema: Json;
+  /** A query array sent as one comma-separated value (`style: form, explode: false`), e.g. `expand=customer,order`. */
+  readonly commaSeparated: boolean;
 }
 
 export interface OperationSpec {
@@ -89,7 +91,9 @@ export function loadSpec(path: string = SPEC_PATH): LoadedSpec {
       if (!op) continue;
       const parameters = [...shared, ...((op['parameters'] as unknown[] | undefined) ?? [])].map((p) => {
         const r = resolve(document, p);
-        return { name: String(r['name']), in: r['in'] as ParameterSpec['in'], required: r['required'] === true, schema: anchorRefs(r['schema'] ?? {}) };
+        const schema = anchorRefs(r['schema'] ?? {});
+        const commaSeparated = r['in'] === 'query' && schema['type'] === 'array' && r['explode'] === false && (r['style'] ?? 'form') === 'form';
+        return { name: String(r['name']), in: r['in'] as ParameterSpec['in'], required: r['required'] === true, schema, commaSeparated };
       });
       let body: OperationSpec['body'];
       if (op['requestBody']) {

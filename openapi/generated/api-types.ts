@@ -1074,16 +1074,24 @@ export interface components {
         SignedDecimal: string;
         /** @description Percentage 0–100 as a decimal string. */
         Percent: string;
-        /** @description ISO 4217 currency code. */
-        CurrencyCode: string;
-        /** @description ISO 3166-1 alpha-2 country code. */
-        CountryCode: string;
+        /**
+         * @description ISO 4217 currency code, one of those listed. Three capital letters that are not a listed code are refused with 422, with the record's other rule breaks; anything else with 400.
+         * @enum {string}
+         */
+        CurrencyCode: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHF" | "CLP" | "CNY" | "COP" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HRK" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SLL" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "UYU" | "UZS" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XCG" | "XDR" | "XOF" | "XPF" | "XSU" | "YER" | "ZAR" | "ZMW" | "ZWG" | "ZWL";
+        /**
+         * @description ISO 3166-1 alpha-2 country code, one of those listed. Two capital letters that are not a listed code are refused with 422, with the record's other rule breaks; anything else with 400.
+         * @enum {string}
+         */
+        CountryCode: "AC" | "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AN" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BU" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CP" | "CQ" | "CR" | "CS" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DD" | "DE" | "DG" | "DJ" | "DK" | "DM" | "DO" | "DY" | "DZ" | "EA" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "FX" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "HV" | "IC" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NH" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RH" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SU" | "SV" | "SX" | "SY" | "SZ" | "TA" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TP" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UK" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VD" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "YD" | "YE" | "YT" | "YU" | "ZA" | "ZM" | "ZR" | "ZW";
         /** Format: date */
         Date: string;
         /** Format: date-time */
         Timestamp: string;
         /** Format: email */
         Email: string;
+        /** @description `*`, or a comma-separated list of entity tags such as `"3"` or `W/"x"` (RFC 9110 §8.8.3). */
+        EntityTagList: string;
         /** @description RFC 9457 problem details. */
         Problem: {
             type: string;
@@ -1854,13 +1862,9 @@ export interface components {
         CustomerId: components["schemas"]["Id"];
         /** @description Free-text search. */
         Q: string;
-        /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-        Sort: string;
-        /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-        Expand: string;
         IdPath: components["schemas"]["Id"];
         /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
-        IfMatch: string;
+        IfMatch: components["schemas"]["EntityTagList"];
         /** @description Makes a create safe to retry. */
         IdempotencyKey: string;
         /** @description A sync connector (target or source) name. */
@@ -1910,8 +1914,8 @@ export interface operations {
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "code" | "-code" | "name" | "-name" | "status" | "-status" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 status?: "active" | "inactive";
@@ -2084,16 +2088,16 @@ export interface operations {
     listContacts: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer`); each is projected for the caller like any record. */
+                expand?: "customer"[];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "lastName" | "-lastName" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 customerId?: components["parameters"]["CustomerId"];
@@ -2160,8 +2164,8 @@ export interface operations {
     getContact: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer`); each is projected for the caller like any record. */
+                expand?: "customer"[];
             };
             header?: never;
             path: {
@@ -2266,8 +2270,8 @@ export interface operations {
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "sku" | "-sku" | "name" | "-name" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 /** @description Free-text search. */
                 q?: components["parameters"]["Q"];
                 active?: boolean;
@@ -2444,8 +2448,8 @@ export interface operations {
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "warehouse" | "-warehouse" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 productId?: components["schemas"]["Id"];
                 warehouse?: string;
             };
@@ -2606,16 +2610,16 @@ export interface operations {
     listOrders: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer`); each is projected for the caller like any record. */
+                expand?: "customer"[];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "number" | "-number" | "orderDate" | "-orderDate" | "status" | "-status" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 customerId?: components["parameters"]["CustomerId"];
@@ -2683,8 +2687,8 @@ export interface operations {
     getOrder: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer`); each is projected for the caller like any record. */
+                expand?: "customer"[];
             };
             header?: never;
             path: {
@@ -2783,16 +2787,16 @@ export interface operations {
     listReceivables: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer,order`); each is projected for the caller like any record. */
+                expand?: ("customer" | "order" | "order.customer")[];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "number" | "-number" | "dueDate" | "-dueDate" | "status" | "-status" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 customerId?: components["parameters"]["CustomerId"];
@@ -2860,8 +2864,8 @@ export interface operations {
     getReceivable: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer,order`); each is projected for the caller like any record. */
+                expand?: ("customer" | "order" | "order.customer")[];
             };
             header?: never;
             path: {
@@ -2960,16 +2964,16 @@ export interface operations {
     listPayments: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer,receivable`); each is projected for the caller like any record. */
+                expand?: ("customer" | "receivable" | "receivable.customer" | "receivable.order")[];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "date" | "-date" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 customerId?: components["parameters"]["CustomerId"];
@@ -3034,8 +3038,8 @@ export interface operations {
     getPayment: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer,receivable`); each is projected for the caller like any record. */
+                expand?: ("customer" | "receivable" | "receivable.customer" | "receivable.order")[];
             };
             header?: never;
             path: {
@@ -3140,8 +3144,8 @@ export interface operations {
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Free-text search. */
                 q?: components["parameters"]["Q"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "username" | "-username" | "displayName" | "-displayName" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 teamId?: components["parameters"]["TeamId"];
             };
             header?: never;
@@ -3316,8 +3320,8 @@ export interface operations {
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "name" | "-name" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 /** @description Free-text search. */
                 q?: components["parameters"]["Q"];
             };

@@ -1,8 +1,13 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import fc from 'fast-check';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { describe, expect, it } from 'vitest';
+import { COUNTRY_CODES, CURRENCY_CODES } from '../../core/model/iso-codes.js';
+import { expandable } from '../../openapi/app/handlers/expand.js';
+import { sortableFields } from '../../openapi/app/handlers/records.js';
+import { ifMatchVersion } from '../../openapi/app/http-utils.js';
 import { configSchemaJson } from '../../hub/config/json-schema.js';
 import { ENTITIES, ENTITY_NAMES } from '../../core/model/entities.js';
 import { loadSpec, SPEC_PATH } from '../../openapi/app/spec.js';
@@ -44,5 +49,53 @@ describe('the OpenAPI spec is the one source of wire types', () => {
   it('the published configuration JSON Schema is current (run `npm run gen:config-schema`)', () => {
     const committed = readFileSync(new URL('../../docs/config.schema.json', import.meta.url), 'utf8');
     expect(committed).toBe(configSchemaJson());
+  });
+
+  describe('what the spec allows is what the hub accepts', () => {
+    const spec = loadSpec();
+    const schemas = (spec.document['components'] as { schemas: Record<string, { enum?: string[]; pattern?: string }> }).schemas;
+    const param = (operationId: string, name: string) => spec.operations.find((o) => o.operationId === operationId)?.parameters.find((p) => p.name === name);
+
+    it('each list sorts by exactly the fields the hub sorts by, ascending or descending', () => {
+      for (const kind of [...ENTITY_NAMES, 'user', 'team'] as const) {
+        const schema = param(`list${ENTITIES[kind].typeName === 'InventoryLevel' ? 'InventoryLevels' : `${ENTITIES[kind].typeName}s`}`, 'sort')?.schema as { enum?: string[] } | undefined;
+        expect(new Set(schema?.enum), kind).toEqual(new Set(sortableFields(kind).flatMap((f) => [f, `-${f}`])));
+      }
+    });
+
+    it('each list and read expands exactly the relations the hub follows, and no other operation takes expand', () => {
+      for (const op of spec.operations) {
+        const match = /^(list|get)([A-Za-z]+?)s?$/.exec(op.operationId);
+        const kind = ENTITY_NAMES.find((e) => match && ENTITIES[e].typeName === match[2]);
+        const expected = kind && !op.path.endsWith('/lineage') ? expandable(kind) : [];
+        const schema = op.parameters.find((p) => p.name === 'expand')?.schema as { items?: { enum?: string[] }; maxItems?: number } | undefined;
+        expect(schema?.items?.enum ?? [], op.operationId).toEqual(expected);
+        if (schema) expect(schema.maxItems, op.operationId).toBe(expected.length);
+      }
+    });
+
+    it('currency and country codes are the lists the model checks', () => {
+      expect(schemas['CurrencyCode']?.enum).toEqual(CURRENCY_CODES);
+      expect(schemas['CountryCode']?.enum).toEqual(COUNTRY_CODES);
+    });
+
+    it('If-Match: the spec\'s pattern accepts exactly the headers the hub parses', () => {
+      const pattern = new RegExp(schemas['EntityTagList']?.pattern ?? '', 'u');
+      const alphabet = fc.constantFrom(' ', '\t', '"', '"', ',', 'W', '/', '*', '3', 'a', '!', '#', '\x7f', '\x80', '\xa0', '\xff');
+      // As Node hands a header over: without the optional whitespace around it.
+      const header = fc.array(alphabet, { minLength: 1, maxLength: 14 }).map((cs) => cs.join('').replace(/^[ \t]+|[ \t]+$/g, '')).filter((h) => h !== '');
+      fc.assert(
+        fc.property(header, (h) => {
+          let parses = true;
+          try {
+            ifMatchVersion(h);
+          } catch {
+            parses = false;
+          }
+          expect(pattern.test(h), JSON.stringify(h)).toBe(parses);
+        }),
+        { numRuns: 3000, examples: [['"3"'], ['*'], ['"1", W/"x"'], ['"1",'], ['W/"1" ,"2"'], ['"1",,"2"'], ['"1"\xa0'], ['**']] },
+      );
+    });
   });
 });

@@ -112,4 +112,47 @@ describe('the spec says exactly what the hub does', () => {
       expect(res.body).toMatchObject({ status: 400, title: 'Bad Request' });
     });
   });
+
+  describe('parameters and codes are as exact in the spec as in the hub', () => {
+    it('a listed currency is accepted; three capitals that are no currency are a documented 422, other text a 400', async () => {
+      expectDocumented(await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-CUR-1', name: 'Franken AG', currency: 'CHF' }), 'createCustomer', 201);
+      const unknown = await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-CUR-2', name: 'Nowhere AG', currency: 'ABC' });
+      expectDocumented(unknown, 'createCustomer', 422);
+      expect(unknown.body.errors).toEqual([{ pointer: '/currency', detail: 'is not an ISO 4217 currency code' }]);
+      const lower = await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-CUR-3', name: 'Lower AG', currency: 'chf' });
+      expectDocumented(lower, 'createCustomer', 400);
+      expect(lower.body.errors).toEqual([{ pointer: '/currency', detail: 'must be a three-letter ISO 4217 currency code such as "EUR"' }]);
+    });
+
+    it('sort names a field of the list, refused by the spec\'s enum otherwise', async () => {
+      expectDocumented(await t.api.get('/api/v1/customers').query({ sort: '-name' }).set(admin), 'listCustomers', 200);
+      const res = await t.api.get('/api/v1/customers').query({ sort: 'phone' }).set(admin);
+      expectDocumented(res, 'listCustomers', 400);
+      expect(res.body.errors[0]).toMatchObject({ pointer: '/query/sort', detail: expect.stringContaining('must be one of') });
+    });
+
+    it('expand is a comma-separated list of the relations the spec lists for the entity', async () => {
+      const customer = await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-EXP', name: 'Expand AG', currency: 'EUR' });
+      const receivable = await t.api.post('/api/v1/receivables').set(admin).send({ number: 'INV-EXP', customerId: customer.body.id, issueDate: '2026-01-01', dueDate: '2026-02-01', currency: 'EUR', amount: '10.00' });
+      expect(receivable.status).toBe(201);
+      const payment = await t.api.post('/api/v1/payments').set(admin).send({ customerId: customer.body.id, receivableId: receivable.body.id, date: '2026-01-05', amount: '10.00', currency: 'EUR' });
+      expect(payment.status).toBe(201);
+      const read = await t.api.get(`/api/v1/payments/${payment.body.id}`).query({ expand: 'customer,receivable.customer' }).set(admin);
+      expectDocumented(read, 'getPayment', 200);
+      expect(read.body).toMatchObject({ customer: { id: customer.body.id }, receivable: { id: receivable.body.id, customer: { id: customer.body.id } } });
+      for (const expand of ['order', 'customer,customer', 'customer.order', '']) {
+        const res = await t.api.get(`/api/v1/payments/${payment.body.id}`).query({ expand }).set(admin);
+        expectDocumented(res, 'getPayment', 400);
+        expect(res.body.errors[0].pointer, expand).toMatch(/^\/query\/expand/);
+      }
+    });
+
+    it('a malformed If-Match is refused by the spec\'s pattern, named as the spec names the header', async () => {
+      const customer = await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-IFM', name: 'Tag AG', currency: 'EUR' });
+      const res = await t.api.patch(`/api/v1/customers/${customer.body.id}`).set(admin).set('If-Match', '"1",,"2"').send({ name: 'Tagged AG' });
+      expectDocumented(res, 'updateCustomer', 400);
+      expect(res.body.errors).toEqual([{ pointer: '/header/If-Match', detail: 'must be * or a list of entity tags, such as "3"' }]);
+      expectDocumented(await t.api.patch(`/api/v1/customers/${customer.body.id}`).set(admin).set('If-Match', '"1", W/"x",').send({ name: 'Tagged AG' }), 'updateCustomer', 200);
+    });
+  });
 });

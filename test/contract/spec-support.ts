@@ -51,6 +51,10 @@ function asciiOnly(pattern: string): boolean {
 export function maxWireBytes(schema: unknown, where: 'url' | 'header', name: string): number {
   const s = deref(schema);
   if (Array.isArray(s['enum'])) return Math.max(...(s['enum'] as unknown[]).map((v) => encodeURIComponent(String(v)).length));
+  if (s['type'] === 'array') {
+    if (typeof s['maxItems'] !== 'number') throw new Error(`parameter ${name} has no maxItems`);
+    return s['maxItems'] * (maxWireBytes(s['items'], where, name) + 3);
+  }
   if (s['type'] === 'boolean') return 5;
   if (s['type'] === 'integer') return String(s['maximum'] ?? Number.MAX_SAFE_INTEGER).length + 1;
   const max = s['maxLength'];

@@ -37,11 +37,16 @@ interface Guard {
   receiver(ctx: RequestContext, deps: AppDeps): Promise<Receiver | undefined>;
 }
 
+/** The fields a list of `kind` sorts by (`sort=<field>` or `-<field>`): the spec lists exactly these. */
+export function sortableFields(kind: RecordKind): string[] {
+  return [...ENTITIES[kind].sortable, 'createdAt', 'updatedAt'];
+}
+
 export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteHooks = defaultHooks(kind)): Record<string, OperationHandler> {
   const def = ENTITIES[kind];
   const T = def.typeName;
   const plural = T === 'InventoryLevel' ? 'InventoryLevels' : `${T}s`;
-  const sortable = [...def.sortable, 'createdAt', 'updatedAt'];
+  const sortable = sortableFields(kind);
   const audit = (verb: string) => ({ action: `${kind}.${verb}`, entity: kind });
   const policed = kind !== 'user' && kind !== 'team';
   const entity = kind as EntityName;
