@@ -16,7 +16,7 @@ const SCALAR_MESSAGES: Readonly<Record<string, string>> = {
   CountryCode: 'must be a two-letter ISO 3166-1 country code such as "DE"',
   Date: 'must be a real calendar date in the form YYYY-MM-DD',
   Timestamp: 'must be an ISO 8601 date-time with a time zone, such as 2026-01-31T12:00:00Z',
-  Email: 'must be an email address',
+  Email: 'must be an email address such as name@example.com (a domain of at least two labels)',
   Id: 'must be an id of 1 to 64 letters, digits, or _ . : -',
   EntityTagList: 'must be * or a list of entity tags, such as "3"',
 };

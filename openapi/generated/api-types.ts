@@ -1088,7 +1088,7 @@ export interface components {
         Date: string;
         /** Format: date-time */
         Timestamp: string;
-        /** Format: email */
+        /** @description An email address as the hub accepts it: a local part of letters, digits and !#$%&'*+/=?^_`{|}~- in dot-separated runs, `@`, and a domain name of at least two labels (letters, digits, inner hyphens), such as `name@example.com`. An address at a bare host (`user@host`), a quoted local part or an address literal is refused. */
         Email: string;
         /** @description `*`, or a comma-separated list of entity tags such as `"3"` or `W/"x"` (RFC 9110 §8.8.3). */
         EntityTagList: string;

@@ -97,5 +97,23 @@ describe('the OpenAPI spec is the one source of wire types', () => {
         { numRuns: 3000, examples: [['"3"'], ['*'], ['"1", W/"x"'], ['"1",'], ['W/"1" ,"2"'], ['"1",,"2"'], ['"1"\xa0'], ['**']] },
       );
     });
+
+    it('email: one rule, the spec\'s pattern, which refuses an address at a bare host as the hub always did', async () => {
+      const email = schemas['Email'] as { pattern?: string; format?: string };
+      // `format: email` means RFC 5321 to one validator and a dotted domain to another: not a rule.
+      expect(email.format).toBeUndefined();
+      const pattern = new RegExp(email.pattern ?? '', 'u');
+      expect(['user@host', 'a..b@example.com', '"quoted"@example.com', 'name@[192.0.2.1]'].filter((e) => pattern.test(e))).toEqual([]);
+      expect(['name@example.com', "o'neil+crm@mail.example.co.uk", 'A.B@EXAMPLE.DE'].every((e) => pattern.test(e))).toBe(true);
+      // The same addresses as the ajv-formats rule the hub applied before the pattern replaced it.
+      const { fullFormats } = (await import('ajv-formats/dist/formats.js')) as unknown as { fullFormats: { email: RegExp } };
+      const part = fc.array(fc.constantFrom('a', 'Z', '0', '.', '-', '@', '+', "'", '_', 'ü', ' ', '"'), { minLength: 1, maxLength: 12 }).map((cs) => cs.join(''));
+      fc.assert(
+        fc.property(part, part, (local, domain) => {
+          expect(pattern.test(`${local}@${domain}`), `${local}@${domain}`).toBe(fullFormats.email.test(`${local}@${domain}`));
+        }),
+        { numRuns: 3000 },
+      );
+    });
   });
 });

@@ -154,5 +154,12 @@ describe('the spec says exactly what the hub does', () => {
       expect(res.body.errors).toEqual([{ pointer: '/header/If-Match', detail: 'must be * or a list of entity tags, such as "3"' }]);
       expectDocumented(await t.api.patch(`/api/v1/customers/${customer.body.id}`).set(admin).set('If-Match', '"1", W/"x",').send({ name: 'Tagged AG' }), 'updateCustomer', 200);
     });
+
+    it('an email at a bare host is refused by the spec and the hub alike', async () => {
+      const res = await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-MAIL', name: 'Mail AG', currency: 'EUR', email: 'user@host' });
+      expectDocumented(res, 'createCustomer', 400);
+      expect(res.body.errors).toEqual([{ pointer: '/email', detail: expect.stringContaining('must be an email address') }]);
+      expectDocumented(await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-MAIL', name: 'Mail AG', currency: 'EUR', email: 'user@host.example' }), 'createCustomer', 201);
+    });
   });
 });
