@@ -18,6 +18,8 @@ declare module 'express-serve-static-core' {
     hubIp?: string;
     /** The body's bytes, for operations whose handler reads them raw (webhooks). */
     hubRawBody?: Buffer;
+    /** Why the body could not be read; answered once the caller is known to may use the operation. */
+    hubBodyError?: HubError;
   }
 }
 
@@ -133,12 +135,16 @@ export function buildRouter(
     });
   }
   router.use(express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/merge-patch+json', 'application/*+json'], strict: false }));
-  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+  // A body that cannot be read is not answered here: the operation answers it after authentication
+  // and authorization, so a caller who may not use the operation learns nothing from it.
+  router.use((error: unknown, req: Request, _res: Response, next: NextFunction) => {
     const e = error as { type?: string; status?: number };
-    if (e?.type === 'entity.too.large') return sendProblem(res, problemOf(new PayloadTooLargeError(MAX_BODY_BYTES), req.hubRequestId ?? '').body);
-    if (e?.type === 'entity.parse.failed') return sendProblem(res, problemOf(new BadRequestError('The body is not valid JSON', [{ pointer: '/body', detail: 'is not valid JSON' }]), req.hubRequestId ?? '').body);
-    if (e?.status && e.status >= 400 && e.status < 500) return sendProblem(res, problemOf(new BadRequestError('The body could not be read', [{ pointer: '/body', detail: 'could not be read' }]), req.hubRequestId ?? '').body);
-    next(error);
+    if (!e?.status || e.status < 400 || e.status >= 500) return next(error);
+    req.body = undefined;
+    if (e.type === 'entity.too.large') req.hubBodyError = new PayloadTooLargeError(MAX_BODY_BYTES);
+    else if (e.type === 'entity.parse.failed') req.hubBodyError = new BadRequestError('The body is not valid JSON', [{ pointer: '/body', detail: 'is not valid JSON' }]);
+    else req.hubBodyError = new BadRequestError('The body could not be read', [{ pointer: '/body', detail: 'could not be read' }]);
+    next();
   });
 
   for (const op of spec.operations) {
@@ -175,6 +181,8 @@ export function buildRouter(
       const token = bearer(req);
       if (token) principal = await deps.auth.authenticate(token);
       checkAccess(handler, principal);
+      if (principal && handler.authorize) await handler.authorize(principal, deps, req.params as Record<string, string>);
+      if (req.hubBodyError) throw req.hubBodyError;
       const params = { ...(req.params as Record<string, string>) };
       const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
       for (const p of op.parameters) if (p.commaSeparated && typeof query[p.name] === 'string') query[p.name] = (query[p.name] as string).split(',');

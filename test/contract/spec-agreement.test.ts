@@ -162,4 +162,38 @@ describe('the spec says exactly what the hub does', () => {
       expectDocumented(await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-MAIL', name: 'Mail AG', currency: 'EUR', email: 'user@host.example' }), 'createCustomer', 201);
     });
   });
+
+  describe('a caller who may not use an operation at all is refused before the request is validated', () => {
+    let rep: Record<string, string>;
+    beforeAll(async () => {
+      expect((await t.api.post('/api/v1/users').set(admin).send({ username: 'rep.first', displayName: 'Rep First', roles: ['sales_rep'], password: 'rep-first-password' })).status).toBe(201);
+      rep = { Authorization: `Bearer ${await t.login('rep.first', 'rep-first-password')}` };
+    });
+
+    it('a sales rep creating a product (no role of theirs writes products) gets 403, not the body\'s 400', async () => {
+      expectDocumented(await t.api.post('/api/v1/products').set(rep).send({ colour: 'red' }), 'createProduct', 403);
+      expectDocumented(await t.api.post('/api/v1/products').set(rep).set('Content-Type', 'application/json').send('{"sku": '), 'createProduct', 403);
+    });
+
+    it('a sales rep deleting a customer (no role of theirs deletes customers) gets 403 for their own, 404 for one they cannot see, never the header\'s 400', async () => {
+      const own = await t.api.post('/api/v1/customers').set(rep).send({ code: 'C-REP-OWN', name: 'Own AG', currency: 'EUR' });
+      expect(own.status).toBe(201);
+      expectDocumented(await t.api.delete(`/api/v1/customers/${own.body.id}`).set(rep).set('If-Match', 'not-a-tag'), 'deleteCustomer', 403);
+      const other = await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-REP-OTHER', name: 'Other AG', currency: 'EUR' });
+      expectDocumented(await t.api.delete(`/api/v1/customers/${other.body.id}`).set(rep).set('If-Match', 'not-a-tag'), 'deleteCustomer', 404);
+      expectDocumented(await t.api.delete('/api/v1/customers/no-such-customer').set(rep).set('If-Match', 'not-a-tag'), 'deleteCustomer', 404);
+    });
+
+    it('a role that reads nothing of an entity gets 403 on its list and lineage before the query is checked', async () => {
+      expect((await t.api.post('/api/v1/users').set(admin).send({ username: 'staff.first', displayName: 'Staff First', roles: ['staff'], password: 'staff-first-password' })).status).toBe(201);
+      const staff = { Authorization: `Bearer ${await t.login('staff.first', 'staff-first-password')}` };
+      expectDocumented(await t.api.get('/api/v1/orders').query({ limit: 'many' }).set(staff), 'listOrders', 403);
+      expectDocumented(await t.api.get('/api/v1/orders/bad id!/lineage').set(staff), 'getOrderLineage', 403);
+    });
+
+    it('a caller the policy lets in is still told what is wrong with the request', async () => {
+      const res = await t.api.post('/api/v1/customers').set(rep).send({ colour: 'red' });
+      expectDocumented(res, 'createCustomer', 400);
+    });
+  });
 });
