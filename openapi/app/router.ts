@@ -50,6 +50,13 @@ function checkAccess(handler: OperationHandler, principal: Principal | undefined
   }
 }
 
+/** 415 naming the media types the operation takes (as `Accept-Patch` on a PATCH, RFC 5789, and `Accept-Post` on a POST). */
+function unsupportedMediaType(op: OperationSpec): HubError {
+  const types = op.body?.mediaTypes ?? [];
+  const header = op.method === 'patch' ? 'Accept-Patch' : op.method === 'post' ? 'Accept-Post' : undefined;
+  return new HubError('unsupported_media_type', 415, `The body must be sent as ${types.join(' or ')}`, [{ pointer: '/header/Content-Type', detail: `must be ${types.join(' or ')}` }], header ? { [header]: types.join(', ') } : {});
+}
+
 function outcomeOf(status: number): AuditOutcome {
   if (status < 400) return 'success';
   return status === 401 || status === 403 ? 'denied' : 'failure';
@@ -142,6 +149,7 @@ export function buildRouter(
     if (!e?.status || e.status < 400 || e.status >= 500) return next(error);
     req.body = undefined;
     if (e.type === 'entity.too.large') req.hubBodyError = new PayloadTooLargeError(MAX_BODY_BYTES);
+    else if (e.status === 415) req.hubBodyError = new HubError('unsupported_media_type', 415, 'The body\'s charset or content coding is not supported (send UTF-8 JSON)', [{ pointer: '/header/Content-Type', detail: 'names a charset or coding the hub cannot read' }]);
     else if (e.type === 'entity.parse.failed') req.hubBodyError = new BadRequestError('The body is not valid JSON', [{ pointer: '/body', detail: 'is not valid JSON' }]);
     else req.hubBodyError = new BadRequestError('The body could not be read', [{ pointer: '/body', detail: 'could not be read' }]);
     next();
@@ -194,9 +202,7 @@ export function buildRouter(
       if (handler.rawBody) body = undefined;
       else if (op.body) {
         const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-        if (hasBody && !req.is(op.body.mediaTypes.concat('application/*+json'))) {
-          throw new BadRequestError(`The body must be sent as ${op.body.mediaTypes.join(' or ')}`, [{ pointer: '/header/Content-Type', detail: `must be ${op.body.mediaTypes.join(' or ')}` }]);
-        }
+        if (hasBody && !req.is([...op.body.mediaTypes])) throw unsupportedMediaType(op);
         if (body === undefined && op.body.required) throw new BadRequestError('A JSON body is required', [{ pointer: '/body', detail: 'is required' }]);
         validator.checkBody(validators?.body, body);
       } else body = undefined;

@@ -196,4 +196,34 @@ describe('the spec says exactly what the hub does', () => {
       expectDocumented(res, 'createCustomer', 400);
     });
   });
+
+  describe('a body in a media type the operation does not take is a documented 415', () => {
+    const customer = JSON.stringify({ code: 'C-MEDIA', name: 'Media AG', currency: 'EUR' });
+
+    it('a create takes application/json only: merge-patch, another +json type or text are 415 with Accept-Post', async () => {
+      for (const type of ['application/merge-patch+json', 'application/vnd.example+json', 'text/plain']) {
+        const res = await t.api.post('/api/v1/customers').set(admin).set('Content-Type', type).send(customer);
+        expectDocumented(res, 'createCustomer', 415);
+        expect(res.headers['accept-post'], type).toBe('application/json');
+        expect(res.body.errors).toEqual([{ pointer: '/header/Content-Type', detail: 'must be application/json' }]);
+      }
+      expectDocumented(await t.api.post('/api/v1/customers').set(admin).set('Content-Type', 'application/json; charset=utf-8').send(customer), 'createCustomer', 201);
+    });
+
+    it('an update takes application/json and application/merge-patch+json; others are 415 with Accept-Patch', async () => {
+      const id = (await t.api.get('/api/v1/customers').query({ q: 'C-MEDIA' }).set(admin)).body.items[0].id as string;
+      expectDocumented(await t.api.patch(`/api/v1/customers/${id}`).set(admin).set('Content-Type', 'application/merge-patch+json').send('{"name":"Media SE"}'), 'updateCustomer', 200);
+      const res = await t.api.patch(`/api/v1/customers/${id}`).set(admin).set('Content-Type', 'application/json-patch+json').send('[{"op":"replace","path":"/name","value":"X"}]');
+      expectDocumented(res, 'updateCustomer', 415);
+      expect(res.headers['accept-patch']).toBe('application/json, application/merge-patch+json');
+    });
+
+    it('a charset the hub cannot read is 415, not 400', async () => {
+      expectDocumented(await t.api.post('/api/v1/customers').set(admin).set('Content-Type', 'application/json; charset=iso-8859-1').send(customer), 'createCustomer', 415);
+    });
+
+    it('every operation that takes a body documents 415', () => {
+      for (const op of loadedSpec().operations) if (op.body && op.operationId !== 'receiveWebhook') expect(documentedStatuses(op.operationId), op.operationId).toContain('415');
+    });
+  });
 });
