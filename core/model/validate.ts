@@ -1,5 +1,6 @@
 import { UnprocessableError, type FieldProblem } from '../errors.js';
 import { currencyScale, isCountry, isCurrency } from './codes.js';
+import { nounOf, withArticle } from './words.js';
 import { dec, fmt, scaleOf, zero, type Dec } from './decimal.js';
 import type { EntityName, JsonObject, JsonValue } from './entities.js';
 
@@ -224,7 +225,7 @@ async function resolveRefs(c: Checker, refs: ReferenceChecker): Promise<void> {
   for (const r of c.refs) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
   for (const [kind, list] of byKind) {
     const missing = await refs.missing(kind, [...new Set(list.map((r) => r.id))]);
-    for (const r of list) if (missing.has(r.id)) c.add(r.pointer, `refers to a ${kind} that does not exist`);
+    for (const r of list) if (missing.has(r.id)) c.add(r.pointer, `refers to ${withArticle(nounOf(kind))} that does not exist`);
   }
 }
 

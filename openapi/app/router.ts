@@ -158,14 +158,16 @@ export function buildRouter(
   for (const op of spec.operations) {
     const handler = handlers[op.operationId] as OperationHandler;
     const validators = validator.byOperation.get(op.operationId);
-    router[op.method](op.expressPath, (req: Request, res: Response) => {
-      res.locals['operationId'] = op.operationId;
-      void serve(op, handler, validators, req, res);
-    });
+    for (const path of [op.expressPath, ...op.formerPaths]) {
+      router[op.method](path, (req: Request, res: Response) => {
+        res.locals['operationId'] = op.operationId;
+        void serve(op, handler, validators, req, res);
+      });
+    }
   }
 
   // Known path, other method → 405; anything else under /api → 404, both as problem+json.
-  const knownPaths = spec.operations.map((op) => ({ re: new RegExp('^' + op.path.replace(/\{[^}]+\}/g, '[^/]+') + '$'), method: op.method.toUpperCase() }));
+  const knownPaths = spec.operations.flatMap((op) => [op.path, ...op.formerPaths].map((path) => ({ re: new RegExp('^' + path.replace(/\{[^}]+\}/g, '[^/]+') + '$'), method: op.method.toUpperCase() })));
   router.use((req, res, next) => {
     const matching = knownPaths.filter((k) => k.re.test(req.path));
     const id = req.hubRequestId ?? '';

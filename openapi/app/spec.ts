@@ -26,6 +26,11 @@ export interface OperationSpec {
   readonly path: string;
   /** Express path, e.g. `/api/v1/customers/:id`. */
   readonly expressPath: string;
+  /**
+   * Paths the operation was served at before (`x-former-paths`), still served the same; each is
+   * unambiguous (no other operation's path template matches it).
+   */
+  readonly formerPaths: readonly string[];
   readonly public: boolean;
   readonly parameters: readonly ParameterSpec[];
   /** `#/components/schemas/X` reference or inline schema of the JSON body, when there is one. */
@@ -115,6 +120,7 @@ export function loadSpec(path: string = SPEC_PATH): LoadedSpec {
         method,
         path,
         expressPath: path.replace(/\{([^}]+)\}/g, ':$1'),
+        formerPaths: Array.isArray(op['x-former-paths']) ? (op['x-former-paths'] as unknown[]).map(String) : [],
         public: Array.isArray(security) && security.length === 0,
         parameters,
         body,

@@ -163,7 +163,7 @@ export interface paths {
          */
         get: operations["listInventoryLevels"];
         put?: never;
-        /** Create a inventory level */
+        /** Create an inventory level */
         post: operations["createInventoryLevel"];
         delete?: never;
         options?: never;
@@ -180,15 +180,15 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Get a inventory level */
+        /** Get an inventory level */
         get: operations["getInventoryLevel"];
         put?: never;
         post?: never;
-        /** Delete a inventory level */
+        /** Delete an inventory level */
         delete: operations["deleteInventoryLevel"];
         options?: never;
         head?: never;
-        /** Update a inventory level */
+        /** Update an inventory level */
         patch: operations["updateInventoryLevel"];
         trace?: never;
     };
@@ -205,7 +205,7 @@ export interface paths {
          */
         get: operations["listOrders"];
         put?: never;
-        /** Create a order */
+        /** Create an order */
         post: operations["createOrder"];
         delete?: never;
         options?: never;
@@ -222,15 +222,15 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Get a order */
+        /** Get an order */
         get: operations["getOrder"];
         put?: never;
         post?: never;
-        /** Delete a order */
+        /** Delete an order */
         delete: operations["deleteOrder"];
         options?: never;
         head?: never;
-        /** Update a order */
+        /** Update an order */
         patch: operations["updateOrder"];
         trace?: never;
     };
@@ -654,7 +654,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Field lineage of a inventory level
+         * Field lineage of an inventory level
          * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getInventoryLevelLineage"];
@@ -676,7 +676,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Field lineage of a order
+         * Field lineage of an order
          * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getOrderLineage"];
@@ -859,32 +859,13 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/sync/dead-letters/replay": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Replay every open dead letter matching a filter
-         * @description Replays the open dead letters the filter selects (an empty filter: all of them, up to 10000): outbound ones deliver the record's current state again, inbound ones ingest the stored change again. Admins only; audited.
-         */
-        post: operations["replayDeadLetters"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/sync/dead-letters/{id}": {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: components["parameters"]["IdPath"];
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
             };
             cookie?: never;
         };
@@ -906,7 +887,8 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                id: components["parameters"]["IdPath"];
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
             };
             cookie?: never;
         };
@@ -928,7 +910,8 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                id: components["parameters"]["IdPath"];
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
             };
             cookie?: never;
         };
@@ -939,6 +922,26 @@ export interface paths {
          * @description Marks an open dead letter discarded; nothing is sent. Admins only; audited.
          */
         post: operations["discardDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/dead-letter-replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay every open dead letter matching a filter
+         * @description Replays the open dead letters the filter selects (an empty filter: all of them, up to 10000): outbound ones deliver the record's current state again, inbound ones ingest the stored change again. Admins only; audited. The former path `POST /api/v1/sync/dead-letters/replay` (listed in `x-former-paths`) still answers exactly the same; it cannot be taken for a dead letter, whose ids are numbers, but new clients should use this one.
+         */
+        post: operations["replayDeadLetters"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1882,6 +1885,8 @@ export interface components {
         IdempotencyKey: string;
         /** @description A sync connector (target or source) name. */
         ConnectorPath: components["schemas"]["ConnectorName"];
+        /** @description A dead letter's id (a number). */
+        DeadLetterIdPath: string;
         /** @description The previous page's `nextCursor` (the last id it held). */
         IdCursor: string;
     };
@@ -4117,42 +4122,13 @@ export interface operations {
             431: components["responses"]["HeadersTooLarge"];
         };
     };
-    replayDeadLetters: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DeadLetterReplayFilter"];
-            };
-        };
-        responses: {
-            /** @description The dead letters replayed. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeadLetterReplayResult"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            431: components["responses"]["HeadersTooLarge"];
-        };
-    };
     getDeadLetter: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: components["parameters"]["IdPath"];
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
             };
             cookie?: never;
         };
@@ -4179,7 +4155,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: components["parameters"]["IdPath"];
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
             };
             cookie?: never;
         };
@@ -4208,7 +4185,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: components["parameters"]["IdPath"];
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
             };
             cookie?: never;
         };
@@ -4228,6 +4206,36 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    replayDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeadLetterReplayFilter"];
+            };
+        };
+        responses: {
+            /** @description The dead letters replayed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterReplayResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             431: components["responses"]["HeadersTooLarge"];
         };
     };

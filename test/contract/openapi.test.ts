@@ -115,5 +115,35 @@ describe('the OpenAPI spec is the one source of wire types', () => {
         { numRuns: 3000 },
       );
     });
+
+    it('no two paths overlap: no literal segment of one path is a value another path\'s parameter accepts', () => {
+      const templates = spec.operations.flatMap((op) => [op.path, ...op.formerPaths].map((path) => ({ op, path, segments: path.split('/') })));
+      const accepts = (op: (typeof spec.operations)[number], segment: string, literal: string): boolean => {
+        const name = /^\{(.+)\}$/.exec(segment)?.[1];
+        const schema = op.parameters.find((p) => p.in === 'path' && p.name === name)?.schema as { pattern?: string; $ref?: string } | undefined;
+        const resolved = schema?.$ref ? (schemas[schema.$ref.split('/').pop() ?? ''] as { pattern?: string }) : schema;
+        return !resolved?.pattern || new RegExp(resolved.pattern, 'u').test(literal);
+      };
+      const overlaps: string[] = [];
+      for (const a of templates) {
+        for (const b of templates) {
+          if (a === b || a.path === b.path || a.segments.length !== b.segments.length) continue;
+          const same = a.segments.every((sa, i) => {
+            const sb = b.segments[i] ?? '';
+            if (sa === sb) return true;
+            if (sa.startsWith('{') && !sb.startsWith('{')) return accepts(a.op, sa, sb);
+            if (sb.startsWith('{') && !sa.startsWith('{')) return accepts(b.op, sb, sa);
+            return sa.startsWith('{') && sb.startsWith('{');
+          });
+          if (same && a.path < b.path) overlaps.push(`${a.path} ~ ${b.path}`);
+        }
+      }
+      expect(overlaps).toEqual([]);
+    });
+
+    it('names things with the right article', () => {
+      const text = JSON.stringify(spec.document);
+      expect(text.match(/\b[Aa] (?:[aeio]|u(?!s|n[iu]|r[aeiou]))[a-z]+/g) ?? []).toEqual([]);
+    });
   });
 });

@@ -226,4 +226,28 @@ describe('the spec says exactly what the hub does', () => {
       for (const op of loadedSpec().operations) if (op.body && op.operationId !== 'receiveWebhook') expect(documentedStatuses(op.operationId), op.operationId).toContain('415');
     });
   });
+
+  describe('paths that do not overlap, and messages in plain English', () => {
+    it('the bulk replay has a path of its own; the former one still answers the same, and is no dead letter id', async () => {
+      const filter = { target: 'ledger', errorCode: 'no_such_code' };
+      const now = await t.api.post('/api/v1/sync/dead-letter-replays').set(admin).send(filter);
+      expectDocumented(now, 'replayDeadLetters', 200);
+      const before = await t.api.post('/api/v1/sync/dead-letters/replay').set(admin).send(filter);
+      expect([before.status, before.body]).toEqual([200, now.body]);
+      const asId = await t.api.get('/api/v1/sync/dead-letters/replay').set(admin);
+      expectDocumented(asId, 'getDeadLetter', 400);
+      expect(asId.body.errors[0].pointer).toBe('/path/id');
+    });
+
+    it('an order, an inventory level: the article follows the sound', async () => {
+      const customer = await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-WORDS', name: 'Words AG', currency: 'EUR' });
+      const res = await t.api.post('/api/v1/receivables').set(admin).send({ number: 'INV-WORDS', customerId: customer.body.id, orderId: 'no-such-order', issueDate: '2026-01-01', dueDate: '2026-02-01', currency: 'EUR', amount: '1.00' });
+      expectDocumented(res, 'createReceivable', 422);
+      expect(res.body.errors).toEqual([{ pointer: '/orderId', detail: 'refers to an order that does not exist' }]);
+      const product = await t.api.post('/api/v1/products').set(admin).send({ sku: 'SKU-WORDS', name: 'Words', currency: 'EUR' });
+      expect((await t.api.post('/api/v1/inventory').set(admin).send({ productId: product.body.id, warehouse: 'W9', onHand: '1' })).status).toBe(201);
+      const gone = await t.api.delete(`/api/v1/products/${product.body.id}`).set(admin);
+      expect(gone.body.detail).toBe('The product is still referenced by an inventory level; delete or move those first');
+    });
+  });
 });
