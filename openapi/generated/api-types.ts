@@ -1126,14 +1126,18 @@ export interface components {
         MappingPreviewRequest: {
             recordId?: components["schemas"]["Id"];
             /** @description A canonical record (outbound) or an external record (inbound). */
-            record?: Record<string, never>;
+            record?: {
+                [key: string]: unknown;
+            };
         };
         MappingPreview: {
             mapping: string;
             /** @description The policy receiver the record was projected for (outbound). */
             receiver: string | null;
             /** @description What the mapping produced. */
-            payload: Record<string, never>;
+            payload: {
+                [key: string]: unknown;
+            };
             /** @description Fields of the record the policy did not pass through in plain form. */
             policy: {
                 field: string;
@@ -1637,7 +1641,9 @@ export interface components {
             total: number | null;
             done: number;
             failed: number;
-            report: Record<string, never> | null;
+            report: {
+                [key: string]: unknown;
+            } | null;
             message: string | null;
             createdBy: string | null;
             createdAt: components["schemas"]["Timestamp"];
@@ -1661,7 +1667,9 @@ export interface components {
             recordId: string;
             version: number;
             /** @description Outbound, what the target would have received (projected for it and mapped); inbound, the change as received or mapped. */
-            payload: Record<string, never>;
+            payload: {
+                [key: string]: unknown;
+            };
             errorCode: string;
             errorMessage: string;
             attempts: number;
@@ -1744,7 +1752,9 @@ export interface components {
         WebhookDelivery: {
             /** @description The external entity name, as in the connector schema. */
             entity: string;
-            records: Record<string, never>[];
+            records: {
+                [key: string]: unknown;
+            }[];
         };
         WebhookAccepted: {
             accepted: number;
