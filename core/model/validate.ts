@@ -1,7 +1,7 @@
 import { UnprocessableError, type FieldProblem } from '../errors.js';
 import { currencyScale, isCountry, isCurrency } from './codes.js';
 import { nounOf, withArticle } from './words.js';
-import { dec, fmt, scaleOf, zero, type Dec } from './decimal.js';
+import { dec, DECIMAL_PATTERN, fmt, scaleOf, zero, type Dec } from './decimal.js';
 import type { EntityName, JsonObject, JsonValue } from './entities.js';
 
 /**
@@ -72,14 +72,22 @@ class Checker {
     return d;
   }
 
-  /** Sets a derived money field, or checks the caller's value against the computed one. */
-  derive(record: JsonObject, field: string, computed: Dec, scale: number, pointer: string): void {
+  /**
+   * Sets a derived money field, or checks the caller's value against the computed one. False when
+   * the computed amount has more than the 16 integer digits an amount can hold (a problem, not a crash).
+   */
+  derive(record: JsonObject, field: string, computed: Dec, scale: number, pointer: string): boolean {
     const given = record[field];
     const expected = fmt(computed, scale);
+    if (!DECIMAL_PATTERN.test(expected)) {
+      this.add(pointer, 'comes to more than 16 digits before the point, more than an amount can hold');
+      return false;
+    }
     if (typeof given === 'string') {
       if (!dec(given).equals(dec(expected))) this.add(pointer, `does not add up: expected ${expected}`);
     }
     record[field] = expected;
+    return true;
   }
 
   address(record: JsonObject, field: string): void {
@@ -127,10 +135,10 @@ function checkOrder(c: Checker, record: JsonObject, rules: ModelRules): void {
     if (quantity?.isZero()) c.add(`${at}/quantity`, 'must be greater than 0');
     if (scale === undefined || unitPrice === undefined || quantity === undefined) return;
     const net = quantity.times(unitPrice).times(dec('100').minus(discount)).dividedBy(100);
-    c.derive(line, 'lineTotal', net, scale, `${at}/lineTotal`);
+    if (!c.derive(line, 'lineTotal', net, scale, `${at}/lineTotal`)) return;
     const lineTotal = dec(String(line['lineTotal']));
     subtotal = subtotal.plus(lineTotal);
-    taxTotal = taxTotal.plus(dec(fmt(lineTotal.times(taxRate).dividedBy(100), scale)));
+    taxTotal = taxTotal.plus(lineTotal.times(taxRate).dividedBy(100).toDecimalPlaces(scale));
   });
   for (const f of ['subtotal', 'taxTotal', 'total']) c.money(record, f, scale, `/${f}`);
   if (scale !== undefined && c.problems.length === 0) {

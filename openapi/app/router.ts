@@ -188,7 +188,8 @@ export function buildRouter(
     let principal: Principal | undefined;
     let ctx: RequestContext | undefined;
     try {
-      const token = bearer(req);
+      // An operation without security (`security: []`: login, probes, webhooks) looks at no credential.
+      const token = handler.access === 'public' ? undefined : bearer(req);
       if (token) principal = await deps.auth.authenticate(token);
       checkAccess(handler, principal);
       if (principal && handler.authorize) await handler.authorize(principal, deps, req.params as Record<string, string>);

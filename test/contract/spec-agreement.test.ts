@@ -250,4 +250,33 @@ describe('the spec says exactly what the hub does', () => {
       expect(gone.body.detail).toBe('The product is still referenced by an inventory level; delete or move those first');
     });
   });
+
+  describe('statuses every operation can answer are documented on it', () => {
+    it('an operation without security looks at no credential: a stale token does not turn a probe or a login into a 401', async () => {
+      const stale = { Authorization: 'Bearer hubt_no-such-session' };
+      expectDocumented(await t.api.get('/healthz').set(stale), 'health', 200);
+      expectDocumented(await t.api.get('/api/v1').set(stale), 'getApiIndex', 200);
+      expectDocumented(await t.api.post('/api/v1/auth/login').set(stale).send({ username: 'admin', password: 'admin-password-for-tests' }), 'login', 200);
+      expectDocumented(await t.api.get('/api/v1/auth/me').set(stale), 'getMe', 401);
+    });
+
+    it('an unknown query parameter is a documented 400 on the probes too', async () => {
+      for (const [path, op] of [['/healthz', 'health'], ['/readyz', 'ready'], ['/metrics', 'metrics']] as const) expectDocumented(await t.api.get(path).query({ verbose: '1' }), op, 400);
+    });
+
+    it('every operation the address restriction covers (all but the health probes) documents its 403', () => {
+      for (const op of loadedSpec().operations) if (op.operationId !== 'health' && op.operationId !== 'ready') expect(documentedStatuses(op.operationId), op.operationId).toContain('403');
+    });
+
+    it('an order whose line total would not fit an amount is a documented 422 naming the line, never a 500', async () => {
+      const customer = await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-HUGE', name: 'Huge AG', currency: 'EUR' });
+      const product = await t.api.post('/api/v1/products').set(admin).send({ sku: 'SKU-HUGE', name: 'Huge', currency: 'EUR' });
+      const res = await t.api.post('/api/v1/orders').set(admin).send({ number: 'SO-HUGE', customerId: customer.body.id, orderDate: '2026-01-02', currency: 'EUR', lines: [{ productId: product.body.id, quantity: '733929573.0438', unitPrice: '75437393' }, { productId: product.body.id, quantity: '1', unitPrice: '1.00', taxRate: '999' }] });
+      expectDocumented(res, 'createOrder', 422);
+      expect(res.body.errors).toEqual([
+        { pointer: '/lines/0/lineTotal', detail: 'comes to more than 16 digits before the point, more than an amount can hold' },
+        { pointer: '/lines/1/taxRate', detail: 'must be between 0 and 100' },
+      ]);
+    });
+  });
 });
