@@ -72,9 +72,14 @@ export function parseSort(sort: unknown, allowed: readonly string[], fallback = 
   return { field, desc, key: text };
 }
 
-/** Normalizes a date-time with any offset to UTC ISO form, as the store keeps timestamps. */
+/**
+ * Normalizes a date-time with any offset to UTC ISO form, as the store keeps timestamps. A leap
+ * second (`23:59:60Z`, which RFC 3339 and the spec allow but Date cannot hold) is the instant after
+ * the last second of its minute.
+ */
 export function utcInstant(value: string, pointer: string): string {
-  const t = Date.parse(value);
+  const leap = /^(.*[Tt ]\d\d:\d\d:)60(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/.exec(value);
+  const t = leap ? Date.parse(`${leap[1]}59${leap[2] ?? ''}${leap[3]}`) + 1000 : Date.parse(value);
   if (Number.isNaN(t)) throw new BadRequestError('Invalid date-time', [{ pointer, detail: 'is not a valid date-time' }]);
   return new Date(t).toISOString();
 }

@@ -63,8 +63,7 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 /** A calendar date (`format: date`). */
 export const dateArb = fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2090-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
 
-/** An RFC 3339 date-time with `Z` or an offset, as `format: date-time` allows. */
-export const dateTimeArb = fc
+const plainDateTime: fc.Arbitrary<string> = fc
   .tuple(fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2090-12-31T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: -14 * 60, max: 14 * 60 }), fc.boolean())
   .map(([d, offset, zulu]) => {
     const iso = d.toISOString();
@@ -74,6 +73,13 @@ export const dateTimeArb = fc
     const local = new Date(d.getTime() + offset * 60_000).toISOString().slice(0, -1);
     return `${local}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
   });
+
+/** An RFC 3339 date-time with `Z` or an offset, as `format: date-time` allows; now and then a leap second, or in lower case. */
+export const dateTimeArb = fc.oneof(
+  { weight: 8, arbitrary: plainDateTime },
+  { weight: 1, arbitrary: dateArb.map((d) => `${d}T23:59:60Z`) },
+  { weight: 1, arbitrary: plainDateTime.map((v) => v.toLowerCase()) },
+);
 
 /**
  * Values valid against a JSON Schema of the spec (the subset openapi.yaml uses: $ref, type and type

@@ -278,5 +278,14 @@ describe('the spec says exactly what the hub does', () => {
         { pointer: '/lines/1/taxRate', detail: 'must be between 0 and 100' },
       ]);
     });
+
+    it('a leap second, which RFC 3339 and the spec allow, is an instant like any other (no 400, no 500)', async () => {
+      expectDocumented(await t.api.get('/api/v1/customers').query({ updatedSince: '2016-12-31T23:59:60Z' }).set(admin), 'listCustomers', 200);
+      const key = await t.api.post('/api/v1/api-keys').set(admin).send({ name: 'leap', roles: ['staff'], expiresAt: '2090-12-31T23:59:60Z' });
+      expectDocumented(key, 'createApiKey', 201);
+      expect(key.body.expiresAt).toBe('2091-01-01T00:00:00.000Z');
+      const offset = await t.api.post('/api/v1/api-keys').set(admin).send({ name: 'offset', roles: ['staff'], expiresAt: '2090-06-30T12:00:00+02:00' });
+      expect(offset.body.expiresAt).toBe('2090-06-30T10:00:00.000Z');
+    });
   });
 });

@@ -39,7 +39,8 @@ export function adminHandlers(): Record<string, OperationHandler> {
         audit: { action: 'apikey.create', entity: 'apikey' },
         handle: (ctx, deps) =>
           idempotentCreate(ctx, deps, async (tx) => {
-            const body = ctx.body;
+            // Compared and stored as a UTC instant (an offset or a leap second is no 500).
+            const body = ctx.body.expiresAt ? { ...ctx.body, expiresAt: utcInstant(ctx.body.expiresAt, '/expiresAt') } : ctx.body;
             const key = await deps.auth.createApiKey(body, actorName(ctx.principal), tx);
             if (ctx.audit) Object.assign(ctx.audit, { recordIds: [key.id], fields: Object.keys(body).sort() });
             await auditInTx(tx, ctx, 201);
