@@ -1,7 +1,11 @@
 import { UnprocessableError, type FieldProblem } from '../errors.js';
 import { currencyScale, isCountry, isCurrency } from './codes.js';
 import { nounOf, withArticle } from './words.js';
-import { dec, DECIMAL_PATTERN, fmt, scaleOf, zero, type Dec } from './decimal.js';
+import { dec, DECIMAL_PATTERN, fmt, integerDigits, sameAmount, scaleOf, zero, type Dec } from './decimal.js';
+
+/** Digits before the point of one amount (Money in the spec), and of an order's sums (OrderTotal: up to 1000 lines of one amount each, plus tax). */
+const AMOUNT_DIGITS = 16;
+const ORDER_TOTAL_DIGITS = 20;
 import type { EntityName, JsonObject, JsonValue } from './entities.js';
 
 /**
@@ -61,7 +65,8 @@ class Checker {
       this.add(pointer, `has more decimals than the currency allows (${scale})`);
       return undefined;
     }
-    return dec(value);
+    // An order's sums may be wider than one amount; they are only compared (see derive).
+    return DECIMAL_PATTERN.test(value) ? dec(value) : undefined;
   }
 
   percent(record: JsonObject, field: string, pointer: string): Dec {
@@ -74,17 +79,17 @@ class Checker {
 
   /**
    * Sets a derived money field, or checks the caller's value against the computed one. False when
-   * the computed amount has more than the 16 integer digits an amount can hold (a problem, not a crash).
+   * the computed amount has more integer digits than the field can hold (a problem, not a crash).
    */
-  derive(record: JsonObject, field: string, computed: Dec, scale: number, pointer: string): boolean {
+  derive(record: JsonObject, field: string, computed: Dec, scale: number, pointer: string, digits = AMOUNT_DIGITS): boolean {
     const given = record[field];
     const expected = fmt(computed, scale);
-    if (!DECIMAL_PATTERN.test(expected)) {
-      this.add(pointer, 'comes to more than 16 digits before the point, more than an amount can hold');
+    if (integerDigits(expected) > digits) {
+      this.add(pointer, `comes to more than ${digits} digits before the point, more than the field can hold`);
       return false;
     }
     if (typeof given === 'string') {
-      if (!dec(given).equals(dec(expected))) this.add(pointer, `does not add up: expected ${expected}`);
+      if (!sameAmount(given, expected)) this.add(pointer, `does not add up: expected ${expected}`);
     }
     record[field] = expected;
     return true;
@@ -142,9 +147,9 @@ function checkOrder(c: Checker, record: JsonObject, rules: ModelRules): void {
   });
   for (const f of ['subtotal', 'taxTotal', 'total']) c.money(record, f, scale, `/${f}`);
   if (scale !== undefined && c.problems.length === 0) {
-    c.derive(record, 'subtotal', subtotal, scale, '/subtotal');
-    c.derive(record, 'taxTotal', taxTotal, scale, '/taxTotal');
-    c.derive(record, 'total', subtotal.plus(taxTotal), scale, '/total');
+    c.derive(record, 'subtotal', subtotal, scale, '/subtotal', ORDER_TOTAL_DIGITS);
+    c.derive(record, 'taxTotal', taxTotal, scale, '/taxTotal', ORDER_TOTAL_DIGITS);
+    c.derive(record, 'total', subtotal.plus(taxTotal), scale, '/total', ORDER_TOTAL_DIGITS);
   }
   record['countsTowardQuota'] = rules.quotaOrderTypes.includes(String(record['type']));
 }

@@ -1071,6 +1071,8 @@ export interface components {
         Id: string;
         /** @description Decimal string, never a number; the scale is limited by the currency (e.g. 2 for EUR, 0 for JPY). */
         Money: string;
+        /** @description A sum of an order's lines as a decimal string, never a number; up to 20 digits before the point (1000 lines of the largest amount, with tax). */
+        OrderTotal: string;
         /** @description Non-negative decimal string. */
         Quantity: string;
         /** @description Signed decimal string. */
@@ -1310,11 +1312,11 @@ export interface components {
             paymentTerms?: string | null;
             lines?: components["schemas"]["OrderLine"][];
             /** @description Optional on write; computed by the server, which refuses values that do not add up. */
-            subtotal?: components["schemas"]["Money"];
+            subtotal?: components["schemas"]["OrderTotal"];
             /** @description Optional on write; computed by the server, which refuses values that do not add up. */
-            taxTotal?: components["schemas"]["Money"];
+            taxTotal?: components["schemas"]["OrderTotal"];
             /** @description Optional on write; computed by the server, which refuses values that do not add up. */
-            total?: components["schemas"]["Money"];
+            total?: components["schemas"]["OrderTotal"];
         };
         OrderCreate: {
             lines: unknown;

@@ -274,7 +274,7 @@ describe('the spec says exactly what the hub does', () => {
       const res = await t.api.post('/api/v1/orders').set(admin).send({ number: 'SO-HUGE', customerId: customer.body.id, orderDate: '2026-01-02', currency: 'EUR', lines: [{ productId: product.body.id, quantity: '733929573.0438', unitPrice: '75437393' }, { productId: product.body.id, quantity: '1', unitPrice: '1.00', taxRate: '999' }] });
       expectDocumented(res, 'createOrder', 422);
       expect(res.body.errors).toEqual([
-        { pointer: '/lines/0/lineTotal', detail: 'comes to more than 16 digits before the point, more than an amount can hold' },
+        { pointer: '/lines/0/lineTotal', detail: 'comes to more than 16 digits before the point, more than the field can hold' },
         { pointer: '/lines/1/taxRate', detail: 'must be between 0 and 100' },
       ]);
     });
@@ -286,6 +286,14 @@ describe('the spec says exactly what the hub does', () => {
       expect(key.body.expiresAt).toBe('2091-01-01T00:00:00.000Z');
       const offset = await t.api.post('/api/v1/api-keys').set(admin).send({ name: 'offset', roles: ['staff'], expiresAt: '2090-06-30T12:00:00+02:00' });
       expect(offset.body.expiresAt).toBe('2090-06-30T10:00:00.000Z');
+    });
+
+    it('an order\'s total may be wider than one amount (OrderTotal): accepted, answered and within the spec', async () => {
+      const customer = await t.api.post('/api/v1/customers').set(admin).send({ code: 'C-WIDE', name: 'Wide AG', currency: 'EUR' });
+      const product = await t.api.post('/api/v1/products').set(admin).send({ sku: 'SKU-WIDE', name: 'Wide', currency: 'EUR' });
+      const res = await t.api.post('/api/v1/orders').set(admin).send({ number: 'SO-WIDE', customerId: customer.body.id, orderDate: '2026-01-02', currency: 'EUR', lines: [{ productId: product.body.id, quantity: '1000000', unitPrice: '9999999999.99', taxRate: '19' }], total: '11899999999988100' });
+      expectDocumented(res, 'createOrder', 201);
+      expect(res.body).toMatchObject({ subtotal: '9999999999990000.00', total: '11899999999988100.00' });
     });
   });
 });
