@@ -17,6 +17,7 @@ import { UnavailableError } from '../core/errors.js';
 import type { RecordService } from '../core/records/service.js';
 import type { RedisHandle } from '../core/redis.js';
 import type { Store } from '../core/store/store.js';
+import { answerClientError, HTTP_SERVER_OPTIONS } from '../openapi/app/client-error.js';
 
 /** Roles every installation has, whatever the configuration adds. */
 const BUILT_IN_ROLES = ['admin', 'auditor'];
@@ -241,7 +242,9 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       const app: Express = express();
       app.disable('x-powered-by');
       app.use(router);
-      server = createServer(app);
+      server = createServer(HTTP_SERVER_OPTIONS, app);
+      // Refusals of Node's own parser (headers too large, malformed HTTP) answer problem+json too.
+      server.on('clientError', answerClientError);
       const s = server;
       await new Promise<void>((resolve, reject) => {
         s.once('error', (error: NodeJS.ErrnoException) => {

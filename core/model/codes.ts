@@ -1,16 +1,11 @@
-/**
- * ISO 4217 currencies and ISO 3166-1 alpha-2 countries, taken from the ICU data that ships with
- * Node.js, so the lists stay current without a hand-kept copy.
- */
-const currencies: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+import { COUNTRY_CODES, CURRENCY_CODES } from './iso-codes.js';
 
-// Codes ICU knows as regions but which are not countries (user-assigned or groupings).
-const nonCountries = new Set(['EU', 'EZ', 'UN', 'QO', 'ZZ', 'XA', 'XB', 'AA', 'QM', 'QN', 'QP', 'QZ']);
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-const countryCache = new Map<string, boolean>();
+/** ISO 4217 currencies and ISO 3166-1 alpha-2 countries: the frozen lists the spec also states (iso-codes.ts). */
+const currencies: ReadonlySet<string> = new Set(CURRENCY_CODES);
+const countries: ReadonlySet<string> = new Set(COUNTRY_CODES);
 
 export function isCurrency(code: string): boolean {
-  return /^[A-Z]{3}$/.test(code) && currencies.has(code);
+  return currencies.has(code);
 }
 
 // ISO 4217 minor units that differ from 2. (ICU's display digits differ from ISO for some
@@ -28,17 +23,5 @@ export function currencyScale(code: string): number {
 }
 
 export function isCountry(code: string): boolean {
-  if (!/^[A-Z]{2}$/.test(code) || nonCountries.has(code) || code.startsWith('X')) return false;
-  let known = countryCache.get(code);
-  if (known === undefined) {
-    let name: string | undefined;
-    try {
-      name = regionNames.of(code);
-    } catch {
-      name = undefined;
-    }
-    known = name !== undefined && name !== code;
-    countryCache.set(code, known);
-  }
-  return known;
+  return countries.has(code);
 }

@@ -14,6 +14,19 @@ export function dec(value: string): Dec {
   return new D(value);
 }
 
+/**
+ * Whether two decimal strings are the same amount ("10" and "10.00"), whatever their size: a sum
+ * (an order's total) may be wider than `DECIMAL_PATTERN` allows one amount to be.
+ */
+export function sameAmount(a: string, b: string): boolean {
+  return new D(a).equals(new D(b));
+}
+
+/** Digits before the point of a decimal string ("-123.45" → 3). */
+export function integerDigits(value: string): number {
+  return value.replace(/^-/, '').split('.')[0]?.length ?? 0;
+}
+
 export function zero(): Dec {
   return new D(0);
 }

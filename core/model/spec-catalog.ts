@@ -64,7 +64,7 @@ export interface FieldType {
 }
 
 const SCALAR_TYPES: Readonly<Record<string, FieldType['type']>> = {
-  Money: 'decimal', Quantity: 'decimal', SignedDecimal: 'decimal', Percent: 'decimal',
+  Money: 'decimal', OrderTotal: 'decimal', Quantity: 'decimal', SignedDecimal: 'decimal', Percent: 'decimal',
   Date: 'date', Timestamp: 'datetime', Id: 'string', CurrencyCode: 'string', CountryCode: 'string', Email: 'string',
 };
 

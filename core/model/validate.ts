@@ -1,6 +1,11 @@
 import { UnprocessableError, type FieldProblem } from '../errors.js';
 import { currencyScale, isCountry, isCurrency } from './codes.js';
-import { dec, fmt, scaleOf, zero, type Dec } from './decimal.js';
+import { nounOf, withArticle } from './words.js';
+import { dec, DECIMAL_PATTERN, fmt, integerDigits, sameAmount, scaleOf, zero, type Dec } from './decimal.js';
+
+/** Digits before the point of one amount (Money in the spec), and of an order's sums (OrderTotal: up to 1000 lines of one amount each, plus tax). */
+const AMOUNT_DIGITS = 16;
+const ORDER_TOTAL_DIGITS = 20;
 import type { EntityName, JsonObject, JsonValue } from './entities.js';
 
 /**
@@ -60,7 +65,8 @@ class Checker {
       this.add(pointer, `has more decimals than the currency allows (${scale})`);
       return undefined;
     }
-    return dec(value);
+    // An order's sums may be wider than one amount; they are only compared (see derive).
+    return DECIMAL_PATTERN.test(value) ? dec(value) : undefined;
   }
 
   percent(record: JsonObject, field: string, pointer: string): Dec {
@@ -71,14 +77,22 @@ class Checker {
     return d;
   }
 
-  /** Sets a derived money field, or checks the caller's value against the computed one. */
-  derive(record: JsonObject, field: string, computed: Dec, scale: number, pointer: string): void {
+  /**
+   * Sets a derived money field, or checks the caller's value against the computed one. False when
+   * the computed amount has more integer digits than the field can hold (a problem, not a crash).
+   */
+  derive(record: JsonObject, field: string, computed: Dec, scale: number, pointer: string, digits = AMOUNT_DIGITS): boolean {
     const given = record[field];
     const expected = fmt(computed, scale);
+    if (integerDigits(expected) > digits) {
+      this.add(pointer, `comes to more than ${digits} digits before the point, more than the field can hold`);
+      return false;
+    }
     if (typeof given === 'string') {
-      if (!dec(given).equals(dec(expected))) this.add(pointer, `does not add up: expected ${expected}`);
+      if (!sameAmount(given, expected)) this.add(pointer, `does not add up: expected ${expected}`);
     }
     record[field] = expected;
+    return true;
   }
 
   address(record: JsonObject, field: string): void {
@@ -126,16 +140,16 @@ function checkOrder(c: Checker, record: JsonObject, rules: ModelRules): void {
     if (quantity?.isZero()) c.add(`${at}/quantity`, 'must be greater than 0');
     if (scale === undefined || unitPrice === undefined || quantity === undefined) return;
     const net = quantity.times(unitPrice).times(dec('100').minus(discount)).dividedBy(100);
-    c.derive(line, 'lineTotal', net, scale, `${at}/lineTotal`);
+    if (!c.derive(line, 'lineTotal', net, scale, `${at}/lineTotal`)) return;
     const lineTotal = dec(String(line['lineTotal']));
     subtotal = subtotal.plus(lineTotal);
-    taxTotal = taxTotal.plus(dec(fmt(lineTotal.times(taxRate).dividedBy(100), scale)));
+    taxTotal = taxTotal.plus(lineTotal.times(taxRate).dividedBy(100).toDecimalPlaces(scale));
   });
   for (const f of ['subtotal', 'taxTotal', 'total']) c.money(record, f, scale, `/${f}`);
   if (scale !== undefined && c.problems.length === 0) {
-    c.derive(record, 'subtotal', subtotal, scale, '/subtotal');
-    c.derive(record, 'taxTotal', taxTotal, scale, '/taxTotal');
-    c.derive(record, 'total', subtotal.plus(taxTotal), scale, '/total');
+    c.derive(record, 'subtotal', subtotal, scale, '/subtotal', ORDER_TOTAL_DIGITS);
+    c.derive(record, 'taxTotal', taxTotal, scale, '/taxTotal', ORDER_TOTAL_DIGITS);
+    c.derive(record, 'total', subtotal.plus(taxTotal), scale, '/total', ORDER_TOTAL_DIGITS);
   }
   record['countsTowardQuota'] = rules.quotaOrderTypes.includes(String(record['type']));
 }
@@ -224,7 +238,7 @@ async function resolveRefs(c: Checker, refs: ReferenceChecker): Promise<void> {
   for (const r of c.refs) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
   for (const [kind, list] of byKind) {
     const missing = await refs.missing(kind, [...new Set(list.map((r) => r.id))]);
-    for (const r of list) if (missing.has(r.id)) c.add(r.pointer, `refers to a ${kind} that does not exist`);
+    for (const r of list) if (missing.has(r.id)) c.add(r.pointer, `refers to ${withArticle(nounOf(kind))} that does not exist`);
   }
 }
 

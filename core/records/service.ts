@@ -2,6 +2,7 @@ import { newRecordId } from '../model/ids.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, WriteRaceError, type FieldProblem } from '../errors.js';
 import { ENTITIES, type EntityName, type JsonObject, type JsonValue, type RecordKind, type StoredRecord } from '../model/entities.js';
 import { checkRecord, DERIVED_FIELDS, type ModelRules, type ReferenceChecker } from '../model/validate.js';
+import { nounOf, withArticle } from '../model/words.js';
 import { currentWriteOrigin } from '../store/write-origin.js';
 import type { Store } from '../store/store.js';
 import { CREATE_DEFAULTS } from './defaults.js';
@@ -149,8 +150,9 @@ export class RecordService {
     } catch (error) {
       if (!tx.isUniqueViolation(error)) throw error;
       const def = ENTITIES[kind];
-      const problems: FieldProblem[] = def.naturalKey.map((f) => ({ pointer: `/${f}`, detail: `another ${kind} already has this ${def.naturalKey.join(' and ')}` }));
-      throw new ConflictError(`A ${kind} with the same ${def.naturalKey.join(' and ')} exists`, problems);
+      const problems: FieldProblem[] = def.naturalKey.map((f) => ({ pointer: `/${f}`, detail: `another ${nounOf(kind)} already has this ${def.naturalKey.join(' and ')}` }));
+      const a = withArticle(nounOf(kind));
+      throw new ConflictError(`${a.charAt(0).toUpperCase()}${a.slice(1)} with the same ${def.naturalKey.join(' and ')} exists`, problems);
     }
   }
 
@@ -262,8 +264,8 @@ export class RecordService {
     for (const [dependent, field] of DEPENDENTS[kind] ?? []) {
       const page = await tx.records.list(ENTITIES[dependent], { filters: { [field]: id }, limit: 1 });
       if (page.items.length > 0) {
-        throw new ConflictError(`The ${kind} is still referenced by a ${dependent}; delete or move those first`, [
-          { pointer: `/${field}`, detail: `a ${dependent} refers to this ${kind}` },
+        throw new ConflictError(`The ${nounOf(kind)} is still referenced by ${withArticle(nounOf(dependent))}; delete or move those first`, [
+          { pointer: `/${field}`, detail: `${withArticle(nounOf(dependent))} refers to this ${nounOf(kind)}` },
         ]);
       }
     }

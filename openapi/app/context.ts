@@ -76,6 +76,12 @@ export interface OperationHandler {
   readonly audit?: { readonly action: string; readonly entity: string | null };
   readonly handle: (ctx: RequestContext, deps: AppDeps) => Promise<HandlerResult>;
   /**
+   * Refuses (403) a caller who may not use the operation at all, whatever the request holds: run
+   * after authentication and `access`, before the request is validated, so such a caller learns
+   * nothing from validation errors.
+   */
+  readonly authorize?: (principal: Principal, deps: AppDeps, params: Readonly<Record<string, string>>) => Promise<void>;
+  /**
    * The handler reads the body's raw bytes (`ctx.rawBody`, e.g. to check a signature over them)
    * and validates it itself: the router neither parses nor validates it against the spec.
    */

@@ -19,7 +19,8 @@ const LIST_ELEMENT = /[ \t]*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|$)/y;
  */
 export function ifMatchVersion(header: unknown): number[] | undefined {
   if (header === undefined) return undefined;
-  const text = String(header).trim();
+  // Only optional whitespace (spaces and tabs) surrounds a field value, as the spec's pattern says.
+  const text = String(header).replace(/^[ \t]+|[ \t]+$/g, '');
   if (text === '*') return undefined;
   const malformed = () => new BadRequestError('If-Match must be * or a list of entity tags, such as "3"', [{ pointer: '/header/If-Match', detail: 'is not * or a list of entity tags ("3", W/"x")' }]);
   if (text === '') throw malformed();
@@ -71,9 +72,14 @@ export function parseSort(sort: unknown, allowed: readonly string[], fallback = 
   return { field, desc, key: text };
 }
 
-/** Normalizes a date-time with any offset to UTC ISO form, as the store keeps timestamps. */
+/**
+ * Normalizes a date-time with any offset to UTC ISO form, as the store keeps timestamps. A leap
+ * second (`23:59:60Z`, which RFC 3339 and the spec allow but Date cannot hold) is the instant after
+ * the last second of its minute.
+ */
 export function utcInstant(value: string, pointer: string): string {
-  const t = Date.parse(value);
+  const leap = /^(.*[Tt ]\d\d:\d\d:)60(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/.exec(value);
+  const t = leap ? Date.parse(`${leap[1]}59${leap[2] ?? ''}${leap[3]}`) + 1000 : Date.parse(value);
   if (Number.isNaN(t)) throw new BadRequestError('Invalid date-time', [{ pointer, detail: 'is not a valid date-time' }]);
   return new Date(t).toISOString();
 }

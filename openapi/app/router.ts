@@ -18,6 +18,8 @@ declare module 'express-serve-static-core' {
     hubIp?: string;
     /** The body's bytes, for operations whose handler reads them raw (webhooks). */
     hubRawBody?: Buffer;
+    /** Why the body could not be read; answered once the caller is known to may use the operation. */
+    hubBodyError?: HubError;
   }
 }
 
@@ -46,6 +48,13 @@ function checkAccess(handler: OperationHandler, principal: Principal | undefined
     default:
       return;
   }
+}
+
+/** 415 naming the media types the operation takes (as `Accept-Patch` on a PATCH, RFC 5789, and `Accept-Post` on a POST). */
+function unsupportedMediaType(op: OperationSpec): HubError {
+  const types = op.body?.mediaTypes ?? [];
+  const header = op.method === 'patch' ? 'Accept-Patch' : op.method === 'post' ? 'Accept-Post' : undefined;
+  return new HubError('unsupported_media_type', 415, `The body must be sent as ${types.join(' or ')}`, [{ pointer: '/header/Content-Type', detail: `must be ${types.join(' or ')}` }], header ? { [header]: types.join(', ') } : {});
 }
 
 function outcomeOf(status: number): AuditOutcome {
@@ -133,25 +142,32 @@ export function buildRouter(
     });
   }
   router.use(express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/merge-patch+json', 'application/*+json'], strict: false }));
-  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+  // A body that cannot be read is not answered here: the operation answers it after authentication
+  // and authorization, so a caller who may not use the operation learns nothing from it.
+  router.use((error: unknown, req: Request, _res: Response, next: NextFunction) => {
     const e = error as { type?: string; status?: number };
-    if (e?.type === 'entity.too.large') return sendProblem(res, problemOf(new PayloadTooLargeError(MAX_BODY_BYTES), req.hubRequestId ?? '').body);
-    if (e?.type === 'entity.parse.failed') return sendProblem(res, problemOf(new BadRequestError('The body is not valid JSON', [{ pointer: '/body', detail: 'is not valid JSON' }]), req.hubRequestId ?? '').body);
-    if (e?.status && e.status >= 400 && e.status < 500) return sendProblem(res, problemOf(new BadRequestError('The body could not be read', [{ pointer: '/body', detail: 'could not be read' }]), req.hubRequestId ?? '').body);
-    next(error);
+    if (!e?.status || e.status < 400 || e.status >= 500) return next(error);
+    req.body = undefined;
+    if (e.type === 'entity.too.large') req.hubBodyError = new PayloadTooLargeError(MAX_BODY_BYTES);
+    else if (e.status === 415) req.hubBodyError = new HubError('unsupported_media_type', 415, 'The body\'s charset or content coding is not supported (send UTF-8 JSON)', [{ pointer: '/header/Content-Type', detail: 'names a charset or coding the hub cannot read' }]);
+    else if (e.type === 'entity.parse.failed') req.hubBodyError = new BadRequestError('The body is not valid JSON', [{ pointer: '/body', detail: 'is not valid JSON' }]);
+    else req.hubBodyError = new BadRequestError('The body could not be read', [{ pointer: '/body', detail: 'could not be read' }]);
+    next();
   });
 
   for (const op of spec.operations) {
     const handler = handlers[op.operationId] as OperationHandler;
     const validators = validator.byOperation.get(op.operationId);
-    router[op.method](op.expressPath, (req: Request, res: Response) => {
-      res.locals['operationId'] = op.operationId;
-      void serve(op, handler, validators, req, res);
-    });
+    for (const path of [op.expressPath, ...op.formerPaths]) {
+      router[op.method](path, (req: Request, res: Response) => {
+        res.locals['operationId'] = op.operationId;
+        void serve(op, handler, validators, req, res);
+      });
+    }
   }
 
   // Known path, other method → 405; anything else under /api → 404, both as problem+json.
-  const knownPaths = spec.operations.map((op) => ({ re: new RegExp('^' + op.path.replace(/\{[^}]+\}/g, '[^/]+') + '$'), method: op.method.toUpperCase() }));
+  const knownPaths = spec.operations.flatMap((op) => [op.path, ...op.formerPaths].map((path) => ({ re: new RegExp('^' + path.replace(/\{[^}]+\}/g, '[^/]+') + '$'), method: op.method.toUpperCase() })));
   router.use((req, res, next) => {
     const matching = knownPaths.filter((k) => k.re.test(req.path));
     const id = req.hubRequestId ?? '';
@@ -172,24 +188,26 @@ export function buildRouter(
     let principal: Principal | undefined;
     let ctx: RequestContext | undefined;
     try {
-      const token = bearer(req);
+      // An operation without security (`security: []`: login, probes, webhooks) looks at no credential.
+      const token = handler.access === 'public' ? undefined : bearer(req);
       if (token) principal = await deps.auth.authenticate(token);
       checkAccess(handler, principal);
+      if (principal && handler.authorize) await handler.authorize(principal, deps, req.params as Record<string, string>);
+      if (req.hubBodyError) throw req.hubBodyError;
       const params = { ...(req.params as Record<string, string>) };
       const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
+      for (const p of op.parameters) if (p.commaSeparated && typeof query[p.name] === 'string') query[p.name] = (query[p.name] as string).split(',');
       const headers: Record<string, unknown> = { ...req.headers };
       validator.check(validators?.path, params, '/path', 'path');
-      validator.check(validators?.query, query, '/query', 'query');
-      validator.check(validators?.headers, headers, '/header', 'headers');
+      validator.checkQuery(validators, query);
+      validator.checkHeaders(validators, headers);
       let body: unknown = req.body;
       if (handler.rawBody) body = undefined;
       else if (op.body) {
         const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-        if (hasBody && !req.is(op.body.mediaTypes.concat('application/*+json'))) {
-          throw new BadRequestError(`The body must be sent as ${op.body.mediaTypes.join(' or ')}`, [{ pointer: '/header/Content-Type', detail: `must be ${op.body.mediaTypes.join(' or ')}` }]);
-        }
+        if (hasBody && !req.is([...op.body.mediaTypes])) throw unsupportedMediaType(op);
         if (body === undefined && op.body.required) throw new BadRequestError('A JSON body is required', [{ pointer: '/body', detail: 'is required' }]);
-        validator.check(validators?.body, body, '', 'body');
+        validator.checkBody(validators?.body, body);
       } else body = undefined;
       ctx = {
         req, op, requestId, principal, ip, params, query, headers, body,

@@ -15,6 +15,8 @@ export interface ParameterSpec {
   readonly in: 'query' | 'path' | 'header';
   readonly required: boolean;
   readonly schema: Json;
+  /** A query array sent as one comma-separated value (`style: form, explode: false`), e.g. `expand=customer,order`. */
+  readonly commaSeparated: boolean;
 }
 
 export interface OperationSpec {
@@ -24,6 +26,11 @@ export interface OperationSpec {
   readonly path: string;
   /** Express path, e.g. `/api/v1/customers/:id`. */
   readonly expressPath: string;
+  /**
+   * Paths the operation was served at before (`x-former-paths`), still served the same; each is
+   * unambiguous (no other operation's path template matches it).
+   */
+  readonly formerPaths: readonly string[];
   readonly public: boolean;
   readonly parameters: readonly ParameterSpec[];
   /** `#/components/schemas/X` reference or inline schema of the JSON body, when there is one. */
@@ -89,7 +96,9 @@ export function loadSpec(path: string = SPEC_PATH): LoadedSpec {
       if (!op) continue;
       const parameters = [...shared, ...((op['parameters'] as unknown[] | undefined) ?? [])].map((p) => {
         const r = resolve(document, p);
-        return { name: String(r['name']), in: r['in'] as ParameterSpec['in'], required: r['required'] === true, schema: anchorRefs(r['schema'] ?? {}) };
+        const schema = anchorRefs(r['schema'] ?? {});
+        const commaSeparated = r['in'] === 'query' && schema['type'] === 'array' && r['explode'] === false && (r['style'] ?? 'form') === 'form';
+        return { name: String(r['name']), in: r['in'] as ParameterSpec['in'], required: r['required'] === true, schema, commaSeparated };
       });
       let body: OperationSpec['body'];
       if (op['requestBody']) {
@@ -111,6 +120,7 @@ export function loadSpec(path: string = SPEC_PATH): LoadedSpec {
         method,
         path,
         expressPath: path.replace(/\{([^}]+)\}/g, ':$1'),
+        formerPaths: Array.isArray(op['x-former-paths']) ? (op['x-former-paths'] as unknown[]).map(String) : [],
         public: Array.isArray(security) && security.length === 0,
         parameters,
         body,

@@ -163,7 +163,7 @@ export interface paths {
          */
         get: operations["listInventoryLevels"];
         put?: never;
-        /** Create a inventory level */
+        /** Create an inventory level */
         post: operations["createInventoryLevel"];
         delete?: never;
         options?: never;
@@ -180,15 +180,15 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Get a inventory level */
+        /** Get an inventory level */
         get: operations["getInventoryLevel"];
         put?: never;
         post?: never;
-        /** Delete a inventory level */
+        /** Delete an inventory level */
         delete: operations["deleteInventoryLevel"];
         options?: never;
         head?: never;
-        /** Update a inventory level */
+        /** Update an inventory level */
         patch: operations["updateInventoryLevel"];
         trace?: never;
     };
@@ -205,7 +205,7 @@ export interface paths {
          */
         get: operations["listOrders"];
         put?: never;
-        /** Create a order */
+        /** Create an order */
         post: operations["createOrder"];
         delete?: never;
         options?: never;
@@ -222,15 +222,15 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Get a order */
+        /** Get an order */
         get: operations["getOrder"];
         put?: never;
         post?: never;
-        /** Delete a order */
+        /** Delete an order */
         delete: operations["deleteOrder"];
         options?: never;
         head?: never;
-        /** Update a order */
+        /** Update an order */
         patch: operations["updateOrder"];
         trace?: never;
     };
@@ -654,7 +654,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Field lineage of a inventory level
+         * Field lineage of an inventory level
          * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getInventoryLevelLineage"];
@@ -676,7 +676,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Field lineage of a order
+         * Field lineage of an order
          * @description For each field and sub-field the caller may see, which system last set it, through which job, at which version and when. Projected like the record itself (404 when the caller may not read it); a change only to sub-fields the caller may not see (an order line's price, for quality) does not show.
          */
         get: operations["getOrderLineage"];
@@ -882,32 +882,13 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/sync/dead-letters/replay": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Replay every open dead letter matching a filter
-         * @description Replays the open dead letters the filter selects (an empty filter: all of them, up to 10000): outbound ones deliver the record's current state again, inbound ones ingest the stored change again. Admins only; audited.
-         */
-        post: operations["replayDeadLetters"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/sync/dead-letters/{id}": {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: components["parameters"]["IdPath"];
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
             };
             cookie?: never;
         };
@@ -929,7 +910,8 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                id: components["parameters"]["IdPath"];
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
             };
             cookie?: never;
         };
@@ -951,7 +933,8 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                id: components["parameters"]["IdPath"];
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
             };
             cookie?: never;
         };
@@ -962,6 +945,26 @@ export interface paths {
          * @description Marks an open dead letter discarded; nothing is sent. Admins only; audited.
          */
         post: operations["discardDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync/dead-letter-replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay every open dead letter matching a filter
+         * @description Replays the open dead letters the filter selects (an empty filter: all of them, up to 10000): outbound ones deliver the record's current state again, inbound ones ingest the stored change again. Admins only; audited. The former path `POST /api/v1/sync/dead-letters/replay` (listed in `x-former-paths`) still answers exactly the same; it cannot be taken for a dead letter, whose ids are numbers, but new clients should use this one.
+         */
+        post: operations["replayDeadLetters"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1091,22 +1094,32 @@ export interface components {
         Id: string;
         /** @description Decimal string, never a number; the scale is limited by the currency (e.g. 2 for EUR, 0 for JPY). */
         Money: string;
+        /** @description A sum of an order's lines as a decimal string, never a number; up to 20 digits before the point (1000 lines of the largest amount, with tax). */
+        OrderTotal: string;
         /** @description Non-negative decimal string. */
         Quantity: string;
         /** @description Signed decimal string. */
         SignedDecimal: string;
         /** @description Percentage 0–100 as a decimal string. */
         Percent: string;
-        /** @description ISO 4217 currency code. */
-        CurrencyCode: string;
-        /** @description ISO 3166-1 alpha-2 country code. */
-        CountryCode: string;
+        /**
+         * @description ISO 4217 currency code, one of those listed. Three capital letters that are not a listed code are refused with 422, with the record's other rule breaks; anything else with 400.
+         * @enum {string}
+         */
+        CurrencyCode: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHF" | "CLP" | "CNY" | "COP" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HRK" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SLL" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "UYU" | "UZS" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XCG" | "XDR" | "XOF" | "XPF" | "XSU" | "YER" | "ZAR" | "ZMW" | "ZWG" | "ZWL";
+        /**
+         * @description ISO 3166-1 alpha-2 country code, one of those listed. Two capital letters that are not a listed code are refused with 422, with the record's other rule breaks; anything else with 400.
+         * @enum {string}
+         */
+        CountryCode: "AC" | "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AN" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BU" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CP" | "CQ" | "CR" | "CS" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DD" | "DE" | "DG" | "DJ" | "DK" | "DM" | "DO" | "DY" | "DZ" | "EA" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "FX" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "HV" | "IC" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NH" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RH" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SU" | "SV" | "SX" | "SY" | "SZ" | "TA" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TP" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UK" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VD" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "YD" | "YE" | "YT" | "YU" | "ZA" | "ZM" | "ZR" | "ZW";
         /** Format: date */
         Date: string;
         /** Format: date-time */
         Timestamp: string;
-        /** Format: email */
+        /** @description An email address as the hub accepts it: a local part of letters, digits and !#$%&'*+/=?^_`{|}~- in dot-separated runs, `@`, and a domain name of at least two labels (letters, digits, inner hyphens), such as `name@example.com`. An address at a bare host (`user@host`), a quoted local part or an address literal is refused. */
         Email: string;
+        /** @description `*`, or a comma-separated list of entity tags such as `"3"` or `W/"x"` (RFC 9110 §8.8.3). */
+        EntityTagList: string;
         /** @description RFC 9457 problem details. */
         Problem: {
             type: string;
@@ -1138,14 +1151,18 @@ export interface components {
         MappingPreviewRequest: {
             recordId?: components["schemas"]["Id"];
             /** @description A canonical record (outbound) or an external record (inbound). */
-            record?: Record<string, never>;
+            record?: {
+                [key: string]: unknown;
+            };
         };
         MappingPreview: {
             mapping: string;
             /** @description The policy receiver the record was projected for (outbound). */
             receiver: string | null;
             /** @description What the mapping produced. */
-            payload: Record<string, never>;
+            payload: {
+                [key: string]: unknown;
+            };
             /** @description Fields of the record the policy did not pass through in plain form. */
             policy: {
                 field: string;
@@ -1318,11 +1335,11 @@ export interface components {
             paymentTerms?: string | null;
             lines?: components["schemas"]["OrderLine"][];
             /** @description Optional on write; computed by the server, which refuses values that do not add up. */
-            subtotal?: components["schemas"]["Money"];
+            subtotal?: components["schemas"]["OrderTotal"];
             /** @description Optional on write; computed by the server, which refuses values that do not add up. */
-            taxTotal?: components["schemas"]["Money"];
+            taxTotal?: components["schemas"]["OrderTotal"];
             /** @description Optional on write; computed by the server, which refuses values that do not add up. */
-            total?: components["schemas"]["Money"];
+            total?: components["schemas"]["OrderTotal"];
         };
         OrderCreate: {
             lines: unknown;
@@ -1662,7 +1679,9 @@ export interface components {
             total: number | null;
             done: number;
             failed: number;
-            report: Record<string, never> | null;
+            report: {
+                [key: string]: unknown;
+            } | null;
             message: string | null;
             createdBy: string | null;
             createdAt: components["schemas"]["Timestamp"];
@@ -1686,7 +1705,9 @@ export interface components {
             recordId: string;
             version: number;
             /** @description Outbound, what the target would have received (projected for it and mapped); inbound, the change as received or mapped. */
-            payload: Record<string, never>;
+            payload: {
+                [key: string]: unknown;
+            };
             errorCode: string;
             errorMessage: string;
             attempts: number;
@@ -1769,12 +1790,16 @@ export interface components {
         WebhookDelivery: {
             /** @description The external entity name, as in the connector schema. */
             entity: string;
-            records: Record<string, never>[];
+            records: {
+                [key: string]: unknown;
+            }[];
         };
         /** @description An ERPNext source's webhook body: one document as Frappe's `{{ doc.as_json() }}` renders it. */
         ErpnextWebhookDocument: {
             /** @description The external entity: Customer, Item or Sales Order. */
             doctype: string;
+        } & {
+            [key: string]: unknown;
         };
         WebhookAccepted: {
             accepted: number;
@@ -1844,8 +1869,30 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The body is not sent as one of the operation's media types (`application/merge-patch+json` only where listed, on updates), or in a charset or content coding the hub cannot read. The answer names the media types in `Accept-Post` (POST) or `Accept-Patch` (PATCH). */
+        UnsupportedMediaType: {
+            headers: {
+                /** @description The media types a POST takes. */
+                "Accept-Post"?: string;
+                /** @description The media types a PATCH takes. */
+                "Accept-Patch"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Semantically invalid (e.g. totals that do not add up). */
         Unprocessable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request line and headers exceed 32768 bytes (see the limits in the API's description). */
+        HeadersTooLarge: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1877,7 +1924,7 @@ export interface components {
     parameters: {
         /** @description Maximum number of items per page. */
         Limit: number;
-        /** @description Opaque cursor from a previous page’s `nextCursor`. */
+        /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
         Cursor: string;
         /** @description Only records updated at or after this instant. */
         UpdatedSince: components["schemas"]["Timestamp"];
@@ -1886,17 +1933,15 @@ export interface components {
         CustomerId: components["schemas"]["Id"];
         /** @description Free-text search. */
         Q: string;
-        /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-        Sort: string;
-        /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-        Expand: string;
         IdPath: components["schemas"]["Id"];
         /** @description ETag from a previous read (`"3"`), a list of them, or `*`. Compared strongly: the write fails with 412 unless the record is still at a listed version (a weak tag or a tag the hub did not issue never matches). Without the header the write applies to the latest version (the hub retries a write that raced another one, and answers 503 with Retry-After only if it keeps losing). A header that is not a list of entity tags is a 400. */
-        IfMatch: string;
+        IfMatch: components["schemas"]["EntityTagList"];
         /** @description Makes a create safe to retry. */
         IdempotencyKey: string;
         /** @description A sync connector (target or source) name. */
         ConnectorPath: components["schemas"]["ConnectorName"];
+        /** @description A dead letter's id (a number). */
+        DeadLetterIdPath: string;
         /** @description The previous page's `nextCursor` (the last id it held). */
         IdCursor: string;
     };
@@ -1929,7 +1974,9 @@ export interface operations {
                     "application/json": components["schemas"]["ApiIndex"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listCustomers: {
@@ -1937,12 +1984,12 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "code" | "-code" | "name" | "-name" | "status" | "-status" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 status?: "active" | "inactive";
@@ -1967,6 +2014,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createCustomer: {
@@ -2001,7 +2049,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getCustomer: {
@@ -2029,6 +2079,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteCustomer: {
@@ -2056,7 +2107,17 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The customer is still referenced by a contact, an order, a receivable or a payment; delete or move those first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateCustomer: {
@@ -2095,22 +2156,24 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listContacts: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer`); each is projected for the caller like any record. */
+                expand?: "customer"[];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "lastName" | "-lastName" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 customerId?: components["parameters"]["CustomerId"];
@@ -2135,6 +2198,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createContact: {
@@ -2169,14 +2233,16 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getContact: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer`); each is projected for the caller like any record. */
+                expand?: "customer"[];
             };
             header?: never;
             path: {
@@ -2200,6 +2266,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteContact: {
@@ -2228,6 +2295,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateContact: {
@@ -2266,7 +2334,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listProducts: {
@@ -2274,12 +2344,12 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "sku" | "-sku" | "name" | "-name" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 /** @description Free-text search. */
                 q?: components["parameters"]["Q"];
                 active?: boolean;
@@ -2302,6 +2372,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createProduct: {
@@ -2336,7 +2407,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getProduct: {
@@ -2364,6 +2437,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteProduct: {
@@ -2391,7 +2465,17 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The product still has inventory levels; delete those first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateProduct: {
@@ -2430,7 +2514,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listInventoryLevels: {
@@ -2438,12 +2524,12 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "warehouse" | "-warehouse" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 productId?: components["schemas"]["Id"];
                 warehouse?: string;
             };
@@ -2465,6 +2551,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createInventoryLevel: {
@@ -2499,7 +2586,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getInventoryLevel: {
@@ -2527,6 +2616,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteInventoryLevel: {
@@ -2555,6 +2645,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateInventoryLevel: {
@@ -2593,22 +2684,24 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listOrders: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer`); each is projected for the caller like any record. */
+                expand?: "customer"[];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "number" | "-number" | "orderDate" | "-orderDate" | "status" | "-status" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 customerId?: components["parameters"]["CustomerId"];
@@ -2634,6 +2727,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createOrder: {
@@ -2668,14 +2762,16 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getOrder: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer`); each is projected for the caller like any record. */
+                expand?: "customer"[];
             };
             header?: never;
             path: {
@@ -2699,6 +2795,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteOrder: {
@@ -2727,6 +2824,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateOrder: {
@@ -2765,22 +2863,24 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listReceivables: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer,order`); each is projected for the caller like any record. */
+                expand?: ("customer" | "order" | "order.customer")[];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "number" | "-number" | "dueDate" | "-dueDate" | "status" | "-status" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 customerId?: components["parameters"]["CustomerId"];
@@ -2806,6 +2906,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createReceivable: {
@@ -2840,14 +2941,16 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getReceivable: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer,order`); each is projected for the caller like any record. */
+                expand?: ("customer" | "order" | "order.customer")[];
             };
             header?: never;
             path: {
@@ -2871,6 +2974,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteReceivable: {
@@ -2899,6 +3003,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateReceivable: {
@@ -2937,22 +3042,24 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listPayments: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer,receivable`); each is projected for the caller like any record. */
+                expand?: ("customer" | "receivable" | "receivable.customer" | "receivable.order")[];
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "date" | "-date" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 customerId?: components["parameters"]["CustomerId"];
@@ -2975,6 +3082,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createPayment: {
@@ -3009,14 +3117,16 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getPayment: {
         parameters: {
             query?: {
-                /** @description Related records to bring along, comma-separated (for example `customer,order,order.customer`); each is projected for the caller like any record. */
-                expand?: components["parameters"]["Expand"];
+                /** @description Related records to bring along, comma-separated (for example `customer,receivable`); each is projected for the caller like any record. */
+                expand?: ("customer" | "receivable" | "receivable.customer" | "receivable.order")[];
             };
             header?: never;
             path: {
@@ -3040,6 +3150,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deletePayment: {
@@ -3068,6 +3179,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updatePayment: {
@@ -3106,7 +3218,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listUsers: {
@@ -3114,12 +3228,12 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Free-text search. */
                 q?: components["parameters"]["Q"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "username" | "-username" | "displayName" | "-displayName" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 teamId?: components["parameters"]["TeamId"];
             };
             header?: never;
@@ -3140,6 +3254,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createUser: {
@@ -3174,7 +3289,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getUser: {
@@ -3202,6 +3319,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteUser: {
@@ -3229,7 +3347,17 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The user is the caller (nobody can delete their own user). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateUser: {
@@ -3268,7 +3396,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listTeams: {
@@ -3276,12 +3406,12 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only records updated at or after this instant. */
                 updatedSince?: components["parameters"]["UpdatedSince"];
-                /** @description A field name, prefixed with `-` for descending; the allowed fields are listed per operation in the description. */
-                sort?: components["parameters"]["Sort"];
+                /** @description The field to sort by, prefixed with `-` for descending. */
+                sort?: "name" | "-name" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 /** @description Free-text search. */
                 q?: components["parameters"]["Q"];
             };
@@ -3303,6 +3433,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createTeam: {
@@ -3337,7 +3468,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getTeam: {
@@ -3365,6 +3498,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteTeam: {
@@ -3392,7 +3526,17 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The team still has sub-teams or users; move or delete those first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: components["responses"]["PreconditionFailed"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     updateTeam: {
@@ -3431,7 +3575,9 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listApiKeys: {
@@ -3439,7 +3585,7 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -3460,6 +3606,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     createApiKey: {
@@ -3490,7 +3637,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     deleteApiKey: {
@@ -3515,6 +3664,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listAudit: {
@@ -3522,7 +3672,7 @@ export interface operations {
             query?: {
                 /** @description Maximum number of items per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from a previous page’s `nextCursor`. */
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
                 cursor?: components["parameters"]["Cursor"];
                 actor?: string;
                 /** @description E.g. `customer.update`. */
@@ -3551,6 +3701,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     login: {
@@ -3577,7 +3728,18 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description Requests from this address are not allowed (`security.allowedCidrs`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     logout: {
@@ -3599,6 +3761,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getMe: {
@@ -3622,6 +3785,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listMappings: {
@@ -3645,6 +3809,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     previewMapping: {
@@ -3676,7 +3841,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getEffectivePolicy: {
@@ -3704,6 +3871,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getCustomerLineage: {
@@ -3722,6 +3890,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getContactLineage: {
@@ -3740,6 +3909,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getProductLineage: {
@@ -3758,6 +3928,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getInventoryLevelLineage: {
@@ -3776,6 +3947,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getOrderLineage: {
@@ -3794,6 +3966,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getReceivableLineage: {
@@ -3812,6 +3985,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getPaymentLineage: {
@@ -3830,6 +4004,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listSyncConnectors: {
@@ -3853,6 +4028,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     checkSyncConnector: {
@@ -3880,6 +4056,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     startBackfill: {
@@ -3913,7 +4090,9 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listSyncRuns: {
@@ -3942,6 +4121,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getSyncRun: {
@@ -3968,6 +4148,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     cancelSyncRun: {
@@ -3995,6 +4176,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listDeadLetters: {
@@ -4030,6 +4212,94 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    getDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letter. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    replayDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letter, now replayed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    discardDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A dead letter's id (a number). */
+                id: components["parameters"]["DeadLetterIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letter, now discarded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     replayDeadLetters: {
@@ -4058,87 +4328,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
-        };
-    };
-    getDeadLetter: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["parameters"]["IdPath"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The dead letter. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeadLetter"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-        };
-    };
-    replayDeadLetter: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["parameters"]["IdPath"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The dead letter, now replayed. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeadLetter"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            422: components["responses"]["Unprocessable"];
-        };
-    };
-    discardDeadLetter: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: components["parameters"]["IdPath"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The dead letter, now discarded. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeadLetter"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     listConflicts: {
@@ -4170,6 +4361,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     resolveConflict: {
@@ -4202,7 +4394,9 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     receiveWebhook: {
@@ -4237,9 +4431,19 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description Requests from this address are not allowed (`security.allowedCidrs`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     health: {
@@ -4260,6 +4464,8 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     ready: {
@@ -4280,6 +4486,8 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            431: components["responses"]["HeadersTooLarge"];
             /** @description Not ready. */
             503: {
                 headers: {
@@ -4309,6 +4517,17 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            /** @description Requests from this address are not allowed (`security.allowedCidrs`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
 }

@@ -1,14 +1,15 @@
 import { ENTITIES } from '../../../core/model/entities.js';
 import type { OperationHandler } from '../context.js';
+import { typedHandlers } from '../typed.js';
 
 /** Login, logout and the calling principal. */
 export function authHandlers(): Record<string, OperationHandler> {
-  return {
+  return typedHandlers({
     login: {
       access: 'public',
       audit: { action: 'auth.login', entity: 'user' },
       async handle(ctx, deps) {
-        const { username, password } = ctx.body as { username: string; password: string };
+        const { username, password } = ctx.body;
         // The audit names the targeted user by id (when it exists), never the typed text.
         const user = await deps.store.records.findByNaturalKey(ENTITIES.user, username);
         if (ctx.audit) ctx.audit.recordIds = user ? [user.id] : [];
@@ -34,5 +35,5 @@ export function authHandlers(): Record<string, OperationHandler> {
         return { status: 200, body: { id: p.id, type: p.type === 'apikey' ? 'apikey' : 'user', username: p.username, displayName: p.displayName, roles: [...p.roles], teamId: p.teamId } };
       },
     },
-  };
+  });
 }

@@ -21,10 +21,22 @@ function relation(entity: EntityName, name: string): readonly [string, EntityNam
   return rels && Object.hasOwn(rels, name) ? rels[name] : undefined;
 }
 
+/** What `expand` may name on a list or read of `entity` (`customer`, `order.customer`): the spec lists exactly these. */
+export function expandable(entity: EntityName): string[] {
+  const out: string[] = [];
+  for (const [name, [, related]] of Object.entries(RELATIONS[entity] ?? {})) {
+    out.push(name);
+    for (const nested of Object.keys(RELATIONS[related] ?? {})) out.push(`${name}.${nested}`);
+  }
+  return out;
+}
+
 function parseExpand(entity: EntityName, param: unknown): Map<string, string[]> {
   const wanted = new Map<string, string[]>();
-  if (typeof param !== 'string' || param === '') return wanted;
-  for (const path of param.split(',')) {
+  // The router hands over the comma-separated list split (`expand=customer,order`); nested levels join it again.
+  const text = Array.isArray(param) ? param.join(',') : param;
+  if (typeof text !== 'string' || text === '') return wanted;
+  for (const path of text.split(',')) {
     const [head, tail] = path.split('.') as [string, string | undefined];
     const rel = relation(entity, head);
     if (!rel || (tail !== undefined && !relation(rel[1], tail))) {

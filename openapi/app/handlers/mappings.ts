@@ -2,10 +2,11 @@ import { NotFoundError } from '../../../core/errors.js';
 import type { JsonObject } from '../../../core/model/entities.js';
 import { previewMapping } from '../../../mappings/engine/preview.js';
 import type { OperationHandler } from '../context.js';
+import { typedHandlers } from '../typed.js';
 
 /** The loaded mappings and their preview, for admins. */
 export function mappingHandlers(): Record<string, OperationHandler> {
-  return {
+  return typedHandlers({
     listMappings: {
       access: 'admin',
       async handle(_ctx, deps) {
@@ -27,5 +28,5 @@ export function mappingHandlers(): Record<string, OperationHandler> {
         return { status: 200, body: result };
       },
     },
-  };
+  });
 }

@@ -1,10 +1,11 @@
 import { ENTITIES, RECORD_KINDS } from '../../../core/model/entities.js';
 import { loadedSpec } from '../spec.js';
 import type { OperationHandler } from '../context.js';
+import { typedHandlers } from '../typed.js';
 
 /** The API's index, liveness, readiness and Prometheus metrics. */
 export function opsHandlers(): Record<string, OperationHandler> {
-  return {
+  return typedHandlers({
     getApiIndex: {
       access: 'public',
       async handle(ctx) {
@@ -36,5 +37,5 @@ export function opsHandlers(): Record<string, OperationHandler> {
         return { status: 200, body: await deps.metrics.metrics(), contentType: deps.metrics.contentType };
       },
     },
-  };
+  });
 }

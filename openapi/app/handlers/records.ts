@@ -1,5 +1,5 @@
 import type { Principal } from '../../../core/auth/principal.js';
-import { NotFoundError } from '../../../core/errors.js';
+import { ForbiddenError, NotFoundError } from '../../../core/errors.js';
 import { ENTITIES, type EntityDef, type EntityName, type JsonObject, type RecordKind, type StoredRecord } from '../../../core/model/entities.js';
 import { checkDelete, checkQueryFields, checkWrite, readableRules, rowScope } from '../../../core/policy/access.js';
 import type { Receiver } from '../../../core/policy/engine.js';
@@ -37,16 +37,45 @@ interface Guard {
   receiver(ctx: RequestContext, deps: AppDeps): Promise<Receiver | undefined>;
 }
 
+export type EntityUse = 'read' | 'create' | 'change' | 'delete';
+
+/**
+ * Refuses a caller none of whose roles grants `use` on any record of `entity` (no rule reads it,
+ * writes a field of it, or deletes), before the request is validated. A change or delete of a
+ * record the caller can read but not change answers 403, and of one the caller cannot see (or that
+ * does not exist) 404, as it does for a caller who may change some records. Which records and fields
+ * a permitted caller may use is checked later, against the record.
+ */
+export function authorizeUse(entity: EntityName, plural: string, use: EntityUse): NonNullable<OperationHandler['authorize']> {
+  return async (principal, deps, params) => {
+    const rules = deps.policy.rulesFor({ kind: 'principal', roles: principal.roles, userId: null, teamId: null, subtree: new Set() }, entity);
+    const allowed = use === 'read' ? rules.length > 0 : use === 'delete' ? rules.some((r) => r.delete) : rules.some((r) => r.write.size > 0);
+    if (allowed) return;
+    if ((use === 'change' || use === 'delete') && rules.length > 0 && params['id'] !== undefined) {
+      const record = await deps.store.records.get(ENTITIES[entity], params['id']);
+      if (!record || !deps.policy.project(await receiverFor(principal, deps.store), entity, record)) throw new NotFoundError();
+    }
+    throw new ForbiddenError(`You may not ${use} ${plural}`);
+  };
+}
+
+/** The fields a list of `kind` sorts by (`sort=<field>` or `-<field>`): the spec lists exactly these. */
+export function sortableFields(kind: RecordKind): string[] {
+  return [...ENTITIES[kind].sortable, 'createdAt', 'updatedAt'];
+}
+
 export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteHooks = defaultHooks(kind)): Record<string, OperationHandler> {
   const def = ENTITIES[kind];
   const T = def.typeName;
   const plural = T === 'InventoryLevel' ? 'InventoryLevels' : `${T}s`;
-  const sortable = [...def.sortable, 'createdAt', 'updatedAt'];
+  const sortable = sortableFields(kind);
   const audit = (verb: string) => ({ action: `${kind}.${verb}`, entity: kind });
   const policed = kind !== 'user' && kind !== 'team';
   const entity = kind as EntityName;
   const guard: Guard = { receiver: async (ctx, deps) => (policed && ctx.principal ? receiverFor(ctx.principal, deps.store) : undefined) };
   /** A caller may only point a record at records it may see; any other reference reads as missing. */
+  /** The 403 for a caller who may not `use` this kind at all (canonical entities; users and teams are for admins, which `access` checks). */
+  const authorize = (use: EntityUse) => (policed ? { authorize: authorizeUse(entity, def.plural, use) } : {});
   const referenceScope = (deps: AppDeps, receiver: Receiver | undefined): ReferenceScope | undefined =>
     receiver ? (kind, record) => deps.policy.applicable(receiver, kind, record).length > 0 : undefined;
 
@@ -67,6 +96,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
   return {
     [`list${plural}`]: {
       access,
+      ...authorize('read'),
       audit: audit('list'),
       async handle(ctx, deps) {
         const receiver = await guard.receiver(ctx, deps);
@@ -114,6 +144,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
     },
     [`get${T}`]: {
       access,
+      ...authorize('read'),
       audit: audit('read'),
       async handle(ctx, deps) {
         const receiver = await guard.receiver(ctx, deps);
@@ -126,6 +157,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
     },
     [`create${T}`]: {
       access,
+      ...authorize('create'),
       audit: audit('create'),
       async handle(ctx, deps) {
         const receiver = await guard.receiver(ctx, deps);
@@ -148,6 +180,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
     },
     [`update${T}`]: {
       access,
+      ...authorize('change'),
       audit: audit('update'),
       async handle(ctx, deps) {
         const receiver = await guard.receiver(ctx, deps);
@@ -172,6 +205,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
     },
     [`delete${T}`]: {
       access,
+      ...authorize('delete'),
       audit: audit('delete'),
       async handle(ctx, deps) {
         const receiver = await guard.receiver(ctx, deps);

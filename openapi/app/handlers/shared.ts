@@ -25,16 +25,17 @@ export async function auditInTx(tx: Store, ctx: RequestContext, status: number):
  * Runs a create in a transaction; with an `Idempotency-Key`, the same key and body give the first
  * result again (without a second write), and the same key with another body is refused (422).
  */
-export async function idempotentCreate(ctx: RequestContext, deps: AppDeps, run: (tx: Store) => Promise<HandlerResult>): Promise<HandlerResult> {
+export async function idempotentCreate<R extends HandlerResult>(ctx: Pick<RequestContext, 'headers' | 'principal' | 'body' | 'op' | 'audited'>, deps: AppDeps, run: (tx: Store) => Promise<R>): Promise<R> {
   const key = ctx.headers['idempotency-key'];
   if (typeof key !== 'string') return deps.store.transaction(run);
   const actor = actorName(ctx.principal);
   const hash = bodyHash(ctx.body);
-  const replay = (stored: { operation: string; requestHash: string; status: number; response: string }): HandlerResult => {
+  const replay = (stored: { operation: string; requestHash: string; status: number; response: string }): R => {
     if (stored.operation !== ctx.op.operationId || stored.requestHash !== hash) throw idempotencyMismatch();
     const saved = JSON.parse(stored.response) as { body: unknown; headers: Record<string, string> };
     ctx.audited = true; // the original request was audited; a replay changes nothing
-    return { status: stored.status, body: saved.body, headers: { ...saved.headers, 'Idempotent-Replayed': 'true' } };
+    // The stored answer is the one `run` gave for this operation the first time.
+    return { status: stored.status, body: saved.body, headers: { ...saved.headers, 'Idempotent-Replayed': 'true' } } as unknown as R;
   };
   const existing = await deps.store.idempotency.get(actor, key);
   if (existing) return replay(existing);

@@ -11,6 +11,7 @@ import type { LineageEntry } from '../../../core/store/lineage-repository.js';
 import type { AppDeps, OperationHandler, RequestContext } from '../context.js';
 import { utcInstant } from '../http-utils.js';
 import { receiverFor } from '../receiver.js';
+import { authorizeUse } from './records.js';
 
 const str = (ctx: RequestContext, key: string): string | undefined => (typeof ctx.query[key] === 'string' ? (ctx.query[key] as string) : undefined);
 const isEntity = (e: string): e is EntityName => (ENTITY_NAMES as readonly string[]).includes(e);
@@ -306,6 +307,7 @@ export function syncHandlers(): Record<string, OperationHandler> {
     const def = ENTITIES[entity];
     handlers[`get${def.typeName}Lineage`] = {
       access: 'authenticated',
+      authorize: authorizeUse(entity, def.plural, 'read'),
       audit: { action: `${entity}.lineage`, entity },
       async handle(ctx, deps) {
         const id = String(ctx.params['id']);
