@@ -22,6 +22,21 @@ import { checkSyncConfig, ownershipRule, unownedInboundWrites } from '../../queu
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+
+/**
+ * The policy receiver each connector's outbound mappings are bound to: a sync target's `receiver`
+ * (default its name); for a connector that is not a target, the receiver of its name if the policy
+ * has one (its mappings can be previewed), else none: its mappings deliver nothing, and what they
+ * read is checked when it becomes a target.
+ */
+function receiverOf(targets: Readonly<Record<string, { readonly receiver?: string | undefined }>>, policy: PolicyEngine): (connector: string) => string | undefined {
+  return (connector) => {
+    const target = targets[connector];
+    if (target) return target.receiver ?? connector;
+    return policy.receivers().includes(`target:${connector}`) ? connector : undefined;
+  };
+}
+
 /** What `prepareHub` needs from the options of `createHub`. */
 export interface PrepareOptions {
   /** Environment to read (`HUB_PORT`, `HUB_DB`, …); default `process.env`. */
@@ -91,7 +106,7 @@ export function prepareHub(options: PrepareOptions = {}): PreparedHub {
   // Mappings (the connector modules' defaults first) are checked against the model, the connectors'
   // schemas and the policy, all at once.
   // (A mapping folder that does not exist is already a problem of the configuration.)
-  const mappings = policy && collect(() => loadMappings(config.file.mappings.dirs.filter((d) => existsSync(d)), { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(options.transforms ?? {})), receiverOf: (connector) => config.file.sync.targets[connector]?.receiver ?? connector }, defaultMappingDirs()));
+  const mappings = policy && collect(() => loadMappings(config.file.mappings.dirs.filter((d) => existsSync(d)), { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(Object.entries(options.transforms ?? {})), receiverOf: receiverOf(config.file.sync.targets, policy) }, defaultMappingDirs()));
   // Connectors open no connection when built: building them checks their configuration and secrets.
   const connectors = new Map<string, Connector>();
   const buildConnectors = () => {

@@ -13,8 +13,12 @@ export interface CheckContext {
   readonly connectors: ReadonlyMap<string, ConnectorSchema>;
   readonly policy: PolicyEngine;
   readonly custom: ReadonlyMap<string, CustomTransform>;
-  /** The policy receiver bound to a connector's outbound mappings (its target's `receiver`); default: the connector's name. */
-  readonly receiverOf?: ((connector: string) => string) | undefined;
+  /**
+   * The policy receiver bound to a connector's outbound mappings (its target's `receiver`); default:
+   * the connector's name. Undefined: the connector delivers nothing (not a sync target, and no policy
+   * receiver of its name), so what its outbound mappings read is checked when it becomes a target.
+   */
+  readonly receiverOf?: ((connector: string) => string | undefined) | undefined;
 }
 
 /** A field as the checks see it on either side: its type and enum, and its element fields. */
@@ -160,8 +164,8 @@ export function checkMapping(file: MappingFile, rules: Readonly<Record<string, F
   };
 
   level(rules, from, to, '', '/fields', true);
-  if (file.direction === 'out') {
-    const target = ctx.receiverOf?.(file.connector) ?? file.connector;
+  const target = ctx.receiverOf ? ctx.receiverOf(file.connector) : file.connector;
+  if (file.direction === 'out' && target !== undefined) {
     for (const p of checkMappingReads(ctx.policy, { name: file.name, target, entity: file.entity, reads: [...new Set(reads)] })) {
       const field = p.pointer.split('#')[1] ?? '';
       problems.push({ pointer: readAt.get(field) ?? `${source}#/fields`, detail: p.detail });

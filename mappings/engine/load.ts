@@ -54,7 +54,7 @@ export class MappingRegistry {
 export function loadMappings(dirs: readonly string[], ctx: Omit<CheckContext, 'connectors'>, defaultDirs: readonly string[] = []): MappingRegistry {
   const problems: FieldProblem[] = [];
   const connectors = new Map<string, ConnectorSchema>();
-  const receiverOf = (connector: string): string => ctx.receiverOf?.(connector) ?? connector;
+  const receiverOf = (connector: string): string => (ctx.receiverOf ? ctx.receiverOf(connector) : undefined) ?? connector;
   const files = new Map<string, Loaded<MappingFile>>();
   for (const [i, dir] of dirs.entries()) {
     // A folder that is not there would silently leave only the defaults.

@@ -60,11 +60,11 @@ fields:
   currency: { const: EUR }
 `;
 
-function load(files: Record<string, string>, receiver: string) {
+function load(files: Record<string, string>, receiver: string | undefined) {
   return loadMappings([mappingDir(files)], { types: fieldTypes(document), required: requiredOnCreate(document), policy, custom: new Map(), receiverOf: (c) => (c === 'sink' ? receiver : c) });
 }
 
-function problems(files: Record<string, string>, receiver: string): string[] {
+function problems(files: Record<string, string>, receiver: string | undefined): string[] {
   try {
     load(files, receiver);
   } catch (error) {
@@ -88,6 +88,13 @@ describe('the policy receiver of a target is bound by its configuration', () => 
     const files = { 'sink/schema.yaml': SCHEMA, 'sink/customer.out.yaml': OUT() };
     expect(problems(files, 'finance')).toEqual(['sink/customer.out.yaml#/fields/phone: reads customer.phone, which target:finance may not see (no read rule of target:finance/customer names phone)']);
     expect(load(files, 'erpnext').get('sink.customer.out')?.target).toBe('target:erpnext');
+  });
+
+  it('leaves the reads of a connector that delivers nothing (no target, no receiver of its name) to be checked when it becomes a target', () => {
+    const files = { 'sink/schema.yaml': SCHEMA, 'sink/customer.out.yaml': OUT() };
+    expect(problems(files, undefined)).toEqual([]);
+    // As a target without a receiver of its name in the policy, it is refused: it would receive nothing.
+    expect(problems(files, 'sink')).toEqual(['sink/customer.out.yaml#/fields: target sink has no policy: it receives nothing (default deny)']);
   });
 });
 
