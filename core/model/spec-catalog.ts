@@ -3,7 +3,8 @@ import type { FieldCatalog } from '../policy/catalog.js';
 
 type Json = Record<string, unknown>;
 
-function deref(doc: Json, schema: unknown): Json {
+/** A schema of the spec document with its `$ref`s followed. */
+export function deref(doc: Json, schema: unknown): Json {
   let s = schema as Json;
   for (let i = 0; i < 10 && typeof s?.['$ref'] === 'string'; i++) {
     s = (s['$ref'] as string)

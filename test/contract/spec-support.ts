@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { Response } from 'supertest';
 import { loadedSpec } from '../../openapi/app/spec.js';
+import { deref as derefIn } from '../../core/model/spec-catalog.js';
 
 /** The statuses the spec documents for an operation. */
 export function documentedStatuses(operationId: string): string[] {
@@ -26,15 +27,7 @@ type Json = Record<string, unknown>;
 
 /** A schema with its `$ref`s followed. */
 export function deref(schema: unknown): Json {
-  const doc = loadedSpec().document;
-  let s = schema as Json;
-  for (let i = 0; i < 10 && typeof s?.['$ref'] === 'string'; i++) {
-    s = (s['$ref'] as string)
-      .replace(/^(openapi\.json)?#\//, '')
-      .split('/')
-      .reduce<unknown>((n, k) => (n as Json)[k], doc) as Json;
-  }
-  return s;
+  return derefIn(loadedSpec().document as Json, schema);
 }
 
 /** A pattern whose every character is printable ASCII (a class with no negation, no `.` wildcard, no `\S`). */

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../../core/errors.js';
 import {
   connectorConfigSchema,
   connectorsConfigSchema,
@@ -13,6 +12,7 @@ import {
 import type { FetchInitLike, FetchLike } from '../../connectors/http/client.js';
 import { mapped } from '../fixtures/mapped.js';
 import { mssqlConfigFromUrl } from '../../connectors/mssql/module.js';
+import { configErrorOf } from '../fixtures/config-error.js';
 
 /** A fetch that records each request and answers from `reply`. */
 function fakeFetch(reply: (url: string, init: FetchInitLike) => { status: number; body: unknown }) {
@@ -25,15 +25,6 @@ function fakeFetch(reply: (url: string, init: FetchInitLike) => { status: number
   return { fetch, calls };
 }
 
-function configError(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const tables = {
   Customer: { table: 'customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'credit_limit'], deletedFlag: 'is_deleted' },
@@ -136,13 +127,13 @@ describe('createConnector', () => {
   });
 
   it('names every unset or empty variable with its pointer, and no value', () => {
-    const error = configError(() => createConnector('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'ERP_KEY', apiSecretEnv: 'ERP_SECRET' }, { ERP_KEY: '' }));
+    const error = configErrorOf(() => createConnector('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'ERP_KEY', apiSecretEnv: 'ERP_SECRET' }, { ERP_KEY: '' }));
     expect(error.code).toBe('config_invalid');
     expect(error.errors).toEqual([
       { pointer: '/connectors/erp/apiKeyEnv', detail: 'environment variable ERP_KEY is not set' },
       { pointer: '/connectors/erp/apiSecretEnv', detail: 'environment variable ERP_SECRET is not set' },
     ]);
-    const basic = configError(() =>
+    const basic = configErrorOf(() =>
       createConnector('b', { type: 'http', baseUrl: 'http://h.example', auth: { kind: 'basic', usernameEnv: 'U', passwordEnv: 'P' }, entities: {} }, { U: 'user-name-value' }),
     );
     expect(basic.errors).toEqual([{ pointer: '/connectors/b/auth/passwordEnv', detail: 'environment variable P is not set' }]);
@@ -150,48 +141,48 @@ describe('createConnector', () => {
   });
 
   it('refuses a database URL of the wrong kind without echoing it', () => {
-    const missing = configError(() => createConnector('db', { type: 'mysql', urlEnv: 'DB_URL', tables }, {}));
+    const missing = configErrorOf(() => createConnector('db', { type: 'mysql', urlEnv: 'DB_URL', tables }, {}));
     expect(missing.errors).toEqual([{ pointer: '/connectors/db/urlEnv', detail: 'environment variable DB_URL is not set' }]);
     for (const value of [`postgres://u:${PASSWORD}@h/db`, `not a url ${PASSWORD}`]) {
-      const error = configError(() => createConnector('db', { type: 'mysql', urlEnv: 'DB_URL', tables }, { DB_URL: value }));
+      const error = configErrorOf(() => createConnector('db', { type: 'mysql', urlEnv: 'DB_URL', tables }, { DB_URL: value }));
       expect(error.errors).toEqual([{ pointer: '/connectors/db/urlEnv', detail: 'environment variable DB_URL does not hold a mysql:// or mariadb:// URL' }]);
       expect(JSON.stringify({ m: error.message, e: error.errors })).not.toContain(PASSWORD);
     }
-    const mssql = configError(() => createConnector('db', { type: 'mssql', urlEnv: 'DB_URL', tables }, { DB_URL: `mysql://u:${PASSWORD}@h/db` }));
+    const mssql = configErrorOf(() => createConnector('db', { type: 'mssql', urlEnv: 'DB_URL', tables }, { DB_URL: `mysql://u:${PASSWORD}@h/db` }));
     expect(mssql.errors[0]?.detail).toBe('environment variable DB_URL does not hold a mssql:// or sqlserver:// URL');
   });
 
   it('validates the configuration it is given: unknown type, bad URL, extra key, bad identifier, bad name', () => {
-    const unknown = configError(() => createConnector('x', { type: 'oracle', urlEnv: 'X' } as unknown as ConnectorConfigInput, {}));
+    const unknown = configErrorOf(() => createConnector('x', { type: 'oracle', urlEnv: 'X' } as unknown as ConnectorConfigInput, {}));
     expect(unknown.errors).toEqual([{ pointer: '/connectors/x/type', detail: expect.stringContaining("Expected 'mysql'") }]);
 
-    const badUrl = configError(() => createConnector('erp', { type: 'erpnext', baseUrl: 'ftp://erp.example.com', apiKeyEnv: 'K', apiSecretEnv: 'S' }, { K: 'k', S: 's' }));
+    const badUrl = configErrorOf(() => createConnector('erp', { type: 'erpnext', baseUrl: 'ftp://erp.example.com', apiKeyEnv: 'K', apiSecretEnv: 'S' }, { K: 'k', S: 's' }));
     expect(badUrl.errors).toEqual([{ pointer: '/connectors/erp/baseUrl', detail: 'must be an http:// or https:// URL' }]);
 
-    const extra = configError(() =>
+    const extra = configErrorOf(() =>
       createConnector('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'K', apiSecretEnv: 'S', apiSecret: 'inline!' } as unknown as ConnectorConfigInput, { K: 'k', S: 's' }),
     );
     expect(extra.errors).toEqual([{ pointer: '/connectors/erp', detail: 'unknown key(s): apiSecret' }]);
 
-    const nested = configError(() =>
+    const nested = configErrorOf(() =>
       createConnector('db', { type: 'mysql', urlEnv: 'DB', tables: { C: { ...tables.Price, table: 'prices; DROP TABLE x', colour: 'red' } } } as unknown as ConnectorConfigInput, {}),
     );
     expect(nested.errors.map((p) => p.pointer).sort()).toEqual(['/connectors/db/tables/C', '/connectors/db/tables/C/table']);
 
-    const badEnvName = configError(() => createConnector('db', { type: 'mysql', urlEnv: 'mysql://root@h/db', tables }, {}));
+    const badEnvName = configErrorOf(() => createConnector('db', { type: 'mysql', urlEnv: 'mysql://root@h/db', tables }, {}));
     expect(badEnvName.errors).toEqual([{ pointer: '/connectors/db/urlEnv', detail: 'must be the name of an environment variable (letters, digits, _)' }]);
 
-    const badName = configError(() => createConnector('bad name', { type: 'erpnext', baseUrl: 'https://e.example', apiKeyEnv: 'K', apiSecretEnv: 'S' }, { K: 'k', S: 's' }));
+    const badName = configErrorOf(() => createConnector('bad name', { type: 'erpnext', baseUrl: 'https://e.example', apiKeyEnv: 'K', apiSecretEnv: 'S' }, { K: 'k', S: 's' }));
     expect(badName.errors[0]?.pointer).toBe('/connectors/bad name');
   });
 
   it('time zones for reads from a point in time: a known IANA zone, else the pointer and the reason', () => {
     const good = createConnector('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'K', apiSecretEnv: 'S', timeZone: 'Europe/Vienna' }, { K: 'k', S: 's' });
     expect(good.cursorSince?.('Customer', '2026-07-01T12:00:00Z')).toBeDefined();
-    const bad = configError(() => createConnector('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'K', apiSecretEnv: 'S', timeZone: 'Mars/Olympus' }, { K: 'k', S: 's' }));
+    const bad = configErrorOf(() => createConnector('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'K', apiSecretEnv: 'S', timeZone: 'Mars/Olympus' }, { K: 'k', S: 's' }));
     expect(bad.errors).toEqual([{ pointer: '/connectors/erp/timeZone', detail: 'must be an IANA time zone such as Europe/Berlin or UTC' }]);
     const list = { path: '/c', since: { param: 'since' }, paging: { style: 'offset', offsetParam: 'o', limitParam: 'l' } } as const;
-    const http = configError(() =>
+    const http = configErrorOf(() =>
       createConnector('h', { type: 'http', baseUrl: 'http://h.example', entities: { c: { list: { ...list, modifiedFormat: { style: 'datetime', timeZone: 'UTC', fractionDigits: 9 } } } } }, {}),
     );
     expect(http.errors[0]?.pointer).toBe('/connectors/h/entities/c/list/modifiedFormat/fractionDigits');

@@ -3,7 +3,6 @@ import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError } from '../../core/errors.js';
 import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../core/model/spec-catalog.js';
 import { loadPolicyFile } from '../../core/policy/load.js';
 import { loadMappings } from '../../mappings/engine/load.js';
@@ -11,6 +10,7 @@ import { loadSpec } from '../../openapi/app/spec.js';
 import { connectorFactory } from '../../connectors/config.js';
 import type { Connector } from '../../connectors/contract.js';
 import { CONNECTOR_MODULES, connectorModule, defaultMappingDirs } from '../../connectors/registry.js';
+import { configErrorOf } from '../fixtures/config-error.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -39,15 +39,6 @@ const ledgerModule = connectorModule({
   },
 });
 
-function configError(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('the connector registry', () => {
   it('lists every module once, with a type its configuration schema carries', () => {
@@ -83,9 +74,9 @@ describe('the connector registry', () => {
     expect(ledger.describe()).toEqual({ connector: 'books', entities: { journal: { read: true, write: false, detectChanges: false, detectDeletes: false, naturalKeys: [] } } });
     await ledger.close();
 
-    expect(configError(() => factory.create('books', config, {})).errors).toEqual([{ pointer: '/connectors/books/tokenEnv', detail: 'environment variable LEDGER_TOKEN is not set' }]);
-    expect(configError(() => factory.create('books', config, { LEDGER_TOKEN: 'x' })).errors).toEqual([{ pointer: '/connectors/books/tokenEnv', detail: 'environment variable LEDGER_TOKEN is too short for a ledger token' }]);
-    expect(configError(() => factory.create('books', { ...config, books: [] }, {})).errors[0]?.pointer).toBe('/connectors/books/books');
+    expect(configErrorOf(() => factory.create('books', config, {})).errors).toEqual([{ pointer: '/connectors/books/tokenEnv', detail: 'environment variable LEDGER_TOKEN is not set' }]);
+    expect(configErrorOf(() => factory.create('books', config, { LEDGER_TOKEN: 'x' })).errors).toEqual([{ pointer: '/connectors/books/tokenEnv', detail: 'environment variable LEDGER_TOKEN is too short for a ledger token' }]);
+    expect(configErrorOf(() => factory.create('books', { ...config, books: [] }, {})).errors[0]?.pointer).toBe('/connectors/books/books');
     // The registered list alone does not know the type.
     expect(connectorFactory(CONNECTOR_MODULES).schema.safeParse(config).success).toBe(false);
   });
