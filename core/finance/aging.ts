@@ -1,0 +1,186 @@
+import { UnprocessableError } from '../errors.js';
+import { currencyScale } from '../model/codes.js';
+import { dec, fmt, zero, type Dec } from '../model/decimal.js';
+
+/**
+ * Receivables aging: how much each customer (owner, team) owes, by how long it is past due, as of a
+ * date in the business time zone. Amounts stay decimal end to end and amounts of different currencies
+ * are never added: every total is per currency. Pure and streaming (an accumulator): the reports,
+ * the CSV export and the finance feed all age through it.
+ */
+
+/** The buckets, in order: not yet due, then days past due. */
+export const AGING_BUCKETS = ['current', 'd1_30', 'd31_60', 'd61_90', 'over_90'] as const;
+export type AgingBucket = (typeof AGING_BUCKETS)[number];
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01 of a calendar date `YYYY-MM-DD`; undefined when it is not a real date. */
+function dayNumber(date: string): number | undefined {
+  const m = DATE.exec(date);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const at = Date.UTC(y, mo - 1, d);
+  const back = new Date(at);
+  // 2026-02-30 rolls over to March: not a date.
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
+  return at / DAY_MS;
+}
+
+/** The calendar date an instant falls on in a time zone (IANA), as `YYYY-MM-DD`. */
+export function businessDate(at: Date, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  ) as Record<string, string>;
+  return `${parts['year']}-${parts['month']}-${parts['day']}`;
+}
+
+/**
+ * The as-of date of a report: the given `YYYY-MM-DD`, or today in the business time zone. A value
+ * that is not a real calendar date is a 422 naming `pointer` (e.g. `/query/asOf`).
+ */
+export function asOfDate(value: string | undefined, timeZone: string, pointer: string, now: Date = new Date()): string {
+  if (value === undefined || value === '') return businessDate(now, timeZone);
+  if (dayNumber(value) === undefined) throw new UnprocessableError('The as-of date is invalid', [{ pointer, detail: 'must be a calendar date YYYY-MM-DD' }]);
+  return value;
+}
+
+/** Whole days `dueDate` lies before `asOf` (both calendar dates); 0 when not yet due or due that day. */
+export function daysPastDue(dueDate: string, asOf: string): number {
+  const due = dayNumber(dueDate);
+  const on = dayNumber(asOf);
+  if (due === undefined) throw new TypeError('dueDate is not a calendar date');
+  if (on === undefined) throw new TypeError('asOf is not a calendar date');
+  return Math.max(0, on - due);
+}
+
+/** The bucket of a number of days past due: 0 current, 1–30, 31–60, 61–90, over 90. */
+export function bucketOf(daysLate: number): AgingBucket {
+  if (daysLate <= 0) return 'current';
+  if (daysLate <= 30) return 'd1_30';
+  if (daysLate <= 60) return 'd31_60';
+  if (daysLate <= 90) return 'd61_90';
+  return 'over_90';
+}
+
+export type ReceivableStatus = 'open' | 'partially_paid' | 'paid' | 'overdue' | 'written_off';
+
+/**
+ * The status a receivable has as of a date, from its amount, what was paid and its due date: a
+ * write-off stays written off; nothing left to pay is paid; something left after the due date is
+ * overdue; otherwise partially paid once anything was paid, else open. A credit note (a negative
+ * amount: the customer is owed) is open until it is used up.
+ */
+export function receivableStatus(r: { readonly amount: string; readonly paidAmount?: string | null; readonly dueDate: string; readonly status?: string | null }, asOf: string): ReceivableStatus {
+  if (r.status === 'written_off') return 'written_off';
+  const amount = dec(r.amount);
+  const paid = r.paidAmount ? dec(r.paidAmount) : zero();
+  const balance = amount.minus(paid);
+  if (balance.isZero()) return 'paid';
+  if (amount.isNegative()) return 'open';
+  if (balance.isNegative()) return 'paid'; // overpaid: nothing is owed (the excess is the customer's credit)
+  if (daysPastDue(r.dueDate, asOf) > 0) return 'overdue';
+  return paid.isZero() ? 'open' : 'partially_paid';
+}
+
+/** One receivable as aging reads it. `balance`: what is still owed (amount − paid), a decimal string. */
+export interface AgingInput {
+  readonly currency: string;
+  readonly balance: string;
+  readonly dueDate: string;
+  readonly status?: string | null;
+}
+
+/** The totals of one currency: per bucket and in all, as decimal strings at the currency's scale. */
+export interface CurrencyTotals {
+  readonly currency: string;
+  readonly count: number;
+  readonly buckets: Readonly<Record<AgingBucket, string>>;
+  readonly total: string;
+}
+
+class Sums {
+  count = 0;
+  readonly buckets: Record<AgingBucket, Dec> = { current: zero(), d1_30: zero(), d31_60: zero(), d61_90: zero(), over_90: zero() };
+  total = zero();
+
+  add(bucket: AgingBucket, amount: Dec): void {
+    this.count++;
+    this.buckets[bucket] = this.buckets[bucket].plus(amount);
+    this.total = this.total.plus(amount);
+  }
+
+  view(currency: string): CurrencyTotals {
+    const scale = currencyScale(currency);
+    const buckets = Object.fromEntries(AGING_BUCKETS.map((b) => [b, fmt(this.buckets[b], scale)])) as Record<AgingBucket, string>;
+    return { currency, count: this.count, buckets, total: fmt(this.total, scale) };
+  }
+}
+
+/** Aging of one group (a customer, an owner, a team, or everything): its totals per currency, by currency code. */
+export interface AgingGroup {
+  readonly key: string | null;
+  readonly currencies: readonly CurrencyTotals[];
+}
+
+/**
+ * Ages receivables one at a time (a stream of any length holds only the sums): `add` places each
+ * open one in its bucket by days past due as of `asOf`, under its group and in the grand total, per
+ * currency. Paid and written-off receivables (nothing left to collect) are skipped.
+ */
+export class AgingAccumulator<T extends AgingInput = AgingInput> {
+  private readonly groups = new Map<string | null, Map<string, Sums>>();
+  private readonly all = new Map<string, Sums>();
+  private readonly asOfDay: number;
+
+  constructor(
+    readonly asOf: string,
+    private readonly groupOf: (r: T) => string | null = () => null,
+  ) {
+    const day = dayNumber(asOf);
+    if (day === undefined) throw new TypeError('asOf is not a calendar date');
+    this.asOfDay = day;
+  }
+
+  /** Places one receivable; answers its days past due and bucket, or undefined when nothing is left to collect. */
+  add(r: T): { daysPastDue: number; bucket: AgingBucket } | undefined {
+    if (r.status === 'paid' || r.status === 'written_off') return undefined;
+    const balance = dec(r.balance);
+    if (balance.isZero()) return undefined;
+    const due = dayNumber(r.dueDate);
+    if (due === undefined) throw new TypeError('dueDate is not a calendar date');
+    const daysLate = Math.max(0, this.asOfDay - due);
+    const bucket = bucketOf(daysLate);
+    sumsFor(this.all, r.currency).add(bucket, balance);
+    const key = this.groupOf(r);
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = new Map()));
+    sumsFor(group, r.currency).add(bucket, balance);
+    return { daysPastDue: daysLate, bucket };
+  }
+
+  /** The groups in key order (no group last), each with its currencies in code order. */
+  byGroup(): AgingGroup[] {
+    return [...this.groups.entries()]
+      .sort(([a], [b]) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1))
+      .map(([key, sums]) => ({ key, currencies: views(sums) }));
+  }
+
+  /** The grand total, per currency: amounts of different currencies are never added. */
+  total(): readonly CurrencyTotals[] {
+    return views(this.all);
+  }
+}
+
+function sumsFor(map: Map<string, Sums>, currency: string): Sums {
+  let sums = map.get(currency);
+  if (!sums) map.set(currency, (sums = new Sums()));
+  return sums;
+}
+
+function views(map: ReadonlyMap<string, Sums>): CurrencyTotals[] {
+  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([currency, sums]) => sums.view(currency));
+}
