@@ -35,6 +35,8 @@ export interface Subject {
   readonly malformed?: (on: boolean) => void;
   /** Why there is no malformed-answer test, where there is none. */
   readonly malformedNotApplicable?: string;
+  /** Why the suite cannot run against this subject here (it is skipped, saying so). */
+  readonly unavailable?: string;
 }
 
 function mysqlSubject(): Subject {
@@ -180,14 +182,15 @@ function mssqlSubject(url: string): Subject {
     good: (i) => ({ code: `NEW${i}`, name: `New ${i}` }),
     bad: () => ({ code: 'BAD', name: null }),
     malformedNotApplicable: 'a SQL driver answers typed result sets; there is no body to be malformed',
+    ...(url ? {} : { unavailable: 'no SQL Server can run on this machine: set MSSQL_URL to run the mssql connector through the same suite' }),
   };
 }
 
-/** Every connector type's subject; `undefined`: the type cannot run here (and the suite says why). */
-export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject | { skipped: string }> {
+/** Every registered connector type's subject. */
+export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject> {
   return {
     mysql: mysqlSubject(),
-    mssql: env['MSSQL_URL'] ? mssqlSubject(env['MSSQL_URL']) : { skipped: 'no SQL Server here: set MSSQL_URL to run the mssql connector through the same suite' },
+    mssql: mssqlSubject(env['MSSQL_URL'] ?? ''),
     http: httpSubject(),
     erpnext: erpnextSubject(),
   };
