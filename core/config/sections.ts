@@ -17,6 +17,18 @@ export const systemNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must
 /** A non-empty list of canonical entity names. */
 export const entitiesSchema = z.array(z.enum(ENTITY_NAMES)).min(1).describe('Canonical entities');
 
+/** An IANA time zone name the runtime knows (`Europe/Berlin`, `Asia/Shanghai`, `UTC`). */
+export const timeZoneSchema = z.string().min(1).max(64).refine(isTimeZone, { message: 'is not an IANA time zone name (e.g. Europe/Berlin, Asia/Shanghai, UTC)' });
+
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const roleName = z.string().regex(/^[a-z][a-z0-9_]{1,63}$/, 'must be lower_snake_case, 2–64 characters');
 
 /** The roles the default configuration defines; the policy file gives them their meaning. */
@@ -59,6 +71,12 @@ export const coreSections = {
       quotaTypes: z.array(z.enum(['standard', 'special', 'sample', 'repeat'])).default(['standard', 'repeat']).describe('Order types that count toward a sales quota'),
     })
     .default({ quotaTypes: ['standard', 'repeat'] }),
+  finance: z
+    .strictObject({
+      timeZone: timeZoneSchema.default('UTC').describe('The business time zone: "today" for aging, overdue receivables and report periods is the calendar date here'),
+    })
+    .default({ timeZone: 'UTC' })
+    .describe('How receivables are aged and reported'),
   policy: z
     .strictObject({
       file: z.string().min(1).optional().describe('Permission policy YAML, relative to this file\'s folder; default: the policy shipped with the hub (core/policy/default-policy.yaml)'),
@@ -79,3 +97,5 @@ export const coreSections = {
 };
 
 export type SecuritySection = z.output<typeof coreSections.security>;
+export type OrdersSection = z.output<typeof coreSections.orders>;
+export type FinanceSection = z.output<typeof coreSections.finance>;

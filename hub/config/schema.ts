@@ -7,7 +7,7 @@ export { DEFAULT_ROLES } from '../../core/config/sections.js';
 
 /**
  * Schema of `hub.config.yaml`, assembled from each layer's sections: core's (security, auth, roles,
- * orders, policy, ownership, logging), the mapping folders, the connector modules' schemas and the
+ * orders, finance, policy, ownership, logging), the mapping folders, the connector modules' schemas and the
  * sync section. Every key is optional; defaults are in the `.default()` calls of the sections.
  */
 export const configFileSchema = z
@@ -16,6 +16,7 @@ export const configFileSchema = z
     auth: coreSections.auth,
     roles: coreSections.roles,
     orders: coreSections.orders,
+    finance: coreSections.finance,
     policy: coreSections.policy,
     ownership: coreSections.ownership,
     mappings: z

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AuthService } from '../../core/auth/auth-service.js';
 import type { Principal } from '../../core/auth/principal.js';
-import type { SecuritySection } from '../../core/config/sections.js';
+import type { FinanceSection, OrdersSection, SecuritySection } from '../../core/config/sections.js';
 import type { RecordService } from '../../core/records/service.js';
 import type { Store } from '../../core/store/store.js';
 import type { PolicyEngine } from '../../core/policy/engine.js';
@@ -15,7 +15,7 @@ import type { OperationSpec } from './spec.js';
 /** What the handlers need from the hub. */
 export interface AppDeps {
   /** The parts of the configuration the API reads (the hub's whole configuration fits). */
-  readonly config: { readonly file: { readonly security: SecuritySection } };
+  readonly config: { readonly file: { readonly security: SecuritySection; readonly orders: OrdersSection; readonly finance: FinanceSection } };
   readonly store: Store;
   readonly records: RecordService;
   readonly auth: AuthService;
