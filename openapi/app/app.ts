@@ -6,6 +6,7 @@ import { QUEUE_BOARD_PATH, queueBoard } from './queue-board.js';
 import { buildRouter } from './router.js';
 import { loadedSpec, type LoadedSpec } from './spec.js';
 import { SpecValidator } from './validation.js';
+import { webUi } from './web-ui.js';
 
 let validator: SpecValidator | undefined;
 
@@ -26,8 +27,8 @@ export function specAndValidator(): { spec: LoadedSpec; validator: SpecValidator
 export function createApiRouter(deps: AppDeps): Router {
   const { spec, validator } = specAndValidator();
   return buildRouter(spec, validator, allHandlers(), deps, (router) => {
-  // The root leads to the API docs for now; the built-in CRM web UI will take its place.
-  router.get('/', (req, res) => res.redirect(302, `${req.baseUrl}/docs/`));
+  // The built-in web UI at the root (web-ui.ts).
+  router.use(webUi());
   router.get('/openapi.json', (req, res) => {
     // Point "try it out" at wherever the hub is mounted.
     res.json({ ...spec.document, servers: [{ url: req.baseUrl || '/' }] });

@@ -62,7 +62,7 @@ export interface RequestContext {
 export interface HandlerResult {
   readonly status: number;
   readonly body?: unknown;
-  readonly headers?: Record<string, string>;
+  readonly headers?: Record<string, string | readonly string[]>;
   /** For non-JSON bodies (metrics). */
   readonly contentType?: string;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { Counter, Histogram } from 'prom-client';
 import { actorName, hasRole, type Principal } from '../../core/auth/principal.js';
+import { checkSameOrigin, sessionCookie } from './session.js';
 import { BadRequestError, ForbiddenError, HubError, PayloadTooLargeError, UnauthorizedError, foreignErrorSummary } from '../../core/errors.js';
 import { CidrSet, clientAddress } from '../../core/net/ip.js';
 import type { AuditOutcome } from '../../core/store/audit-repository.js';
@@ -109,6 +110,10 @@ export function buildRouter(
     req.hubRequestId = requestId;
     req.hubIp = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);
     res.setHeader('X-Request-Id', requestId);
+    // Security headers on every answer (the web UI's pages add their Content-Security-Policy).
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -189,7 +194,12 @@ export function buildRouter(
     let ctx: RequestContext | undefined;
     try {
       // An operation without security (`security: []`: login, probes, webhooks) looks at no credential.
-      const token = handler.access === 'public' ? undefined : bearer(req);
+      let token = handler.access === 'public' ? undefined : bearer(req);
+      if (token === undefined && handler.access !== 'public') {
+        // The web UI's session cookie (session.ts): only when no Authorization header is sent.
+        token = sessionCookie(req);
+        if (token !== undefined) checkSameOrigin(req);
+      }
       if (token) principal = await deps.auth.authenticate(token);
       checkAccess(handler, principal);
       if (principal && handler.authorize) await handler.authorize(principal, deps, req.params as Record<string, string>);

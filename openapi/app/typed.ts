@@ -30,7 +30,7 @@ type Answer<R> = R extends { content: { 'application/problem+json': unknown } }
 
 /** What a handler of `O` may return: one of the operation's documented answers, with its body. */
 export type TypedResult<O extends OperationId> = {
-  [S in keyof Responses<O>]: { readonly status: S; readonly headers?: Record<string, string> } & Answer<Responses<O>[S]>;
+  [S in keyof Responses<O>]: { readonly status: S; readonly headers?: Record<string, string | readonly string[]> } & Answer<Responses<O>[S]>;
 }[keyof Responses<O>];
 
 export type TypedContext<O extends OperationId> = Omit<RequestContext, 'body'> & { readonly body: RequestBody<O> };

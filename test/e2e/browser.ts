@@ -1,0 +1,70 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+
+/**
+ * Headless Chromium from Debian's package (/usr/bin/chromium), driven by playwright-core; never a
+ * downloaded browser. The flags keep it off the network this machine does not have.
+ */
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+export const SCREENSHOTS = 'test-output/screenshots';
+
+export function haveChromium(): boolean {
+  return existsSync(CHROMIUM);
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/** A page that records console errors, failed requests and every response body it received. */
+export interface WatchedPage {
+  readonly page: Page;
+  readonly context: BrowserContext;
+  readonly consoleErrors: string[];
+  /** URL → body text of each API response the page got. */
+  readonly responses: { url: string; status: number; body: string }[];
+  settle(): Promise<void>;
+}
+
+export async function watchedPage(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport, locale: 'en-US' });
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  const responses: { url: string; status: number; body: string }[] = [];
+  const pending: Promise<void>[] = [];
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  page.on('response', (r) => {
+    if (!r.url().includes('/api/')) return;
+    pending.push(r.text().then((body) => void responses.push({ url: r.url(), status: r.status(), body }), () => undefined));
+  });
+  return {
+    page,
+    context,
+    consoleErrors,
+    responses,
+    settle: async () => {
+      await page.waitForLoadState('networkidle');
+      await Promise.all(pending);
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+}
+
+export async function signIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByLabel(/Username|用户名/).fill(username);
+  await page.getByLabel(/Password|密码/).fill(password);
+  await page.getByRole('button', { name: /Sign in|登录/ }).click();
+  await page.getByTestId('me').waitFor();
+}
