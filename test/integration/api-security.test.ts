@@ -147,10 +147,17 @@ describe('authentication, API keys and the audit trail', () => {
     expect(bundle.status).toBe(200);
   });
 
-  it('leads / to the docs and answers /api/v1 with an index of links; unknown API paths are a problem+json 404 naming the path', async () => {
+  it('serves the web UI at / with its CSP and answers /api/v1 with an index of links; unknown API paths are a problem+json 404 naming the path', async () => {
     const root = await t.api.get('/');
-    expect(root.status).toBe(302);
-    expect(root.headers['location']).toBe('/docs/');
+    expect(root.status).toBe(200);
+    expect(root.headers['content-type']).toMatch(/^text\/html/);
+    expect(root.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(root.headers['x-content-type-options']).toBe('nosniff');
+    const script = /<script[^>]*src="\.\/(assets\/[^"]+\.js)"/.exec(root.text)?.[1];
+    expect(script).toBeDefined();
+    const asset = await t.api.get(`/${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers['cache-control']).toContain('immutable');
     for (const path of ['/api/v1', '/api/v1/']) {
       const index = await t.api.get(path);
       expect(index.status, path).toBe(200);
@@ -185,10 +192,17 @@ describe('a hub mounted under a path', () => {
   });
   afterAll(async () => t?.close());
 
-  it('leads its root to its own docs and links from its own mount point', async () => {
+  it('serves the web UI under its mount point (with the slash its relative links need) and links from its own mount point', async () => {
     const root = await t.api.get('/crm');
-    expect(root.status).toBe(302);
-    expect(root.headers['location']).toBe('/crm/docs/');
+    expect(root.status).toBe(301);
+    expect(root.headers['location']).toBe('/crm/');
+    const page = await t.api.get('/crm/');
+    expect(page.status).toBe(200);
+    const script = /<script[^>]*src="\.\/(assets\/[^"]+\.js)"/.exec(page.text)?.[1];
+    expect((await t.api.get(`/crm/${script}`)).status).toBe(200);
+    const login = await t.api.post('/crm/api/v1/auth/session').send({ username: 'admin', password: ADMIN_PASSWORD });
+    expect(login.status).toBe(200);
+    expect(login.headers['set-cookie']?.[0]).toMatch(/; Path=\/crm;/);
     const index = await t.api.get('/crm/api/v1/');
     expect(index.status).toBe(200);
     expect(index.body.links.openapi).toBe('/crm/openapi.json');
