@@ -1,7 +1,9 @@
 import { useEffect } from 'preact/hooks';
+import type { Principal } from './api.js';
 import { LOCALES, locale, setLocale, t, type Locale } from './i18n.js';
 import { CustomerPage } from './pages/customer.js';
 import { CustomersPage } from './pages/customers.js';
+import { OPS_NAV, opsPage } from './pages/ops/routes.js';
 import { SignIn } from './pages/signin.js';
 import { href, route } from './route.js';
 import { loadUser, signOut, user } from './session.js';
@@ -21,6 +23,9 @@ export function App() {
         <a class="brand" href={href(['customers'])}>{t('app.title')}</a>
         <nav aria-label={t('nav.main')}>
           <a href={href(['customers'])}>{t('nav.customers')}</a>
+          {OPS_NAV.filter((n) => n.visible(me)).map((n) => (
+            <a key={n.label} href={href(n.path)}>{t(n.label)}</a>
+          ))}
           <a href="./docs/" target="_blank" rel="noopener">{t('nav.apiDocs')}</a>
         </nav>
         <div class="me">
@@ -33,7 +38,7 @@ export function App() {
         </div>
       </header>
       <main id="main">
-        <Page />
+        <Page me={me} />
       </main>
     </div>
   );
@@ -53,8 +58,10 @@ export function LanguageSwitch() {
   );
 }
 
-function Page() {
+function Page(props: { me: Principal }) {
   const r = useSignal(route);
+  const ops = opsPage(r, props.me);
+  if (ops) return ops;
   const [first, second] = r.path;
   if (first === 'customers' && second) return <CustomerPage id={second} />;
   return <CustomersPage query={r.query} />;
