@@ -540,6 +540,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/me/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the calling principal may do
+         * @description For each entity, as the caller's roles combine: whether it may read it and in which row scopes, which fields it sees (and how: plain, masked, hashed, encrypted), which fields it may write, whether it may create and delete. Clients (the built-in web UI) use it to offer only the actions the caller may take; the server still checks every request.
+         */
+        get: operations["getMyPermissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mappings": {
         parameters: {
             query?: never;
@@ -1544,6 +1564,22 @@ export interface components {
         LoginResponse: {
             token: string;
             expiresAt: components["schemas"]["Timestamp"];
+        };
+        MyPermissions: {
+            entities: {
+                /** @enum {string} */
+                entity: "customer" | "contact" | "product" | "inventory" | "order" | "receivable" | "payment";
+                read: boolean;
+                /** @description The row scopes of the rules that let the caller read: all, own, team, subtree, or a where-filter. */
+                rows: string[];
+                /** @description Field path → how the caller sees it (fields it cannot see are absent). */
+                fields: {
+                    [key: string]: "allow" | "mask" | "hash" | "encrypt";
+                };
+                write: string[];
+                create: boolean;
+                delete: boolean;
+            }[];
         };
         /** @description A browser session; its token is in the HttpOnly cookie only. */
         SessionResponse: {
@@ -3871,6 +3907,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Principal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    getMyPermissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's permissions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPermissions"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -24,6 +24,6 @@ describe('handlers are typed by the spec', () => {
       login: { access: 'public', handle: async (ctx) => ({ status: 200, body: { token: ctx.body.user, expiresAt: '' } }) },
     });
     expect(Object.keys(handlers)).toEqual(['getMe', 'logout', 'login']);
-    expect(Object.keys(authHandlers())).toEqual(['login', 'createSession', 'deleteSession', 'logout', 'getMe']);
+    expect(Object.keys(authHandlers())).toEqual(['login', 'createSession', 'deleteSession', 'logout', 'getMyPermissions', 'getMe']);
   });
 });

@@ -1,9 +1,16 @@
 import type { Principal } from '../../../core/auth/principal.js';
-import { ENTITIES } from '../../../core/model/entities.js';
+import { ENTITIES, ENTITY_NAMES, type EntityName } from '../../../core/model/entities.js';
 import type { OperationHandler } from '../context.js';
 import { bearer } from '../router.js';
 import { sessionClearCookie, sessionCookie, sessionSetCookie } from '../session.js';
+import { loadedSpec } from '../spec.js';
 import { typedHandlers } from '../typed.js';
+
+/** The fields a create of `entity` must name (its `<Type>Create` schema's required list). */
+function requiredOnCreate(entity: EntityName): string[] {
+  const schemas = (loadedSpec().document['components'] as { schemas: Record<string, { required?: string[] }> }).schemas;
+  return schemas[`${ENTITIES[entity].typeName}Create`]?.required ?? [];
+}
 
 const me = (p: Principal) => ({ id: p.id, type: p.type === 'apikey' ? ('apikey' as const) : ('user' as const), username: p.username, displayName: p.displayName, roles: [...p.roles], teamId: p.teamId });
 /** Where the session cookie applies: the path the hub is mounted at. */
@@ -58,6 +65,32 @@ export function authHandlers(): Record<string, OperationHandler> {
         await deps.auth.logout(header.replace(/^Bearer\s+/i, '').trim());
         if (ctx.audit && ctx.principal) ctx.audit.recordIds = [ctx.principal.id];
         return { status: 204 };
+      },
+    },
+    getMyPermissions: {
+      access: 'authenticated',
+      async handle(ctx, deps) {
+        const p = ctx.principal;
+        if (!p) throw new Error('unreachable: authenticated operation without principal');
+        const receiver = { kind: 'principal' as const, roles: p.roles, userId: null, teamId: null, subtree: new Set<string>() };
+        const entities = ENTITY_NAMES.map((entity) => {
+          const rules = deps.policy.rulesFor(receiver, entity);
+          const fields: Record<string, 'allow' | 'mask' | 'hash' | 'encrypt'> = {};
+          const rank = { allow: 4, mask: 3, hash: 2, encrypt: 1 } as const;
+          for (const r of rules) {
+            for (const [field, d] of r.fields) {
+              const seen = fields[field];
+              if (!seen || rank[d.action] > rank[seen]) fields[field] = d.action;
+            }
+          }
+          const rows = [...new Set(rules.map((r) => (typeof r.rows === 'string' ? r.rows : `${r.rows.where.field} in [${r.rows.where.in.join(', ')}]`)))];
+          const write = [...new Set(rules.flatMap((r) => [...r.write]))].sort();
+          // A create must name the required fields; a role may create when one of its rules writes them all.
+          const required = requiredOnCreate(entity);
+          const create = rules.some((r) => r.write.size > 0 && required.every((f) => r.write.has(f)));
+          return { entity, read: rules.length > 0, rows, fields, write, create, delete: rules.some((r) => r.delete) };
+        });
+        return { status: 200, body: { entities } };
       },
     },
     getMe: {
