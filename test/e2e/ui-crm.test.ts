@@ -126,4 +126,86 @@ describe.skipIf(!haveChromium())('web UI in Chromium (skipped: /usr/bin/chromium
     const read = await fetch(`${base}/api/v1/auth/me`, { headers: { cookie } });
     expect(read.status).toBe(200);
   });
+
+  it('creates a customer, shows the server\'s validation error next to the field, and explains a stale edit keeping what was typed', async () => {
+    const w = await watchedPage(browser);
+    w.page.setDefaultTimeout(8000);
+    await signIn(w.page, base, 'rep.anna', DEMO_PASSWORD);
+    await w.page.getByRole('link', { name: 'New customer' }).click();
+    const code = `UI-${Date.now()}`;
+    await w.page.getByLabel('Code').fill(code);
+    await w.page.getByLabel('Name', { exact: true }).fill('Browser Test GmbH');
+    await w.page.getByLabel('Currency').fill('EURO');
+    await w.page.getByRole('button', { name: 'Save' }).click();
+    // The server refuses the currency; the message sits next to the field and nothing was created.
+    const error = w.page.locator('#field-currency-error');
+    await error.waitFor();
+    expect(await w.page.getByLabel('Currency').getAttribute('aria-invalid')).toBe('true');
+    expect(await error.textContent()).toBeTruthy();
+    await w.page.getByLabel('Currency').fill('EUR');
+    await w.page.getByRole('button', { name: 'Save' }).click();
+    await w.page.locator('dd[data-field="code"]').getByText(code).waitFor();
+    const id = /#\/customers\/([^/?]+)/.exec(w.page.url())![1]!;
+    // Another person saves the customer while this user edits it.
+    await w.page.getByRole('link', { name: 'Edit' }).click();
+    await w.page.getByLabel('Industry').fill('Machinery');
+    const token = await hub.auth.login('director', DEMO_PASSWORD, '127.0.0.1');
+    const other = await fetch(`${base}/api/v1/customers/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ website: 'https://other.example' }) });
+    expect(other.status).toBe(200);
+    await w.page.getByRole('button', { name: 'Save' }).click();
+    const stale = w.page.getByTestId('stale');
+    await stale.waitFor();
+    expect(await stale.textContent()).toContain('https://other.example');
+    expect(await w.page.getByLabel('Industry').inputValue()).toBe('Machinery');
+    await w.page.getByRole('button', { name: 'Keep my changes on top of theirs' }).click();
+    await w.page.getByRole('button', { name: 'Save' }).click();
+    await w.page.locator('dd[data-field="industry"]').getByText('Machinery').waitFor();
+    expect(await w.page.locator('dd[data-field="website"]').textContent()).toBe('https://other.example');
+    await screenshot(w.page, 'customer-detail');
+    expect(w.consoleErrors.filter((e) => !/status of (412|422|400)/.test(e))).toEqual([]);
+    await w.context.close();
+  });
+
+  it('never shows the quality inspector a price, total or payment terms: not on screen, not in the page, not in any response', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w.page, base, 'inspector', DEMO_PASSWORD);
+    await w.page.getByRole('link', { name: 'Orders' }).click();
+    await w.page.getByRole('table').getByRole('link').first().click();
+    await w.page.locator('dd[data-field="deliveryDate"]').waitFor();
+    await w.settle();
+    await screenshot(w.page, 'order-inspector');
+    expect(await w.page.locator('td[data-field="unitPrice"] [role="img"]').count()).toBeGreaterThan(0);
+    expect(await w.page.locator('td[data-field="total"] [role="img"]').count()).toBe(1);
+    const html = await w.page.content();
+    for (const r of w.responses) expect(r.body).not.toMatch(/"(total|subtotal|taxTotal|unitPrice|lineTotal|paymentTerms|listPrice|cost|discount)"/);
+    expect(html).not.toMatch(/\d+[.,]\d{2}\s*(€|EUR|CHF|\$)|(€|CHF|\$)\s*\d/);
+    expect(await w.page.getByRole('link', { name: 'Receivables' }).count()).toBe(0);
+    expect(w.consoleErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('offers the buyer no orders and no customers, and products with their stock by warehouse', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w.page, base, 'buyer', DEMO_PASSWORD);
+    expect(await w.page.getByRole('link', { name: 'Orders' }).count()).toBe(0);
+    expect(await w.page.getByRole('link', { name: 'Customers' }).count()).toBe(0);
+    await w.page.getByRole('link', { name: 'Products' }).click();
+    await w.page.getByRole('table').getByRole('link').first().click();
+    await w.page.getByRole('heading', { name: 'Stock by warehouse' }).waitFor();
+    await w.settle();
+    expect(w.responses.some((r) => r.url.includes('/api/v1/orders'))).toBe(false);
+    expect(w.consoleErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('is usable on a phone-sized window', async () => {
+    const w = await watchedPage(browser, { width: 390, height: 844 });
+    await signIn(w.page, base, 'ar.clerk', DEMO_PASSWORD);
+    await w.page.getByRole('link', { name: 'Receivables' }).click();
+    await w.page.getByRole('table').waitFor();
+    const overflow = await w.page.evaluate('document.documentElement.scrollWidth > window.innerWidth + 1');
+    expect(overflow).toBe(false);
+    await screenshot(w.page, 'receivables-phone');
+    await w.context.close();
+  });
 });

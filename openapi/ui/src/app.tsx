@@ -1,8 +1,13 @@
 import { useEffect } from 'preact/hooks';
 import type { Principal } from './api.js';
-import { LOCALES, locale, setLocale, t, type Locale } from './i18n.js';
+import { LOCALES, locale, setLocale, t, type Locale, type MessageKey } from './i18n.js';
 import { CustomerPage } from './pages/customer.js';
+import { CustomerForm } from './pages/customer-form.js';
 import { CustomersPage } from './pages/customers.js';
+import { PaymentsPage, ReceivablesPage } from './pages/finance.js';
+import { OrderPage, OrdersPage } from './pages/orders.js';
+import { ProductPage, ProductsPage } from './pages/products.js';
+import { may, permissions, type Entity } from './permissions.js';
 import { OPS_NAV, opsPage } from './pages/ops/routes.js';
 import { SignIn } from './pages/signin.js';
 import { href, route } from './route.js';
@@ -12,6 +17,7 @@ import { useSignal } from './state.js';
 export function App() {
   const me = useSignal(user);
   useSignal(locale);
+  useSignal(permissions);
   useEffect(() => {
     void loadUser();
   }, []);
@@ -20,9 +26,11 @@ export function App() {
   return (
     <div class="shell">
       <header class="top">
-        <a class="brand" href={href(['customers'])}>{t('app.title')}</a>
+        <a class="brand" href="#/">{t('app.title')}</a>
         <nav aria-label={t('nav.main')}>
-          <a href={href(['customers'])}>{t('nav.customers')}</a>
+          {CRM_NAV.filter((n) => may(n.entity, 'read')).map((n) => (
+            <a key={n.path} href={href([n.path])}>{t(n.label)}</a>
+          ))}
           {OPS_NAV.filter((n) => n.visible(me)).map((n) => (
             <a key={n.label} href={href(n.path)}>{t(n.label)}</a>
           ))}
@@ -62,7 +70,35 @@ function Page(props: { me: Principal }) {
   const r = useSignal(route);
   const ops = opsPage(r, props.me);
   if (ops) return ops;
-  const [first, second] = r.path;
-  if (first === 'customers' && second) return <CustomerPage id={second} />;
-  return <CustomersPage query={r.query} />;
+  const [first, second, third] = r.path;
+  switch (first) {
+    case 'customers':
+      if (second === 'new') return <CustomerForm />;
+      if (second && third === 'edit') return <CustomerForm id={second} />;
+      return second ? <CustomerPage id={second} /> : <CustomersPage query={r.query} />;
+    case 'orders':
+      return second ? <OrderPage id={second} /> : <OrdersPage query={r.query} />;
+    case 'products':
+      return second ? <ProductPage id={second} /> : <ProductsPage query={r.query} />;
+    case 'receivables':
+      return <ReceivablesPage query={r.query} />;
+    case 'payments':
+      return <PaymentsPage query={r.query} />;
+    default: {
+      // The first page the user may read.
+      const home = CRM_NAV.find((n) => may(n.entity, 'read'));
+      if (home?.path === 'orders') return <OrdersPage query={r.query} />;
+      if (home?.path === 'products') return <ProductsPage query={r.query} />;
+      if (home?.path === 'receivables') return <ReceivablesPage query={r.query} />;
+      return home ? <CustomersPage query={r.query} /> : <p>{t('empty')}</p>;
+    }
+  }
 }
+
+const CRM_NAV: readonly { path: string; entity: Entity; label: MessageKey }[] = [
+  { path: 'customers', entity: 'customer', label: 'nav.customers' },
+  { path: 'orders', entity: 'order', label: 'nav.orders' },
+  { path: 'products', entity: 'product', label: 'nav.products' },
+  { path: 'receivables', entity: 'receivable', label: 'nav.receivables' },
+  { path: 'payments', entity: 'payment', label: 'nav.payments' },
+];

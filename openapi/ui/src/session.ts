@@ -1,4 +1,5 @@
 import { api, whenUnauthorized, type Principal } from './api.js';
+import { loadPermissions, permissions } from './permissions.js';
 import { signal } from './state.js';
 
 /**
@@ -20,12 +21,14 @@ export async function loadUser(): Promise<void> {
     return;
   }
   const { data } = await api.GET('/api/v1/auth/me');
+  if (data) await loadPermissions();
   user.set(data ?? null);
 }
 
 export async function signIn(username: string, password: string) {
   const result = await api.POST('/api/v1/auth/session', { body: { username, password } });
   if (result.data) {
+    await loadPermissions();
     expired.set(false);
     user.set(result.data.user);
   }
@@ -35,6 +38,7 @@ export async function signIn(username: string, password: string) {
 export async function signOut(): Promise<void> {
   await api.DELETE('/api/v1/auth/session');
   expired.set(false);
+  permissions.set(undefined);
   user.set(null);
 }
 

@@ -1,44 +1,34 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, problemOf, type Problem, type Schemas } from '../api.js';
+import { useState } from 'preact/hooks';
+import { api, type Schemas } from '../api.js';
 import { t, type MessageKey } from '../i18n.js';
+import { may } from '../permissions.js';
 import { go, href } from '../route.js';
 import { Value } from './fields.js';
+import { DataTable, useList } from './table.js';
 
 const STATUSES = ['active', 'inactive'] as const;
+type Status = (typeof STATUSES)[number];
 const PAGE = 25;
 
 export function CustomersPage(props: { query: URLSearchParams }) {
   const q = props.query.get('q') ?? '';
   const status = props.query.get('status') ?? '';
   const cursor = props.query.get('cursor') ?? '';
-  const [items, setItems] = useState<Schemas['Customer'][] | undefined>();
-  const [next, setNext] = useState<string | null>(null);
-  const [problem, setProblem] = useState<Problem | undefined>();
   const [text, setText] = useState(q);
-  useEffect(() => {
-    let live = true;
-    setItems(undefined);
-    setProblem(undefined);
-    void api
-      .GET('/api/v1/customers', { params: { query: { limit: PAGE, sort: 'name', ...(q ? { q } : {}), ...(status ? { status: status as (typeof STATUSES)[number] } : {}), ...(cursor ? { cursor } : {}) } } })
-      .then(({ data, error, response }) => {
-        if (!live) return;
-        if (data) {
-          setItems(data.items);
-          setNext(data.nextCursor);
-        } else setProblem(problemOf(error, response.status));
-      });
-    return () => {
-      live = false;
-    };
-  }, [q, status, cursor]);
+  const list = useList<Schemas['Customer']>(
+    () => api.GET('/api/v1/customers', { params: { query: { limit: PAGE, sort: 'name', ...(q ? { q } : {}), ...(status ? { status: status as Status } : {}), ...(cursor ? { cursor } : {}) } } }),
+    [q, status, cursor],
+  );
   const search = (e: Event) => {
     e.preventDefault();
     go(['customers'], { q: text, status });
   };
   return (
     <section aria-labelledby="customers-title">
-      <h1 id="customers-title">{t('customers.title')}</h1>
+      <div class="title-row">
+        <h1 id="customers-title">{t('customers.title')}</h1>
+        {may('customer', 'create') && <a class="button" href={href(['customers', 'new'])}>{t('customer.new')}</a>}
+      </div>
       <form class="filters" role="search" onSubmit={search}>
         <label>
           {t('search')}
@@ -55,35 +45,19 @@ export function CustomersPage(props: { query: URLSearchParams }) {
         </label>
         <button type="submit">{t('search')}</button>
       </form>
-      {problem && <p class="error" role="alert">{problem.title}</p>}
-      {!items && !problem && <p role="status">{t('loading')}</p>}
-      {items && items.length === 0 && <p>{t('empty')}</p>}
-      {items && items.length > 0 && (
-        <table class="list">
-          <thead>
-            <tr>
-              <th scope="col">{t('customer.code')}</th>
-              <th scope="col">{t('customer.name')}</th>
-              <th scope="col">{t('customer.status')}</th>
-              <th scope="col" class="wide">{t('customer.email')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((c) => (
-              <tr key={c.id}>
-                <td><a href={href(['customers', c.id])}><Value record={c} field="code" /></a></td>
-                <td><Value record={c} field="name" /></td>
-                <td><Value record={c} field="status" format={(v) => t(`status.${String(v)}` as MessageKey)} /></td>
-                <td class="wide"><Value record={c} field="email" /></td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <nav class="pager" aria-label="pages">
-        {cursor && <a href={href(['customers'], { q, status })}>{t('page.first')}</a>}
-        {next && <a href={href(['customers'], { q, status, cursor: next })}>{t('page.next')}</a>}
-      </nav>
+      <DataTable
+        caption={t('customers.title')}
+        page={list.page}
+        problem={list.problem}
+        columns={[
+          { label: t('customer.code'), render: (c) => <a href={href(['customers', c.id])}><Value record={c} field="code" /></a> },
+          { label: t('customer.name'), render: (c) => <Value record={c} field="name" /> },
+          { label: t('customer.status'), render: (c) => <Value record={c} field="status" format={(v) => t(`status.${String(v)}` as MessageKey)} /> },
+          { label: t('customer.email'), wide: true, render: (c) => <Value record={c} field="email" /> },
+        ]}
+        first={cursor ? href(['customers'], { q, status }) : undefined}
+        next={list.page?.nextCursor ? href(['customers'], { q, status, cursor: list.page.nextCursor }) : undefined}
+      />
     </section>
   );
 }
