@@ -241,6 +241,21 @@ describe.sequential('ERPNext finance through the engine: receivables, payments, 
     expect(await t.hub.store.records.findByColumn(ENTITIES.receivable, 'number', [draft.name])).toEqual([]);
   });
 
+  it('drops an invoice that waited for its customer once it is cancelled: it does not land when the customer comes', async () => {
+    const deltaName = 'CUST-2026-00004';
+    const doc = frappe.insert('Sales Invoice', invoice(deltaName, { grand: 64, outstanding: 64, due: '2026-12-31', status: 'Unpaid' }));
+    frappe.submit('Sales Invoice', doc.name);
+    await poll('receivable');
+    expect(await waiting('receivable')).toBe(1);
+    frappe.cancel('Sales Invoice', doc.name);
+    await poll('receivable');
+    expect(await waiting('receivable')).toBe(0);
+    expect(frappe.insert('Customer', customer('Delta SE', 'EUR')).name).toBe(deltaName);
+    await poll('customer');
+    expect(await t.hub.store.records.findByColumn(ENTITIES.customer, 'code', [deltaName])).toHaveLength(1);
+    expect(await t.hub.store.records.findByColumn(ENTITIES.receivable, 'number', [doc.name])).toEqual([]);
+  });
+
   it('takes stock levels from Bin: on hand and reserved, available derived, the warehouse as a code; waits for its item', async () => {
     frappe.insert('Bin', { item_code: 'BOLT-M8', warehouse: 'Finished Goods - WP', actual_qty: 120.5, reserved_qty: 20, ordered_qty: 40, projected_qty: 140.5, reserved_qty_for_production: 0, stock_uom: 'Nos' });
     await poll('inventory');
