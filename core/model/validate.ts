@@ -163,18 +163,29 @@ function checkReceivable(c: Checker, record: JsonObject): void {
   const amount = c.money(record, 'amount', scale, '/amount');
   const paid = c.money(record, 'paidAmount', scale, '/paidAmount');
   c.money(record, 'balance', scale, '/balance');
-  if (amount && paid && paid.greaterThan(amount)) c.add('/paidAmount', 'must not exceed amount');
+  // Signed on purpose: a credit note is a negative amount, and an overpaid invoice a negative balance
+  // (what the customer is owed); both are what the source system says is open.
   if (amount && paid && scale !== undefined) {
     const balance = amount.minus(paid);
     c.derive(record, 'balance', balance, scale, '/balance');
-    if (record['status'] === 'paid' && !balance.isZero()) c.add('/status', 'cannot be paid while a balance is open');
+    // Paid means nothing is left to collect in the document's direction (an overpayment is paid).
+    const owed = amount.isNegative() ? balance.isNegative() : balance.greaterThan(0);
+    if (record['status'] === 'paid' && owed) c.add('/status', 'cannot be paid while a balance is open');
   }
 }
 
+/** The warehouse code the spec allows (InventoryLevelFields.warehouse): checked here too, since a source's mapping writes it. */
+const WAREHOUSE = /^[A-Za-z0-9_.-]{1,32}$/;
+
 function checkInventory(c: Checker, record: JsonObject): void {
   c.ref('product', record['productId'], '/productId');
+  const warehouse = record['warehouse'];
+  if (typeof warehouse === 'string' && !WAREHOUSE.test(warehouse)) c.add('/warehouse', 'must be 1 to 32 letters, digits, or _ . -');
   const onHand = dec(String(record['onHand'] ?? '0'));
   const reserved = dec(String(record['reserved'] ?? '0'));
+  // Quantities are never negative in the model (an ERP that allows negative stock is refused here, by name).
+  if (onHand.isNegative()) c.add('/onHand', 'must not be negative');
+  if (reserved.isNegative()) c.add('/reserved', 'must not be negative');
   const available = onHand.minus(reserved);
   const given = record['available'];
   if (typeof given === 'string' && !dec(given).equals(available)) {

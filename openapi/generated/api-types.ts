@@ -1138,6 +1138,8 @@ export interface components {
         Id: string;
         /** @description Decimal string, never a number; the scale is limited by the currency (e.g. 2 for EUR, 0 for JPY). */
         Money: string;
+        /** @description A Money amount that may be negative (a credit note, an overpayment); the scale is limited by the currency. */
+        SignedMoney: string;
         /** @description A sum of an order's lines as a decimal string, never a number; up to 20 digits before the point (1000 lines of the largest amount, with tax). */
         OrderTotal: string;
         /** @description Non-negative decimal string. */
@@ -1412,10 +1414,12 @@ export interface components {
             issueDate?: components["schemas"]["Date"];
             dueDate?: components["schemas"]["Date"];
             currency?: components["schemas"]["CurrencyCode"];
-            amount?: components["schemas"]["Money"];
-            paidAmount?: components["schemas"]["Money"];
-            /** @description Optional on write; the server checks that it equals amount − paidAmount. */
-            balance?: components["schemas"]["Money"];
+            /** @description What the document is for; negative for a credit note (the customer is owed). */
+            amount?: components["schemas"]["SignedMoney"];
+            /** @description What was settled against it (payments, advances, credit notes applied, write-offs); may exceed amount (an overpayment). */
+            paidAmount?: components["schemas"]["SignedMoney"];
+            /** @description Optional on write; the server checks that it equals amount − paidAmount. Negative when the customer is owed (a credit note, an overpayment). */
+            balance?: components["schemas"]["SignedMoney"];
             /** @enum {string} */
             status?: "open" | "partially_paid" | "paid" | "overdue" | "written_off";
         };
