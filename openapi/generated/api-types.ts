@@ -1182,6 +1182,8 @@ export interface components {
             pointer: string;
             detail: string;
         };
+        /** @description The ISO 4217 code of the currency of the figures beside it (the records' own). */
+        ReportCurrency: string;
         /** @description A sum of amounts in one currency, as a decimal string at the currency's scale; negative when credit notes outweigh what is owed. */
         ReportAmount: string;
         /** @description The id of the group's customer, owner or team; null for the records that have none. */
@@ -1198,7 +1200,7 @@ export interface components {
         };
         /** @description The aging of one currency. */
         AgingCurrencyTotals: {
-            currency: components["schemas"]["CurrencyCode"];
+            currency: components["schemas"]["ReportCurrency"];
             /** @description Receivables with something left. */
             count: number;
             buckets: components["schemas"]["AgingBuckets"];
@@ -1217,7 +1219,7 @@ export interface components {
             /** @enum {string} */
             groupBy: "customer" | "owner" | "team";
             /** @description The currency asked for; null for all. */
-            currency: components["schemas"]["CurrencyCode"] | null;
+            currency: components["schemas"]["ReportCurrency"] | null;
             /** @description In key order; the group without a key last. */
             groups: components["schemas"]["AgingGroup"][];
             /** @description Per currency, in code order. */
@@ -1229,7 +1231,7 @@ export interface components {
         };
         /** @description Orders in one currency, those that count toward the quota beside the others. */
         SalesCurrencyTotals: {
-            currency: components["schemas"]["CurrencyCode"];
+            currency: components["schemas"]["ReportCurrency"];
             quota: components["schemas"]["SalesFigures"];
             other: components["schemas"]["SalesFigures"];
         };
@@ -4204,7 +4206,7 @@ export interface operations {
     getSalesPerformance: {
         parameters: {
             query?: {
-                /** @description First day of the period (a calendar date); default the first day of the current month in the business time zone. */
+                /** @description First day of the period (a calendar date); default the first day of the month of `to` (of the current month in the business time zone without `to`). */
                 from?: components["schemas"]["Date"];
                 /** @description Last day of the period (a calendar date); default the last day of the month of `from` (of the current month without `from`). Before `from` is a 422. */
                 to?: components["schemas"]["Date"];
