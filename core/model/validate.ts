@@ -42,6 +42,17 @@ export const KEPT_DERIVED_VALUES: Readonly<Partial<Record<EntityName, Readonly<R
   receivable: { status: ['written_off'] },
 });
 
+/**
+ * Whether a written value of a field tells the hub nothing it would not derive itself, so that a
+ * write from a system that reports it is no change: a receivable's status other than `written_off`
+ * while the hub has not written it off (the hub stores the payment state computed from the amounts
+ * and shows overdue as of a date). Ingest leaves such values out of what a source changed: a source
+ * that reports "overdue" every day neither rewrites the record nor raises a field conflict.
+ */
+export function tellsNothing(entity: EntityName, field: string, value: JsonValue | undefined, current: JsonObject): boolean {
+  return entity === 'receivable' && field === 'status' && value !== 'written_off' && current['status'] !== 'written_off';
+}
+
 type Ref = { kind: EntityName | 'user' | 'team'; id: string; pointer: string };
 
 class Checker {
