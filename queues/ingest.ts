@@ -4,6 +4,7 @@ import { HubError, WriteRaceError } from '../core/errors.js';
 import { retryLostRaces } from '../core/records/retry.js';
 import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '../core/model/entities.js';
 import type { RecordService } from '../core/records/service.js';
+import { tellsNothing } from '../core/model/validate.js';
 import type { Store } from '../core/store/store.js';
 import type { LinkState } from '../core/store/links-repository.js';
 import { withWriteOrigin } from '../core/store/write-origin.js';
@@ -238,7 +239,7 @@ export class Ingestor {
    */
   private async applyUpdate(page: Page, tx: Store, change: Change, existing: StoredRecord, lineage: ReadonlyMap<string, { system: string; at: string }> | undefined): Promise<void> {
     const { system, entity, tally, at } = page;
-    const changed = Object.keys(change.patch).filter((f) => !same(change.patch[f], existing[f]));
+    const changed = Object.keys(change.patch).filter((f) => !same(change.patch[f], existing[f]) && !tellsNothing(entity, f, change.patch[f], existing));
     // A change the system had already received when it made its own is sequential, not a conflict.
     const seen = change.link?.deliveredAt ?? null;
     const unseen = (f: string) => {

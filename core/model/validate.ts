@@ -2,6 +2,7 @@ import { UnprocessableError, type FieldProblem } from '../errors.js';
 import { currencyScale, isCountry, isCurrency } from './codes.js';
 import { nounOf, withArticle } from './words.js';
 import { dec, DECIMAL_PATTERN, fmt, integerDigits, sameAmount, scaleOf, zero, type Dec } from './decimal.js';
+import { paymentState } from '../finance/aging.js';
 
 /** Digits before the point of one amount (Money in the spec), and of an order's sums (OrderTotal: up to 1000 lines of one amount each, plus tax). */
 const AMOUNT_DIGITS = 16;
@@ -29,9 +30,28 @@ export interface ModelRules {
 /** Fields computed by the hub when the caller leaves them out. */
 export const DERIVED_FIELDS: Readonly<Partial<Record<EntityName, readonly string[]>>> = Object.freeze({
   order: ['subtotal', 'taxTotal', 'total', 'countsTowardQuota'],
-  receivable: ['balance'],
+  receivable: ['balance', 'status'],
   inventory: ['available'],
 });
+
+/**
+ * Values of a derived field that are a decision, not a computation: a change that does not name the
+ * field keeps them (a written-off receivable stays written off when its due date moves).
+ */
+export const KEPT_DERIVED_VALUES: Readonly<Partial<Record<EntityName, Readonly<Record<string, readonly string[]>>>>> = Object.freeze({
+  receivable: { status: ['written_off'] },
+});
+
+/**
+ * Whether a written value of a field tells the hub nothing it would not derive itself, so that a
+ * write from a system that reports it is no change: a receivable's status other than `written_off`
+ * while the hub has not written it off (the hub stores the payment state computed from the amounts
+ * and shows overdue as of a date). Ingest leaves such values out of what a source changed: a source
+ * that reports "overdue" every day neither rewrites the record nor raises a field conflict.
+ */
+export function tellsNothing(entity: EntityName, field: string, value: JsonValue | undefined, current: JsonObject): boolean {
+  return entity === 'receivable' && field === 'status' && value !== 'written_off' && current['status'] !== 'written_off';
+}
 
 type Ref = { kind: EntityName | 'user' | 'team'; id: string; pointer: string };
 
@@ -171,6 +191,13 @@ function checkReceivable(c: Checker, record: JsonObject): void {
     // Paid means nothing is left to collect in the document's direction (an overpayment is paid).
     const owed = amount.isNegative() ? balance.isNegative() : balance.greaterThan(0);
     if (record['status'] === 'paid' && owed) c.add('/status', 'cannot be paid while a balance is open');
+  }
+  // The stored status is the payment state (open, partially paid, paid), computed from the amounts
+  // whatever the writer said; only a write-off is the writer's decision. Overdue is not stored: it
+  // is a view as of a date (core/finance/aging.ts statusOn), so no day's passing changes a record.
+  if (typeof record['amount'] === 'string' && DECIMAL_PATTERN.test(record['amount']) && c.problems.length === 0) {
+    const paidAmount = typeof record['paidAmount'] === 'string' && DECIMAL_PATTERN.test(record['paidAmount']) ? record['paidAmount'] : null;
+    record['status'] = paymentState({ amount: record['amount'], paidAmount, status: typeof record['status'] === 'string' ? record['status'] : null });
   }
 }
 

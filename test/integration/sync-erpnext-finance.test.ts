@@ -164,9 +164,9 @@ describe.sequential('ERPNext finance through the engine: receivables, payments, 
     const alpha = (await t.hub.store.records.findByColumn(ENTITIES.customer, 'code', ['CUST-2026-00001']))[0]!;
     const pick = (r: Record<string, unknown> | undefined) => r && { customerId: r['customerId'], currency: r['currency'], amount: r['amount'], paidAmount: r['paidAmount'], balance: r['balance'], status: r['status'], issueDate: r['issueDate'], dueDate: r['dueDate'] };
     // outstanding_amount is computed from rounded_total, so amount is 1190, not 1190.45.
-    expect(pick(await receivable('A'))).toEqual({ customerId: alpha.id, currency: 'EUR', amount: '1190', paidAmount: '0', balance: '1190.00', status: 'overdue', issueDate: '2026-10-01', dueDate: '2026-10-31' });
+    expect(pick(await receivable('A'))).toEqual({ customerId: alpha.id, currency: 'EUR', amount: '1190', paidAmount: '0', balance: '1190.00', status: 'open', issueDate: '2026-10-01', dueDate: '2026-10-31' });
     expect(pick(await receivable('B'))).toMatchObject({ amount: '300.3', paidAmount: '200.2', balance: '100.10', status: 'partially_paid' });
-    expect(pick(await receivable('C'))).toMatchObject({ currency: 'USD', amount: '999.99', paidAmount: '0', balance: '999.99', status: 'overdue' });
+    expect(pick(await receivable('C'))).toMatchObject({ currency: 'USD', amount: '999.99', paidAmount: '0', balance: '999.99', status: 'open' });
     expect(pick(await receivable('E'))).toMatchObject({ currency: 'EUR', amount: '-80', paidAmount: '0', balance: '-80.00', status: 'open' });
     expect(pick(await receivable('G'))).toMatchObject({ currency: 'EUR', amount: '90', paidAmount: '0', balance: '90.00', status: 'open' });
     expect(pick(await receivable('H'))).toMatchObject({ amount: '100', paidAmount: '120', balance: '-20.00', status: 'paid' });

@@ -114,6 +114,28 @@ describe('receivables and inventory', () => {
     expect(await problems('inventory', { productId: 'p1', warehouse: 'Stores - WP', onHand: '2' })).toEqual(['/warehouse: must be 1 to 32 letters, digits, or _ . -']);
   });
 
+  it('stores the payment state as status, whatever the writer said; only a write-off is kept as written', async () => {
+    const base: JsonObject = { customerId: 'c1', issueDate: '2026-01-01', dueDate: '2026-02-01', currency: 'EUR', amount: '100.00' };
+    const cases: [JsonObject, string][] = [
+      [{ paidAmount: '0' }, 'open'],
+      [{ paidAmount: '0', status: 'overdue' }, 'open'],
+      [{ paidAmount: '40.00', status: 'open' }, 'partially_paid'],
+      [{ paidAmount: '100.00', status: 'partially_paid' }, 'paid'],
+      [{ paidAmount: '100.00', status: 'overdue' }, 'paid'],
+      [{ paidAmount: '40.00', status: 'written_off' }, 'written_off'],
+      [{}, 'open'],
+    ];
+    for (const [extra, status] of cases) {
+      const r: JsonObject = { ...base, ...extra };
+      expect(await problems('receivable', r), JSON.stringify(extra)).toEqual([]);
+      expect(r['status'], JSON.stringify(extra)).toBe(status);
+    }
+    // Overdue is a view as of a date, never stored: a receivable months past due is stored open.
+    const late: JsonObject = { ...base, dueDate: '2020-02-01', issueDate: '2020-01-01', paidAmount: '0', status: 'overdue' };
+    await problems('receivable', late);
+    expect(late['status']).toBe('open');
+  });
+
   it('computes available = onHand - reserved', async () => {
     const i: JsonObject = { productId: 'p1', warehouse: 'MAIN', onHand: '10.5', reserved: '12' };
     expect(await problems('inventory', i)).toEqual([]);
