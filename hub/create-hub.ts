@@ -147,7 +147,8 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     if (config.demo && options.bootstrap !== false) {
       // Loaded only when asked for: the demo data set is not part of a production start.
       const { seedDemo } = await import('../core/demo/seed.js');
-      demo = await seedDemo(store, records, auth);
+      const { businessDate } = await import('../core/finance/aging.js');
+      demo = await seedDemo(store, records, auth, { today: businessDate(new Date(), config.file.finance.timeZone) });
       if (demo.customers > 0) log.info(demo, 'loaded the demo data set');
     }
     if (options.runWorkers !== false) {

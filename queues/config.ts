@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldProblem } from '../core/errors.js';
-import type { EntityName } from '../core/model/entities.js';
+import { ENTITY_NAMES, type EntityName } from '../core/model/entities.js';
 import type { TargetSettings } from './delivery.js';
 import type { SourceSettings } from './sources.js';
 import { entitiesSchema as entities, systemNameSchema as systemName } from '../core/config/sections.js';
@@ -36,7 +36,10 @@ export const sourceSchema = z.strictObject({
   pollIntervalSeconds: z.number().min(0).max(86400).default(60).describe('Polling interval; 0 turns polling off'),
   pageSize: z.number().int().min(1).max(10000).default(500).describe('Records per read'),
   jobLockSeconds: z.number().min(1).max(3600).default(30).describe('An ingest or backfill job whose worker died is taken up by another worker after this'),
-  deletes: z.boolean().default(false).describe('Apply the deletes this source reports (a soft-delete flag: deletedFlag / deletedField) to the hub record, which then goes to the targets that allow deletes'),
+  deletes: z
+    .union([z.boolean(), z.array(z.enum(ENTITY_NAMES)).min(1)])
+    .default(false)
+    .describe('Apply the deletes this source reports (a soft-delete flag: deletedFlag / deletedField; ERPNext: a cancelled invoice or payment) to the hub record, which then goes to the targets that allow deletes: true for every entity, or the entities to apply them to (e.g. [receivable, payment])'),
   webhookSecretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional().describe('Environment variable holding the secret that signs this source\'s webhooks (HMAC-SHA256)'),
 });
 
@@ -95,7 +98,7 @@ export function resolveSyncConfig(section: SyncSection, env: Readonly<Record<str
         webhookSecret = env[s.webhookSecretEnv];
         if (!webhookSecret) problems.push({ pointer: `/sync/sources/${name}/webhookSecretEnv`, detail: `the environment variable ${s.webhookSecretEnv} is not set` });
       }
-      return [name, { entities: s.entities as EntityName[], pollIntervalMs: Math.round(s.pollIntervalSeconds * 1000), pageSize: s.pageSize, jobLockMs: Math.round(s.jobLockSeconds * 1000), deletes: s.deletes, webhookSecret }];
+      return [name, { entities: s.entities as EntityName[], pollIntervalMs: Math.round(s.pollIntervalSeconds * 1000), pageSize: s.pageSize, jobLockMs: Math.round(s.jobLockSeconds * 1000), deletes: Array.isArray(s.deletes) ? (s.deletes as EntityName[]) : s.deletes, webhookSecret }];
     }),
   );
   return { relayIntervalMs: section.relayIntervalMs, targets, sources };

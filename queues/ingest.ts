@@ -4,6 +4,7 @@ import { HubError, WriteRaceError } from '../core/errors.js';
 import { retryLostRaces } from '../core/records/retry.js';
 import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '../core/model/entities.js';
 import type { RecordService } from '../core/records/service.js';
+import { tellsNothing } from '../core/model/validate.js';
 import type { Store } from '../core/store/store.js';
 import type { LinkState } from '../core/store/links-repository.js';
 import { withWriteOrigin } from '../core/store/write-origin.js';
@@ -25,8 +26,13 @@ export interface SourceSpec {
   readonly inbound: Readonly<Partial<Record<EntityName, InboundMapping>>>;
   /** Entity → the way out to the same system, if it is also a target (to recognise what it already holds). */
   readonly outbound?: Readonly<Partial<Record<EntityName, WayOut>>>;
-  /** Apply the deletes the connector reports (`isDeleted`) to the hub records. Default false. */
-  readonly applyDeletes?: boolean;
+  /** Apply the deletes the connector reports (`isDeleted`) to the hub records: all, or of these entities. Default false. */
+  readonly applyDeletes?: boolean | readonly EntityName[];
+}
+
+/** Whether a source's `deletes` setting (all, or a list of entities) applies to `entity`. */
+export function appliesDeletes(deletes: boolean | readonly EntityName[] | undefined, entity: EntityName): boolean {
+  return deletes === true || (Array.isArray(deletes) && deletes.includes(entity));
 }
 
 /**
@@ -53,6 +59,8 @@ export interface IngestResult {
   readonly counts: Partial<Record<Outcome, number>>;
   /** Records read in this page (what a backfill's progress counts). */
   readonly seen: number;
+  /** Records this page linked to the system for the first time (created, or matched on first contact). */
+  readonly linked: number;
 }
 
 /** Extra columns a first contact is matched on, after the natural key (customer: tax id, then email). */
@@ -108,6 +116,8 @@ interface Page {
   readonly restore: string[];
   /** Names (never values) of the fields the source does not own, for one warning per page. */
   readonly dropped: Set<string>;
+  /** External ids the source reports deleted: an open inbound dead letter of theirs has nothing left to apply. */
+  readonly gone: string[];
 }
 
 /** A record the hub refused, as an inbound dead letter: the fields and reasons, never a value. */
@@ -146,7 +156,7 @@ export class Ingestor {
     const mapping = source.inbound[entity];
     if (!mapping) throw new ConnectorError('permanent', 'no_mapping', `${source.name} has no inbound mapping for ${entity}`);
     const { store } = this.deps;
-    const page: Page = { source, entity, mapping, system: source.name, job, at: (this.deps.now?.() ?? new Date()).toISOString(), tally: new Tally(), failures: [], written: [], restore: [], dropped: new Set() };
+    const page: Page = { source, entity, mapping, system: source.name, job, at: (this.deps.now?.() ?? new Date()).toISOString(), tally: new Tally(), failures: [], written: [], restore: [], dropped: new Set(), gone: [] };
 
     const byExternal = this.key(page, rows);
     const links = await store.links.byExternal(page.system, entity, [...byExternal.keys()]);
@@ -175,7 +185,7 @@ export class Ingestor {
       }),
     );
     await this.report(page);
-    return { counts: page.tally.counts, seen: rows.length };
+    return { counts: page.tally.counts, seen: rows.length, linked: page.written.filter((w) => w.change.link === undefined).length };
   }
 
   /** Stage "key": each row's external key; the last occurrence of an external record in a page wins. */
@@ -229,7 +239,7 @@ export class Ingestor {
    */
   private async applyUpdate(page: Page, tx: Store, change: Change, existing: StoredRecord, lineage: ReadonlyMap<string, { system: string; at: string }> | undefined): Promise<void> {
     const { system, entity, tally, at } = page;
-    const changed = Object.keys(change.patch).filter((f) => !same(change.patch[f], existing[f]));
+    const changed = Object.keys(change.patch).filter((f) => !same(change.patch[f], existing[f]) && !tellsNothing(entity, f, change.patch[f], existing));
     // A change the system had already received when it made its own is sequential, not a conflict.
     const seen = change.link?.deliveredAt ?? null;
     const unseen = (f: string) => {
@@ -283,10 +293,11 @@ export class Ingestor {
   private async applyDeletes(page: Page, tx: Store, deletes: readonly Delete[], current: ReadonlyMap<string, StoredRecord>): Promise<void> {
     const { tally } = page;
     for (const d of deletes) {
+      page.gone.push(d.externalId);
       const live = d.hubId ? current.get(d.hubId) : undefined;
       // Never linked, or already deleted in the hub (the echo of a hub delete): nothing to do.
       if (!live) tally.bump('unchanged');
-      else if (!page.source.applyDeletes) tally.bump('delete_ignored');
+      else if (!appliesDeletes(page.source.applyDeletes, page.entity)) tally.bump('delete_ignored');
       else {
         try {
           await this.deps.records.remove(page.entity, live.id, undefined, tx);
@@ -307,8 +318,11 @@ export class Ingestor {
     const { system, entity, at } = page;
     const held = new Set(page.restore);
     await tx.links.save(system, entity, page.written.map(({ change, record }) => ({ hubId: record.id, externalId: change.externalId, inHash: change.partial ? null : change.hash, echoHash: null, ...(held.has(record.id) ? { outHash: null } : this.alreadyThere(page.source, entity, record, change.hash)) })), at);
-    // An inbound dead letter of an earlier try of these rows is settled by this ingest.
-    await tx.deadLetters.settle(system, 'in', entity, page.written.map(({ change }) => change.externalId), at);
+    // An inbound dead letter of an earlier try of these rows is settled by this ingest; so is one of a
+    // row the source now reports deleted (a waiting invoice cancelled before its customer came: nothing
+    // is left to apply, and a retry must not bring it back). A delete refused here is added below.
+    const refused = new Set(page.failures.map((f) => f.externalId));
+    await tx.deadLetters.settle(system, 'in', entity, [...page.written.map(({ change }) => change.externalId), ...page.gone.filter((id) => !refused.has(id))], at);
     for (const f of page.failures) {
       await tx.deadLetters.add({ target: system, direction: 'in', entity, recordId: f.externalId, version: 0, payload: f.payload, errorCode: f.code, errorMessage: f.message, attempts: 1, createdAt: at });
     }

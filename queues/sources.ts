@@ -9,6 +9,7 @@ import { retryDelay } from './delivery.js';
 import type { Ingestor, SourceSpec } from './ingest.js';
 import type { RunChains } from './run-chains.js';
 import type { SyncStats } from './stats.js';
+import { retryWaiting } from './waiting.js';
 
 export interface SourceSettings {
   /** Entities polled (each needs an inbound mapping). */
@@ -19,8 +20,8 @@ export interface SourceSettings {
   readonly pageSize: number;
   /** A job whose worker stops renewing its lock this long is taken up by another worker. */
   readonly jobLockMs: number;
-  /** Apply the deletes the source reports (its connector's `isDeleted`) to the hub records. */
-  readonly deletes: boolean;
+  /** Apply the deletes the source reports (its connector's `isDeleted`) to the hub records: all, or of these entities. */
+  readonly deletes: boolean | readonly EntityName[];
 }
 
 /** Pages one poll reads before it yields to other jobs (the next poll continues). */
@@ -126,7 +127,11 @@ export class SourceRunner {
     const data = job.data;
     try {
       if (data.kind === 'poll') return await this.poll(data.entity, `poll:${job.id ?? ''}`);
-      if (data.kind === 'push') return (await this.deps.ingestor.ingest(this.source, data.entity, data.records, `${data.via}:${job.id ?? ''}`)).counts;
+      if (data.kind === 'push') {
+        const result = await this.deps.ingestor.ingest(this.source, data.entity, data.records, `${data.via}:${job.id ?? ''}`);
+        await this.unblock(data.entity, result.linked, `${data.via}:${job.id ?? ''}`);
+        return result.counts;
+      }
       return await this.backfillSlice(data.runId, data.chain);
     } catch (error) {
       if (!passing(error)) throw error;
@@ -157,16 +162,44 @@ export class SourceRunner {
     return { mapping, page: await this.source.connector.read(mapping.externalEntity, cursor, this.settings.pageSize) };
   }
 
+  /**
+   * Records of `entity` linked for the first time may be what waiting records of this source refer to
+   * (an invoice whose customer just came in): they are tried again now (see waiting.ts).
+   */
+  private async unblock(entity: EntityName, linked: number, jobName: string): Promise<void> {
+    if (linked > 0) await retryWaiting(this.deps, this.source, new Set([entity]), jobName);
+  }
+
+  /** Runs `pages` (which reports what it linked), then unblocks what waits for it, also when a later page failed. */
+  private async thenUnblock<T>(entity: EntityName, jobName: string, pages: (linked: (n: number) => void) => Promise<T>): Promise<T> {
+    let linked = 0;
+    let result: T;
+    try {
+      result = await pages((n) => (linked += n));
+    } catch (error) {
+      // What the earlier pages linked stays linked; the job's own failure is what counts.
+      await this.unblock(entity, linked, jobName).catch(() => undefined);
+      throw error;
+    }
+    await this.unblock(entity, linked, jobName);
+    return result;
+  }
+
   private async poll(entity: EntityName, jobName: string): Promise<{ pages: number; records: number }> {
-    const { store } = this.deps;
     const began = new Date().toISOString();
-    let cursor = (await store.cursors.get(this.source.name, entity))?.cursor ?? null;
+    const cursor = (await this.deps.store.cursors.get(this.source.name, entity))?.cursor ?? null;
+    return this.thenUnblock(entity, jobName, (linked) => this.pollPages(entity, jobName, began, cursor, linked));
+  }
+
+  private async pollPages(entity: EntityName, jobName: string, began: string, from: string | null, linked: (n: number) => void): Promise<{ pages: number; records: number }> {
+    const { store } = this.deps;
+    let cursor = from;
     let pages = 0;
     let records = 0;
     while (pages < MAX_PAGES_PER_POLL) {
       const { page } = await this.read(entity, cursor);
       pages++;
-      if (page.records.length > 0) await this.deps.ingestor.ingest(this.source, entity, page.records, jobName);
+      if (page.records.length > 0) linked((await this.deps.ingestor.ingest(this.source, entity, page.records, jobName)).linked);
       records += page.records.length;
       // Saved after the ingest committed: a crash before this line re-reads the page (idempotent).
       if (page.cursor !== null && page.cursor !== cursor) await store.cursors.save(this.source.name, entity, page.cursor, new Date().toISOString());
@@ -195,6 +228,12 @@ export class SourceRunner {
       if (mapping && this.source.connector.count) total = await this.source.connector.count(mapping.externalEntity, run.checkpoint).catch(() => null);
       if (!(await store.runs.update(runId, { state: 'running', startedAt: now(), ...(total === null ? {} : { total }) }, now(), ['queued']))) return { done: 0, state: 'cancelled' };
     }
+    return this.thenUnblock(entity, `backfill:${runId}`, (linked) => this.backfillPages(runId, entity, run, chain, linked));
+  }
+
+  private async backfillPages(runId: string, entity: EntityName, run: { checkpoint: string | null; done: number; failed: number }, chain: string | undefined, linked: (n: number) => void): Promise<{ done: number; state: string }> {
+    const { store } = this.deps;
+    const now = () => new Date().toISOString();
     let cursor = run.checkpoint;
     let done = run.done;
     let failed = run.failed;
@@ -205,6 +244,7 @@ export class SourceRunner {
         const result = await this.deps.ingestor.ingest(this.source, entity, page.records, `backfill:${runId}`);
         done += result.seen;
         failed += result.counts.failed ?? 0;
+        linked(result.linked);
       }
       const finished = page.records.length < this.settings.pageSize || page.cursor === null || page.cursor === cursor;
       const next = page.cursor ?? cursor;

@@ -42,9 +42,9 @@ export function checkSyncConfig(sync: SyncConfig, mappings: MappingRegistry, con
   }
   for (const [name, s] of Object.entries(sync.sources)) {
     const connector = connectors.get(name);
-    if (!connector || !s.deletes || s.webhookSecret) continue;
+    if (!connector || s.deletes === false || s.webhookSecret) continue;
     const described = connector.describe().entities;
-    const blind = s.entities.flatMap((e) => {
+    const blind = (s.deletes === true ? s.entities : s.deletes).flatMap((e) => {
       const m = mappingFor(mappings, name, e, 'in');
       return m && !described[m.externalEntity]?.detectDeletes ? [m.externalEntity] : [];
     });

@@ -74,7 +74,8 @@ export class WebhookIntake {
     const secret = this.deps.secrets.get(connector);
     if (!s || !secret) throw new NotFoundError(`No webhook for ${connector}`);
     const { entity, records } = verifiedWebhook(s.source, secret, call);
-    await s.push(entity, records, 'webhook');
+    // A call that carries no change (a connector's own webhook may leave a document out) queues nothing.
+    if (records.length > 0) await s.push(entity, records, 'webhook');
     return { accepted: records.length };
   }
 }

@@ -15,14 +15,18 @@ export const ERPNEXT_CHECK_PATH = '/api/method/frappe.auth.get_logged_user';
 /** Frappe's whitelisted row count of a doctype under filters. */
 export const ERPNEXT_COUNT_PATH = '/api/method/frappe.client.get_count';
 
+/** A Frappe list filter: `[field, operator, value]` (operators `=`, `!=`, `in`, `>` …). */
+export type FrappeFilter = readonly [string, string, unknown];
+
 /**
  * Rows strictly after (modified, name): `filters` narrows to modified ≥ m and `or_filters` — ANDed with
  * `filters` by Frappe — keeps modified > m or name > k. The server thus skips the rows already read even
- * inside a tie; the connector drops any it still returns.
+ * inside a tie; the connector drops any it still returns. `fixed`: the doctype's own filters
+ * (`docstatus` …), which every list request carries.
  */
-export function erpnextSince(watermark: Watermark): Record<string, string> {
+export function erpnextSince(watermark: Watermark, fixed: readonly FrappeFilter[] = []): Record<string, string> {
   return {
-    filters: JSON.stringify([['modified', '>=', watermark.modified]]),
+    filters: JSON.stringify([...fixed, ['modified', '>=', watermark.modified]]),
     or_filters: JSON.stringify([
       ['modified', '>', watermark.modified],
       ['name', '>', watermark.key],
@@ -43,8 +47,23 @@ function erpnextLookup(path: string, field: string) {
 /** The custom field the default mappings write the hub's key to (ERPNext v15 prefixes custom fields with `custom_`). */
 export const ERPNEXT_LOOKUP_FIELD = 'custom_hub_code';
 
-function resource(doctype: string, keyField: string, naturalKeys: readonly string[], timeZone: string | undefined, lookupField?: string): EntityEndpoints {
+interface Resource {
+  /** Payload field holding the key of a write (absent: the doctype is read only). */
+  readonly keyField?: string;
+  readonly naturalKeys: readonly string[];
+  readonly lookupField?: string | undefined;
+  /** Filters every list and count request carries (which documents the hub reads at all). */
+  readonly filters?: readonly FrappeFilter[];
+  /** Submittable doctype: a cancelled document (`docstatus` 2) is reported deleted. */
+  readonly submittable?: boolean;
+  /** Read each listed document whole (its child tables: Frappe's list answers parent fields only). */
+  readonly whole?: boolean;
+}
+
+function resource(doctype: string, timeZone: string | undefined, r: Resource): EntityEndpoints {
   const path = `/api/resource/${encodeURIComponent(doctype)}`;
+  const fixed = r.filters ?? [];
+  const base = fixed.length === 0 ? {} : { filters: JSON.stringify(fixed) };
   return {
     list: {
       path,
@@ -53,37 +72,75 @@ function resource(doctype: string, keyField: string, naturalKeys: readonly strin
       tieBreakerField: 'name',
       // Frappe stamps `modified` as datetime(6) in the site's time zone, without an offset.
       ...(timeZone === undefined ? {} : { modifiedFormat: { style: 'datetime', timeZone, fractionDigits: 6 } as const }),
-      query: { fields: '["*"]', order_by: 'modified asc, name asc' },
-      since: erpnextSince,
+      query: { fields: '["*"]', ...base, order_by: 'modified asc, name asc' },
+      since: (watermark) => erpnextSince(watermark, fixed),
       paging: { style: 'offset', offsetParam: 'limit_start', limitParam: 'limit_page_length' },
       pageSize: 100,
       // frappe.client.get_count answers { "message": <n> }; from a watermark it counts modified ≥ m
       // (an estimate: rows tied with the watermark are counted again).
       countPath: ERPNEXT_COUNT_PATH,
-      countQuery: { doctype },
+      countQuery: { doctype, ...base },
       countField: 'message',
-      countSince: (watermark) => ({ filters: JSON.stringify([['modified', '>=', watermark.modified]]) }),
+      countSince: (watermark) => ({ filters: JSON.stringify([...fixed, ['modified', '>=', watermark.modified]]) }),
+      ...(r.submittable ? { deletedField: 'docstatus', deletedValues: [2] } : {}),
+      ...(r.whole ? { detail: { responseField: 'data' } } : {}),
     },
-    // Frappe names a new document itself unless the doctype's autoname is `prompt` or a field of it: a
-    // `name` in a POST is discarded for a naming series, so only the lookup finds an earlier try's document.
-    upsert: { path, keyField, method: 'POST', responseField: 'data', idField: 'name', namedBy: keyField === 'name' ? 'system' : 'payload', ...(lookupField === undefined ? {} : { lookup: erpnextLookup(path, lookupField) }) },
-    delete: { path },
-    naturalKeys,
+    ...(r.keyField === undefined
+      ? {}
+      : {
+          // Frappe names a new document itself unless the doctype's autoname is `prompt` or a field of it: a
+          // `name` in a POST is discarded for a naming series, so only the lookup finds an earlier try's document.
+          upsert: { path, keyField: r.keyField, method: 'POST', responseField: 'data', idField: 'name', namedBy: r.keyField === 'name' ? 'system' : 'payload', ...(r.lookupField === undefined ? {} : { lookup: erpnextLookup(path, r.lookupField) }) },
+          delete: { path },
+        }),
+    naturalKeys: r.naturalKeys,
   };
 }
 
 /**
- * The endpoints for Customer, Item and Sales Order. `timeZone`: the site's time zone (System
- * Settings), which backfills from a point in time need; without it they are refused.
+ * Submitted and cancelled documents of a submittable doctype: a draft (docstatus 0) is work in
+ * progress in ERPNext, owed by nobody, and never read; a cancelled one (2) is read to withdraw it.
+ */
+export const SUBMITTED_OR_CANCELLED: FrappeFilter = ['docstatus', 'in', [1, 2]];
+
+/**
+ * Which documents of each read-only finance doctype the hub reads (list filters; a webhook's document
+ * is held to the same, see `frappeDocumentWanted`).
+ */
+export const ERPNEXT_FINANCE_FILTERS: Readonly<Record<string, readonly FrappeFilter[]>> = {
+  'Sales Invoice': [SUBMITTED_OR_CANCELLED],
+  // Money received from customers only: not payments to suppliers, not internal transfers.
+  'Payment Entry': [SUBMITTED_OR_CANCELLED, ['payment_type', '=', 'Receive'], ['party_type', '=', 'Customer']],
+};
+
+/**
+ * The endpoints for Customer, Item, Sales Order (read and written) and Sales Invoice, Payment Entry,
+ * Bin (read). `timeZone`: the site's time zone (System Settings), which backfills from a point in
+ * time need; without it they are refused.
  */
 export function erpnextEndpoints(timeZone?: string, lookupField: string | null = ERPNEXT_LOOKUP_FIELD): Record<string, EntityEndpoints> {
   const lookup = lookupField ?? undefined;
   return {
-    Customer: resource('Customer', 'name', ['tax_id', 'customer_name'], timeZone, lookup),
+    Customer: resource('Customer', timeZone, { keyField: 'name', naturalKeys: ['tax_id', 'customer_name'], lookupField: lookup }),
     // An Item's name is its item_code (always sent): no lookup needed.
-    Item: resource('Item', 'item_code', ['item_code'], timeZone),
-    'Sales Order': resource('Sales Order', 'name', [], timeZone, lookup),
+    Item: resource('Item', timeZone, { keyField: 'item_code', naturalKeys: ['item_code'] }),
+    'Sales Order': resource('Sales Order', timeZone, { keyField: 'name', naturalKeys: [], lookupField: lookup }),
+    'Sales Invoice': resource('Sales Invoice', timeZone, { naturalKeys: ['name'], filters: ERPNEXT_FINANCE_FILTERS['Sales Invoice']!, submittable: true }),
+    // The invoices a payment settles are in its `references` child table: each entry is read whole.
+    'Payment Entry': resource('Payment Entry', timeZone, { naturalKeys: [], filters: ERPNEXT_FINANCE_FILTERS['Payment Entry']!, submittable: true, whole: true }),
+    // Stock per item and warehouse; not submittable (its docstatus is always 0).
+    Bin: resource('Bin', timeZone, { naturalKeys: ['item_code', 'warehouse'] }),
   };
+}
+
+/** Whether the connector reads this document of `doctype` at all: the doctype's list filters, evaluated on the document. */
+export function frappeDocumentWanted(doctype: string, doc: Readonly<Record<string, unknown>>): boolean {
+  return (ERPNEXT_FINANCE_FILTERS[doctype] ?? []).every(([field, op, value]) => {
+    const v = doc[field];
+    if (op === '=') return String(v) === String(value);
+    if (op === 'in') return Array.isArray(value) && value.some((x) => String(x) === String(v));
+    throw new Error(`frappeDocumentWanted: operator ${op} is not evaluated`);
+  });
 }
 
 export interface ErpnextOptions {
@@ -122,6 +179,6 @@ export function createErpnextConnector(options: ErpnextOptions): Connector {
   const doctypes = Object.keys(entities);
   return {
     ...createHttpConnector({ name: options.name ?? 'erpnext', client, entities, checkPath: ERPNEXT_CHECK_PATH, ...(options.overlapMs === undefined ? {} : { overlapMs: options.overlapMs }) }),
-    webhook: (request) => readFrappeWebhook(request, doctypes),
+    webhook: (request) => readFrappeWebhook(request, doctypes, frappeDocumentWanted),
   };
 }

@@ -27,8 +27,13 @@ export function frappeSignatureMatches(secret: string, body: Buffer, given: stri
   return bytes.length === expected.length && timingSafeEqual(bytes, expected);
 }
 
-/** Verifies and reads a Frappe webhook call for a connector reading `doctypes`. */
-export function readFrappeWebhook(request: WebhookRequest, doctypes: readonly string[]): WebhookDelivery {
+/**
+ * Verifies and reads a Frappe webhook call for a connector reading `doctypes`. A document the
+ * connector's lists would not return (`wanted`: a draft of a submittable doctype, a payment to a
+ * supplier) is accepted and carries no change, so a webhook on every save never creates from a
+ * draft; a delete (`$deleted`, the on_trash template) always passes.
+ */
+export function readFrappeWebhook(request: WebhookRequest, doctypes: readonly string[], wanted: (doctype: string, doc: Readonly<Record<string, unknown>>) => boolean = () => true): WebhookDelivery {
   const signature = request.headers[FRAPPE_SIGNATURE_HEADER.toLowerCase()];
   if (signature === undefined || signature === '') throw badSignature(`is missing (set Enable Security and a Webhook Secret on the webhook in ERPNext)`);
   if (!frappeSignatureMatches(request.secret, request.body, signature)) throw badSignature('does not match the body under the configured secret');
@@ -48,5 +53,6 @@ export function readFrappeWebhook(request: WebhookRequest, doctypes: readonly st
   if (!doctypes.includes(doctype)) {
     throw new UnprocessableError(`The connector does not read the doctype ${doctype.slice(0, 140)}`, [{ pointer: '/doctype', detail: `must be one of ${doctypes.join(', ')}` }]);
   }
-  return { entity: doctype, records: [body as ExternalRecord] };
+  const doc = body as ExternalRecord;
+  return { entity: doctype, records: doc['$deleted'] === true || wanted(doctype, doc) ? [doc] : [] };
 }

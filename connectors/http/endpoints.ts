@@ -29,6 +29,17 @@ export interface ListEndpoint {
   readonly modifiedFormat?: ModifiedFormat;
   /** Row field that marks a deleted record (true, 1, "1", "true" …); such rows are reported by `isDeleted`. */
   readonly deletedField?: string;
+  /**
+   * The values of `deletedField` that mark a delete (compared as text), where the field is a state
+   * rather than a flag (ERPNext's `docstatus`: 2 is cancelled). Default: any set flag.
+   */
+  readonly deletedValues?: readonly (string | number | boolean)[];
+  /**
+   * Read each listed row whole from `<path>/<encoded key>` (default: the list path), its document under
+   * `responseField` (default `data`): for systems whose list answers the parent fields only (Frappe
+   * leaves child tables out). One request per row; a row whose document is gone (404) stays as listed.
+   */
+  readonly detail?: { readonly path?: string; readonly responseField?: string };
   /** Fixed query parameters (fields, ordering …). */
   readonly query?: Readonly<Record<string, string>>;
   /**

@@ -2,6 +2,7 @@ import { ConnectorError, flagSet } from '../contract.js';
 import type { Connector, ConnectorDescription, EntityCapabilities, ExternalRecord, ReadPage, RecordOutcome, UpsertRequest } from '../contract.js';
 import type { HttpClient } from './client.js';
 import { classifyStatus, HttpError, safeErrorType } from './client.js';
+import { readWhole } from './detail.js';
 import { DEFAULT_MAX_BATCH, decodeCursor, encodeCursor, formatSince, moveBackModified, type BatchEndpoint, type EntityEndpoints, type HttpCursor, type ListEndpoint, type UpsertEndpoint, type Watermark } from './endpoints.js';
 
 export * from './endpoints.js';
@@ -121,7 +122,8 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     if (records.rows.length < limit) next = overlapMs > 0 ? { ...high, caughtUp: true } : high;
     else if (high !== last) next = { ...high, rescan: last };
     else next = high;
-    return { records: records.rows, cursor: encodeCursor(next) };
+    const keyField = list.tieBreakerField ?? 'name';
+    return { records: await readWhole(client, name, entity, list, records.rows, (row) => asText(row[keyField]) ?? ''), cursor: encodeCursor(next) };
   }
 
   /** Rows strictly after `mark` in (modified, key) order, at most `limit`, paging the server as needed. */
@@ -414,8 +416,11 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     },
     read,
     isDeleted(entity: string, record: ExternalRecord): boolean {
-      const field = entityOf(entity).list?.deletedField;
-      return field !== undefined && flagSet(record[field]);
+      const list = entityOf(entity).list;
+      const field = list?.deletedField;
+      if (field === undefined) return false;
+      const values = list?.deletedValues;
+      return values === undefined ? flagSet(record[field]) : values.some((v) => String(v) === String(record[field]));
     },
     cursorSince,
     keyOf,

@@ -29,7 +29,12 @@ const listSchema = z.strictObject({
   countPath: path.optional(),
   countQuery: z.record(z.string().min(1), z.string()).optional().describe('Fixed query parameters of the count request instead of query'),
   deletedField: fieldName.optional().describe('Row field marking a deleted record (true, 1, "1", "true"); sources with deletes: true apply it to the hub'),
-});
+  deletedValues: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional().describe('The values of deletedField that mark a delete (compared as text), where the field is a state rather than a flag; default: any set flag'),
+  detail: z
+    .strictObject({ path: path.optional(), responseField: z.string().max(128).optional() })
+    .optional()
+    .describe('Read each listed row whole from <path>/<key> (default the list path; the document under responseField, default data), for lists that leave child tables out; one request per row'),
+}).refine((l) => l.deletedValues === undefined || l.deletedField !== undefined, { path: ['deletedValues'], message: 'needs deletedField' });
 
 const upsertSchema = z.strictObject({
   path,

@@ -24,12 +24,15 @@ export const mysqlModule = connectorModule({
   create(name, config, ctx) {
     const url = databaseUrl(config, ctx, ['mysql:', 'mariadb:']);
     if (url.protocol === 'mariadb:') url.protocol = 'mysql:';
-    // mysql2 connects on first use: building the connector opens no connection. DECIMAL stays a string.
+    // mysql2 connects on first use: building the connector opens no connection. DECIMAL stays a string;
+    // a DATE is a calendar date, read as its YYYY-MM-DD text (not an instant at some midnight), as the
+    // canonical model's dates are; DATETIME / TIMESTAMP stay instants in UTC.
     const { createPool } = requireDriver('mysql2/promise') as typeof mysql;
     const pool = createPool({
       uri: url.toString(),
       connectionLimit: config.pool?.connections ?? DEFAULT_POOL_CONNECTIONS,
       decimalNumbers: false,
+      dateStrings: ['DATE'],
       timezone: 'Z',
       connectTimeout: 10_000,
     });

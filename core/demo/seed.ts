@@ -7,20 +7,18 @@ import * as W from './words.js';
 /**
  * A realistic demo data set: a sales organisation (teams and one user per role), customers in
  * Germany, Austria, Switzerland and the US with contacts, a product catalogue with stock, a year of
- * orders, the invoices for what was shipped and the payments received. Generated from a seeded
- * PRNG relative to a fixed date, so every run yields the same data (only ids differ).
+ * orders up to today, the invoices for what was shipped and the payments received. Generated from a
+ * seeded PRNG relative to "today" (the `today` option, by default today in UTC; the hub passes
+ * today in its business time zone), so every run on a day yields the same data (only ids differ),
+ * and the receivables age as they would: the recent ones not yet due, older unpaid ones overdue.
  */
 export interface DemoSummary { teams: number; users: number; customers: number; contacts: number; products: number; inventory: number; orders: number; receivables: number; payments: number }
 
 export const DEMO_PASSWORD = 'demo-password-2026';
 
 const SEED = 20261101;
-const BASE = Date.UTC(2026, 10, 1); // "today" of the demo data
 const DAY = 86_400_000;
 const WAREHOUSES = ['MAIN', 'EAST'] as const;
-
-/** Date `offset` days from the base date, as YYYY-MM-DD. */
-const day = (offset: number): string => new Date(BASE + offset * DAY).toISOString().slice(0, 10);
 const money = (cents: number): string => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 const toCents = (value: JsonValue | undefined): number => {
   const [whole = '0', frac = ''] = String(value).split('.');
@@ -130,9 +128,14 @@ function orderStatus(rng: Rng, age: number): string {
 }
 
 /** Loads a realistic demo data set unless the store already holds customers; returns what it created (all zeros when skipped). */
-export async function seedDemo(store: Store, records: RecordService, auth: AuthService, options?: { scale?: number }): Promise<DemoSummary> {
+export async function seedDemo(store: Store, records: RecordService, auth: AuthService, options?: { scale?: number; today?: string }): Promise<DemoSummary> {
   const summary: DemoSummary = { teams: 0, users: 0, customers: 0, contacts: 0, products: 0, inventory: 0, orders: 0, receivables: 0, payments: 0 };
   if ((await store.records.count(ENTITIES.customer)) > 0) return summary;
+  const today = options?.today ?? new Date().toISOString().slice(0, 10);
+  const BASE = Date.parse(`${today}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(BASE)) throw new RangeError('today must be a date YYYY-MM-DD');
+  /** Date `offset` days from today, as YYYY-MM-DD. */
+  const day = (offset: number): string => new Date(BASE + offset * DAY).toISOString().slice(0, 10);
   const scale = options?.scale ?? 1;
   const count = (n: number, min: number): number => Math.max(min, Math.round(n * scale));
   const rng = new Rng(SEED);
@@ -299,11 +302,15 @@ export async function seedDemo(store: Store, records: RecordService, auth: AuthS
       const due = issue + (c['paymentTerms'] === 'NET14' ? 14 : 30);
       const amount = toCents(order['total']);
       invoiceNo++;
+      // What the customer did: paid, paid part, or nothing yet (past due: overdue, which the hub
+      // shows as of the day it is asked; the status stored is the payment state it derives).
       let outcome = invoiceNo <= 2 ? 'paid' : due < -30
-        ? rng.weighted([['paid', 85], ['partially_paid', 5], ['overdue', 10]])
-        : due < 0 ? rng.weighted([['paid', 55], ['partially_paid', 10], ['overdue', 35]]) : rng.weighted([['paid', 15], ['partially_paid', 10], ['open', 75]]);
-      if (outcome === 'partially_paid' && amount < 2) outcome = due < 0 ? 'overdue' : 'open';
+        ? rng.weighted([['paid', 85], ['partially_paid', 5], ['unpaid', 10]])
+        : due < 0 ? rng.weighted([['paid', 55], ['partially_paid', 10], ['unpaid', 35]]) : rng.weighted([['paid', 15], ['partially_paid', 10], ['unpaid', 75]]);
+      if (outcome === 'partially_paid' && amount < 2) outcome = 'unpaid';
       const paid = outcome === 'paid' ? amount : outcome === 'partially_paid' ? Math.min(amount - 1, Math.max(1, Math.round(amount * (0.2 + rng.next() * 0.6)))) : 0;
+      // Finance writes off some of what has been owed for more than half a year.
+      const writtenOff = outcome === 'unpaid' && due < -180 && invoiceNo % 3 === 0;
       const receivable = (await records.create('receivable', {
         number: `INV-${day(issue).slice(0, 4)}-${String(invoiceNo).padStart(5, '0')}`,
         customerId: c.id,
@@ -315,7 +322,7 @@ export async function seedDemo(store: Store, records: RecordService, auth: AuthS
         currency: String(c['currency']),
         amount: money(amount),
         paidAmount: money(paid),
-        status: outcome,
+        ...(writtenOff ? { status: 'written_off' } : {}),
       }, tx)).record;
       summary.receivables++;
       if (paid === 0) continue;

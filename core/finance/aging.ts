@@ -21,20 +21,31 @@ function dayNumber(date: string): number | undefined {
   const m = DATE.exec(date);
   if (!m) return undefined;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const at = Date.UTC(y, mo - 1, d);
-  const back = new Date(at);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
+  const back = new Date(0);
+  back.setUTCFullYear(y, mo - 1, d);
+  const at = back.getTime();
   // 2026-02-30 rolls over to March: not a date.
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
   return at / DAY_MS;
 }
 
+/** Whether `value` is a real calendar date `YYYY-MM-DD` (2026-02-30 is not). */
+export function isCalendarDate(value: string): boolean {
+  return dayNumber(value) !== undefined;
+}
+
+/** One formatter per time zone: making one costs far more than using it, and `today` is asked per record read. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar date an instant falls on in a time zone (IANA), as `YYYY-MM-DD`. */
 export function businessDate(at: Date, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  ) as Record<string, string>;
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    if (formatters.size < 100) formatters.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value])) as Record<string, string>;
   return `${parts['year']}-${parts['month']}-${parts['day']}`;
 }
 
@@ -66,24 +77,75 @@ export function bucketOf(daysLate: number): AgingBucket {
   return 'over_90';
 }
 
-export type ReceivableStatus = 'open' | 'partially_paid' | 'paid' | 'overdue' | 'written_off';
+/** The statuses a receivable shows: its payment state, or `overdue` as of a date. */
+export const RECEIVABLE_STATUSES = ['open', 'partially_paid', 'paid', 'overdue', 'written_off'] as const;
+export type ReceivableStatus = (typeof RECEIVABLE_STATUSES)[number];
+
+/** What the hub stores as a receivable's status: its payment state, which no date changes. */
+export type PaymentState = Exclude<ReceivableStatus, 'overdue'>;
+
+type StatusInput = { readonly amount: string; readonly paidAmount?: string | null; readonly status?: string | null };
 
 /**
- * The status a receivable has as of a date, from its amount, what was paid and its due date: a
- * write-off stays written off; nothing left to pay is paid; something left after the due date is
- * overdue; otherwise partially paid once anything was paid, else open. A credit note (a negative
- * amount: the customer is owed) is open until it is used up.
+ * The payment state of a receivable, from its amount and what was paid: a write-off stays written
+ * off; nothing left to pay is paid (so is an overpaid one: the excess is the customer's credit); a
+ * credit note (a negative amount: the customer is owed) is open until it is used up; otherwise
+ * partially paid once anything was paid, else open. The record service stores this as `status`.
  */
-export function receivableStatus(r: { readonly amount: string; readonly paidAmount?: string | null; readonly dueDate: string; readonly status?: string | null }, asOf: string): ReceivableStatus {
+export function paymentState(r: StatusInput): PaymentState {
   if (r.status === 'written_off') return 'written_off';
   const amount = dec(r.amount);
   const paid = r.paidAmount ? dec(r.paidAmount) : zero();
   const balance = amount.minus(paid);
   if (balance.isZero()) return 'paid';
   if (amount.isNegative()) return 'open';
-  if (balance.isNegative()) return 'paid'; // overpaid: nothing is owed (the excess is the customer's credit)
-  if (daysPastDue(r.dueDate, asOf) > 0) return 'overdue';
+  if (balance.isNegative()) return 'paid';
   return paid.isZero() ? 'open' : 'partially_paid';
+}
+
+/**
+ * The status a receivable has as of a date: its payment state, except that a receivable with
+ * something owed (open or partially paid, not a credit note) whose due date lies before `asOf` is
+ * overdue. Overdue is a view as of a date, never stored: see {@link statusSelection}.
+ */
+export function receivableStatus(r: StatusInput & { readonly dueDate: string }, asOf: string): ReceivableStatus {
+  const state = paymentState(r);
+  if ((state === 'open' || state === 'partially_paid') && !dec(r.amount).isNegative() && daysPastDue(r.dueDate, asOf) > 0) return 'overdue';
+  return state;
+}
+
+/**
+ * The stored states and due-date bounds that select the receivables showing `status` as of `today`,
+ * for a query on the indexed `status` and `due_date` columns (so a list filtered by status pages
+ * in SQL): overdue is open or partially paid and due before today; open and partially paid are those
+ * not yet due (due today or later); paid and written off are what they are. (A credit note past its
+ * due date shows open but is selected by neither `open` nor `overdue`: see docs/reports.md.)
+ */
+export function statusSelection(status: ReceivableStatus, today: string): { readonly states: readonly PaymentState[]; readonly dueBefore?: string; readonly dueFrom?: string } {
+  switch (status) {
+    case 'overdue':
+      return { states: ['open', 'partially_paid'], dueBefore: today };
+    case 'open':
+    case 'partially_paid':
+      return { states: [status], dueFrom: today };
+    default:
+      return { states: [status] };
+  }
+}
+
+/**
+ * The `status` of a stored receivable as a reader sees it on `today` (see receivableStatus); the
+ * stored value when the record lacks an amount or a due date to tell by.
+ */
+export function statusOn(record: Readonly<Record<string, unknown>>, today: string): unknown {
+  const { amount, paidAmount, dueDate, status } = record;
+  if (typeof amount !== 'string' || typeof dueDate !== 'string' || dayNumber(dueDate) === undefined) return status;
+  if (paidAmount !== undefined && paidAmount !== null && typeof paidAmount !== 'string') return status;
+  try {
+    return receivableStatus({ amount, paidAmount: paidAmount ?? null, dueDate, status: typeof status === 'string' ? status : null }, today);
+  } catch {
+    return status;
+  }
 }
 
 /** One receivable as aging reads it. `balance`: what is still owed (amount − paid), a decimal string. */

@@ -40,6 +40,8 @@ export interface EntityDef {
   readonly search: readonly string[];
   /** Query parameters that filter by equality, parameter → field. */
   readonly filters: readonly string[];
+  /** Date fields a list filters by range: `<field>From` and `<field>To`, both inclusive. */
+  readonly rangeFilters?: readonly string[];
 }
 
 
@@ -74,19 +76,19 @@ export const ENTITIES: Readonly<Record<RecordKind, EntityDef>> = Object.freeze({
     name: 'order', plural: 'orders', typeName: 'Order', table: 'hub_orders',
     columns: { number: 'number', customer_id: 'customerId', owner_id: 'ownerId', team_id: 'teamId', status: 'status', order_date: 'orderDate' },
     naturalKey: ['number'], sortable: ['number', 'orderDate', 'status'], search: ['number'],
-    filters: ['ownerId', 'teamId', 'customerId', 'status'],
+    filters: ['ownerId', 'teamId', 'customerId', 'status'], rangeFilters: ['orderDate'],
   }),
   receivable: def({
     name: 'receivable', plural: 'receivables', typeName: 'Receivable', table: 'hub_receivables',
     columns: { number: 'number', customer_id: 'customerId', owner_id: 'ownerId', team_id: 'teamId', status: 'status', due_date: 'dueDate' },
     naturalKey: ['number'], sortable: ['number', 'dueDate', 'status'], search: ['number'],
-    filters: ['ownerId', 'teamId', 'customerId', 'status'],
+    filters: ['ownerId', 'teamId', 'customerId', 'status'], rangeFilters: ['dueDate'],
   }),
   payment: def({
     name: 'payment', plural: 'payments', typeName: 'Payment', table: 'hub_payments',
     columns: { customer_id: 'customerId', receivable_id: 'receivableId', owner_id: 'ownerId', team_id: 'teamId', date: 'date' },
     naturalKey: [], sortable: ['date'], search: ['reference'],
-    filters: ['ownerId', 'teamId', 'customerId'],
+    filters: ['ownerId', 'teamId', 'customerId'], rangeFilters: ['date'],
   }),
   user: def({
     name: 'user', plural: 'users', typeName: 'User', table: 'hub_users',

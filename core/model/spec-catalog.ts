@@ -65,7 +65,7 @@ export interface FieldType {
 }
 
 const SCALAR_TYPES: Readonly<Record<string, FieldType['type']>> = {
-  Money: 'decimal', OrderTotal: 'decimal', Quantity: 'decimal', SignedDecimal: 'decimal', Percent: 'decimal',
+  Money: 'decimal', SignedMoney: 'decimal', OrderTotal: 'decimal', Quantity: 'decimal', SignedDecimal: 'decimal', Percent: 'decimal',
   Date: 'date', Timestamp: 'datetime', Id: 'string', CurrencyCode: 'string', CountryCode: 'string', Email: 'string',
 };
 

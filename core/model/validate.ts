@@ -2,6 +2,7 @@ import { UnprocessableError, type FieldProblem } from '../errors.js';
 import { currencyScale, isCountry, isCurrency } from './codes.js';
 import { nounOf, withArticle } from './words.js';
 import { dec, DECIMAL_PATTERN, fmt, integerDigits, sameAmount, scaleOf, zero, type Dec } from './decimal.js';
+import { paymentState } from '../finance/aging.js';
 
 /** Digits before the point of one amount (Money in the spec), and of an order's sums (OrderTotal: up to 1000 lines of one amount each, plus tax). */
 const AMOUNT_DIGITS = 16;
@@ -29,9 +30,28 @@ export interface ModelRules {
 /** Fields computed by the hub when the caller leaves them out. */
 export const DERIVED_FIELDS: Readonly<Partial<Record<EntityName, readonly string[]>>> = Object.freeze({
   order: ['subtotal', 'taxTotal', 'total', 'countsTowardQuota'],
-  receivable: ['balance'],
+  receivable: ['balance', 'status'],
   inventory: ['available'],
 });
+
+/**
+ * Values of a derived field that are a decision, not a computation: a change that does not name the
+ * field keeps them (a written-off receivable stays written off when its due date moves).
+ */
+export const KEPT_DERIVED_VALUES: Readonly<Partial<Record<EntityName, Readonly<Record<string, readonly string[]>>>>> = Object.freeze({
+  receivable: { status: ['written_off'] },
+});
+
+/**
+ * Whether a written value of a field tells the hub nothing it would not derive itself, so that a
+ * write from a system that reports it is no change: a receivable's status other than `written_off`
+ * while the hub has not written it off (the hub stores the payment state computed from the amounts
+ * and shows overdue as of a date). Ingest leaves such values out of what a source changed: a source
+ * that reports "overdue" every day neither rewrites the record nor raises a field conflict.
+ */
+export function tellsNothing(entity: EntityName, field: string, value: JsonValue | undefined, current: JsonObject): boolean {
+  return entity === 'receivable' && field === 'status' && value !== 'written_off' && current['status'] !== 'written_off';
+}
 
 type Ref = { kind: EntityName | 'user' | 'team'; id: string; pointer: string };
 
@@ -163,18 +183,36 @@ function checkReceivable(c: Checker, record: JsonObject): void {
   const amount = c.money(record, 'amount', scale, '/amount');
   const paid = c.money(record, 'paidAmount', scale, '/paidAmount');
   c.money(record, 'balance', scale, '/balance');
-  if (amount && paid && paid.greaterThan(amount)) c.add('/paidAmount', 'must not exceed amount');
+  // Signed on purpose: a credit note is a negative amount, and an overpaid invoice a negative balance
+  // (what the customer is owed); both are what the source system says is open.
   if (amount && paid && scale !== undefined) {
     const balance = amount.minus(paid);
     c.derive(record, 'balance', balance, scale, '/balance');
-    if (record['status'] === 'paid' && !balance.isZero()) c.add('/status', 'cannot be paid while a balance is open');
+    // Paid means nothing is left to collect in the document's direction (an overpayment is paid).
+    const owed = amount.isNegative() ? balance.isNegative() : balance.greaterThan(0);
+    if (record['status'] === 'paid' && owed) c.add('/status', 'cannot be paid while a balance is open');
+  }
+  // The stored status is the payment state (open, partially paid, paid), computed from the amounts
+  // whatever the writer said; only a write-off is the writer's decision. Overdue is not stored: it
+  // is a view as of a date (core/finance/aging.ts statusOn), so no day's passing changes a record.
+  if (typeof record['amount'] === 'string' && DECIMAL_PATTERN.test(record['amount']) && c.problems.length === 0) {
+    const paidAmount = typeof record['paidAmount'] === 'string' && DECIMAL_PATTERN.test(record['paidAmount']) ? record['paidAmount'] : null;
+    record['status'] = paymentState({ amount: record['amount'], paidAmount, status: typeof record['status'] === 'string' ? record['status'] : null });
   }
 }
 
+/** The warehouse code the spec allows (InventoryLevelFields.warehouse): checked here too, since a source's mapping writes it. */
+const WAREHOUSE = /^[A-Za-z0-9_.-]{1,32}$/;
+
 function checkInventory(c: Checker, record: JsonObject): void {
   c.ref('product', record['productId'], '/productId');
+  const warehouse = record['warehouse'];
+  if (typeof warehouse === 'string' && !WAREHOUSE.test(warehouse)) c.add('/warehouse', 'must be 1 to 32 letters, digits, or _ . -');
   const onHand = dec(String(record['onHand'] ?? '0'));
   const reserved = dec(String(record['reserved'] ?? '0'));
+  // Quantities are never negative in the model (an ERP that allows negative stock is refused here, by name).
+  if (onHand.isNegative()) c.add('/onHand', 'must not be negative');
+  if (reserved.isNegative()) c.add('/reserved', 'must not be negative');
   const available = onHand.minus(reserved);
   const given = record['available'];
   if (typeof given === 'string' && !dec(given).equals(available)) {

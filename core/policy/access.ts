@@ -81,3 +81,18 @@ export function checkWrite(engine: PolicyEngine, receiver: Receiver, entity: Ent
 export function checkDelete(engine: PolicyEngine, receiver: Receiver, entity: EntityName, record: JsonObject): void {
   if (!engine.applicable(receiver, entity, record).some((r) => r.delete)) throw new ForbiddenError('You may not delete this record');
 }
+
+/**
+ * May a report sum, count or group by these fields? Only when every rule that shows the caller rows
+ * of the entity shows each of them in plain form — the same test as for a filter (checkQueryFields),
+ * but a refusal is a 403: the report as a whole is not for this caller. There is no partial answer:
+ * a sum over values the caller may not see, or a count of rows it could not tell apart without
+ * them, would disclose them. Each problem names the field (or the parameter that chose it).
+ */
+export function checkReportFields(rules: readonly CompiledRule[], entity: EntityName, uses: readonly { readonly field: string; readonly pointer: string }[]): void {
+  const problems: FieldProblem[] = [];
+  for (const { field, pointer } of uses) {
+    if (!rules.every((r) => r.fields.get(field)?.action === 'allow')) problems.push({ pointer, detail: `the report uses the ${entity}'s ${field}, which you may not see in plain form` });
+  }
+  if (problems.length > 0) throw new ForbiddenError(`You may not see every field this report of ${entity} records uses`, problems);
+}

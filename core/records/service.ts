@@ -1,7 +1,7 @@
 import { newRecordId } from '../model/ids.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError, WriteRaceError, type FieldProblem } from '../errors.js';
 import { ENTITIES, type EntityName, type JsonObject, type JsonValue, type RecordKind, type StoredRecord } from '../model/entities.js';
-import { checkRecord, DERIVED_FIELDS, type ModelRules, type ReferenceChecker } from '../model/validate.js';
+import { checkRecord, DERIVED_FIELDS, KEPT_DERIVED_VALUES, type ModelRules, type ReferenceChecker } from '../model/validate.js';
 import { nounOf, withArticle } from '../model/words.js';
 import { currentWriteOrigin } from '../store/write-origin.js';
 import type { Store } from '../store/store.js';
@@ -243,7 +243,10 @@ export class RecordService {
     if (!meets(ifMatch, current.version)) throw new PreconditionFailedError();
     let merged = mergePatch(current, patch);
     // Derived values are recomputed from the new state unless the caller states them (then checked).
-    for (const f of DERIVED_FIELDS[kind as EntityName] ?? []) if (!(f in patch)) delete merged[f];
+    for (const f of DERIVED_FIELDS[kind as EntityName] ?? []) {
+      const kept = KEPT_DERIVED_VALUES[kind as EntityName]?.[f] ?? [];
+      if (!(f in patch) && !kept.includes(String(merged[f]))) delete merged[f];
+    }
     if (kind === 'order' && Array.isArray(patch['lines'])) merged = { ...merged, lines: patch['lines'] as JsonValue[] };
     await this.check(tx, kind, merged, current, scope);
     const fields = changedFields(current, merged);

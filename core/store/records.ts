@@ -10,9 +10,23 @@ export interface ListPosition {
   readonly id: string;
 }
 
+/**
+ * Bounds on an indexed field, compared as the column's text (which orders `YYYY-MM-DD` dates and
+ * ISO instants by time): `from` and `to` inclusive, `before` exclusive. A record without a value
+ * for the field is outside every range.
+ */
+export interface ListRange {
+  readonly field: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly before?: string;
+}
+
 export interface ListQuery {
-  /** Equality filters by canonical field (the field must be indexed). */
-  readonly filters?: Readonly<Record<string, string | boolean>>;
+  /** Filters by canonical field (the field must be indexed): equal to the value, or to one of the values of a list. */
+  readonly filters?: Readonly<Record<string, string | boolean | readonly string[]>>;
+  /** Ranges of indexed fields; every one must hold. */
+  readonly ranges?: readonly ListRange[];
   /** Row scope: a record is visible when any of these field = one-of-values conditions holds. */
   readonly anyOf?: readonly { readonly field: string; readonly values: readonly string[] }[];
   readonly updatedSince?: string;
@@ -129,7 +143,16 @@ export class RecordRepository {
     for (const [field, value] of Object.entries(query.filters ?? {})) {
       const column = columnOf(def, field);
       if (!column) throw new Error(`field ${field} is not indexed on ${def.name}`);
-      q = q.where(column, '=', columnValue(value));
+      if (Array.isArray(value)) q = value.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where(column, 'in', value.map((v) => columnValue(v)));
+      else q = q.where(column, '=', columnValue(value as string | boolean));
+    }
+    for (const range of query.ranges ?? []) {
+      const column = columnOf(def, range.field);
+      if (!column) throw new Error(`field ${range.field} is not indexed on ${def.name}`);
+      q = q.where(column, '<>', '');
+      if (range.from !== undefined) q = q.where(column, '>=', range.from);
+      if (range.to !== undefined) q = q.where(column, '<=', range.to);
+      if (range.before !== undefined) q = q.where(column, '<', range.before);
     }
     if (query.anyOf) {
       const conditions = query.anyOf;

@@ -3,7 +3,7 @@ import type { EntityName } from '../../core/model/entities.js';
 import type { PolicyEngine } from '../../core/policy/engine.js';
 import { checkMappingReads } from '../../core/policy/mapping-check.js';
 import type { FieldType } from '../../core/model/spec-catalog.js';
-import type { ConnectorSchema, ExternalField, FieldRule, MappingFile } from './spec.js';
+import type { Condition, ConnectorSchema, ExternalField, FieldRule, MappingFile } from './spec.js';
 import { compileTransform, valueMapOf, type CustomTransform, type ValueType } from './transforms.js';
 
 /** What the checks know: canonical field types, required fields, connector schemas, the policy. */
@@ -94,74 +94,98 @@ export function checkMapping(file: MappingFile, rules: Readonly<Record<string, F
       if (top !== target && top in levelRules) problems.push({ pointer: at, detail: `${top} is mapped whole by another rule; map it whole or field by field, not both` });
       const want = dst.field(target);
       if (!want) problems.push({ pointer: at, detail: `${toName} has no field ${target}` });
-      checkRule(rule, target, want?.type, at);
+      checkRule(rule, target, want?.type, at, { src, dst, prefix: srcPrefix, pointer });
     }
     for (const req of dst.required()) {
       if (!(req in levelRules)) problems.push({ pointer: `${source}#${pointer}`, detail: `required ${toName} field ${req}${isTop ? '' : ' (in each element)'} is not mapped` });
     }
-
-    function readSource(path: string, at: string, structure = false): { type: ValueType; enum?: readonly string[] | undefined } | undefined {
-      const f = src.field(path);
-      if (!f) {
-        problems.push({ pointer: at, detail: `${fromName} has no field ${srcPrefix}${path}` });
-        return undefined;
-      }
-      // Iterating a list reads only the element fields the rules name, checked one by one.
-      if (file.direction === 'out' && !structure) {
-        reads.push(srcPrefix + path);
-        if (!readAt.has(srcPrefix + path)) readAt.set(srcPrefix + path, at);
-      }
-      return f;
-    }
-
-    function checkRule(rule: FieldRule, target: string, want: ValueType | undefined, at: string): void {
-      let got: ValueType = 'any';
-      if ('const' in rule) {
-        got = rule.const === null ? 'any' : typeof rule.const === 'string' ? 'string' : typeof rule.const === 'boolean' ? 'boolean' : Number.isInteger(rule.const) ? 'integer' : 'number';
-        // A constant written as a decimal or date string is that type ('0', '2026-01-31').
-        if (typeof rule.const === 'string' && want && CONST_FORMATS[want]?.test(rule.const)) got = want;
-      } else if ('from' in rule || 'lookup' in rule) {
-        const path = 'from' in rule ? rule.from : rule.lookup.from;
-        const f = readSource(path, at);
-        got = 'lookup' in rule ? 'string' : (f?.type ?? 'any');
-        if ('lookup' in rule && !connector?.links.includes(rule.lookup.entity)) {
-          problems.push({ pointer: `${at}/lookup`, detail: `${file.connector} keeps no id links for ${rule.lookup.entity}` });
-        }
-        (rule.transforms ?? []).forEach((spec, i) => {
-          const t = compileTransform(spec as never, ctx.custom);
-          // After a refused transform the type is unknown: report the cause once, not its echoes.
-          if ('error' in t) {
-            got = 'any';
-            return problems.push({ pointer: `${at}/transforms/${i}`, detail: t.error });
-          }
-          for (const p of (spec as { concat?: { with?: unknown[] } })?.concat?.with ?? []) if (typeof p === 'string') readSource(p, `${at}/transforms/${i}`);
-          const map = valueMapOf(spec as never);
-          if (map && !map.hasFallback && i === 0 && f?.enum) {
-            const gaps = f.enum.filter((v) => !map.keys.includes(v));
-            if (gaps.length) problems.push({ pointer: `${at}/transforms/${i}`, detail: `value map has no entry for ${gaps.join(', ')} (add them or a fallback)` });
-          }
-          const next = t.outputFor(got);
-          if (typeof next === 'object') {
-            problems.push({ pointer: `${at}/transforms/${i}`, detail: next.error });
-            got = 'any';
-          } else got = next;
-        });
-      } else if ('each' in rule) {
-        const f = readSource(rule.each, at, true);
-        const innerSrc = src.inside(rule.each);
-        const innerDst = dst.inside(target);
-        if (f && f.type !== 'array' && f.type !== 'any') problems.push({ pointer: at, detail: `each reads ${rule.each}, which is not a list` });
-        if (innerSrc && innerDst) level(rule.fields, innerSrc, innerDst, `${srcPrefix}${rule.each}.`, `${pointer}/${target}/fields`, false);
-        got = 'array';
-      } else {
-        readSource(rule.when.field, `${at}/when`);
-        checkRule(rule.then, target, want, `${at}/then`);
-        if (rule.else) checkRule(rule.else, target, want, `${at}/else`);
-        return;
-      }
-      if (want && !compatible(got, want)) problems.push({ pointer: at, detail: `gives ${got} but ${toName}.${target} takes ${want} (add a transform)` });
-    }
   };
+
+  /** Where a rule reads from: the source side (the record, or one element of a list) and its path prefix. */
+  interface Scope {
+    readonly src: Side;
+    readonly dst: Side;
+    readonly prefix: string;
+    readonly pointer: string;
+  }
+
+  function readSource(path: string, at: string, scope: Scope, structure = false): { type: ValueType; enum?: readonly string[] | undefined } | undefined {
+    const f = scope.src.field(path);
+    if (!f) {
+      problems.push({ pointer: at, detail: `${fromName} has no field ${scope.prefix}${path}` });
+      return undefined;
+    }
+    // Iterating a list reads only the element fields the rules name, checked one by one.
+    if (file.direction === 'out' && !structure) {
+      reads.push(scope.prefix + path);
+      if (!readAt.has(scope.prefix + path)) readAt.set(scope.prefix + path, at);
+    }
+    return f;
+  }
+
+  function readCondition(c: Condition, at: string, scope: Scope): void {
+    readSource(c.field, at, scope);
+    if (c.equalsField !== undefined) readSource(c.equalsField, at, scope);
+  }
+
+  function checkRule(rule: FieldRule, target: string, want: ValueType | undefined, at: string, scope: Scope): void {
+    let got: ValueType = 'any';
+    if ('const' in rule) {
+      got = rule.const === null ? 'any' : typeof rule.const === 'string' ? 'string' : typeof rule.const === 'boolean' ? 'boolean' : Number.isInteger(rule.const) ? 'integer' : 'number';
+      // A constant written as a decimal or date string is that type ('0', '2026-01-31').
+      if (typeof rule.const === 'string' && want && CONST_FORMATS[want]?.test(rule.const)) got = want;
+    } else if ('from' in rule || 'lookup' in rule) {
+      const path = 'from' in rule ? rule.from : rule.lookup.from;
+      const f = readSource(path, at, scope);
+      got = 'lookup' in rule ? 'string' : (f?.type ?? 'any');
+      if ('lookup' in rule && !connector?.links.includes(rule.lookup.entity)) {
+        problems.push({ pointer: `${at}/lookup`, detail: `${file.connector} keeps no id links for ${rule.lookup.entity}` });
+      }
+      (rule.transforms ?? []).forEach((spec, i) => {
+        const t = compileTransform(spec as never, ctx.custom);
+        // After a refused transform the type is unknown: report the cause once, not its echoes.
+        if ('error' in t) {
+          got = 'any';
+          return problems.push({ pointer: `${at}/transforms/${i}`, detail: t.error });
+        }
+        for (const p of t.reads ?? []) readSource(p, `${at}/transforms/${i}`, scope);
+        const map = valueMapOf(spec as never);
+        if (map && !map.hasFallback && i === 0 && f?.enum) {
+          const gaps = f.enum.filter((v) => !map.keys.includes(v));
+          if (gaps.length) problems.push({ pointer: `${at}/transforms/${i}`, detail: `value map has no entry for ${gaps.join(', ')} (add them or a fallback)` });
+        }
+        const next = t.outputFor(got);
+        if (typeof next === 'object') {
+          problems.push({ pointer: `${at}/transforms/${i}`, detail: next.error });
+          got = 'any';
+        } else got = next;
+      });
+    } else if ('each' in rule) {
+      const f = readSource(rule.each, at, scope, true);
+      const innerSrc = scope.src.inside(rule.each);
+      const innerDst = scope.dst.inside(target);
+      if (f && f.type !== 'array' && f.type !== 'any') problems.push({ pointer: at, detail: `each reads ${rule.each}, which is not a list` });
+      if (innerSrc && innerDst) level(rule.fields, innerSrc, innerDst, `${scope.prefix}${rule.each}.`, `${scope.pointer}/${target}/fields`, false);
+      got = 'array';
+    } else if ('first' in rule) {
+      const f = readSource(rule.first, at, scope, true);
+      if (f && f.type !== 'array' && f.type !== 'any') problems.push({ pointer: at, detail: `first reads ${rule.first}, which is not a list` });
+      const inner = scope.src.inside(rule.first);
+      // The rules inside read the element's fields; what they give goes to this target field.
+      if (inner) {
+        const element: Scope = { ...scope, src: inner, prefix: `${scope.prefix}${rule.first}.` };
+        if (rule.where) readCondition(rule.where, `${at}/where`, element);
+        checkRule(rule.then, target, want, `${at}/then`, element);
+      }
+      return;
+    } else {
+      readCondition(rule.when, `${at}/when`, scope);
+      checkRule(rule.then, target, want, `${at}/then`, scope);
+      if (rule.else) checkRule(rule.else, target, want, `${at}/else`, scope);
+      return;
+    }
+    if (want && !compatible(got, want)) problems.push({ pointer: at, detail: `gives ${got} but ${toName}.${target} takes ${want} (add a transform)` });
+  }
 
   level(rules, from, to, '', '/fields', true);
   const target = ctx.receiverOf ? ctx.receiverOf(file.connector) : file.connector;

@@ -2,7 +2,7 @@ import { CodedError } from '../../core/errors.js';
 import type { EntityName } from '../../core/model/entities.js';
 import type { MappedPayload } from '../../core/model/mapped.js';
 import type { Projected } from '../../core/policy/engine.js';
-import type { Direction, FieldRule } from './spec.js';
+import type { Condition, Direction, FieldRule } from './spec.js';
 import { TransformError, type CompiledTransform, type TransformContext } from './transforms.js';
 
 /** Id links as a mapping sees them: hub id → external id (outbound), or external id → hub id (inbound). */
@@ -53,6 +53,8 @@ interface MappingBase {
   readonly reads: readonly string[];
   /** Top-level fields the mapping writes (canonical fields for an inbound mapping, the target's for an outbound one). */
   readonly writes: readonly string[];
+  /** Entities its lookups refer to: a record waiting for one of them to be linked is tried again when it is. */
+  readonly refers: readonly EntityName[];
 }
 
 /** Hub record → external payload. It takes only a record the policy projected, and makes what a connector takes. */
@@ -159,17 +161,55 @@ function compileRule(mapping: string, field: string, rule: FieldRule, compiler: 
       return list.map((item) => (item && typeof item === 'object' ? element(item as Src, ctx) : null));
     };
   }
-  const test = pathGetter(rule.when.field);
-  const { equals, exists } = rule.when;
-  const among = rule.when.in ? new Set(rule.when.in.map((v) => String(v))) : undefined;
+  if ('first' in rule) {
+    const get = pathGetter(rule.first);
+    const meets = rule.where ? compileCondition(rule.where) : () => true;
+    const then = compileRule(mapping, field, rule.then, compiler);
+    return (src, ctx) => {
+      const list = get(src);
+      if (list === undefined || list === null) return list;
+      if (!Array.isArray(list)) throw new MappingError(mapping, field, 'expects a list');
+      const hit = list.find((item): item is Src => !!item && typeof item === 'object' && meets(item as Src));
+      // Inside the element, transforms read the element's fields (as inside `each`).
+      return hit === undefined ? null : then(hit, ctx, { record: hit });
+    };
+  }
+  const meets = compileCondition(rule.when);
   const then = compileRule(mapping, field, rule.then, compiler);
   const otherwise = rule.else ? compileRule(mapping, field, rule.else, compiler) : () => undefined;
-  return (src, ctx, t) => {
+  return (src, ctx, t) => (meets(src) ? then(src, ctx, t) : otherwise(src, ctx, t));
+}
+
+/** A `when` / `where` test of a record: every part given must hold. */
+function compileCondition(c: Condition): (src: Src) => boolean {
+  const test = pathGetter(c.field);
+  const { equals, exists } = c;
+  const among = c.in ? new Set(c.in.map((v) => String(v))) : undefined;
+  const other = c.equalsField === undefined ? undefined : pathGetter(c.equalsField);
+  return (src) => {
     const v = test(src);
     let ok = true;
     if (exists !== undefined) ok &&= (v !== undefined && v !== null) === exists;
     if (equals !== undefined) ok &&= v === equals;
     if (among) ok &&= among.has(String(v));
-    return ok ? then(src, ctx, t) : otherwise(src, ctx, t);
+    // Two absent fields are not "the same value": a missing field never matches.
+    if (other) ok &&= v !== undefined && v !== null && v === other(src);
+    return ok;
   };
+}
+
+/** The entities a mapping's lookups refer to (at any depth), sorted. */
+export function lookupEntities(rules: Readonly<Record<string, FieldRule>>): EntityName[] {
+  const out = new Set<EntityName>();
+  const walk = (rule: FieldRule): void => {
+    if ('lookup' in rule) out.add(rule.lookup.entity);
+    else if ('each' in rule) Object.values(rule.fields).forEach(walk);
+    else if ('first' in rule) walk(rule.then);
+    else if ('when' in rule) {
+      walk(rule.then);
+      if (rule.else) walk(rule.else);
+    }
+  };
+  Object.values(rules).forEach(walk);
+  return [...out].sort();
 }

@@ -5,7 +5,7 @@ import { ConfigError, type FieldProblem } from '../../core/errors.js';
 import { checkMapping, type CheckContext } from './check.js';
 import type { MappedPayload } from '../../core/model/mapped.js';
 import type { Projected } from '../../core/policy/engine.js';
-import { compileFields, type CompiledMapping, type MappingContext } from './compile.js';
+import { compileFields, lookupEntities, type CompiledMapping, type MappingContext } from './compile.js';
 import { connectorSchemaSchema, mappingFileSchema, type ConnectorSchema, type FieldRule, type MappingFile } from './spec.js';
 import { compileTransform, type CompiledTransform } from './transforms.js';
 
@@ -124,6 +124,7 @@ export function loadMappings(dirs: readonly string[], ctx: Omit<CheckContext, 'c
       target: `target:${receiverOf(file.connector)}`,
       reads,
       writes: [...new Set(Object.keys(rules).map((k) => k.split('.')[0] as string))],
+      refers: lookupEntities(rules),
     };
     // The only place a mapped payload is made: from a projected record, by an outbound mapping.
     compiled.set(name, file.direction === 'out' ? { ...base, direction: 'out', map: (record: Projected, mctx: MappingContext) => run(record, mctx) as MappedPayload } : { ...base, direction: 'in', map: (record, mctx: MappingContext) => run(record, mctx) });

@@ -5,13 +5,32 @@ const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const transform = z.union([z.string(), z.record(z.string(), z.unknown())]);
 const path = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a field path such as name or billingAddress.city');
 
-/** One target field's rule. Exactly one of from / const / lookup / each / when says where the value comes from. */
+/**
+ * A test of a record's field (all given parts must hold): `equals` a value, `in` a list (compared as
+ * text), `exists` (not null), or `equalsField`: the same value as another field of the record.
+ */
+export interface Condition {
+  field: string;
+  equals?: string | number | boolean | null;
+  in?: (string | number | boolean | null)[];
+  exists?: boolean;
+  equalsField?: string;
+}
+
+/**
+ * One target field's rule. Exactly one of from / const / lookup / each / first / when says where the
+ * value comes from. `first` applies `then` to the first element of a list that meets `where` (null
+ * when none does: the target field is cleared).
+ */
 export type FieldRule =
   | { from: string; transforms?: unknown[]; default?: string | number | boolean | null }
   | { const: string | number | boolean | null }
   | { lookup: { entity: (typeof ENTITY_NAMES)[number]; from: string }; transforms?: unknown[] }
   | { each: string; fields: Record<string, FieldRule> }
-  | { when: { field: string; equals?: string | number | boolean | null; in?: (string | number | boolean | null)[]; exists?: boolean }; then: FieldRule; else?: FieldRule };
+  | { first: string; where?: Condition; then: FieldRule }
+  | { when: Condition; then: FieldRule; else?: FieldRule };
+
+const condition = z.strictObject({ field: path, equals: scalar.optional(), in: z.array(scalar).optional(), exists: z.boolean().optional(), equalsField: path.optional() });
 
 export const fieldRuleSchema: z.ZodType<FieldRule> = z.lazy(() =>
   z.union([
@@ -19,11 +38,8 @@ export const fieldRuleSchema: z.ZodType<FieldRule> = z.lazy(() =>
     z.strictObject({ const: scalar }),
     z.strictObject({ lookup: z.strictObject({ entity: z.enum(ENTITY_NAMES), from: path }), transforms: z.array(transform).optional() }),
     z.strictObject({ each: path, fields: z.record(z.string(), fieldRuleSchema) }),
-    z.strictObject({
-      when: z.strictObject({ field: path, equals: scalar.optional(), in: z.array(scalar).optional(), exists: z.boolean().optional() }),
-      then: fieldRuleSchema,
-      else: fieldRuleSchema.optional(),
-    }),
+    z.strictObject({ first: path, where: condition.optional(), then: fieldRuleSchema }),
+    z.strictObject({ when: condition, then: fieldRuleSchema, else: fieldRuleSchema.optional() }),
   ]),
 ) as z.ZodType<FieldRule>;
 

@@ -24,6 +24,8 @@ export interface CompiledTransform {
   readonly fn: TransformFn;
   /** output type for a given input type, or an error string when the input type is not accepted */
   readonly outputFor: (input: ValueType) => ValueType | { error: string };
+  /** Other fields of the record the transform reads (`concat`'s `with`, `subtract`'s `field`), checked like a rule's `from`. */
+  readonly reads?: readonly string[];
 }
 /** A transform as written in a mapping file: 'trim' or { decimal: { scale: 2 } }. */
 export type TransformSpec = string | Record<string, unknown>;

@@ -18,6 +18,7 @@ import {
   type Args,
   type Custom,
 } from './transforms-args.js';
+import { compileAdd, compileSubtract } from './transforms-arith.js';
 import { compileDateFormat, isDateText, isDatetimeText, makeFormatter, makeParser, zoneOf } from './transforms-dates.js';
 import {
   ROUNDING_MODES,
@@ -83,7 +84,8 @@ function compileConcat(raw: unknown): CompiledTransform {
     return text;
   };
   const whats = parts.map((p) => ('text' in p ? 'const' : `field '${p.field}'`));
-  return compiled(name, STRINGISH, 'string', (value, ctx) => {
+  const reads = Object.freeze(parts.flatMap((p) => ('field' in p ? [p.field] : [])));
+  const t = compiled(name, STRINGISH, 'string', (value, ctx) => {
     let out = '';
     let any = false;
     if (value !== null && value !== undefined && value !== '') {
@@ -102,6 +104,7 @@ function compileConcat(raw: unknown): CompiledTransform {
     if (!any && (value === null || value === undefined)) return value;
     return out;
   }, false);
+  return Object.freeze({ ...t, reads });
 }
 
 function compileSplit(raw: unknown): CompiledTransform {
@@ -113,6 +116,19 @@ function compileSplit(raw: unknown): CompiledTransform {
     if (typeof v !== 'string') throw new TransformError(name, 'value is not a string');
     const parts = v.split(separator);
     return parts[index < 0 ? parts.length + index : index] ?? null;
+  });
+}
+
+/** Every occurrence of a literal text replaced (no patterns: a mapping file holds data, not code). */
+function compileReplace(raw: unknown): CompiledTransform {
+  const name = 'replace';
+  const a = argsOf(name, raw, ['search', 'with']);
+  const search = strArg(name, a, 'search', true);
+  const replacement = given(a, 'with') ? a['with'] : '';
+  if (typeof replacement !== 'string') fail(`${name}: with must be a string`);
+  return compiled(name, ['string'], 'string', (v) => {
+    if (typeof v !== 'string') throw new TransformError(name, 'value is not a string');
+    return v.split(search).join(replacement);
   });
 }
 
@@ -362,11 +378,14 @@ const BUILTINS: ReadonlyMap<string, (raw: unknown, custom: Custom) => CompiledTr
   ['lower', (raw: unknown) => stringFn('lower', raw, (s) => s.toLowerCase())],
   ['concat', compileConcat],
   ['split', compileSplit],
+  ['replace', compileReplace],
   ['pad', compilePad],
   ['substring', compileSubstring],
   ['decimal', compileDecimal],
   ['toNumber', compileToNumber],
   ['toDecimal', compileToDecimal],
+  ['add', compileAdd],
+  ['subtract', compileSubtract],
   ['toMinorUnits', compileToMinorUnits],
   ['fromMinorUnits', compileFromMinorUnits],
   ['formatDate', compileFormatDate],

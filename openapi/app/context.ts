@@ -57,6 +57,11 @@ export interface RequestContext {
   audited: boolean;
   /** The body's bytes as received, for operations whose handler asks for them (`rawBody`). */
   readonly rawBody?: Buffer;
+  /**
+   * The media type to answer in, chosen by `Accept` among those the operation's success answers
+   * list, for an operation that negotiates (documents 406; see negotiate.ts); undefined otherwise.
+   */
+  readonly mediaType?: string;
 }
 
 export interface HandlerResult {

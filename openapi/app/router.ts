@@ -7,6 +7,7 @@ import { BadRequestError, ForbiddenError, HubError, PayloadTooLargeError, Unauth
 import { CidrSet, clientAddress } from '../../core/net/ip.js';
 import type { AuditOutcome } from '../../core/store/audit-repository.js';
 import type { AppDeps, OperationHandler, RequestContext } from './context.js';
+import { negotiate } from './negotiate.js';
 import { problemOf, sendProblem } from './problem.js';
 import type { LoadedSpec, OperationSpec } from './spec.js';
 import { toProblems, type SpecValidator } from './validation.js';
@@ -211,6 +212,7 @@ export function buildRouter(
       validator.check(validators?.path, params, '/path', 'path');
       validator.checkQuery(validators, query);
       validator.checkHeaders(validators, headers);
+      const mediaType = op.produces ? negotiate(req.headers.accept, op.produces) : undefined;
       let body: unknown = req.body;
       if (handler.rawBody) body = undefined;
       else if (op.body) {
@@ -225,6 +227,7 @@ export function buildRouter(
         audit: handler.audit ? { action: handler.audit.action, entity: handler.audit.entity, recordIds: params['id'] ? [params['id']] : [], fields: [] } : undefined,
         audited: false,
         ...(handler.rawBody ? { rawBody: req.hubRawBody ?? Buffer.alloc(0) } : {}),
+        ...(mediaType ? { mediaType } : {}),
       };
       const result = await handler.handle(ctx, deps);
       if (deps.validateResponses && result.body !== undefined && !result.contentType) {
@@ -235,6 +238,7 @@ export function buildRouter(
           throw new HubError('response_invalid', 500, `response of ${op.operationId} does not match the spec: ${problems.map((p) => `${p.pointer} ${p.detail}`).join('; ')}`);
         }
       }
+      if (op.produces && op.produces.length > 1) res.setHeader('Vary', 'Accept');
       for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
       if (result.body === undefined) res.status(result.status).end();
       else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);

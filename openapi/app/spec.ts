@@ -37,6 +37,13 @@ export interface OperationSpec {
   readonly body: { readonly schema: Json; readonly required: boolean; readonly mediaTypes: readonly string[] } | undefined;
   /** Response schemas by status code, for response validation. */
   readonly responses: Readonly<Record<string, Json | undefined>>;
+  /**
+   * The media types of the operation's success answers, the default (`application/json`) first,
+   * when the operation documents a 406: the router then chooses one by the request's `Accept`
+   * (see negotiate.ts) and answers 406 when it names none. Undefined for the others, which answer
+   * in their one media type whatever `Accept` says.
+   */
+  readonly produces: readonly string[] | undefined;
 }
 
 export interface LoadedSpec {
@@ -108,9 +115,11 @@ export function loadSpec(path: string = SPEC_PATH): LoadedSpec {
         body = { schema: anchorRefs(first?.['schema'] ?? {}), required: rb['required'] === true, mediaTypes: Object.keys(content) };
       }
       const responses: Record<string, Json | undefined> = {};
+      const produced = new Set<string>();
       for (const [status, raw] of Object.entries((op['responses'] ?? {}) as Json)) {
         const r = resolve(document, raw);
         const content = (r['content'] ?? {}) as Record<string, Json>;
+        if (/^2\d\d$/.test(status)) for (const type of Object.keys(content)) produced.add(type);
         const media = content['application/json'] ?? content['application/problem+json'];
         responses[status] = media?.['schema'] ? anchorRefs(media['schema']) : undefined;
       }
@@ -125,6 +134,7 @@ export function loadSpec(path: string = SPEC_PATH): LoadedSpec {
         parameters,
         body,
         responses,
+        produces: '406' in responses ? [...produced].sort((a, b) => Number(b === 'application/json') - Number(a === 'application/json')) : undefined,
       });
     }
   }

@@ -19,14 +19,20 @@ export type RequestBody<O extends OperationId> = JsonBody<operations[O]['request
 
 type Responses<O extends OperationId> = operations[O]['responses'];
 
-/** A refusal (problem+json) is thrown as a HubError, never returned. */
+/** An answer in a media type other than JSON (text: metrics, CSV), with the Content-Type to send. */
+type TextAnswer = { readonly body: string; readonly contentType: string };
+
+/**
+ * A refusal (problem+json) is thrown as a HubError, never returned. An answer documented in JSON
+ * and in other media types (negotiated by `Accept`) is either: the JSON body, or text with its type.
+ */
 type Answer<R> = R extends { content: { 'application/problem+json': unknown } }
   ? never
-  : R extends { content: { 'application/json': infer B } }
-    ? { readonly body: B }
-    : R extends { content: Record<string, unknown> }
-      ? { readonly body: string; readonly contentType: string }
-      : { readonly body?: undefined };
+  : R extends { content: infer C }
+    ? C extends { 'application/json': infer B }
+      ? { readonly body: B } | (Exclude<keyof C, 'application/json'> extends never ? never : TextAnswer)
+      : TextAnswer
+    : { readonly body?: undefined };
 
 /** What a handler of `O` may return: one of the operation's documented answers, with its body. */
 export type TypedResult<O extends OperationId> = {

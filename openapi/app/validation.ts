@@ -9,6 +9,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
 /** Friendlier words for the shared scalar schemas than "must match pattern …". */
 const SCALAR_MESSAGES: Readonly<Record<string, string>> = {
   Money: 'must be a decimal string such as "1234.50" (no number type, no exponent, at most 4 decimals)',
+  SignedMoney: 'must be a decimal string such as "1234.50" or "-80.00" (no number type, no exponent, at most 4 decimals)',
   OrderTotal: 'must be a decimal string such as "1234.50" (no number type, no exponent, at most 20 digits before the point and 4 after)',
   Quantity: 'must be a non-negative decimal string such as "12.5" (no number type, no exponent)',
   SignedDecimal: 'must be a decimal string such as "-3.5" (no number type, no exponent)',

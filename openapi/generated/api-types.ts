@@ -776,6 +776,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/receivables-aging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Receivables aging
+         * @description What customers owe as of a date, by how long it is past due: not yet due (`current`), 1–30, 31–60, 61–90 and over 90 days past `dueDate`, per group (customer, owner or team) and in total. Each receivable counts with its balance (`amount` − `paidAmount`): a partly paid one with what is left, a credit note (a negative balance) as a negative amount; paid and written-off ones are left out. Amounts of different currencies are never added: every total is per currency, and `currency` keeps one.
+         *
+         *     The report covers the receivables the caller may read (the row scope of the lists: a sales rep their own, a team lead the team's subtree, a director all). It sums `balance` by `currency`, `dueDate` and `status`, and groups by `customerId`, `ownerId` or `teamId`: a caller who may not see one of these in plain form on every receivable it may read is refused (403 naming the field; `/query/groupBy` for the grouping field), never answered with a sum over values it may not see. A group's `label` is what the caller may see of the customer (its `code` and `name`), the owner's display name or the team's name; null when there is none to show.
+         *
+         *     Answers `application/json` or, with `Accept: text/csv`, the same figures as CSV (RFC 4180, UTF-8, a header row; one row per group and currency, then the totals): `as_of`, `level` (`group` or `total`), `key`, `label`, `currency`, `count`, `current`, `days_1_30`, `days_31_60`, `days_61_90`, `days_over_90`, `total`. A text cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`) starts with `'`. The call is audited like a list (the receivables it read, never an amount).
+         */
+        get: operations["getReceivablesAging"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/sales-performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sales performance
+         * @description Orders per owner or per team over a period (`orderDate` from `from` to `to`, both inclusive, calendar dates in the business time zone): how many and for how much, for the order types that count toward a sales quota (`orders.quotaTypes` in the configuration) beside those that do not. Cancelled orders are left out. Amounts of different currencies are never added: every figure is per currency. With `groupBy=team`, a team's line includes its sub-teams (its whole subtree), and `parentKey` places it in the tree; the total counts each order once.
+         *
+         *     The report covers the orders the caller may read (a sales rep their own, a team lead the team's subtree, a director all). It sums `total` by `currency`, `type`, `status` and `orderDate`, and groups by `ownerId` or `teamId`: a caller who may not see one of these in plain form on every order it may read is refused (403 naming the field; `/query/groupBy` for the grouping field) — for example the quality role, which reads orders but not their totals. A team line rolls up only the teams the caller sees all of (its own subtree, or all for a caller who reads every order).
+         *
+         *     Answers `application/json` or, with `Accept: text/csv`, the same figures as CSV (RFC 4180, UTF-8, a header row; one row per group and currency, then the totals): `from`, `to`, `level` (`group` or `total`), `key`, `label`, `parent_key`, `currency`, `quota_count`, `quota_total`, `other_count`, `other_total`. A text cell a spreadsheet would run as a formula starts with `'`. The call is audited like a list (the orders it read, never an amount).
+         */
+        get: operations["getSalesPerformance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sync/connectors": {
         parameters: {
             query?: never;
@@ -1138,6 +1186,8 @@ export interface components {
         Id: string;
         /** @description Decimal string, never a number; the scale is limited by the currency (e.g. 2 for EUR, 0 for JPY). */
         Money: string;
+        /** @description A Money amount that may be negative (a credit note, an overpayment); the scale is limited by the currency. */
+        SignedMoney: string;
         /** @description A sum of an order's lines as a decimal string, never a number; up to 20 digits before the point (1000 lines of the largest amount, with tax). */
         OrderTotal: string;
         /** @description Non-negative decimal string. */
@@ -1177,6 +1227,80 @@ export interface components {
             /** @description JSON pointer to the offending value, e.g. `/billingAddress/country`, `/query/limit`, `/header/If-Match`. */
             pointer: string;
             detail: string;
+        };
+        /** @description The ISO 4217 code of the currency of the figures beside it (the records' own). */
+        ReportCurrency: string;
+        /** @description A sum of amounts in one currency, as a decimal string at the currency's scale; negative when credit notes outweigh what is owed. */
+        ReportAmount: string;
+        /** @description The id of the group's customer, owner or team; null for the records that have none. */
+        ReportGroupKey: string | null;
+        /** @description What the caller may see of the group (a customer's code and name, a user's display name, a team's name); null when there is nothing to show. */
+        ReportLabel: string | null;
+        /** @description Balances by days past due. */
+        AgingBuckets: {
+            current: components["schemas"]["ReportAmount"];
+            d1_30: components["schemas"]["ReportAmount"];
+            d31_60: components["schemas"]["ReportAmount"];
+            d61_90: components["schemas"]["ReportAmount"];
+            over_90: components["schemas"]["ReportAmount"];
+        };
+        /** @description The aging of one currency. */
+        AgingCurrencyTotals: {
+            currency: components["schemas"]["ReportCurrency"];
+            /** @description Receivables with something left. */
+            count: number;
+            buckets: components["schemas"]["AgingBuckets"];
+            total: components["schemas"]["ReportAmount"];
+        };
+        AgingGroup: {
+            key: components["schemas"]["ReportGroupKey"];
+            label: components["schemas"]["ReportLabel"];
+            currencies: components["schemas"]["AgingCurrencyTotals"][];
+        };
+        /** @description Receivables aging as of a date. */
+        ReceivablesAging: {
+            asOf: components["schemas"]["Date"];
+            /** @description The business time zone the dates are reckoned in. */
+            timeZone: string;
+            /** @enum {string} */
+            groupBy: "customer" | "owner" | "team";
+            /** @description The currency asked for; null for all. */
+            currency: components["schemas"]["ReportCurrency"] | null;
+            /** @description In key order; the group without a key last. */
+            groups: components["schemas"]["AgingGroup"][];
+            /** @description Per currency, in code order. */
+            total: components["schemas"]["AgingCurrencyTotals"][];
+        };
+        SalesFigures: {
+            count: number;
+            total: components["schemas"]["ReportAmount"];
+        };
+        /** @description Orders in one currency, those that count toward the quota beside the others. */
+        SalesCurrencyTotals: {
+            currency: components["schemas"]["ReportCurrency"];
+            quota: components["schemas"]["SalesFigures"];
+            other: components["schemas"]["SalesFigures"];
+        };
+        SalesGroup: {
+            key: components["schemas"]["ReportGroupKey"];
+            label: components["schemas"]["ReportLabel"];
+            /** @description With groupBy=team, the parent team (null at the top). */
+            parentKey?: string | null;
+            currencies: components["schemas"]["SalesCurrencyTotals"][];
+        };
+        /** @description Sales performance over a period. */
+        SalesPerformance: {
+            from: components["schemas"]["Date"];
+            to: components["schemas"]["Date"];
+            timeZone: string;
+            /** @enum {string} */
+            groupBy: "owner" | "team";
+            /** @description The order types that count toward the quota (`orders.quotaTypes`). */
+            quotaTypes: string[];
+            /** @description In key order (with groupBy=team, each team after its parent); the group without a key last. */
+            groups: components["schemas"]["SalesGroup"][];
+            /** @description Per currency, in code order; each order once. */
+            total: components["schemas"]["SalesCurrencyTotals"][];
         };
         MappingInfo: {
             name: string;
@@ -1412,11 +1536,16 @@ export interface components {
             issueDate?: components["schemas"]["Date"];
             dueDate?: components["schemas"]["Date"];
             currency?: components["schemas"]["CurrencyCode"];
-            amount?: components["schemas"]["Money"];
-            paidAmount?: components["schemas"]["Money"];
-            /** @description Optional on write; the server checks that it equals amount − paidAmount. */
-            balance?: components["schemas"]["Money"];
-            /** @enum {string} */
+            /** @description What the document is for; negative for a credit note (the customer is owed). */
+            amount?: components["schemas"]["SignedMoney"];
+            /** @description What was settled against it (payments, advances, credit notes applied, write-offs); may exceed amount (an overpayment). */
+            paidAmount?: components["schemas"]["SignedMoney"];
+            /** @description Optional on write; the server checks that it equals amount − paidAmount. Negative when the customer is owed (a credit note, an overpayment). */
+            balance?: components["schemas"]["SignedMoney"];
+            /**
+             * @description On write the hub derives it from `amount` and `paidAmount` (`open`, `partially_paid`, `paid`), whatever was sent; only `written_off` is kept as written (and stays until a write names another status). `paid` while a balance is open is refused. On read: `overdue` when something is owed and `dueDate` is before today in the business time zone (`finance.timeZone`), for a caller who sees `dueDate`; the stored payment state otherwise. Sorting by `status` orders by the stored payment state.
+             * @enum {string}
+             */
             status?: "open" | "partially_paid" | "paid" | "overdue" | "written_off";
         };
         ReceivableCreate: WithRequired<components["schemas"]["ReceivableFields"], "number" | "customerId" | "issueDate" | "dueDate" | "currency" | "amount">;
@@ -1956,6 +2085,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A date range whose start lies after its end (the problem names the start parameter, e.g. `/query/orderDateFrom`). */
+        EmptyRange: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The `Accept` header names no media type the operation answers in (`application/json`, `text/csv`). */
+        NotAcceptable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request line and headers exceed 32768 bytes (see the limits in the API's description). */
         HeadersTooLarge: {
             headers: {
@@ -2014,6 +2161,8 @@ export interface components {
     headers: {
         /** @description Version tag of the returned record, for `If-Match`. */
         ETag: string;
+        /** @description `Accept`: the answer depends on the media type asked for. */
+        VaryAccept: string;
         /** @description URL of the created record. */
         Location: string;
     };
@@ -2771,6 +2920,10 @@ export interface operations {
                 teamId?: components["parameters"]["TeamId"];
                 customerId?: components["parameters"]["CustomerId"];
                 status?: "draft" | "confirmed" | "shipped" | "invoiced" | "cancelled";
+                /** @description Only orders dated on or after this day (`orderDate`, a calendar date). */
+                orderDateFrom?: components["schemas"]["Date"];
+                /** @description Only orders dated on or before this day (`orderDate`, a calendar date). Before `orderDateFrom` is a 422. */
+                orderDateTo?: components["schemas"]["Date"];
                 /** @description Free-text search. */
                 q?: components["parameters"]["Q"];
             };
@@ -2792,6 +2945,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["EmptyRange"];
             431: components["responses"]["HeadersTooLarge"];
         };
     };
@@ -2949,7 +3103,12 @@ export interface operations {
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 customerId?: components["parameters"]["CustomerId"];
+                /** @description Receivables showing this status today (in the business time zone, `finance.timeZone`): `overdue` selects those with something owed whose `dueDate` is before today (the overdue view), `open` and `partially_paid` those not yet due, `paid` and `written_off` those settled. Except for `paid` and `written_off`, the caller must see `dueDate` as well as `status` in plain form. */
                 status?: "open" | "partially_paid" | "paid" | "overdue" | "written_off";
+                /** @description Only receivables due on or after this day (`dueDate`, a calendar date). */
+                dueDateFrom?: components["schemas"]["Date"];
+                /** @description Only receivables due on or before this day (`dueDate`, a calendar date). Before `dueDateFrom` is a 422. */
+                dueDateTo?: components["schemas"]["Date"];
                 /** @description Free-text search. */
                 q?: components["parameters"]["Q"];
             };
@@ -2971,6 +3130,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["EmptyRange"];
             431: components["responses"]["HeadersTooLarge"];
         };
     };
@@ -3128,6 +3288,10 @@ export interface operations {
                 ownerId?: components["parameters"]["OwnerId"];
                 teamId?: components["parameters"]["TeamId"];
                 customerId?: components["parameters"]["CustomerId"];
+                /** @description Only payments received on or after this day (`date`, a calendar date). */
+                dateFrom?: components["schemas"]["Date"];
+                /** @description Only payments received on or before this day (`date`, a calendar date). Before `dateFrom` is a 422. */
+                dateTo?: components["schemas"]["Date"];
             };
             header?: never;
             path?: never;
@@ -3147,6 +3311,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["EmptyRange"];
             431: components["responses"]["HeadersTooLarge"];
         };
     };
@@ -4155,6 +4320,76 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    getReceivablesAging: {
+        parameters: {
+            query?: {
+                /** @description The day to age as of (a calendar date); default today in the business time zone (`finance.timeZone`). */
+                asOf?: components["schemas"]["Date"];
+                /** @description What a line of the report is. */
+                groupBy?: "customer" | "owner" | "team";
+                /** @description Only receivables in this currency. */
+                currency?: components["schemas"]["CurrencyCode"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The aging, as JSON or CSV (see `Accept`). */
+            200: {
+                headers: {
+                    Vary: components["headers"]["VaryAccept"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceivablesAging"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    getSalesPerformance: {
+        parameters: {
+            query?: {
+                /** @description First day of the period (a calendar date); default the first day of the month of `to` (of the current month in the business time zone without `to`). */
+                from?: components["schemas"]["Date"];
+                /** @description Last day of the period (a calendar date); default the last day of the month of `from` (of the current month without `from`). Before `from` is a 422. */
+                to?: components["schemas"]["Date"];
+                /** @description What a line of the report is. */
+                groupBy?: "owner" | "team";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures, as JSON or CSV (see `Accept`). */
+            200: {
+                headers: {
+                    Vary: components["headers"]["VaryAccept"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesPerformance"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            422: components["responses"]["Unprocessable"];
             431: components["responses"]["HeadersTooLarge"];
         };
     };

@@ -12,6 +12,9 @@ describe('handlers are typed by the spec', () => {
     expectTypeOf<RequestBody<'login'>>().toEqualTypeOf<Schema<'LoginRequest'>>();
     expectTypeOf<RequestBody<'getMe'>>().toEqualTypeOf<undefined>();
     expectTypeOf<Extract<TypedResult<'getMe'>, { status: 200 }>['body']>().toEqualTypeOf<Schema<'Principal'>>();
+    // An answer documented in JSON and CSV is either the JSON body or text with its media type.
+    expectTypeOf<Exclude<TypedResult<'getReceivablesAging'>, { contentType: string }>['body']>().toEqualTypeOf<Schema<'ReceivablesAging'>>();
+    expectTypeOf<Extract<TypedResult<'getReceivablesAging'>, { contentType: string }>['body']>().toEqualTypeOf<string>();
   });
 
   it('a handler answering a status or a body its operation does not document does not compile', () => {

@@ -141,6 +141,16 @@ describe('the OpenAPI spec is the one source of wire types', () => {
       expect(overlaps).toEqual([]);
     });
 
+    it('an operation negotiates (documents 406) exactly when it answers in more than one media type, JSON first', () => {
+      for (const op of spec.operations) {
+        const types = Object.entries((spec.document['paths'] as Record<string, Record<string, { responses: Record<string, { content?: object }> }>>)[op.path]?.[op.method]?.responses ?? {})
+          .filter(([status]) => status.startsWith('2'))
+          .flatMap(([, r]) => Object.keys(r.content ?? {}));
+        expect('406' in op.responses, op.operationId).toBe(new Set(types).size > 1);
+        if (op.produces) expect(op.produces[0], op.operationId).toBe('application/json');
+      }
+    });
+
     it('names things with the right article', () => {
       const text = JSON.stringify(spec.document);
       expect(text.match(/\b[Aa] (?:[aeio]|u(?!s|n[iu]|r[aeiou]))[a-z]+/g) ?? []).toEqual([]);

@@ -405,7 +405,7 @@ describe('ERPNext check, describe, close', () => {
     expect(await rejection(connector.count!('Customer', null))).toMatchObject({ kind: 'permanent', code: 'connector_invalid_response' });
   });
 
-  it('describes the three doctypes, and refuses use after close()', async () => {
+  it('describes its doctypes, and refuses use after close()', async () => {
     const connector = erp();
     expect(connector.describe()).toEqual({
       connector: 'erpnext',
@@ -414,6 +414,10 @@ describe('ERPNext check, describe, close', () => {
         Customer: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['tax_id', 'customer_name'], createRetry: 'lookup', upsertKey: 'custom_hub_code' },
         Item: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['item_code'], createRetry: 'key', upsertKey: 'item_code' },
         'Sales Order': { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: [], createRetry: 'lookup', upsertKey: 'custom_hub_code' },
+        // Read only; a cancelled invoice or payment entry (docstatus 2) is reported as a delete.
+        'Sales Invoice': { read: true, write: false, detectChanges: true, detectDeletes: true, naturalKeys: ['name'] },
+        'Payment Entry': { read: true, write: false, detectChanges: true, detectDeletes: true, naturalKeys: [] },
+        Bin: { read: true, write: false, detectChanges: true, detectDeletes: false, naturalKeys: ['item_code', 'warehouse'] },
       },
     });
     await connector.close();

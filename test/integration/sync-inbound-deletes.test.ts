@@ -141,13 +141,15 @@ describe('sync configuration mistakes stop the hub, naming the place and the rea
       workers: false,
       env: { ERP_URL: 'mysql://root@127.0.0.1:3306/test' },
       config: {
-        mappings: { dirs: [mappingDir({ ...customerSourceFiles('erp'), ...sinkFiles() })] },
+        mappings: { dirs: [mappingDir({ ...customerSourceFiles('erp'), ...customerSourceFiles('named'), ...sinkFiles() })] },
         connectors: {
           erp: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: { table: 'erp_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'currency'] } } },
+          named: { type: 'mysql', urlEnv: 'ERP_URL', tables: { customers: { table: 'erp_customers', key: ['customer_no'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name', 'currency'] } } },
           sink: { type: 'http', baseUrl: 'http://127.0.0.1:9', entities: { customers: { batch: { path: '/batch' } } } },
         },
         sync: {
-          sources: { erp: { entities: ['customer'], deletes: true }, ghost: { entities: ['customer'] } },
+          // deletes may name the entities they apply to: checked the same, for those entities.
+          sources: { erp: { entities: ['customer'], deletes: true }, named: { entities: ['customer'], deletes: ['customer'] }, ghost: { entities: ['customer'] } },
           targets: { sink: { entities: ['customer', 'product'], receiver: 'finance' } },
         },
       },
@@ -156,6 +158,7 @@ describe('sync configuration mistakes stop the hub, naming the place and the rea
       code: 'config_invalid',
       errors: expect.arrayContaining([
         { pointer: '/sync/sources/erp/deletes', detail: 'erp reports no deletes for customers (set its deletedFlag / deletedField, or a webhookSecretEnv for deletes by webhook)' },
+        { pointer: '/sync/sources/named/deletes', detail: 'named reports no deletes for customers (set its deletedFlag / deletedField, or a webhookSecretEnv for deletes by webhook)' },
         { pointer: '/sync/sources/ghost', detail: 'no connector named ghost is configured (connectors.ghost)' },
         { pointer: '/sync/targets/sink/entities', detail: 'no outbound mapping for product with connector sink' },
       ]),

@@ -77,6 +77,32 @@ describe('ERPNext webhooks (Frappe)', () => {
   });
 });
 
+describe('ERPNext webhooks carry only the documents the connector reads', () => {
+  const deliver = (doc: Record<string, unknown>) => {
+    const body = Buffer.from(JSON.stringify(doc));
+    return erpnext().webhook!({ headers: { 'x-frappe-webhook-signature': frappeSign(body) }, body, secret: SECRET });
+  };
+  const invoice = { doctype: 'Sales Invoice', name: 'ACC-SINV-2026-00001', customer: 'CUST-0001', grand_total: 119, outstanding_amount: 119, modified: '2026-07-01 10:00:00.000000' };
+
+  it('takes a submitted or cancelled invoice and leaves a draft out (accepted, no change)', () => {
+    expect(deliver({ ...invoice, docstatus: 1 }).records).toHaveLength(1);
+    expect(deliver({ ...invoice, docstatus: 2 }).records).toHaveLength(1);
+    expect(deliver({ ...invoice, docstatus: 0 })).toEqual({ entity: 'Sales Invoice', records: [] });
+    // The on_trash template (a delete) passes whatever the document was.
+    expect(deliver({ doctype: 'Sales Invoice', name: 'ACC-SINV-2026-00009', $deleted: true }).records).toHaveLength(1);
+  });
+
+  it('takes money received from a customer only', () => {
+    const payment = { doctype: 'Payment Entry', name: 'ACC-PAY-2026-00001', docstatus: 1, payment_type: 'Receive', party_type: 'Customer', party: 'CUST-0001', paid_amount: 50 };
+    expect(deliver(payment).records).toHaveLength(1);
+    expect(deliver({ ...payment, payment_type: 'Pay' }).records).toEqual([]);
+    expect(deliver({ ...payment, party_type: 'Supplier' }).records).toEqual([]);
+    expect(deliver({ ...payment, docstatus: 0 }).records).toEqual([]);
+    // Customers, items and stock have no such filter.
+    expect(deliver({ doctype: 'Bin', name: 'b1', item_code: 'A', warehouse: 'Stores - WP', docstatus: 0 }).records).toHaveLength(1);
+  });
+});
+
 describe('verifiedWebhook: the connector\'s own webhook, else the generic one', () => {
   const mapping = { name: 'erpnext.customer.in', entity: 'customer', externalEntity: 'Customer' } as unknown as InboundMapping;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UnprocessableError } from '../../core/errors.js';
-import { AgingAccumulator, asOfDate, bucketOf, businessDate, daysPastDue, receivableStatus, type AgingInput } from '../../core/finance/aging.js';
+import { AgingAccumulator, asOfDate, bucketOf, businessDate, daysPastDue, isCalendarDate, paymentState, receivableStatus, statusOn, statusSelection, type AgingInput } from '../../core/finance/aging.js';
 
 describe('days past due and buckets', () => {
   it('counts calendar days between the due date and the as-of date, across months, leap days and years', () => {
@@ -87,5 +87,40 @@ describe('AgingAccumulator', () => {
     expect(aging.add({ currency: 'EUR', balance: '10.00', dueDate: '2026-11-02', status: 'written_off' })).toBeUndefined();
     expect(aging.total()).toEqual([{ currency: 'EUR', count: 1, buckets: { current: '0.00', d1_30: '0.00', d31_60: '10.00', d61_90: '0.00', over_90: '0.00' }, total: '10.00' }]);
     expect(aging.byGroup()).toEqual([{ key: null, currencies: aging.total() }]);
+  });
+});
+
+describe('the stored payment state and the overdue view', () => {
+  it('the payment state never depends on a date; the status as of a date adds overdue only to what is owed', () => {
+    const late = { amount: '100.00', paidAmount: '0', dueDate: '2020-01-01' };
+    expect(paymentState(late)).toBe('open');
+    expect(receivableStatus(late, '2026-12-03')).toBe('overdue');
+    expect(receivableStatus(late, '2020-01-01')).toBe('open');
+    expect(paymentState({ amount: '100.00', paidAmount: '100.00', status: 'overdue' })).toBe('paid');
+    expect(paymentState({ amount: '100.00', paidAmount: '1.00', status: 'open' })).toBe('partially_paid');
+    expect(paymentState({ amount: '100.00', status: 'written_off' })).toBe('written_off');
+  });
+
+  it('selects, for a list filter, the stored states and due-date bounds that show each status today', () => {
+    expect(statusSelection('overdue', '2026-12-03')).toEqual({ states: ['open', 'partially_paid'], dueBefore: '2026-12-03' });
+    expect(statusSelection('open', '2026-12-03')).toEqual({ states: ['open'], dueFrom: '2026-12-03' });
+    expect(statusSelection('partially_paid', '2026-12-03')).toEqual({ states: ['partially_paid'], dueFrom: '2026-12-03' });
+    expect(statusSelection('paid', '2026-12-03')).toEqual({ states: ['paid'] });
+    expect(statusSelection('written_off', '2026-12-03')).toEqual({ states: ['written_off'] });
+  });
+
+  it('shows a stored record as of a day, and leaves one it cannot tell by as stored', () => {
+    expect(statusOn({ amount: '5.00', paidAmount: '1.00', dueDate: '2026-12-02', status: 'partially_paid' }, '2026-12-03')).toBe('overdue');
+    expect(statusOn({ amount: '5.00', paidAmount: '1.00', dueDate: '2026-12-03', status: 'partially_paid' }, '2026-12-03')).toBe('partially_paid');
+    expect(statusOn({ amount: '5.00', status: 'open' }, '2026-12-03')).toBe('open');
+    expect(statusOn({ amount: 'x', dueDate: '2026-01-01', status: 'open' }, '2026-12-03')).toBe('open');
+  });
+
+  it('knows calendar dates in every year, the first century too (Date.UTC would read 0050 as 1950)', () => {
+    expect(isCalendarDate('0050-02-28')).toBe(true);
+    expect(isCalendarDate('2028-02-29')).toBe(true);
+    expect(isCalendarDate('2026-02-29')).toBe(false);
+    expect(daysPastDue('0050-01-01', '0050-01-31')).toBe(30);
+    expect(asOfDate('0050-06-30', 'UTC', '/query/asOf')).toBe('0050-06-30');
   });
 });

@@ -5,8 +5,8 @@ import { compile, run, specError, refused, out } from './transform-helpers.js';
 describe('spec compilation', () => {
   it('lists the built-in transforms', () => {
     expect([...TRANSFORM_NAMES].sort()).toEqual(
-      ['concat', 'custom', 'decimal', 'default', 'formatDate', 'fromMinorUnits', 'lower', 'map', 'pad', 'parseDate',
-        'split', 'substring', 'toBoolean', 'toDecimal', 'toMinorUnits', 'toNumber', 'toString', 'trim', 'upper'].sort(),
+      ['add', 'concat', 'custom', 'decimal', 'default', 'formatDate', 'fromMinorUnits', 'lower', 'map', 'pad', 'parseDate',
+        'replace', 'split', 'substring', 'subtract', 'toBoolean', 'toDecimal', 'toMinorUnits', 'toNumber', 'toString', 'trim', 'upper'].sort(),
     );
     expect(VALUE_TYPES).toContain('any');
   });

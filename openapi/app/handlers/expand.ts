@@ -3,6 +3,7 @@ import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '.
 import type { Receiver } from '../../../core/policy/engine.js';
 import type { Store } from '../../../core/store/store.js';
 import type { AppDeps } from '../context.js';
+import { businessToday, withReadView } from './views.js';
 
 /** Relations that `expand` may follow: entity → relation name → (foreign key, related entity). */
 const RELATIONS: Readonly<Partial<Record<EntityName, Readonly<Record<string, readonly [string, EntityName]>>>>> = {
@@ -68,7 +69,7 @@ export async function expandRelated(deps: AppDeps, store: Store, receiver: Recei
     if (typeof id === 'string' && id === record[key]) {
       const related = await store.records.get(ENTITIES[relEntity], id);
       const shown = related ? deps.policy.project(receiver, relEntity, related) : undefined;
-      if (related && shown) value = await expandRelated(deps, store, receiver, relEntity, shown, related, nested.join(','));
+      if (related && shown) value = await expandRelated(deps, store, receiver, relEntity, withReadView(relEntity, shown, related, businessToday(deps)), related, nested.join(','));
     }
     out[name] = value;
   }

@@ -10,7 +10,9 @@ import type { Access, AppDeps, OperationHandler, RequestContext } from '../conte
 import { decodeCursor, encodeCursor, etagOf, ifMatchVersion, parseSort, utcInstant } from '../http-utils.js';
 import { receiverFor } from '../receiver.js';
 import { checkExpand, expandRelated } from './expand.js';
+import { listConditions } from './list-conditions.js';
 import { auditInTx, idempotentCreate } from './shared.js';
+import { businessToday, withReadView } from './views.js';
 
 export interface WriteHooks {
   create(deps: AppDeps, input: JsonObject, tx: Store, scope: ReferenceScope | undefined): Promise<WriteResult>;
@@ -83,7 +85,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
   const shown = async (ctx: RequestContext, deps: AppDeps, store: Store, receiver: Receiver | undefined, record: StoredRecord): Promise<JsonObject | undefined> => {
     if (!receiver) return { ...record };
     const projected = deps.policy.project(receiver, entity, record);
-    return projected ? expandRelated(deps, store, receiver, entity, projected, record, ctx.query['expand']) : undefined;
+    return projected ? expandRelated(deps, store, receiver, entity, withReadView(entity, projected, record, businessToday(deps)), record, ctx.query['expand']) : undefined;
   };
 
   /** As `shown`, but a record the caller may not see answers exactly like a missing one (404). */
@@ -106,15 +108,12 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
         // cursor would reveal it otherwise); else by id, which every visible record shows.
         const seesUpdatedAt = !receiver || rules.every((r) => r.fields.get('updatedAt')?.action === 'allow');
         const sort = parseSort(ctx.query['sort'], sortable, seesUpdatedAt ? 'updatedAt' : 'id');
-        const filters: Record<string, string | boolean> = {};
-        for (const f of def.filters) {
-          const v = ctx.query[f];
-          if (typeof v === 'string' || typeof v === 'boolean') filters[f] = v;
-        }
+        const conditions = listConditions(def, ctx.query, businessToday(deps));
+        const { filters, ranges } = conditions;
         let anyOf: { field: string; values: string[] }[] | undefined;
         if (receiver) {
           checkQueryFields(rules, [
-            ...Object.keys(filters).map((f) => ({ param: f, fields: [f] })),
+            ...conditions.uses,
             ...(ctx.query['sort'] !== undefined ? [{ param: 'sort', fields: [sort.field] }] : []),
             ...(ctx.query['q'] !== undefined ? [{ param: 'q', fields: def.search }] : []),
             ...(ctx.query['updatedSince'] !== undefined ? [{ param: 'updatedSince', fields: ['updatedAt'] }] : []),
@@ -125,6 +124,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
         }
         const page = await deps.store.records.list(def, {
           filters,
+          ranges,
           ...(anyOf ? { anyOf } : {}),
           ...(typeof ctx.query['updatedSince'] === 'string' ? { updatedSince: utcInstant(ctx.query['updatedSince'], '/query/updatedSince') } : {}),
           ...(typeof ctx.query['q'] === 'string' ? { q: ctx.query['q'] } : {}),
@@ -136,7 +136,7 @@ export function resourceHandlers(kind: RecordKind, access: Access, hooks: WriteH
         for (const r of page.items) {
           // The query already applied the row scope; a record the projection still refuses is skipped.
           const body = await shown(ctx, deps, deps.store, receiver, r);
-          if (body) items.push(body);
+          if (body && conditions.keep(body)) items.push(body);
         }
         if (ctx.audit) ctx.audit.recordIds = items.map((r) => String(r['id']));
         return { status: 200, body: { items, nextCursor: page.next ? encodeCursor(sort.key, page.next) : null } };

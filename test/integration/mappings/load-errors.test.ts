@@ -27,7 +27,7 @@ const valid = `  name: { from: code }
 
 describe('mapping files are checked when they load, every problem at once', () => {
   it('loads the shipped defaults', () => {
-    expect(load([]).list().map((m) => m.name)).toEqual(['erpnext.customer.in', 'erpnext.customer.out', 'erpnext.order.in', 'erpnext.order.out', 'erpnext.product.in', 'erpnext.product.out']);
+    expect(load([]).list().map((m) => m.name)).toEqual(['erpnext.customer.in', 'erpnext.customer.out', 'erpnext.inventory.in', 'erpnext.order.in', 'erpnext.order.out', 'erpnext.payment.in', 'erpnext.product.in', 'erpnext.product.out', 'erpnext.receivable.in']);
   });
 
   it('refuses a typo in a field name, an unmapped enum value and a read of a denied field with three precise messages', () => {
@@ -52,7 +52,7 @@ describe('mapping files are checked when they load, every problem at once', () =
     ['an unknown transform', `${valid}  website: { from: website, transforms: [shout] }\n`, "x.yaml#/fields/website/transforms/0: unknown transform 'shout'"],
     ['a bad transform argument', `${valid}  website: { from: website, transforms: [{ pad: { length: 0 } }] }\n`, 'x.yaml#/fields/website/transforms/0: pad: length must be an integer from 1 to 1000'],
     ['a required target field left unmapped', valid.replace('  customer_group: { const: Commercial }\n', ''), 'x.yaml#/fields: required erpnext Customer field customer_group is not mapped'],
-    ['a lookup to an entity without id links', `${valid}  industry: { lookup: { entity: receivable, from: id } }\n`, 'x.yaml#/fields/industry/lookup: erpnext keeps no id links for receivable'],
+    ['a lookup to an entity without id links', `${valid}  industry: { lookup: { entity: payment, from: id } }\n`, 'x.yaml#/fields/industry/lookup: erpnext keeps no id links for payment'],
   ])('refuses %s', (_name, fields, message) => {
     expect(problems({ 'x.yaml': head('x.customer.out') + fields })).toEqual([message]);
   });
