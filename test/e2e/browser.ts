@@ -1,5 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { createHub, type Hub } from '../../hub/create-hub.js';
+import { ADMIN_PASSWORD, REDIS_URL, deleteRedisPrefix } from '../helpers.js';
 
 /**
  * Headless Chromium from Debian's package (/usr/bin/chromium), driven by playwright-core; never a
@@ -67,4 +73,28 @@ export async function signIn(page: Page, base: string, username: string, passwor
   await page.getByLabel(/Password|密码/).fill(password);
   await page.getByRole('button', { name: /Sign in|登录/ }).click();
   await page.getByTestId('me').waitFor();
+}
+
+/** `hub serve` with the demo data on a private SQLite store and Redis prefix, listening on 127.0.0.1. */
+export async function startUiHub(options: { workers?: boolean } = {}): Promise<{ hub: Hub; base: string; close: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-ui-'));
+  const prefix = `test-ui-${randomUUID()}`;
+  const hub = createHub({
+    env: { HUB_DB: `sqlite://${join(dir, 'hub.db')}`, HUB_DATA_DIR: dir, REDIS_URL, HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, HUB_DEMO: '1' },
+    logger: pino({ level: 'silent' }),
+    redisPrefix: prefix,
+    validateResponses: true,
+    runWorkers: options.workers ?? false,
+  });
+  await hub.start();
+  const base = (await hub.listen(0, '127.0.0.1')).url.replace(/\/$/, '');
+  return {
+    hub,
+    base,
+    close: async () => {
+      await hub.stop();
+      await deleteRedisPrefix(prefix);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { CustomersPage } from './pages/customers.js';
 import { PaymentsPage, ReceivablesPage } from './pages/finance.js';
 import { OrderPage, OrdersPage } from './pages/orders.js';
 import { ProductPage, ProductsPage } from './pages/products.js';
+import { AgingReport, SalesReport } from './pages/reports.js';
 import { may, permissions, type Entity } from './permissions.js';
 import { OPS_NAV, opsPage } from './pages/ops/routes.js';
 import { SignIn } from './pages/signin.js';
@@ -31,6 +32,8 @@ export function App() {
           {CRM_NAV.filter((n) => may(n.entity, 'read')).map((n) => (
             <a key={n.path} href={href([n.path])}>{t(n.label)}</a>
           ))}
+          {may('receivable', 'read') && <a href={href(['reports', 'aging'])}>{t('nav.aging')}</a>}
+          {may('order', 'read') && permissions.get()?.['order']?.fields['total'] === 'allow' && <a href={href(['reports', 'sales'])}>{t('nav.sales')}</a>}
           {OPS_NAV.filter((n) => n.visible(me)).map((n) => (
             <a key={n.label} href={href(n.path)}>{t(n.label)}</a>
           ))}
@@ -84,6 +87,8 @@ function Page(props: { me: Principal }) {
       return <ReceivablesPage query={r.query} />;
     case 'payments':
       return <PaymentsPage query={r.query} />;
+    case 'reports':
+      return second === 'sales' ? <SalesReport query={r.query} /> : <AgingReport query={r.query} />;
     default: {
       // The first page the user may read.
       const home = CRM_NAV.find((n) => may(n.entity, 'read'));

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../../core/demo/seed.js';
+import { parseCsv } from '../fixtures/csv.js';
+import { haveChromium, launch, screenshot, signIn, startUiHub, watchedPage } from './browser.js';
+
+/** The reports in the web UI: the same scope and policy as the API, a chart each, a CSV download. */
+describe.skipIf(!haveChromium())('web UI reports in Chromium (skipped: /usr/bin/chromium is not installed; .ci/run installs it)', () => {
+  let ui: Awaited<ReturnType<typeof startUiHub>>;
+  let browser: Browser;
+  beforeAll(async () => {
+    ui = await startUiHub();
+    browser = await launch();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await ui?.close();
+  });
+
+  const agingRows = async (username: string): Promise<number> => {
+    const w = await watchedPage(browser);
+    await signIn(w.page, ui.base, username, DEMO_PASSWORD);
+    await w.page.getByRole('link', { name: 'Aging' }).click();
+    await w.page.getByTestId('aging-table').waitFor();
+    const rows = await w.page.getByTestId('aging-table').locator('tbody tr').count();
+    expect(w.consoleErrors).toEqual([]);
+    await w.context.close();
+    return rows;
+  };
+
+  it('ages receivables per customer with a chart, narrower for a lead than the director and narrower still for a rep', async () => {
+    const director = await agingRows('director');
+    const lead = await agingRows('lead.north');
+    const rep = await agingRows('rep.anna');
+    expect(director).toBeGreaterThan(lead);
+    expect(lead).toBeGreaterThan(rep);
+    expect(rep).toBeGreaterThan(0);
+  });
+
+  it('downloads the aging as CSV: the same figures as the API answers for that user', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w.page, ui.base, 'ar.clerk', DEMO_PASSWORD);
+    await w.page.goto(`${ui.base}/#/reports/aging?groupBy=team`);
+    await w.page.getByTestId('aging-table').waitFor();
+    await w.page.locator('svg.bar-chart').first().waitFor();
+    await screenshot(w.page, 'report-aging');
+    const [download] = await Promise.all([w.page.waitForEvent('download'), w.page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const rows = parseCsv(readFileSync((await download.path())!, 'utf8'));
+    expect(rows[0]).toContain('currency');
+    expect(rows.length).toBeGreaterThan(1);
+    expect(w.consoleErrors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('shows sales performance by team with the subtree rolled up', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w.page, ui.base, 'director', DEMO_PASSWORD);
+    await w.page.goto(`${ui.base}/#/reports/sales?groupBy=team&from=2020-01-01&to=2030-12-31`);
+    await w.page.getByTestId('sales-table').waitFor();
+    expect(await w.page.getByTestId('sales-table').locator('tbody tr.child').count()).toBeGreaterThan(0);
+    await screenshot(w.page, 'report-sales');
+    await w.context.close();
+  });
+
+  it('does not offer the quality inspector the sales report, and explains the refusal when opened anyway', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w.page, ui.base, 'inspector', DEMO_PASSWORD);
+    expect(await w.page.getByRole('link', { name: 'Sales performance' }).count()).toBe(0);
+    await w.page.goto(`${ui.base}/#/reports/sales`);
+    await w.page.getByRole('alert').waitFor();
+    expect(await w.page.getByRole('alert').textContent()).toMatch(/may not see this/);
+    await w.settle();
+    for (const r of w.responses) expect(r.body).not.toMatch(/"(quota|other)":\{"count"/);
+    await w.context.close();
+  });
+});
