@@ -128,7 +128,7 @@ export const en = {
   'ops.dl.replayAllEverything': 'No filter: every open dead letter.',
   'ops.dl.replayedOne': 'Dead letter #{id} replayed.',
   'ops.dl.discardedOne': 'Dead letter #{id} discarded.',
-  'ops.dl.replayedN': '{n} dead letters replayed.',
+  'ops.dl.replayedN': 'Dead letters replayed: {n}.',
   'ops.conflicts.title': 'Conflict inbox',
   'ops.conflicts.state.open': 'Open',
   'ops.conflicts.state.resolved': 'Resolved',

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, problemOf, type Problem, type Schemas } from '../../api.js';
 import { instant, t } from '../../i18n.js';
 import { count, duration, localToIso, tf, labelOf } from './format.js';
@@ -13,7 +13,14 @@ const live = (run: Run) => run.state === 'queued' || run.state === 'running';
 
 /** A run's progress, read again every second while it is queued or running. */
 export function RunProgress(props: { runId: string; initial?: Run | undefined; onFinished?: () => void }) {
-  const [run, setRun] = useState<Run | undefined>(props.initial);
+  const [run, setRunState] = useState<Run | undefined>(props.initial);
+  // Answers can cross (a poll sent before a cancel, answered after it): never go back to an older state.
+  const newest = useRef(props.initial?.updatedAt ?? '');
+  const setRun = (next: Run) => {
+    if (next.updatedAt < newest.current) return;
+    newest.current = next.updatedAt;
+    setRunState(next);
+  };
   const [problem, setProblem] = useState<Problem | undefined>();
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);

@@ -83,10 +83,14 @@ export function ConfirmDialog(props: {
   children?: ComponentChildren;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (props.open && !d.open) d.showModal();
+    if (props.open && !d.open) {
+      d.showModal();
+      cancel.current?.focus();
+    }
     if (!props.open && d.open) d.close();
   }, [props.open]);
   return (
@@ -94,7 +98,7 @@ export function ConfirmDialog(props: {
       <h2 id={`${props.id}-title`}>{props.title}</h2>
       <div id={`${props.id}-body`}>{props.children}</div>
       <div class="actions">
-        <button type="button" class="secondary" autofocus onClick={props.onClose}>{t('ops.cancel')}</button>
+        <button type="button" class="secondary" ref={cancel} onClick={props.onClose}>{t('ops.cancel')}</button>
         <button type="button" class={props.danger ? 'danger' : undefined} disabled={props.busy} onClick={props.onConfirm}>{props.confirmLabel}</button>
       </div>
     </dialog>
