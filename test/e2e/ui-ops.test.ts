@@ -160,7 +160,7 @@ describe.skipIf(!haveChromium()).sequential('operations console in Chromium (ski
     await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Cancel run' }).click();
     await expect.poll(() => second.getAttribute('data-state')).toBe('cancelled');
-    expect(await second.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    await expect.poll(() => second.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
     peer.pageDelayMs = 0;
     expect(w.consoleErrors).toEqual([]);
     await w.context.close();

@@ -92,7 +92,7 @@ export function AuditPage(props: { query: URLSearchParams }) {
       {items && items.length === 0 && <p>{t('empty')}</p>}
       {items && items.length > 0 && (
         <Scroll label={t('ops.audit.title')}>
-          <table class="list audit">
+          <table class="list stack audit">
             <thead>
               <tr>
                 <th scope="col">{t('ops.audit.time')}</th>
@@ -109,15 +109,15 @@ export function AuditPage(props: { query: URLSearchParams }) {
             <tbody>
               {items.map((a) => (
                 <tr key={a.id}>
-                  <td class="nowrap">{instant(a.time)}</td>
-                  <td>{a.actor} <span class="muted">({labelOf('ops.audit.actorType', a.actorType)})</span></td>
-                  <td><code>{a.action}</code></td>
-                  <td>{a.entity ?? '—'}</td>
-                  <td class="ids">{a.recordIds.length > 3 ? `${a.recordIds.slice(0, 3).join(', ')} … (+${a.recordIds.length - 3})` : a.recordIds.join(', ') || '—'}</td>
-                  <td>{a.fields.join(', ') || '—'}</td>
-                  <td><span class={`badge outcome-${a.outcome}`}>{labelOf('ops.audit.outcome', a.outcome)}</span></td>
-                  <td class="num">{a.status ?? '—'}</td>
-                  <td>{a.sourceIp}</td>
+                  <td data-label={t('ops.audit.time')} class="nowrap">{instant(a.time)}</td>
+                  <td data-label={t('ops.audit.actor')}>{a.actor} <span class="muted">({labelOf('ops.audit.actorType', a.actorType)})</span></td>
+                  <td data-label={t('ops.audit.action')}><code>{a.action}</code></td>
+                  <td data-label={t('ops.entity')}>{a.entity ?? '—'}</td>
+                  <td data-label={t('ops.audit.records')} class="ids">{a.recordIds.length > 3 ? `${a.recordIds.slice(0, 3).join(', ')} … (+${a.recordIds.length - 3})` : a.recordIds.join(', ') || '—'}</td>
+                  <td data-label={t('ops.audit.fields')}>{a.fields.join(', ') || '—'}</td>
+                  <td data-label={t('ops.audit.outcome')}><span class={`badge outcome-${a.outcome}`}>{labelOf('ops.audit.outcome', a.outcome)}</span></td>
+                  <td data-label={t('ops.audit.status')} class="num">{a.status ?? '—'}</td>
+                  <td data-label={t('ops.audit.ip')}>{a.sourceIp}</td>
                 </tr>
               ))}
             </tbody>

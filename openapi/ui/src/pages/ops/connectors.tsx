@@ -100,7 +100,7 @@ function EntityTable(props: { status: Status }) {
   const c = props.status;
   return (
     <Scroll label={tf('ops.entities.of', { connector: c.id })}>
-      <table class="list entities">
+      <table class="list stack entities">
         <thead>
           <tr>
             <th scope="col">{t('ops.entity')}</th>
@@ -116,12 +116,12 @@ function EntityTable(props: { status: Status }) {
           {c.entities.map((e) => (
             <tr key={`${e.entity}-${e.direction}`}>
               <th scope="row">{labelOf('ops.entity', e.entity)}</th>
-              <td>{labelOf('ops.direction', e.direction)}</td>
-              <td>{e.lastSuccessAt ? instant(e.lastSuccessAt) : '—'}</td>
-              <td>{e.lastErrorAt ? <span class="error">{e.lastErrorCode ?? '?'} · {instant(e.lastErrorAt)}</span> : '—'}</td>
-              <td class="num">{e.lagSeconds !== null ? duration(e.lagSeconds) : '—'}</td>
-              <td><Counts counts={e.counts} /></td>
-              <td class="num">
+              <td data-label={t('ops.direction')}>{labelOf('ops.direction', e.direction)}</td>
+              <td data-label={t('ops.lastSuccess')}>{e.lastSuccessAt ? instant(e.lastSuccessAt) : '—'}</td>
+              <td data-label={t('ops.lastError')}>{e.lastErrorAt ? <span class="error">{e.lastErrorCode ?? '?'} · {instant(e.lastErrorAt)}</span> : '—'}</td>
+              <td data-label={t('ops.lag')} class="num">{e.lagSeconds !== null ? duration(e.lagSeconds) : '—'}</td>
+              <td data-label={t('ops.counts')}><Counts counts={e.counts} /></td>
+              <td data-label={t('ops.openDeadLetters')} class="num">
                 {e.openDeadLetters > 0 ? (
                   <a href={href(['ops', 'dead-letters'], { target: c.id, entity: e.entity, direction: e.direction })} aria-label={tf('ops.openDeadLetters.link', { n: count(e.openDeadLetters), entity: labelOf('ops.entity', e.entity) })}>
                     {count(e.openDeadLetters)}

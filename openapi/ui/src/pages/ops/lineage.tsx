@@ -82,7 +82,7 @@ export function LineagePage(props: { entity?: string | undefined; id?: string | 
       {lineage && rows.length === 0 && <p>{t('ops.lineage.none')}</p>}
       {lineage && rows.length > 0 && (
         <Scroll label={t('ops.lineage.title')}>
-          <table class="list lineage">
+          <table class="list stack lineage">
             <thead>
               <tr>
                 <th scope="col">{t('ops.lineage.field')}</th>
@@ -96,10 +96,10 @@ export function LineagePage(props: { entity?: string | undefined; id?: string | 
               {rows.map((f) => (
                 <tr key={f.field} data-field={f.field}>
                   <th scope="row"><code>{f.field}</code></th>
-                  <td>{f.system}</td>
-                  <td>{instant(f.at)}</td>
-                  <td class="num">{f.version}</td>
-                  <td class="job">{f.job ?? '—'}</td>
+                  <td data-label={t('ops.lineage.system')}>{f.system}</td>
+                  <td data-label={t('ops.lineage.at')}>{instant(f.at)}</td>
+                  <td data-label={t('ops.lineage.version')} class="num">{f.version}</td>
+                  <td data-label={t('ops.lineage.job')} class="job">{f.job ?? '—'}</td>
                 </tr>
               ))}
             </tbody>

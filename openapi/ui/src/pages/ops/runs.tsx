@@ -77,7 +77,7 @@ export function RunProgress(props: { runId: string; initial?: Run | undefined; o
       {live(run) && (
         <button type="button" class="secondary" onClick={() => setAsking(true)}>{t('ops.run.cancel')}</button>
       )}
-      <ConfirmDialog id={`cancel-${run.id}`} open={asking} title={t('ops.run.cancelTitle')} confirmLabel={t('ops.run.cancel')} danger busy={busy} onConfirm={() => void cancel()} onClose={() => setAsking(false)}>
+      <ConfirmDialog id={`cancel-${run.id}`} open={asking && live(run)} title={t('ops.run.cancelTitle')} confirmLabel={t('ops.run.cancel')} danger busy={busy} onConfirm={() => void cancel()} onClose={() => setAsking(false)}>
         <p>{tf('ops.run.cancelBody', { label })}</p>
       </ConfirmDialog>
     </div>
@@ -151,7 +151,7 @@ export function RecentRuns(props: { runs: readonly Run[] | undefined }) {
         <p>{t('empty')}</p>
       ) : (
         <Scroll label={t('ops.runs.title')}>
-          <table class="list">
+          <table class="list stack">
             <thead>
               <tr>
                 <th scope="col">{t('ops.runs.started')}</th>
@@ -165,12 +165,12 @@ export function RecentRuns(props: { runs: readonly Run[] | undefined }) {
             <tbody>
               {props.runs.map((r) => (
                 <tr key={r.id}>
-                  <td>{instant(r.startedAt ?? r.createdAt)}</td>
-                  <td>{r.connector}</td>
-                  <td>{tf('ops.run.label', { kind: labelOf('ops.run.kind', r.kind), entity: labelOf('ops.entity', r.entity), direction: labelOf('ops.direction', r.direction) })}</td>
-                  <td><span class={`badge state-${r.state}`}>{labelOf('ops.run.state', r.state)}</span></td>
-                  <td class="num">{r.progress.total !== null ? tf('ops.run.ofTotal', { done: count(r.done), total: count(r.progress.total) }) : count(r.done)}</td>
-                  <td>{r.createdBy ?? '—'}</td>
+                  <td data-label={t('ops.runs.started')}>{instant(r.startedAt ?? r.createdAt)}</td>
+                  <td data-label={t('ops.connector')}>{r.connector}</td>
+                  <td data-label={t('ops.runs.what')}>{tf('ops.run.label', { kind: labelOf('ops.run.kind', r.kind), entity: labelOf('ops.entity', r.entity), direction: labelOf('ops.direction', r.direction) })}</td>
+                  <td data-label={t('ops.state')}><span class={`badge state-${r.state}`}>{labelOf('ops.run.state', r.state)}</span></td>
+                  <td data-label={t('ops.runs.records')} class="num">{r.progress.total !== null ? tf('ops.run.ofTotal', { done: count(r.done), total: count(r.progress.total) }) : count(r.done)}</td>
+                  <td data-label={t('ops.runs.by')}>{r.createdBy ?? '—'}</td>
                 </tr>
               ))}
             </tbody>
