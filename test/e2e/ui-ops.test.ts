@@ -1,5 +1,6 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectorConfigInput } from '../../connectors/config.js';
 import { mappingDir } from '../fixtures/files.js';
 import { ADMIN_PASSWORD, startTestHub, type TestHub } from '../helpers.js';
 import { customerSourceFiles, sinkFiles, until } from '../integration/sync-fixtures.js';
@@ -40,7 +41,7 @@ describe.skipIf(!haveChromium()).sequential('operations console in Chromium (ski
   };
   const expectAccessible = async (page: Page) => expect(await axeViolations(page)).toEqual([]);
   const card = (page: Page, connector: string) => page.locator(`article[data-connector="${connector}"]`);
-  const progressValue = (run: Locator) => run.locator('progress').evaluate((p) => (p as HTMLProgressElement).value);
+  const progressValue = async (run: Locator) => Number(await run.locator('progress').evaluate('(p) => p.value'));
 
   beforeAll(async () => {
     for (let i = 1; i <= ROWS; i++) peer.put(code(i), `Customer ${i}`);
@@ -48,7 +49,7 @@ describe.skipIf(!haveChromium()).sequential('operations console in Chromium (ski
     for (const n of [7, 8, 9]) peer.refuse.add(code(n));
     peer.pageDelayMs = 150;
     await peer.start();
-    const http = (entities: Record<string, unknown>) => ({ type: 'http' as const, baseUrl: peer.url, auth: { kind: 'bearer' as const, tokenEnv: 'OPS_PEER_TOKEN' }, checkPath: '/v1/ping', entities });
+    const http = (entities: Extract<ConnectorConfigInput, { type: 'http' }>['entities']): ConnectorConfigInput => ({ type: 'http', baseUrl: peer.url, auth: { kind: 'bearer', tokenEnv: 'OPS_PEER_TOKEN' }, checkPath: '/v1/ping', entities });
     t = await startTestHub({
       workers: true,
       env: { OPS_PEER_TOKEN },
@@ -196,7 +197,7 @@ describe.skipIf(!haveChromium()).sequential('operations console in Chromium (ski
     await first.getByRole('button', { name: 'Replay' }).click();
     const dialog = w.page.getByRole('dialog', { name: 'Replay this dead letter?' });
     await dialog.waitFor();
-    expect(await w.page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    expect(await w.page.evaluate('document.activeElement?.textContent')).toBe('Cancel');
     await expectAccessible(w.page);
     await w.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
@@ -213,7 +214,7 @@ describe.skipIf(!haveChromium()).sequential('operations console in Chromium (ski
     const discard = w.page.getByRole('dialog', { name: 'Discard this dead letter?' });
     await discard.waitFor();
     await w.page.keyboard.press('Tab');
-    expect(await w.page.evaluate(() => document.activeElement?.textContent)).toBe('Discard');
+    expect(await w.page.evaluate('document.activeElement?.textContent')).toBe('Discard');
     await w.page.keyboard.press('Enter');
     await w.page.getByRole('status').filter({ hasText: 'discarded' }).waitFor();
     await expect.poll(() => w.page.locator('article.letter').count()).toBe(1);
@@ -368,7 +369,7 @@ describe.skipIf(!haveChromium()).sequential('operations console in Chromium (ski
       await w.page.goto(`${base}/#/ops/${path}`);
       await w.page.getByRole('heading', { name: heading, level: 1 }).waitFor();
       await w.settle();
-      expect(await w.page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+      expect(await w.page.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(390);
       await expectAccessible(w.page);
       await screenshot(w.page, `ops-${path}-phone`);
     }
