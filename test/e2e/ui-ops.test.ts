@@ -41,7 +41,7 @@ describe.skipIf(!haveChromium()).sequential('operations console in Chromium (ski
   };
   const expectAccessible = async (page: Page) => expect(await axeViolations(page)).toEqual([]);
   const card = (page: Page, connector: string) => page.locator(`article[data-connector="${connector}"]`);
-  const progressValue = async (run: Locator) => Number(await run.locator('progress').evaluate('(p) => p.value'));
+  const progressValue = (run: Locator) => run.locator('progress').evaluate((p) => (p as unknown as { value: number }).value);
 
   beforeAll(async () => {
     for (let i = 1; i <= ROWS; i++) peer.put(code(i), `Customer ${i}`);
@@ -316,6 +316,23 @@ describe.skipIf(!haveChromium()).sequential('operations console in Chromium (ski
     await expectAccessible(w.page);
     await screenshot(w.page, 'ops-audit');
 
+    // Paged by the server: the unfiltered trail is longer than a page (each dead-letter list is audited).
+    for (let i = 0; i < 60; i++) expect((await t.api.get('/api/v1/sync/dead-letters').query({ limit: 1 }).set(admin())).status).toBe(200);
+    await w.page.goto(`${base}/#/ops/audit`);
+    const rows = () => w.page.locator('table.audit tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as unknown as { dataset: { id: string } }).dataset.id));
+    await expect.poll(async () => (await rows()).length).toBe(50);
+    const firstPage = await rows();
+    await w.page.getByRole('link', { name: 'Next page' }).click();
+    await expect.poll(() => w.page.url()).toMatch(/cursor=/);
+    await expect.poll(async () => (await rows())[0]).not.toBe(firstPage[0]);
+    const secondPage = await rows();
+    expect(secondPage.length).toBeGreaterThan(0);
+    expect(secondPage.filter((id) => firstPage.includes(id))).toEqual([]);
+    await w.page.getByRole('link', { name: 'First page' }).click();
+    // The newest page again (newer records may have joined it since).
+    await expect.poll(() => w.page.url()).not.toMatch(/cursor=/);
+    await expect.poll(async () => { const now = await rows(); return now.length === 50 && !secondPage.includes(now[0]!); }).toBe(true);
+
     const tabs = w.page.getByRole('navigation', { name: 'Operations console' });
     expect(await tabs.getByRole('link', { name: 'API docs' }).getAttribute('href')).toBe('./docs/');
     expect(await tabs.getByRole('link', { name: 'Queue board' }).getAttribute('href')).toBe('./admin/queues');
@@ -373,6 +390,13 @@ describe.skipIf(!haveChromium()).sequential('operations console in Chromium (ski
       await expectAccessible(w.page);
       await screenshot(w.page, `ops-${path}-phone`);
     }
+    // Every label of the console has its Simplified Chinese text.
+    await w.page.goto(`${base}/#/ops/connectors`);
+    await w.page.getByLabel('Language').selectOption('zh-CN');
+    await w.page.getByRole('heading', { name: '连接器', level: 1 }).waitFor();
+    await card(w.page, 'sink').getByRole('button', { name: '测试连接' }).waitFor();
+    expect(await w.page.locator('main').textContent()).not.toMatch(/ops\.|Connectors|Backfill/);
+    await screenshot(w.page, 'ops-connectors-zh-CN-phone');
     expect(w.consoleErrors).toEqual([]);
     await w.context.close();
   }, 90_000);

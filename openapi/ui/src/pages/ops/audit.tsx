@@ -108,7 +108,7 @@ export function AuditPage(props: { query: URLSearchParams }) {
             </thead>
             <tbody>
               {items.map((a) => (
-                <tr key={a.id}>
+                <tr key={a.id} data-id={a.id}>
                   <td data-label={t('ops.audit.time')} class="nowrap">{instant(a.time)}</td>
                   <td data-label={t('ops.audit.actor')}>{a.actor} <span class="muted">({labelOf('ops.audit.actorType', a.actorType)})</span></td>
                   <td data-label={t('ops.audit.action')}><code>{a.action}</code></td>
