@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, problemOf, type Problem, type Schemas } from '../../api.js';
-import { instant, t } from '../../i18n.js';
+import { instantSeconds, t } from '../../i18n.js';
 import { go } from '../../route.js';
 import { ENTITY_NAMES, localToIso, labelOf } from './format.js';
 import { Field, Pager, ProblemNote, Scroll } from './shell.js';
@@ -109,7 +109,7 @@ export function AuditPage(props: { query: URLSearchParams }) {
             <tbody>
               {items.map((a) => (
                 <tr key={a.id} data-id={a.id}>
-                  <td data-label={t('ops.audit.time')} class="nowrap">{instant(a.time)}</td>
+                  <td data-label={t('ops.audit.time')} class="nowrap">{instantSeconds(a.time)}</td>
                   <td data-label={t('ops.audit.actor')}>{a.actor} <span class="muted">({labelOf('ops.audit.actorType', a.actorType)})</span></td>
                   <td data-label={t('ops.audit.action')}><code>{a.action}</code></td>
                   <td data-label={t('ops.entity')}>{a.entity ?? '—'}</td>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, problemOf, type Problem, type Schemas } from '../../api.js';
-import { instant, t } from '../../i18n.js';
+import { instantSeconds, t } from '../../i18n.js';
 import { go, href } from '../../route.js';
 import { Restricted } from '../fields.js';
 import { ENTITY_NAMES, isEntity, json, tf, labelOf } from './format.js';
@@ -128,7 +128,7 @@ function ConflictCard(props: { conflict: Conflict; onResolved: (c: Conflict) => 
       <header class="card-head">
         <h2 id={`${id}-title`}>{tf('ops.conflicts.heading', { entity: entityLabel, field: c.field })}</h2>
         <span class="muted">
-          {isEntity(c.entity) ? <a href={href(['ops', 'lineage', c.entity, c.recordId])}>{c.recordId}</a> : c.recordId} · {instant(c.createdAt)}
+          {isEntity(c.entity) ? <a href={href(['ops', 'lineage', c.entity, c.recordId])}>{c.recordId}</a> : c.recordId} · {instantSeconds(c.createdAt)}
         </span>
       </header>
       <div class="sides">
@@ -158,7 +158,7 @@ function ConflictCard(props: { conflict: Conflict; onResolved: (c: Conflict) => 
           <button type="submit" class="secondary" disabled={busy}>{t('ops.conflicts.setValue')}</button>
         </form>
       ) : (
-        <p class="muted">{tf('ops.conflicts.resolvedBy', { pick: labelOf('ops.conflicts.pick', c.resolution ?? 'value'), by: c.resolvedBy ?? '—', at: c.resolvedAt ? instant(c.resolvedAt) : '—' })}</p>
+        <p class="muted">{tf('ops.conflicts.resolvedBy', { pick: labelOf('ops.conflicts.pick', c.resolution ?? 'value'), by: c.resolvedBy ?? '—', at: c.resolvedAt ? instantSeconds(c.resolvedAt) : '—' })}</p>
       )}
       <ProblemNote problem={problem} />
     </article>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, problemOf, type Problem, type Schemas } from '../../api.js';
-import { instant, t } from '../../i18n.js';
+import { instantSeconds, t } from '../../i18n.js';
 import { href } from '../../route.js';
 import { count, duration, tf, labelOf } from './format.js';
 import { usePoll } from './poll.js';
@@ -36,7 +36,7 @@ export function ConnectorsPage() {
   return (
     <section aria-labelledby="connectors-title">
       <h1 id="connectors-title">{t('ops.connectors.title')}</h1>
-      <p class="muted" aria-live="off">{readAt ? tf('ops.connectors.readAt', { at: instant(readAt), every: duration(STATUS_POLL_MS / 1000) }) : t('loading')}</p>
+      <p class="muted" aria-live="off">{readAt ? tf('ops.connectors.readAt', { at: instantSeconds(readAt), every: duration(STATUS_POLL_MS / 1000) }) : t('loading')}</p>
       <ProblemNote problem={problem} />
       {items && items.length === 0 && <p>{t('ops.connectors.none')}</p>}
       {items?.map((c) => <ConnectorCard key={c.id} status={c} onChange={() => void load()} />)}
@@ -65,7 +65,7 @@ function ConnectorCard(props: { status: Status; onChange: () => void }) {
             <dd>
               {labelOf('ops.breaker', c.breaker.state)}
               {c.breaker.failures > 0 && <> · {tf('ops.breaker.failures', { n: count(c.breaker.failures) })}</>}
-              {c.breaker.retryAt && <> · {tf('ops.breaker.retryAt', { at: instant(c.breaker.retryAt) })}</>}
+              {c.breaker.retryAt && <> · {tf('ops.breaker.retryAt', { at: instantSeconds(c.breaker.retryAt) })}</>}
             </dd>
           </div>
         )}
@@ -117,8 +117,8 @@ function EntityTable(props: { status: Status }) {
             <tr key={`${e.entity}-${e.direction}`}>
               <th scope="row">{labelOf('ops.entity', e.entity)}</th>
               <td data-label={t('ops.direction')}>{labelOf('ops.direction', e.direction)}</td>
-              <td data-label={t('ops.lastSuccess')}>{e.lastSuccessAt ? instant(e.lastSuccessAt) : '—'}</td>
-              <td data-label={t('ops.lastError')}>{e.lastErrorAt ? <span class="error">{e.lastErrorCode ?? '?'} · {instant(e.lastErrorAt)}</span> : '—'}</td>
+              <td data-label={t('ops.lastSuccess')}>{e.lastSuccessAt ? instantSeconds(e.lastSuccessAt) : '—'}</td>
+              <td data-label={t('ops.lastError')}>{e.lastErrorAt ? <span class="error">{e.lastErrorCode ?? '?'} · {instantSeconds(e.lastErrorAt)}</span> : '—'}</td>
               <td data-label={t('ops.lag')} class="num">{e.lagSeconds !== null ? duration(e.lagSeconds) : '—'}</td>
               <td data-label={t('ops.counts')}><Counts counts={e.counts} /></td>
               <td data-label={t('ops.openDeadLetters')} class="num">
@@ -155,10 +155,10 @@ function Counts(props: { counts: Schemas['SyncCounts'] }) {
 function CheckText(props: { check: Schemas['ConnectorCheck'] | null }) {
   const k = props.check;
   if (!k) return <>{t('ops.check.never')}</>;
-  if (k.ok) return <span class="ok">{tf('ops.check.ok', { at: instant(k.checkedAt) })}</span>;
+  if (k.ok) return <span class="ok">{tf('ops.check.ok', { at: instantSeconds(k.checkedAt) })}</span>;
   return (
     <span class="error">
-      {tf('ops.check.failed', { at: instant(k.checkedAt) })}: <code>{k.error?.code}</code> {k.error?.message}
+      {tf('ops.check.failed', { at: instantSeconds(k.checkedAt) })}: <code>{k.error?.code}</code> {k.error?.message}
     </span>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, problemOf, type Problem, type Schemas } from '../../api.js';
-import { instant, t } from '../../i18n.js';
+import { instantSeconds, t } from '../../i18n.js';
 import { go, href } from '../../route.js';
 import { ENTITY_NAMES, count, isEntity, json, tf, labelOf } from './format.js';
 import { ConfirmDialog, Field, Pager, ProblemNote } from './shell.js';
@@ -236,12 +236,12 @@ function LetterCard(props: { letter: Letter; onAct: (kind: 'replay' | 'discard')
         </div>
         <div>
           <dt>{t('ops.dl.created')}</dt>
-          <dd>{instant(l.createdAt)} · {tf('ops.dl.attempts', { n: count(l.attempts) })}</dd>
+          <dd>{instantSeconds(l.createdAt)} · {tf('ops.dl.attempts', { n: count(l.attempts) })}</dd>
         </div>
         {l.resolvedAt && (
           <div>
             <dt>{t('ops.dl.resolved')}</dt>
-            <dd>{instant(l.resolvedAt)} · {l.resolvedBy ?? '—'}</dd>
+            <dd>{instantSeconds(l.resolvedAt)} · {l.resolvedBy ?? '—'}</dd>
           </div>
         )}
       </dl>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, problemOf, type Problem, type Schemas } from '../../api.js';
-import { instant, t } from '../../i18n.js';
+import { instantSeconds, t } from '../../i18n.js';
 import { go, href } from '../../route.js';
 import { ENTITY_NAMES, isEntity, tf, labelOf } from './format.js';
 import { Field, ProblemNote, Scroll } from './shell.js';
@@ -97,7 +97,7 @@ export function LineagePage(props: { entity?: string | undefined; id?: string | 
                 <tr key={f.field} data-field={f.field}>
                   <th scope="row"><code>{f.field}</code></th>
                   <td data-label={t('ops.lineage.system')}>{f.system}</td>
-                  <td data-label={t('ops.lineage.at')}>{instant(f.at)}</td>
+                  <td data-label={t('ops.lineage.at')}>{instantSeconds(f.at)}</td>
                   <td data-label={t('ops.lineage.version')} class="num">{f.version}</td>
                   <td data-label={t('ops.lineage.job')} class="job">{f.job ?? '—'}</td>
                 </tr>

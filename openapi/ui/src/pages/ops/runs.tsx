@@ -1,6 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import { api, problemOf, type Problem, type Schemas } from '../../api.js';
-import { instant, t } from '../../i18n.js';
+import { instantSeconds, t } from '../../i18n.js';
 import { count, duration, localToIso, tf, labelOf } from './format.js';
 import { usePoll } from './poll.js';
 import { ConfirmDialog, Field, ProblemNote, Scroll } from './shell.js';
@@ -165,7 +165,7 @@ export function RecentRuns(props: { runs: readonly Run[] | undefined }) {
             <tbody>
               {props.runs.map((r) => (
                 <tr key={r.id}>
-                  <td data-label={t('ops.runs.started')}>{instant(r.startedAt ?? r.createdAt)}</td>
+                  <td data-label={t('ops.runs.started')}>{instantSeconds(r.startedAt ?? r.createdAt)}</td>
                   <td data-label={t('ops.connector')}>{r.connector}</td>
                   <td data-label={t('ops.runs.what')}>{tf('ops.run.label', { kind: labelOf('ops.run.kind', r.kind), entity: labelOf('ops.entity', r.entity), direction: labelOf('ops.direction', r.direction) })}</td>
                   <td data-label={t('ops.state')}><span class={`badge state-${r.state}`}>{labelOf('ops.run.state', r.state)}</span></td>
