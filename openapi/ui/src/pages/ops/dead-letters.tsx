@@ -25,7 +25,8 @@ export function DeadLettersPage(props: { query: URLSearchParams }) {
     target: q.get('target') ?? '',
     entity: q.get('entity') ?? '',
     errorCode: q.get('errorCode') ?? '',
-    state: q.get('state') ?? '',
+    // `open` is the API's default: the same filter as none.
+    state: q.get('state') === 'open' ? '' : (q.get('state') ?? ''),
     direction: q.get('direction') ?? '',
   };
   const cursor = q.get('cursor') ?? '';

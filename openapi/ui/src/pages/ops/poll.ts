@@ -40,6 +40,5 @@ export function usePoll(tick: () => Promise<boolean | void>, everyMs: number, de
       clearTimeout(timer);
       document.removeEventListener('visibilitychange', onVisibility);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 }
