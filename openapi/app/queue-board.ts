@@ -7,6 +7,7 @@ import { ForbiddenError, UnauthorizedError, foreignErrorSummary } from '../../co
 import type { AppDeps } from './context.js';
 import { problemOf, sendProblem } from './problem.js';
 import { bearer } from './router.js';
+import { checkSameOrigin, sessionCookie } from './session.js';
 
 /** Where the queue board is served, under wherever the hub is mounted. */
 export const QUEUE_BOARD_PATH = '/admin/queues';
@@ -38,6 +39,9 @@ function setCookie(req: Request, res: Response, value: string, maxAge?: number):
  * (replays and discards go through the audited API). The credential is the API's own: a bearer
  * token or API key in `Authorization`, or once as `?token=` (a browser cannot send the header);
  * either sets an HttpOnly, SameSite=Strict cookie scoped to the board, which later requests use.
+ * The web UI's session cookie (session.ts, sent to every path under the mount) is taken last, so an
+ * administrator signed in to the web UI opens the board from its link without a token; a write
+ * signed in that way must come from the hub's own pages, as on the API.
  */
 export function queueBoard(deps: AppDeps): Router {
   const queues = [...[...deps.sync.targets.values()].map((t) => t.queue), ...[...deps.sync.sources.values()].map((s) => s.queue)];
@@ -61,8 +65,10 @@ export function queueBoard(deps: AppDeps): Router {
     try {
       const header = bearer(req);
       const query = typeof req.query['token'] === 'string' ? req.query['token'] : undefined;
-      const token = header ?? query ?? fromCookie;
-      if (!token) throw new UnauthorizedError('Sign in: send Authorization: Bearer <token>, or open the board once with ?token=<token>');
+      const session = header ?? query ?? fromCookie ? undefined : sessionCookie(req);
+      const token = header ?? query ?? fromCookie ?? session;
+      if (!token) throw new UnauthorizedError('Sign in: send Authorization: Bearer <token>, open the board once with ?token=<token>, or sign in to the web UI');
+      if (session) checkSameOrigin(req);
       const principal = await deps.auth.authenticate(token);
       if (!hasRole(principal, 'admin')) throw new ForbiddenError('The queue board is for administrators');
       if ((header || query) && token !== fromCookie) setCookie(req, res, token);

@@ -1923,6 +1923,11 @@ export interface components {
             target?: components["schemas"]["ConnectorName"];
             entity?: components["schemas"]["EntityName"];
             errorCode?: string;
+            /**
+             * @description Only outbound (`out`) or inbound (`in`) letters, as the list's `direction` filter.
+             * @enum {string}
+             */
+            direction?: "in" | "out";
             createdBefore?: components["schemas"]["Timestamp"];
             createdAfter?: components["schemas"]["Timestamp"];
         };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -97,4 +98,29 @@ export async function startUiHub(options: { workers?: boolean } = {}): Promise<{
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** An accessibility rule the page breaks, as axe-core reports it: the rule, its impact and where. */
+export interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly targets: string[];
+}
+
+const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+let axeSource: string | undefined;
+
+/**
+ * Runs axe-core (the installed package, never a download) on the page as it is now and returns the
+ * violations of the given impacts (default serious and critical). `page.addScriptTag` cannot load
+ * it: the hub's CSP (`script-src 'self'`) refuses an inline script, and a context with `bypassCSP`
+ * would also hide the page's own CSP violations. DevTools evaluation is not subject to the page's
+ * CSP, so axe is evaluated that way, in the page's main world, with the CSP left on.
+ */
+export async function axeViolations(page: Page, impacts: readonly string[] = ['serious', 'critical']): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(AXE_SOURCE, 'utf8');
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(axeSource);
+  const violations = (await page.evaluate(`window.axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`)) as AxeViolation[];
+  return violations.filter((v) => v.impact !== null && impacts.includes(v.impact));
 }

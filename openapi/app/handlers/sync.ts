@@ -228,11 +228,12 @@ export function syncHandlers(): Record<string, OperationHandler> {
       access: 'admin',
       audit: { action: 'sync.deadletter.replay', entity: null },
       async handle(ctx, deps) {
-        const body = ctx.body as { target?: string; entity?: string; errorCode?: string; createdBefore?: string; createdAfter?: string };
+        const body = ctx.body as { target?: string; entity?: string; errorCode?: string; direction?: 'in' | 'out'; createdBefore?: string; createdAfter?: string };
         const filter: DeadLetterFilter = {
           ...(body.target ? { target: body.target } : {}),
           ...(body.entity ? { entity: body.entity } : {}),
           ...(body.errorCode ? { errorCode: body.errorCode } : {}),
+          ...(body.direction ? { direction: body.direction } : {}),
           ...(body.createdBefore ? { createdBefore: utcInstant(body.createdBefore, '/createdBefore') } : {}),
           ...(body.createdAfter ? { createdAfter: utcInstant(body.createdAfter, '/createdAfter') } : {}),
         };

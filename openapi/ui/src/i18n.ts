@@ -60,3 +60,8 @@ export function date(value: string): string {
 export function instant(value: string): string {
   return new Intl.DateTimeFormat(locale.get(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value));
 }
+
+/** An instant to the second, in the locale and the browser's time zone (the operations console: runs, audit, lineage). */
+export function instantSeconds(value: string): string {
+  return new Intl.DateTimeFormat(locale.get(), { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(value));
+}
