@@ -346,8 +346,8 @@ describe.skipIf(!haveChromium()).sequential('operations console in Chromium (ski
 
   it('shows an auditor the audit trail only, and a sales rep nothing of the console', async () => {
     const auditor = await watchedPage(browser);
-    // Signed in on the audit page: the customers list, where the shell lands by default, is not for auditors (403).
-    await signIn(auditor.page, `${base}/#/ops/audit`, 'auditor.ops', PASSWORD);
+    // Signed in at the root: an auditor, who reads nothing of the CRM, lands on the audit trail.
+    await signIn(auditor.page, base, 'auditor.ops', PASSWORD);
     const nav = auditor.page.getByRole('navigation', { name: 'Main navigation' });
     expect(await nav.getByRole('link', { name: 'Operations' }).count()).toBe(0);
     expect(await nav.getByRole('link', { name: 'Audit' }).getAttribute('href')).toBe('#/ops/audit');

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../core/demo/seed.js';
 import { parseCsv } from '../fixtures/csv.js';
-import { haveChromium, launch, screenshot, signIn, startUiHub, watchedPage } from './browser.js';
+import { axeViolations, haveChromium, launch, screenshot, signIn, startUiHub, watchedPage } from './browser.js';
 
 /** The reports in the web UI: the same scope and policy as the API, a chart each, a CSV download. */
 describe.skipIf(!haveChromium())('web UI reports in Chromium (skipped: /usr/bin/chromium is not installed; .ci/run installs it)', () => {
@@ -72,6 +72,38 @@ describe.skipIf(!haveChromium())('web UI reports in Chromium (skipped: /usr/bin/
     expect(await w.page.getByRole('alert').textContent()).toMatch(/may not see this/);
     await w.settle();
     for (const r of w.responses) expect(r.body).not.toMatch(/"(quota|other)":\{"count"/);
+    await w.context.close();
+  });
+
+  it('has no serious or critical accessibility violation on the sign-in, CRM and report pages, in both languages', async () => {
+    const w = await watchedPage(browser);
+    await w.page.goto(`${ui.base}/`);
+    await w.page.getByLabel('Username').waitFor();
+    expect(await axeViolations(w.page)).toEqual([]);
+    await signIn(w.page, ui.base, 'director', DEMO_PASSWORD);
+    const pages: [string, string][] = [
+      ['#/customers', 'table'], ['#/orders', 'table'], ['#/products', 'table'], ['#/receivables', 'table'], ['#/payments', 'table'],
+      ['#/reports/aging', '[data-testid="aging-table"]'], ['#/reports/sales?groupBy=team', '[data-testid="sales-table"]'], ['#/customers/new', 'form.record-form'],
+    ];
+    for (const [hash, ready] of pages) {
+      await w.page.goto(`${ui.base}/${hash}`);
+      await w.page.locator(ready).first().waitFor();
+      expect(await axeViolations(w.page), hash).toEqual([]);
+    }
+    // A detail page of each kind, through the first link of its list.
+    for (const list of ['#/customers', '#/orders', '#/products']) {
+      await w.page.goto(`${ui.base}/${list}`);
+      await w.page.getByRole('table').getByRole('link').first().click();
+      await w.page.locator('dl.fields').waitFor();
+      await w.settle();
+      expect(await axeViolations(w.page), `${list}/<id>`).toEqual([]);
+    }
+    await w.page.getByLabel('Language').selectOption('zh-CN');
+    await w.page.goto(`${ui.base}/#/reports/aging`);
+    await w.page.getByTestId('aging-table').waitFor();
+    expect(await axeViolations(w.page), 'aging in zh-CN').toEqual([]);
+    await w.page.getByLabel('语言').selectOption('en');
+    expect(w.consoleErrors).toEqual([]);
     await w.context.close();
   });
 });

@@ -95,7 +95,10 @@ function Page(props: { me: Principal }) {
       if (home?.path === 'orders') return <OrdersPage query={r.query} />;
       if (home?.path === 'products') return <ProductsPage query={r.query} />;
       if (home?.path === 'receivables') return <ReceivablesPage query={r.query} />;
-      return home ? <CustomersPage query={r.query} /> : <p>{t('empty')}</p>;
+      if (home) return <CustomersPage query={r.query} />;
+      // Nothing of the CRM to read (an auditor): the first console page the user may use.
+      const console = OPS_NAV.find((n) => n.visible(props.me));
+      return (console && opsPage({ path: [...console.path], query: r.query }, props.me)) ?? <p>{t('empty')}</p>;
     }
   }
 }
