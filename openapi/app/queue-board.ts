@@ -30,7 +30,7 @@ function cookie(req: Request, name: string): string | undefined {
 function setCookie(req: Request, res: Response, value: string, maxAge?: number): void {
   const attrs = [`${QUEUE_BOARD_COOKIE}=${encodeURIComponent(value)}`, `Path=${req.baseUrl || '/'}`, 'HttpOnly', 'SameSite=Strict'];
   if (maxAge !== undefined) attrs.push(`Max-Age=${maxAge}`);
-  if (req.secure) attrs.push('Secure');
+  if (req.hubSecure ?? req.secure) attrs.push('Secure');
   res.append('Set-Cookie', attrs.join('; '));
 }
 

@@ -4,7 +4,7 @@ import { Counter, Histogram } from 'prom-client';
 import { actorName, hasRole, type Principal } from '../../core/auth/principal.js';
 import { checkSameOrigin, sessionCookie } from './session.js';
 import { BadRequestError, ForbiddenError, HubError, PayloadTooLargeError, UnauthorizedError, foreignErrorSummary } from '../../core/errors.js';
-import { CidrSet, clientAddress } from '../../core/net/ip.js';
+import { CidrSet, clientAddress, normalizeIp } from '../../core/net/ip.js';
 import type { AuditOutcome } from '../../core/store/audit-repository.js';
 import type { AppDeps, OperationHandler, RequestContext } from './context.js';
 import { negotiate } from './negotiate.js';
@@ -18,6 +18,13 @@ declare module 'express-serve-static-core' {
   interface Request {
     hubRequestId?: string;
     hubIp?: string;
+    /**
+     * Whether the client reached the hub over HTTPS: the connection itself, or a trusted proxy
+     * (`security.trustedProxies`) that says so in X-Forwarded-Proto. Session cookies get `Secure` then.
+     */
+    hubSecure?: boolean;
+    /** The host the client addressed: Host, or X-Forwarded-Host from a trusted proxy. */
+    hubHost?: string | undefined;
     /** The body's bytes, for operations whose handler reads them raw (webhooks). */
     hubRawBody?: Buffer;
     /** Why the body could not be read; answered once the caller is known to may use the operation. */
@@ -110,6 +117,10 @@ export function buildRouter(
     const requestId = randomUUID();
     req.hubRequestId = requestId;
     req.hubIp = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);
+    const viaProxy = trusted.size > 0 && trusted.has(normalizeIp(req.socket.remoteAddress ?? ''));
+    const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
+    req.hubSecure = req.secure || (viaProxy && first(req.headers['x-forwarded-proto'])?.toLowerCase() === 'https');
+    req.hubHost = (viaProxy ? first(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host;
     res.setHeader('X-Request-Id', requestId);
     // Security headers on every answer (the web UI's pages add their Content-Security-Policy).
     res.setHeader('X-Content-Type-Options', 'nosniff');

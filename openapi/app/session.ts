@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { ForbiddenError } from '../../core/errors.js';
+import { ForbiddenError, UnauthorizedError } from '../../core/errors.js';
 
 /**
  * The browser session of the built-in web UI: the login token travels in an HttpOnly cookie, so
@@ -13,18 +13,24 @@ export const SESSION_COOKIE = 'hub_session';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The session token in the request's cookie, if any. */
+/**
+ * The session token in the request's cookie, if any. Several `hub_session` cookies (one planted for a
+ * longer path or a parent domain beside the user's own) are refused: the hub will not guess which
+ * account the user meant to act as.
+ */
 export function sessionCookie(req: Request): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
+  const values: string[] = [];
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     if (part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
     const value = part.slice(eq + 1).trim();
-    return value === '' ? undefined : value;
+    if (value !== '') values.push(value);
   }
-  return undefined;
+  if (values.length > 1) throw new UnauthorizedError('The request carries several session cookies; sign out and in again');
+  return values[0];
 }
 
 /** Refuses a cookie-authenticated write whose Origin is not the hub's own (a cross-site request). */
@@ -40,8 +46,9 @@ export function checkSameOrigin(req: Request): void {
   } catch {
     throw new ForbiddenError('A request signed in with the session cookie must come from the hub\'s own pages');
   }
-  const forwarded = typeof req.headers['x-forwarded-host'] === 'string' ? req.headers['x-forwarded-host'] : undefined;
-  if (host !== req.headers.host && host !== forwarded) throw new ForbiddenError('A request signed in with the session cookie must come from the hub\'s own pages');
+  // The host the client addressed (X-Forwarded-Host only from a trusted proxy: router.ts), default ports aside.
+  const own = (req.hubHost ?? req.headers.host ?? '').replace(/:(80|443)$/, '');
+  if (host.replace(/:(80|443)$/, '') !== own) throw new ForbiddenError('A request signed in with the session cookie must come from the hub\'s own pages');
 }
 
 /**

@@ -13,8 +13,8 @@ function requiredOnCreate(entity: EntityName): string[] {
 }
 
 const me = (p: Principal) => ({ id: p.id, type: p.type === 'apikey' ? ('apikey' as const) : ('user' as const), username: p.username, displayName: p.displayName, roles: [...p.roles], teamId: p.teamId });
-/** Where the session cookie applies: the path the hub is mounted at. */
-const cookiePath = (baseUrl: string) => baseUrl || '/';
+/** Where the session cookie applies: the path the hub is mounted at (only plain path characters; else `/`). */
+const cookiePath = (baseUrl: string) => (baseUrl && /^\/[A-Za-z0-9/_.~%-]*$/.test(baseUrl) ? baseUrl : '/');
 
 /** Login, logout and the calling principal. */
 export function authHandlers(): Record<string, OperationHandler> {
@@ -43,7 +43,7 @@ export function authHandlers(): Record<string, OperationHandler> {
         return {
           status: 200,
           body: { expiresAt: result.expiresAt, user: me(principal) },
-          headers: { 'Cache-Control': 'no-store', 'Set-Cookie': sessionSetCookie(result.token, result.expiresAt, cookiePath(ctx.req.baseUrl), ctx.req.secure) },
+          headers: { 'Cache-Control': 'no-store', 'Set-Cookie': sessionSetCookie(result.token, result.expiresAt, cookiePath(ctx.req.baseUrl), ctx.req.hubSecure ?? ctx.req.secure) },
         };
       },
     },
@@ -54,15 +54,16 @@ export function authHandlers(): Record<string, OperationHandler> {
         const token = bearer(ctx.req) ?? sessionCookie(ctx.req);
         if (token) await deps.auth.logout(token);
         if (ctx.audit && ctx.principal) ctx.audit.recordIds = [ctx.principal.id];
-        return { status: 204, headers: { 'Set-Cookie': sessionClearCookie(cookiePath(ctx.req.baseUrl), ctx.req.secure) } };
+        return { status: 204, headers: { 'Set-Cookie': sessionClearCookie(cookiePath(ctx.req.baseUrl), ctx.req.hubSecure ?? ctx.req.secure) } };
       },
     },
     logout: {
       access: 'authenticated',
       audit: { action: 'auth.logout', entity: 'user' },
       async handle(ctx, deps) {
-        const header = ctx.req.headers.authorization ?? '';
-        await deps.auth.logout(header.replace(/^Bearer\s+/i, '').trim());
+        // The credential the call was made with: the bearer token, or the web UI's session cookie.
+        const token = bearer(ctx.req) ?? sessionCookie(ctx.req);
+        if (token) await deps.auth.logout(token);
         if (ctx.audit && ctx.principal) ctx.audit.recordIds = [ctx.principal.id];
         return { status: 204 };
       },

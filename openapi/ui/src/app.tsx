@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Principal } from './api.js';
 import { LOCALES, locale, setLocale, t, type Locale, type MessageKey } from './i18n.js';
 import { CustomerPage } from './pages/customer.js';
@@ -17,6 +17,7 @@ import { useSignal } from './state.js';
 
 export function App() {
   const me = useSignal(user);
+  const [signOutFailed, setSignOutFailed] = useState(false);
   useSignal(locale);
   useSignal(permissions);
   useEffect(() => {
@@ -45,7 +46,8 @@ export function App() {
             <span class="roles" title={t('user.roles')}>{me.roles.join(', ')}</span>
           </span>
           <LanguageSwitch />
-          <button type="button" onClick={() => void signOut()}>{t('signout')}</button>
+          <button type="button" onClick={() => signOut().then(() => setSignOutFailed(false), () => setSignOutFailed(true))}>{t('signout')}</button>
+          {signOutFailed && <span class="error" role="alert">{t('signout.failed')}</span>}
         </div>
       </header>
       <main id="main">

@@ -36,7 +36,10 @@ export async function signIn(username: string, password: string) {
 }
 
 export async function signOut(): Promise<void> {
-  await api.DELETE('/api/v1/auth/session');
+  // Only a session the server ended (204) or no longer knows (401) is over; otherwise the cookie and the
+  // server's session would outlive what the page shows (a shared computer's next user would be signed in).
+  const { response } = await api.DELETE('/api/v1/auth/session');
+  if (response.status !== 204 && response.status !== 401) throw new Error(`Signing out failed (HTTP ${response.status})`);
   expired.set(false);
   permissions.set(undefined);
   user.set(null);

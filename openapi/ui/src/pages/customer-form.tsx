@@ -45,7 +45,7 @@ export function CustomerForm(props: { id?: string | undefined }) {
     const out: Record<string, string | null> = {};
     for (const f of writable) {
       const typed = values[f].trim();
-      if (editing && base && typed === asText((base as Record<string, unknown>)[f])) continue;
+      if (editing && base && typed === asText((base as Record<string, unknown>)[f]).trim()) continue;
       if (typed === '') {
         if (editing && !REQUIRED.has(f)) out[f] = null;
         else if (editing) out[f] = typed;
