@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import NodeRSA from 'node-rsa';
@@ -26,10 +26,11 @@ export interface FeedKeyInfo {
   readonly publicKey: string;
 }
 
-/** The key that signs: its id, the node-rsa private key, its public PEM. */
+/** The key that signs: its id, the node-rsa key, the private key as node's crypto holds it (from node-rsa's PKCS#8 export), its public PEM. */
 export interface SigningKey {
   readonly id: string;
   readonly key: NodeRSA;
+  readonly privateKey: KeyObject;
   readonly publicKey: string;
 }
 
@@ -91,7 +92,7 @@ export class KeyRing {
     const id = this.currentId() ?? this.first();
     if (this.signing?.id !== id) {
       const key = new NodeRSA(readFileSync(join(this.dir, `${id}.private.pem`), 'utf8'), 'pkcs8-private-pem');
-      this.signing = { id, key, publicKey: this.publicKey(id) ?? key.exportKey('pkcs8-public-pem') };
+      this.signing = { id, key, privateKey: createPrivateKey(key.exportKey('pkcs8-private-pem')), publicKey: this.publicKey(id) ?? key.exportKey('pkcs8-public-pem') };
     }
     return this.signing;
   }

@@ -1,6 +1,5 @@
 import { HubError } from '../../core/errors.js';
-import { AGING_BUCKETS, AgingAccumulator, receivableStatus, type AgingInput } from '../../core/finance/aging.js';
-import { scanRecords } from '../../core/finance/scan.js';
+import { AGING_BUCKETS, AgingAccumulator, type AgingBucket, type AgingInput, type ReceivableStatus } from '../../core/finance/aging.js';
 import { FeedFileSink, type WrittenFile } from '../../core/feeds/file-sink.js';
 import { csvHeader, csvLine, jsonLine, type Cell } from '../../core/feeds/lines.js';
 import { dataFileBase, FEED_CONTENTS, type FeedContent, type FeedFormat } from '../../core/feeds/manifest.js';
@@ -10,6 +9,7 @@ import type { Store } from '../../core/store/store.js';
 import { targetReceiver } from '../../mappings/engine/way-out.js';
 import type { FeedColumn } from './columns.js';
 import type { FeedConfig } from './config.js';
+import { owedReceivablePages } from './owed.js';
 
 /**
  * Writes the files of one feed run into a private folder: every open receivable the feed's receiver
@@ -43,8 +43,6 @@ export interface Produced {
   readonly customerTotals: number;
 }
 
-/** Stored statuses of receivables that may still be owed (the aging skips those with nothing left). */
-const OWED_STATUSES = ['open', 'partially_paid', 'overdue'];
 const TOTAL_HEADERS = ['currency', 'receivables', ...AGING_BUCKETS, 'total'];
 
 export const CONTENT_TYPES: Readonly<Record<FeedFormat, string>> = { csv: 'text/csv; charset=utf-8; header=present', jsonl: 'application/jsonl' };
@@ -61,6 +59,21 @@ function cellOf(value: JsonValue | undefined): Cell {
   if (typeof value === 'string' || typeof value === 'number') return value;
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   return JSON.stringify(value);
+}
+
+const ZERO = /^-?0(\.0+)?$/;
+
+/**
+ * `receivableStatus` (core/finance/aging.ts) for a receivable the accumulator has just aged, from the
+ * strings it already has: the stored balance is amount − paid (the model checks it), so no decimal is
+ * parsed again. The unit tests check it agrees with `receivableStatus` on generated amounts.
+ */
+export function statusAsOf(amount: string, paid: string | null, balance: string, daysLate: number): ReceivableStatus {
+  if (ZERO.test(balance)) return 'paid';
+  if (amount.startsWith('-')) return 'open';
+  if (balance.startsWith('-')) return 'paid';
+  if (daysLate > 0) return 'overdue';
+  return paid === null || ZERO.test(paid) ? 'open' : 'partially_paid';
 }
 
 interface Aged extends AgingInput {
@@ -102,6 +115,18 @@ export async function produceFeed(o: ProduceOptions): Promise<Produced> {
     const customers = new Map<string, readonly Cell[]>();
     const noCustomer: readonly Cell[] = customerColumns.map(() => null);
     const acc = new AgingAccumulator<Aged>(o.asOf, (r) => r.customerId);
+    // One getter per column, made once: the row loop only calls them.
+    type Getter = (v: Projected, customer: readonly Cell[], aged: { daysPastDue: number; bucket: AgingBucket }) => Cell;
+    const getters = feed.columns.map((col): Getter => {
+      if (col.source === 'receivable') return col.path.includes('.') ? (v) => cellOf(valueAt(v, col.path)) : (v) => cellOf(v[col.path]);
+      if (col.source === 'customer') {
+        const i = customerColumns.indexOf(col);
+        return (_v, customer) => customer[i] ?? null;
+      }
+      if (col.path === 'daysPastDue') return (_v, _c, aged) => aged.daysPastDue;
+      if (col.path === 'bucket') return (_v, _c, aged) => aged.bucket;
+      return (v, _c, aged) => statusAsOf(String(v['amount']), typeof v['paidAmount'] === 'string' ? v['paidAmount'] : null, String(v['balance']), aged.daysPastDue);
+    });
 
     const page = async (records: readonly StoredRecord[]): Promise<void> => {
       const views = records.map((r) => policy.project(receiver, 'receivable', r)).filter((v): v is Projected => v !== undefined);
@@ -119,28 +144,14 @@ export async function produceFeed(o: ProduceOptions): Promise<Produced> {
         const customerId = typeof v['customerId'] === 'string' ? v['customerId'] : null;
         const aged = acc.add({ currency, balance, dueDate, status: typeof v['status'] === 'string' ? v['status'] : null, customerId });
         if (!aged) continue;
-        const cells = feed.columns.map((col): Cell => {
-          if (col.source === 'receivable') return cellOf(valueAt(v, col.path));
-          if (col.source === 'customer') return (customerId ? customers.get(customerId) ?? noCustomer : noCustomer)[customerColumns.indexOf(col)] ?? null;
-          if (col.path === 'daysPastDue') return aged.daysPastDue;
-          if (col.path === 'bucket') return aged.bucket;
-          return receivableStatus({ amount: String(v['amount']), paidAmount: typeof v['paidAmount'] === 'string' ? v['paidAmount'] : null, dueDate, status: typeof v['status'] === 'string' ? v['status'] : null }, o.asOf);
-        });
+        const customer = customerId ? (customers.get(customerId) ?? noCustomer) : noCustomer;
+        const cells = getters.map((get) => get(v, customer, aged));
         for (const out of rows) writeRow(out, cells);
       }
       for (const out of rows) await out.sink.drain();
     };
 
-    const size = o.pageSize ?? 2000;
-    let batch: StoredRecord[] = [];
-    for await (const r of scanRecords(store, ENTITIES.receivable, { anyOf: [{ field: 'status', values: OWED_STATUSES }] }, size)) {
-      batch.push(r);
-      if (batch.length >= size) {
-        await page(batch);
-        batch = [];
-      }
-    }
-    await page(batch);
+    for await (const records of owedReceivablePages(store, o.pageSize ?? 2000)) await page(records);
 
     let customerTotals = 0;
     for (const group of acc.byGroup()) {

@@ -69,7 +69,7 @@ export async function runFeed(deps: RunDeps, feed: FeedConfig, request: RunReque
     staging = await mkdtemp(join(base, '.staging-'));
     const signing = deps.keys.current();
     const produced = await produceFeed({ store, policy: deps.policy, feed, asOf: request.asOf, dir: staging });
-    for (const f of produced.files) await writeFile(join(staging, `${f.file.name}.sig`), signDigest(signing.key, f.file.digest), { mode: 0o600 });
+    for (const f of produced.files) await writeFile(join(staging, `${f.file.name}.sig`), signDigest(signing.privateKey, f.file.digest), { mode: 0o600 });
     const stagingDir = staging;
     const run = await store.transaction(async (tx) => {
       const sequence = await tx.feeds.nextSequence(feed.name);
@@ -116,7 +116,7 @@ export async function runFeed(deps: RunDeps, feed: FeedConfig, request: RunReque
       const manifestName = runFileName(feed.name, sequence, 'manifest.json');
       const manifestSha256 = createHash('sha256').update(text).digest('hex');
       await writeAtomic(finalDir, manifestName, text, 0o600);
-      await writeAtomic(finalDir, `${manifestName}.sig`, signBytes(signing.key, text), 0o600);
+      await writeAtomic(finalDir, `${manifestName}.sig`, signBytes(signing.privateKey, text), 0o600);
       await syncDir(finalDir);
       const row = {
         id,

@@ -1,4 +1,4 @@
-import { constants, createHash, createPublicKey, generateKeyPairSync, privateDecrypt, sign } from 'node:crypto';
+import { constants, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,9 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
 const hub = pair();
-const hubKey = new NodeRSA(hub.privateKey, 'pkcs8-private-pem');
+const hubRsa = new NodeRSA(hub.privateKey, 'pkcs8-private-pem');
+// As the key ring holds it: node crypto's key object made from node-rsa's PKCS#8 export.
+const hubKey = createPrivateKey(hubRsa.exportKey('pkcs8-private-pem'));
 const finance = pair();
 
 describe('CSV lines (RFC 4180)', () => {
@@ -80,10 +82,11 @@ describe('signatures: RSA-SHA256, PKCS#1 v1.5, from a streamed digest', () => {
   const data = Buffer.from('customer_code,balance\r\nC-1,10.00\r\n');
   const digest = createHash('sha256').update(data).digest();
 
-  it('signing the digest gives node-rsa\'s own pkcs1-sha256 signature and node\'s crypto.sign, byte for byte', () => {
+  it('signing the digest gives node-rsa\'s own pkcs1-sha256 signature (and its encryptPrivate of the DigestInfo) and node\'s crypto.sign, byte for byte', () => {
     const fromDigest = signDigest(hubKey, digest);
     const ref = new NodeRSA(hub.privateKey, 'pkcs8-private-pem', { signingScheme: 'pkcs1-sha256' });
     expect(fromDigest.equals(Buffer.from(ref.sign(data)))).toBe(true);
+    expect(fromDigest.equals(Buffer.from(hubRsa.encryptPrivate(Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), digest]))))).toBe(true);
     expect(fromDigest.equals(sign('sha256', data, hub.privateKey))).toBe(true);
     expect(signBytes(hubKey, data).equals(fromDigest)).toBe(true);
     expect(fromDigest.length).toBe(256);
@@ -193,7 +196,7 @@ describe('the key ring', () => {
     const ring = KeyRing.of(tmp(), 2048);
     const old = ring.current();
     const digest = createHash('sha256').update('run 1').digest();
-    const signature = signDigest(old.key, digest);
+    const signature = signDigest(old.privateKey, digest);
     const next = ring.rotate();
     expect(next.id).not.toBe(old.id);
     expect(ring.current().id).toBe(next.id);
