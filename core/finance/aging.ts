@@ -113,14 +113,16 @@ function micros(value: string): number | bigint {
   if (!DECIMAL_PATTERN.test(value)) throw new TypeError('not a decimal string');
   const negative = value.charCodeAt(0) === 45;
   const dot = value.indexOf('.');
-  const whole = value.slice(negative ? 1 : 0, dot < 0 ? undefined : dot);
-  const fraction = dot < 0 ? '' : value.slice(dot + 1);
-  const digits = whole + fraction + '000000'.slice(fraction.length);
-  if (digits.length <= 15) {
-    const n = Number(digits);
+  const end = dot < 0 ? value.length : dot;
+  const fraction = dot < 0 ? 0 : value.length - dot - 1;
+  if (end - (negative ? 1 : 0) + MICRO_DIGITS > 15) {
+    const n = BigInt(value.slice(negative ? 1 : 0, end) + (dot < 0 ? '' : value.slice(dot + 1)) + '0'.repeat(MICRO_DIGITS - fraction));
     return negative ? -n : n;
   }
-  const n = BigInt(digits);
+  // At most 15 digits: exact as a number, and no string made on the way.
+  let n = 0;
+  for (let i = negative ? 1 : 0; i < value.length; i++) if (i !== dot) n = n * 10 + (value.charCodeAt(i) - 48);
+  n *= 10 ** (MICRO_DIGITS - fraction);
   return negative ? -n : n;
 }
 

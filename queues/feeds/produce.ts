@@ -114,7 +114,9 @@ export async function produceFeed(o: ProduceOptions): Promise<Produced> {
     // A customer's cells as the receiver may see them (nulls when it may not see the customer), by id.
     const customers = new Map<string, readonly Cell[]>();
     const noCustomer: readonly Cell[] = customerColumns.map(() => null);
-    const acc = new AgingAccumulator<Aged>(o.asOf, (r) => r.customerId);
+    const acc = new AgingAccumulator<Aged>(o.asOf, (r) => (typeof r.customerId === 'string' ? r.customerId : null));
+    // One row's cells, filled in place for each receivable (a line is made of them at once).
+    const cells: Cell[] = feed.columns.map(() => null);
     // One getter per column, made once: the row loop only calls them.
     type Getter = (v: Projected, customer: readonly Cell[], aged: { daysPastDue: number; bucket: AgingBucket }) => Cell;
     const getters = feed.columns.map((col): Getter => {
@@ -141,11 +143,12 @@ export async function produceFeed(o: ProduceOptions): Promise<Produced> {
       for (const v of views) {
         const { currency, balance, dueDate } = v;
         if (typeof currency !== 'string' || typeof balance !== 'string' || typeof dueDate !== 'string') throw new HubError('feed_record_incomplete', 500, `The receivable ${String(v['id'])} lacks its currency, balance or due date as the receiver sees it`);
-        const customerId = typeof v['customerId'] === 'string' ? v['customerId'] : null;
-        const aged = acc.add({ currency, balance, dueDate, status: typeof v['status'] === 'string' ? v['status'] : null, customerId });
+        // The projected record itself is the aging input (no copy per receivable).
+        const aged = acc.add(v as unknown as Aged);
         if (!aged) continue;
+        const customerId = typeof v['customerId'] === 'string' ? v['customerId'] : null;
         const customer = customerId ? (customers.get(customerId) ?? noCustomer) : noCustomer;
-        const cells = getters.map((get) => get(v, customer, aged));
+        for (let i = 0; i < getters.length; i++) cells[i] = getters[i]!(v, customer, aged);
         for (const out of rows) writeRow(out, cells);
       }
       for (const out of rows) await out.sink.drain();
