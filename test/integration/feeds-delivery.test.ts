@@ -9,7 +9,9 @@ import { decryptEnvelopeFile } from '../../core/feeds/envelope.js';
 import { KeyRing } from '../../core/feeds/key-ring.js';
 import { parseManifest, runFileName } from '../../core/feeds/manifest.js';
 import { runDir } from '../../queues/feeds/run.js';
-import { startTestHub, type TestHub } from '../helpers.js';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { REDIS_URL, startTestHub, type TestHub } from '../helpers.js';
 import { opensslVerify, seedReceivables } from './feed-fixtures.js';
 
 interface Received {
@@ -83,6 +85,8 @@ describe('feed deliveries, dead letters, the API and the keys', () => {
           'finance-push': { formats: ['csv'], delivery: { http: { url: `${url}/push`, attempts: 3, backoffMs: 20, maxBackoffMs: 50, headersFromEnv: { Authorization: 'FEED_TOKEN' } } } },
           'finance-dead': { formats: ['csv'], delivery: { http: { url: `${url}/dead`, attempts: 2, backoffMs: 20, maxBackoffMs: 50 } } },
           'finance-sealed': { formats: ['csv'], encryptFor: join(work, 'finance-public.pem'), delivery: { dir: join(work, 'inbox') } },
+          // Every second (cron with seconds), in Tokyo's time zone.
+          'finance-tick': { formats: ['jsonl'], schedule: { cron: '* * * * * *', timeZone: 'Asia/Tokyo' } },
         },
       },
     });
@@ -151,7 +155,7 @@ describe('feed deliveries, dead letters, the API and the keys', () => {
   it('admins and AR clerks list and run feeds; a sales rep may not; anyone signed in lists the public keys', async () => {
     const feeds = await t.api.get('/api/v1/feeds').set(clerk);
     expect(feeds.status).toBe(200);
-    expect(feeds.body.items.map((f: { name: string }) => f.name)).toEqual(['finance-daily', 'finance-dead', 'finance-push', 'finance-sealed']);
+    expect(feeds.body.items.map((f: { name: string }) => f.name)).toEqual(['finance-daily', 'finance-dead', 'finance-push', 'finance-sealed', 'finance-tick']);
     expect(feeds.body.items.find((f: { name: string }) => f.name === 'finance-push').delivery).toEqual({ directory: false, http: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
     expect(JSON.stringify(feeds.body)).not.toContain(work);
     expect((await t.api.get('/api/v1/feeds').set(admin)).status).toBe(200);
@@ -194,6 +198,21 @@ describe('feed deliveries, dead letters, the API and the keys', () => {
       expect((await opensslVerify(join(work, 'other.pem'), file)).ok).toBe(false);
     }
     expect(parseManifest(readFileSync(join(runDir(t.hub.config.dataDir, 'finance-daily', next.sequence), runFileName('finance-daily', next.sequence, 'manifest.json')), 'utf8')).keyId).toBe(rotated.id);
+  });
+
+  it('runs a scheduled feed from its BullMQ job scheduler, the cron pattern in its time zone', async () => {
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('feeds.run', { connection, prefix: t.prefix });
+    try {
+      const schedulers = await queue.getJobSchedulers(0, -1);
+      expect(schedulers.map((s) => ({ id: s.id ?? s.key, pattern: s.pattern, tz: s.tz }))).toEqual([{ id: 'finance-tick', pattern: '* * * * * *', tz: 'Asia/Tokyo' }]);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+    await until('a scheduled run', async () => (await t.hub.store.feeds.list('finance-tick', 5)).some((r) => r.origin === 'schedule' && r.status === 'complete' && r.createdBy === 'scheduler'));
+    const runs = (await t.hub.store.feeds.list('finance-tick', 100)).filter((r) => r.status === 'complete');
+    expect(runs.map((r) => r.sequence).sort((a, b) => a! - b!)).toEqual(runs.map((_, i) => i + 1));
   });
 
   it('encrypts for finance\'s key: the envelope is signed, finance decrypts it to the CSV the manifest hashes', async () => {
