@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { HubError } from '../../core/errors.js';
 import type { FeedRunRow, FeedService } from '../../queues/feeds/service.js';
 import { cliActor, cliConfig, parseArgs, UsageError } from './args.js';
@@ -165,6 +165,20 @@ export async function feedCommand(argv: readonly string[]): Promise<number> {
       const { header, bytes } = await decryptEnvelopeFile(resolve(file), resolve(out), readFileSync(keyFile, 'utf8'));
       process.stdout.write(`${out}\t${header.name}\t${bytes} bytes\t${header.contentType}\n`);
       process.stderr.write('hub: decrypted and authenticated (AES-256-GCM); check the signature of the encrypted file with hub feed verify\n');
+      // The manifest beside the envelope, when there is one, lists the plaintext's SHA-256 too.
+      const { parseRunFileName, runFileName, parseManifest } = await import('../../core/feeds/manifest.js');
+      const parsed = parseRunFileName(basename(file));
+      const manifestPath = parsed ? join(dirname(resolve(file)), runFileName(parsed.feed, parsed.sequence, 'manifest.json')) : undefined;
+      const entry = manifestPath && existsSync(manifestPath) ? parseManifest(readFileSync(manifestPath, 'utf8')).files.find((f) => f.name === basename(file)) : undefined;
+      if (entry?.plaintextSha256) {
+        const { fileSha256 } = await import('../../core/feeds/signature.js');
+        const sha = await fileSha256(resolve(out));
+        if (sha !== entry.plaintextSha256) {
+          process.stderr.write(`hub: the decrypted file's SHA-256 ${sha} differs from the manifest's ${entry.plaintextSha256}\n`);
+          return 1;
+        }
+        process.stderr.write('hub: its SHA-256 is the one the manifest lists\n');
+      }
       return 0;
     }
     default:

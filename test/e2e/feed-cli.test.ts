@@ -114,6 +114,7 @@ describe('`hub feed` and `hub keys`', () => {
     const out = join(dir, 'plain.csv');
     const decrypted = await hub(['feed', 'decrypt', enc, '--key', join(dir, 'finance-private.pem'), '--out', out]);
     expect(decrypted.code, decrypted.stderr).toBe(0);
+    expect(decrypted.stderr).toContain('its SHA-256 is the one the manifest lists');
     expect(readFileSync(out, 'utf8')).toMatch(/^customer_code,customer_name,number,issue_date,due_date,currency,amount,paid_amount,balance,days_past_due,bucket,status\r\n/);
     const wrongKey = await hub(['feed', 'decrypt', enc, '--key', join(dir, 'data', 'feed-keys', `${(await hub(['keys', 'list'])).stdout.split('\n')[1]!.split('\t')[0]}.private.pem`), '--out', join(dir, 'nope.csv')]);
     expect(wrongKey.code).toBe(1);
