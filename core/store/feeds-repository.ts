@@ -86,16 +86,28 @@ export class FeedRepository {
   ) {}
 
   /**
-   * The next sequence number of a feed. Call it inside the transaction that records the run: the
-   * counter's row stays locked until that commits, and a rollback gives the number back.
+   * Makes the feed's counter row if it has none. Call it before the transaction that takes a number,
+   * on its own: inside one, two runs' duplicate-key inserts take shared locks on the row and then
+   * deadlock each other on the update (InnoDB).
    */
-  async nextSequence(feed: string): Promise<number> {
+  async ensureSequence(feed: string): Promise<void> {
+    const exists = await this.db.selectFrom('hub_feed_sequences').select('feed').where('feed', '=', feed).executeTakeFirst();
+    if (exists) return;
     try {
       await this.db.insertInto('hub_feed_sequences').values({ feed, last_sequence: 0 }).execute();
     } catch (error) {
       if (!this.isUniqueViolation(error)) throw error;
     }
-    await this.db.updateTable('hub_feed_sequences').set((eb) => ({ last_sequence: eb('last_sequence', '+', 1) })).where('feed', '=', feed).execute();
+  }
+
+  /**
+   * The next sequence number of a feed (after `ensureSequence`). Call it inside the transaction that
+   * records the run: the update locks the counter's row until that commits (a second run waits
+   * there), and a rollback gives the number back.
+   */
+  async nextSequence(feed: string): Promise<number> {
+    const updated = await this.db.updateTable('hub_feed_sequences').set((eb) => ({ last_sequence: eb('last_sequence', '+', 1) })).where('feed', '=', feed).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new Error(`the feed ${feed} has no sequence counter (ensureSequence first)`);
     const row = await this.db.selectFrom('hub_feed_sequences').select('last_sequence').where('feed', '=', feed).executeTakeFirstOrThrow();
     return Number(row['last_sequence']);
   }

@@ -71,6 +71,7 @@ export async function runFeed(deps: RunDeps, feed: FeedConfig, request: RunReque
     const produced = await produceFeed({ store, policy: deps.policy, feed, asOf: request.asOf, dir: staging });
     for (const f of produced.files) await writeFile(join(staging, `${f.file.name}.sig`), signDigest(signing.privateKey, f.file.digest), { mode: 0o600 });
     const stagingDir = staging;
+    await store.feeds.ensureSequence(feed.name);
     const run = await store.transaction(async (tx) => {
       const sequence = await tx.feeds.nextSequence(feed.name);
       const files: ManifestFile[] = produced.files.map((f) => {
