@@ -21,6 +21,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   backfill: { description: 'MariaDB → hub → HTTP batch sink backfill of 100k customers (--records N) against a raw keyset-read + POST pipe; RSS peak', load: () => import('./backfill.js') },
   incremental: { description: 'API PATCH → hub → HTTP batch sink latency at 200 writes/s for 10 s (--seconds S, --rate W); raw POST round trip as baseline', load: () => import('./incremental.js') },
   ui: { description: 'web UI first page interactive in Debian Chromium with the demo data (median of cold loads) against a no-script page as baseline', load: () => import('./ui.js') },
+  feed: { description: 'receivables feed: 100k open receivables (--records N, --customers C) in SQLite aged, projected and written as a signed CSV (goal ≥ 100k records/s, < 200 MB RSS); the plain scan as baseline; load average', load: () => import('./feed.js'), heapMb: 160 },
   memory: { description: 'backfill of 1M customers (--records N, --raw for the raw pipe too, --heap-mb N: V8 heap cap, default 160, 0 none): peak RSS (goal < 300 MB) and records/s', load: () => import('./memory.js'), heapMb: 160 },
 };
 

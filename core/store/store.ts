@@ -5,6 +5,7 @@ import { AuthRepository } from './auth-repository.js';
 import { openDatabase, type Db, type StoreDialect } from './database.js';
 import { IdempotencyRepository } from './idempotency-repository.js';
 import { DeadLetterRepository } from './dead-letters-repository.js';
+import { FeedRepository } from './feeds-repository.js';
 import { migrateToLatest } from './migrate.js';
 import { OutboxRepository } from './outbox-repository.js';
 import { RecordRepository } from './records.js';
@@ -53,6 +54,8 @@ export class Store {
   readonly conflicts: ConflictRepository;
   /** Field lineage. */
   readonly lineage: LineageRepository;
+  /** Feed runs and their sequence numbers. */
+  readonly feeds: FeedRepository;
 
   private constructor(
     private readonly db: Db,
@@ -77,6 +80,7 @@ export class Store {
     this.runs = new RunRepository(repoDb);
     this.conflicts = new ConflictRepository(repoDb);
     this.lineage = new LineageRepository(repoDb, dialect);
+    this.feeds = new FeedRepository(repoDb, (error) => this.isUniqueViolation(error));
   }
 
   private wroteOutbox = false;

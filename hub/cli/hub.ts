@@ -41,6 +41,21 @@ Commands:
             list the conflict inbox (default: open conflicts)
   conflicts resolve <id> --pick hub|system|value [--value JSON]
             keep the hub's value, take the system's, or set a value of your own
+  feed run <feed> [--out <dir>] [--as-of YYYY-MM-DD]
+            run a receivables feed now: write, sign and archive its files (next sequence
+            number), deliver them as configured, and with --out copy them into <dir>
+  feed list [--json]
+            the configured feeds and their latest runs
+  feed deliver <feed> <sequence> [--out <dir>]
+            deliver an archived run again (the same bytes), as configured or into <dir>
+  feed verify <file> [--key <public.pem>]
+            check a feed file's .sig with the hub's public keys (or --key) and its SHA-256
+            against the signed manifest beside it; given a manifest, every file it lists
+  feed decrypt <file> --key <private.pem> --out <file>
+            decrypt an encrypted feed file (the receiving side)
+  keys public | keys rotate | keys list
+            the feed signing key: print the current public key (PEM), make a new one
+            (old ones stay listed for verification), list them
   help      show this text
 
 Environment: HUB_PORT (8080), HUB_HOST (127.0.0.1), HUB_DB (embedded SQLite under HUB_DATA_DIR),
@@ -114,6 +129,10 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       return (await import('./conflicts.js')).conflictsCommand(rest);
     case 'connectors':
       return (await import('./connectors.js')).connectorsCommand(rest);
+    case 'feed':
+      return (await import('./feeds.js')).feedCommand(rest);
+    case 'keys':
+      return (await import('./keys.js')).keysCommand(rest);
     case 'help':
     case '--help':
     case '-h':

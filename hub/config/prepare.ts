@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { fieldCatalog, fieldTypes, requiredOnCreate } from '../../core/model/spec-catalog.js';
 import { loadedSpec } from '../../openapi/app/spec.js';
@@ -19,6 +20,8 @@ import { createLogger } from '../../core/logger.js';
 import { configError, inspectConfig, type HubConfig } from './load.js';
 import type { ConfigFileInput } from './schema.js';
 import { checkSyncConfig, ownershipRule, unownedInboundWrites } from '../../queues/sync-check.js';
+import { resolveFeeds, type FeedConfig } from '../../queues/feeds/config.js';
+import { checkCron } from '../../queues/feeds/cron.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -67,6 +70,8 @@ export interface PreparedHub {
   readonly mappings: MappingRegistry;
   readonly ownership: Ownership;
   readonly sync: SyncConfig;
+  /** The receivables feeds, resolved (paths, secrets, the recipient keys), by name. */
+  readonly feeds: ReadonlyMap<string, FeedConfig>;
   /** The configured connectors (built: no connection is open yet) and those handed in. */
   readonly connectors: Map<string, Connector>;
   /** Builds the configured connectors again (after `close()`); they were checked already. */
@@ -75,8 +80,8 @@ export interface PreparedHub {
 
 /**
  * Reads and checks everything a hub needs before it opens anything: the file and the environment,
- * the policy, the mappings, field ownership, the connectors and their secrets, webhook secrets and the
- * sync section. Throws one ConfigError listing every problem; creates nothing on disk then. (On
+ * the policy, the mappings, field ownership, the connectors and their secrets, webhook secrets, the
+ * sync section and the feeds. Throws one ConfigError listing every problem; creates nothing on disk then. (On
  * success, a first start creates the policy secret in the data dir.) Warns about inbound mappings
  * that write fields their source does not own.
  */
@@ -127,6 +132,11 @@ export function prepareHub(options: PrepareOptions = {}): PreparedHub {
       }),
     );
   const sync = resolveSyncConfig(config.file.sync, env, problems);
+  const feeds = resolveFeeds(
+    config.file.feeds,
+    { env, base: config.configPath ? dirname(config.configPath) : process.cwd(), source: config.configPath ?? 'config', policy, catalog, timeZone: config.file.finance.timeZone, checkCron },
+    problems,
+  );
   if (mappings) problems.push(...checkSyncConfig(sync, mappings, connectors, new Set([...inspected.declaredConnectors, ...Object.keys(options.connectors ?? {})])));
   if (problems.length > 0 || !policy || !mappings || !ownership) {
     for (const [name, c] of connectors) if (!options.connectors?.[name]) void c.close().catch(() => undefined);
@@ -152,6 +162,7 @@ export function prepareHub(options: PrepareOptions = {}): PreparedHub {
     mappings,
     ownership,
     sync,
+    feeds,
     connectors,
     rebuildConnectors: () => {
       buildConnectors();

@@ -1,11 +1,12 @@
 import { connectorConfigSchema } from '../../connectors/config.js';
 import { systemNameSchema } from '../../core/config/sections.js';
 import { sourceSchema, syncSectionSchema, targetSchema } from '../../queues/config.js';
+import { feedNameSchema, feedSchema } from '../../queues/feeds/config.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
 
 /**
  * What can still be checked of a configuration file that does not parse whole: every section that is
- * valid, and of `connectors` and `sync` every entry that is valid. The hub never starts from it (the
+ * valid, and of `connectors` and `sync` every entry that is valid (and of `feeds`). The hub never starts from it (the
  * file's problems are reported); it lets the rest of the checks (policy, mappings, connector secrets,
  * webhook secrets, sync references) run in the same pass, so a newcomer's broken setup is reported
  * whole rather than one problem at a time. Sections that fail take their defaults; entries that fail
@@ -20,6 +21,7 @@ export function salvageConfigFile(data: unknown): { value: ConfigFile | undefine
     if (whole.success) out[key] = whole.data;
     else if (key === 'connectors') out[key] = validEntries(raw[key], (v) => connectorConfigSchema.safeParse(v));
     else if (key === 'sync') out[key] = salvageSync(raw[key]);
+    else if (key === 'feeds' && isObject(raw[key])) out[key] = validEntries(raw[key], (v) => feedSchema.safeParse(v), feedNameSchema);
     // Any other section that fails takes its default (its problems are already reported).
   }
   const parsed = configFileSchema.safeParse(out);
@@ -37,11 +39,11 @@ function salvageSync(value: unknown): unknown {
 }
 
 /** The entries of a name → value record whose name and value are valid. */
-function validEntries(value: unknown, parse: (v: unknown) => { success: boolean; data?: unknown }): Record<string, unknown> {
+function validEntries(value: unknown, parse: (v: unknown) => { success: boolean; data?: unknown }, names: { safeParse: (v: unknown) => { success: boolean } } = systemNameSchema): Record<string, unknown> {
   if (!isObject(value)) return {};
   const out: Record<string, unknown> = {};
   for (const [name, entry] of Object.entries(value)) {
-    if (!systemNameSchema.safeParse(name).success) continue;
+    if (!names.safeParse(name).success) continue;
     const r = parse(entry);
     if (r.success) out[name] = r.data;
   }

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { connectorConfigSchema } from '../../connectors/config.js';
 import { coreSections, systemNameSchema as systemName } from '../../core/config/sections.js';
 import { syncSectionSchema } from '../../queues/config.js';
+import { feedsSectionSchema } from '../../queues/feeds/config.js';
 
 export { DEFAULT_ROLES } from '../../core/config/sections.js';
 
 /**
  * Schema of `hub.config.yaml`, assembled from each layer's sections: core's (security, auth, roles,
- * orders, finance, policy, ownership, logging), the mapping folders, the connector modules' schemas and the
- * sync section. Every key is optional; defaults are in the `.default()` calls of the sections.
+ * orders, finance, policy, ownership, logging), the mapping folders, the connector modules' schemas, the
+ * sync section and the feeds section. Every key is optional; defaults are in the `.default()` calls of the sections.
  */
 export const configFileSchema = z
   .strictObject({
@@ -26,6 +27,7 @@ export const configFileSchema = z
       .default({ dirs: [] }),
     connectors: z.record(systemName, connectorConfigSchema).default({}).describe('External systems by name (the name of their mappings\' connector); secrets are named by environment variable, never written here'),
     sync: syncSectionSchema,
+    feeds: feedsSectionSchema,
     logging: coreSections.logging,
   })
   .describe('ERP–CRM sync hub configuration (hub.config.yaml)');

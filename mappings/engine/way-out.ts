@@ -4,8 +4,12 @@ import type { MappedPayload } from '../../core/model/mapped.js';
 import type { PolicyEngine, Projected, Receiver } from '../../core/policy/engine.js';
 import type { InboundMapping, MappingContext, OutboundMapping } from './compile.js';
 
-/** The policy receiver a target's outbound mapping is bound to (`target:<name>`), as the policy engine takes it. */
-function targetReceiver(receiver: string): Receiver {
+/**
+ * The policy receiver a target's outbound mapping is bound to (`target:<name>`), as the policy engine
+ * takes it. Also the receiver of a feed (queues/feeds), the one way out without a mapping: its
+ * columns are checked against the receiver's rules when the configuration loads, like a mapping's reads.
+ */
+export function targetReceiver(receiver: string): Receiver {
   return { kind: 'target', roles: [receiver.replace(/^target:/, '')], userId: null, teamId: null, subtree: new Set() };
 }
 

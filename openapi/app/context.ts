@@ -10,6 +10,7 @@ import type { PolicyEngine } from '../../core/policy/engine.js';
 import type { FieldCatalog } from '../../core/policy/catalog.js';
 import type { MappingRegistry } from '../../mappings/engine/load.js';
 import type { SyncEngine } from '../../queues/engine.js';
+import type { FeedService } from '../../queues/feeds/service.js';
 import type { OperationSpec } from './spec.js';
 
 /** What the handlers need from the hub. */
@@ -25,6 +26,8 @@ export interface AppDeps {
   readonly mappings: MappingRegistry;
   /** The sync engine (status; its desks: runs, dead letters, conflicts, webhooks). */
   readonly sync: SyncEngine;
+  /** The receivables feeds: runs, their listing, the signing keys' public halves. */
+  readonly feeds: FeedService;
   readonly log: Logger;
   readonly metrics: Registry;
   readonly ready: () => Promise<Record<string, { ok: boolean; detail?: string }>>;

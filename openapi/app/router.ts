@@ -230,7 +230,8 @@ export function buildRouter(
         const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
         if (hasBody && !req.is([...op.body.mediaTypes])) throw unsupportedMediaType(op);
         if (body === undefined && op.body.required) throw new BadRequestError('A JSON body is required', [{ pointer: '/body', detail: 'is required' }]);
-        validator.checkBody(validators?.body, body);
+        // An optional body (requestBody.required: false) may be left out.
+        if (body !== undefined) validator.checkBody(validators?.body, body);
       } else body = undefined;
       ctx = {
         req, op, requestId, principal, ip, params, query, headers, body,

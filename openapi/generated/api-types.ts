@@ -1128,6 +1128,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/feeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the receivables feeds
+         * @description The configured feeds (`feeds:` in the configuration; by default `finance-daily`): receiver, formats, columns, as-of rule, schedule, where they deliver (a folder: yes or no; an HTTP endpoint: its origin only) and the latest completed run. Admins and accounts-receivable clerks (`ar_clerk`).
+         */
+        get: operations["listFeeds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feeds/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the feed signing keys (public halves)
+         * @description The RSA keys the hub signs feed files with (RSA-SHA256, PKCS#1 v1.5, detached `<file>.sig`), oldest first: id (the first 16 hex digits of the SHA-256 of the DER SubjectPublicKeyInfo, as in a manifest's `keyId`), when it was made, whether it signs new runs, and the public key as PEM. Keys replaced by `hub keys rotate` stay listed so that older runs can still be verified. Never a private key. Any authenticated caller.
+         */
+        get: operations["listFeedKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feeds/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A feed's name (`feeds:` in the configuration). */
+                id: components["parameters"]["FeedPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a feed's runs
+         * @description The runs of a feed, newest first: completed ones with their sequence number (gap-free per feed), files and SHA-256 hashes, signing key and delivery state; failed ones without a sequence, with the reason. Admins and accounts-receivable clerks.
+         */
+        get: operations["listFeedRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feeds/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A feed's name (`feeds:` in the configuration). */
+                id: components["parameters"]["FeedPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a feed now
+         * @description Writes the feed's files (open receivables projected for the feed's policy receiver, aged as of `asOf` or the feed's rule in the business time zone, and per-customer totals per currency), signs them, takes the feed's next sequence number, archives the run and starts its deliveries: to the configured folder at once, to the HTTP endpoint through the queue (see the run's `delivery`). A run that fails takes no sequence number. Admins and accounts-receivable clerks; audited.
+         */
+        post: operations["runFeed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2003,6 +2089,117 @@ export interface components {
         WebhookAccepted: {
             accepted: number;
         };
+        FeedName: string;
+        /**
+         * @description `pending`: queued or under way; `failed`: an attempt failed and another follows; `dead`: a dead letter (replay it to deliver the archived files again).
+         * @enum {string}
+         */
+        FeedDeliveryState: "pending" | "delivered" | "failed" | "dead";
+        FeedChannel: {
+            state: components["schemas"]["FeedDeliveryState"];
+            at: components["schemas"]["NullableTimestamp"];
+            error: string | null;
+        };
+        FeedFile: {
+            /** @description The delivered name, `<feed>-<sequence>-<content>.<format>[.enc]`. */
+            name: string;
+            /** @enum {string} */
+            content: "receivables" | "customer_totals";
+            /** @enum {string} */
+            format: "csv" | "jsonl";
+            records: number;
+            bytes: number;
+            sha256: string;
+            encrypted: boolean;
+            /** @description SHA-256 of the decrypted file, when the file is encrypted. */
+            plaintextSha256?: string;
+            /** @description The detached signature's file name. */
+            signature: string;
+        };
+        /** @description One run of a feed. */
+        FeedRun: {
+            id: string;
+            feed: components["schemas"]["FeedName"];
+            /** @description Gap-free per feed; null for a failed run. */
+            sequence: number | null;
+            /** @enum {string} */
+            status: "complete" | "failed";
+            /** @enum {string} */
+            origin: "api" | "cli" | "schedule";
+            asOf: components["schemas"]["Date"];
+            timeZone: string;
+            /** @description The policy receiver the records were projected for. */
+            receiver: string;
+            /** @description Open receivables in the feed. */
+            records: number;
+            /** @description Customer × currency total rows. */
+            customerTotals: number;
+            /** @description The signing key's id (see listFeedKeys). */
+            keyId: string | null;
+            manifestSha256: string | null;
+            files: components["schemas"]["FeedFile"][];
+            /** @description Why a failed run failed. */
+            message: string | null;
+            delivery: {
+                directory: components["schemas"]["FeedChannel"] | null;
+                http: {
+                    state: components["schemas"]["FeedDeliveryState"];
+                    at: components["schemas"]["NullableTimestamp"];
+                    error: string | null;
+                    attempts: number;
+                } | null;
+            };
+            createdBy: string;
+            createdAt: components["schemas"]["Timestamp"];
+            finishedAt: components["schemas"]["NullableTimestamp"];
+        };
+        FeedRunList: {
+            items: components["schemas"]["FeedRun"][];
+            nextCursor: string | null;
+        };
+        FeedRunRequest: {
+            /** @description The date to age the receivables as of; default: the feed's rule (today or yesterday in the business time zone). */
+            asOf?: components["schemas"]["Date"];
+        };
+        Feed: {
+            name: components["schemas"]["FeedName"];
+            receiver: string;
+            formats: ("csv" | "jsonl")[];
+            columns: string[];
+            /** @enum {string} */
+            asOf: "today" | "yesterday";
+            timeZone: string;
+            schedule: {
+                cron: string;
+                timeZone: string;
+            } | null;
+            delivery: {
+                /** @description Whether the feed writes to a folder. */
+                directory: boolean;
+                /** @description The origin of the endpoint it posts to. */
+                http: string | null;
+            };
+            /** @description The id of the recipient key the files are encrypted for. */
+            encryptedFor: string | null;
+            lastRun: components["schemas"]["FeedRun"] | null;
+        };
+        FeedList: {
+            items: components["schemas"]["Feed"][];
+        };
+        FeedKey: {
+            id: string;
+            createdAt: components["schemas"]["Timestamp"];
+            bits: number;
+            /** @description Whether this key signs new runs. */
+            current: boolean;
+            /** @enum {string} */
+            algorithm: "RSA-SHA256";
+            /** @description The public key, PEM (`-----BEGIN PUBLIC KEY-----`). */
+            publicKey: string;
+        };
+        FeedKeyList: {
+            items: components["schemas"]["FeedKey"][];
+        };
     };
     responses: {
         /** @description Bad request (malformed or invalid parameters or body). */
@@ -2159,6 +2356,8 @@ export interface components {
         ConnectorPath: components["schemas"]["ConnectorName"];
         /** @description A dead letter's id (a number). */
         DeadLetterIdPath: string;
+        /** @description A feed's name (`feeds:` in the configuration). */
+        FeedPath: components["schemas"]["FeedName"];
         /** @description The previous page's `nextCursor` (the last id it held). */
         IdCursor: string;
     };
@@ -4833,6 +5032,122 @@ export interface operations {
             };
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    listFeeds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feeds, by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    listFeedKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The public keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedKeyList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    listFeedRuns: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items per page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from a previous page’s `nextCursor` (letters, digits, `-` and `_`). */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description A feed's name (`feeds:` in the configuration). */
+                id: components["parameters"]["FeedPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedRunList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    runFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A feed's name (`feeds:` in the configuration). */
+                id: components["parameters"]["FeedPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FeedRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The completed run. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             431: components["responses"]["HeadersTooLarge"];
         };

@@ -135,6 +135,15 @@ describe('no other way out (a static check of the source tree)', () => {
     expect(source.filter(({ text }) => /as MappedPayload\b/.test(text)).map(({ f }) => f)).toEqual(['mappings/engine/load.ts']);
   });
 
+  it('a feed projects every receivable and customer it writes for its receiver, bound as a target\'s is', () => {
+    const text = source.find((s) => s.f === 'queues/feeds/produce.ts')?.text ?? '';
+    expect(text).toMatch(/const receiver = targetReceiver\(feed\.receiver\);/);
+    expect(text).toMatch(/policy\.project\(receiver, 'receivable', r\)/);
+    expect(text).toMatch(/policy\.project\(receiver, 'customer', c\)/);
+    // Only projected records reach a line: the producer never reads a field of a stored record.
+    expect(text).not.toMatch(/\br\[['"]/);
+  });
+
   it('delivery, ingest, reconciliation and preview all go through WayOut', () => {
     for (const f of ['queues/delivery.ts', 'queues/delivery-batch.ts', 'queues/ingest.ts', 'queues/reconcile.ts', 'mappings/engine/preview.ts']) {
       const text = source.find((s) => s.f === f)?.text ?? '';
