@@ -106,4 +106,49 @@ describe.skipIf(!haveChromium())('web UI reports in Chromium (skipped: /usr/bin/
     expect(w.consoleErrors).toEqual([]);
     await w.context.close();
   });
+
+  it('lets the AR clerk run the finance feed (the next sequence each time) and download the public key; a rep is not offered feeds', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w.page, ui.base, 'ar.clerk', DEMO_PASSWORD);
+    await w.page.getByRole('link', { name: 'Feeds' }).click();
+    await w.page.getByRole('heading', { name: 'Runs: finance-daily' }).waitFor();
+    const sequences: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      await w.page.getByRole('button', { name: 'Run now' }).click();
+      const status = w.page.getByRole('status').filter({ hasText: 'Run complete' });
+      await status.waitFor();
+      sequences.push(/#(\d+)/.exec((await status.textContent()) ?? '')![1]!);
+      await w.page.getByRole('button', { name: 'Run now' }).waitFor();
+    }
+    expect(Number(sequences[1])).toBe(Number(sequences[0]) + 1);
+    await w.page.getByRole('table', { name: 'Runs' }).getByRole('cell', { name: sequences[1]!, exact: true }).waitFor();
+    const [download] = await Promise.all([w.page.waitForEvent('download'), w.page.getByRole('button', { name: 'Download public key' }).click()]);
+    expect(readFileSync((await download.path())!, 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    await screenshot(w.page, 'feeds');
+    expect(await axeViolations(w.page)).toEqual([]);
+    expect(w.consoleErrors).toEqual([]);
+    await w.context.close();
+
+    const rep = await watchedPage(browser);
+    await signIn(rep.page, ui.base, 'rep.anna', DEMO_PASSWORD);
+    expect(await rep.page.getByRole('link', { name: 'Feeds' }).count()).toBe(0);
+    await rep.context.close();
+  });
+
+  it('filters customers by the lead\'s own team (not the teams below it)', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w.page, ui.base, 'lead.north', DEMO_PASSWORD);
+    await w.page.getByRole('table').waitFor();
+    await w.page.getByLabel('Team').selectOption('mine');
+    await w.page.waitForURL(/team=mine/);
+    await w.page.getByRole('table').waitFor();
+    await w.settle();
+    const me = JSON.parse(w.responses.find((r) => r.url.endsWith('/api/v1/auth/session') && r.status === 200)!.body) as { user: { teamId: string } };
+    const filtered = w.responses.filter((r) => r.url.includes('/api/v1/customers?') && r.url.includes('teamId='));
+    expect(filtered.length).toBeGreaterThan(0);
+    const items = (JSON.parse(filtered[filtered.length - 1]!.body) as { items: { teamId: string }[] }).items;
+    expect(items.length).toBeGreaterThan(0);
+    for (const c of items) expect(c.teamId).toBe(me.user.teamId);
+    await w.context.close();
+  });
 });

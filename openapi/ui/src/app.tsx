@@ -8,11 +8,12 @@ import { PaymentsPage, ReceivablesPage } from './pages/finance.js';
 import { OrderPage, OrdersPage } from './pages/orders.js';
 import { ProductPage, ProductsPage } from './pages/products.js';
 import { AgingReport, SalesReport } from './pages/reports.js';
+import { FeedsPage } from './pages/feeds.js';
 import { may, permissions, type Entity } from './permissions.js';
 import { OPS_NAV, opsPage } from './pages/ops/routes.js';
 import { SignIn } from './pages/signin.js';
 import { href, route } from './route.js';
-import { loadUser, signOut, user } from './session.js';
+import { hasRole, loadUser, signOut, user } from './session.js';
 import { useSignal } from './state.js';
 
 export function App() {
@@ -35,6 +36,7 @@ export function App() {
           ))}
           {may('receivable', 'read') && <a href={href(['reports', 'aging'])}>{t('nav.aging')}</a>}
           {may('order', 'read') && permissions.get()?.['order']?.fields['total'] === 'allow' && <a href={href(['reports', 'sales'])}>{t('nav.sales')}</a>}
+          {hasRole(me, 'admin', 'ar_clerk') && <a href={href(['feeds'])}>{t('nav.feeds')}</a>}
           {OPS_NAV.filter((n) => n.visible(me)).map((n) => (
             <a key={n.label} href={href(n.path)}>{t(n.label)}</a>
           ))}
@@ -89,6 +91,8 @@ function Page(props: { me: Principal }) {
       return <ReceivablesPage query={r.query} />;
     case 'payments':
       return <PaymentsPage query={r.query} />;
+    case 'feeds':
+      return <FeedsPage query={r.query} />;
     case 'reports':
       return second === 'sales' ? <SalesReport query={r.query} /> : <AgingReport query={r.query} />;
     default: {
