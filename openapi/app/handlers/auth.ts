@@ -1,6 +1,6 @@
 import type { Principal } from '../../../core/auth/principal.js';
 import { ENTITIES, ENTITY_NAMES, type EntityName } from '../../../core/model/entities.js';
-import type { OperationHandler } from '../context.js';
+import type { AppDeps, OperationHandler, RequestContext } from '../context.js';
 import { bearer } from '../router.js';
 import { sessionClearCookie, sessionCookie, sessionSetCookie } from '../session.js';
 import { loadedSpec } from '../spec.js';
@@ -10,6 +10,13 @@ import { typedHandlers } from '../typed.js';
 function requiredOnCreate(entity: EntityName): string[] {
   const schemas = (loadedSpec().document['components'] as { schemas: Record<string, { required?: string[] }> }).schemas;
   return schemas[`${ENTITIES[entity].typeName}Create`]?.required ?? [];
+}
+
+/** A password login (throttled, audited by the targeted user's id when it exists, never the typed text). */
+async function passwordLogin(ctx: RequestContext, deps: AppDeps, body: { username: string; password: string }) {
+  const user = await deps.store.records.findByNaturalKey(ENTITIES.user, body.username);
+  if (ctx.audit) ctx.audit.recordIds = user ? [user.id] : [];
+  return deps.auth.login(body.username, body.password, ctx.ip);
 }
 
 const me = (p: Principal) => ({ id: p.id, type: p.type === 'apikey' ? ('apikey' as const) : ('user' as const), username: p.username, displayName: p.displayName, roles: [...p.roles], teamId: p.teamId });
@@ -23,11 +30,7 @@ export function authHandlers(): Record<string, OperationHandler> {
       access: 'public',
       audit: { action: 'auth.login', entity: 'user' },
       async handle(ctx, deps) {
-        const { username, password } = ctx.body;
-        // The audit names the targeted user by id (when it exists), never the typed text.
-        const user = await deps.store.records.findByNaturalKey(ENTITIES.user, username);
-        if (ctx.audit) ctx.audit.recordIds = user ? [user.id] : [];
-        const result = await deps.auth.login(username, password, ctx.ip);
+        const result = await passwordLogin(ctx, deps, ctx.body);
         return { status: 200, body: { token: result.token, expiresAt: result.expiresAt }, headers: { 'Cache-Control': 'no-store' } };
       },
     },
@@ -35,10 +38,7 @@ export function authHandlers(): Record<string, OperationHandler> {
       access: 'public',
       audit: { action: 'auth.login', entity: 'user' },
       async handle(ctx, deps) {
-        const { username, password } = ctx.body;
-        const user = await deps.store.records.findByNaturalKey(ENTITIES.user, username);
-        if (ctx.audit) ctx.audit.recordIds = user ? [user.id] : [];
-        const result = await deps.auth.login(username, password, ctx.ip);
+        const result = await passwordLogin(ctx, deps, ctx.body);
         const principal = await deps.auth.authenticate(result.token);
         return {
           status: 200,

@@ -1,23 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, problemOf, type Problem, type Schemas } from '../api.js';
+import { saveFile } from '../download.js';
 import { date, instant, t } from '../i18n.js';
 import { go, href } from '../route.js';
 import { DataTable, useList } from './table.js';
 
 type Feed = Schemas['Feed'];
 type FeedRun = Schemas['FeedRun'];
-
-/** Saves text as a file through a temporary object URL (no inline script, CSP-clean). */
-function save(text: string, name: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 /**
  * Receivables feeds (admins and AR clerks): the configured feeds, a feed's runs with sequence, count and
@@ -36,7 +25,7 @@ export function FeedsPage(props: { query: URLSearchParams }) {
   const downloadKey = async () => {
     const { data } = await api.GET('/api/v1/feeds/keys');
     const current = data?.items.find((k) => k.current);
-    if (current) save(current.publicKey, `hub-public-${current.id}.pem`, 'application/x-pem-file');
+    if (current) saveFile(current.publicKey, `hub-public-${current.id}.pem`, 'application/x-pem-file');
   };
   return (
     <section aria-labelledby="feeds-title">

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, problemOf, type Problem, type Schemas } from '../api.js';
+import { saveFile } from '../download.js';
 import { date, money, t, type MessageKey } from '../i18n.js';
 import { go, href } from '../route.js';
 import { BarChart } from './chart.js';
@@ -12,14 +13,7 @@ const BUCKETS = ['current', 'd1_30', 'd31_60', 'd61_90', 'over_90'] as const;
 async function downloadCsv(load: () => Promise<{ data?: unknown; response: Response }>, name: string): Promise<void> {
   const { data, response } = await load();
   if (!response.ok || typeof data !== 'string') return;
-  const url = URL.createObjectURL(new Blob([data], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveFile(data, name, 'text/csv;charset=utf-8');
 }
 
 function ReportProblem(props: { problem: Problem }) {
