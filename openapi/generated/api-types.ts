@@ -1809,6 +1809,8 @@ export interface components {
             displayName: string | null;
             roles: string[];
             teamId: string | null;
+            /** @description The name of the caller's team (null without a team). */
+            teamName: string | null;
         };
         ApiIndex: {
             name: string;

@@ -19,7 +19,12 @@ async function passwordLogin(ctx: RequestContext, deps: AppDeps, body: { usernam
   return deps.auth.login(body.username, body.password, ctx.ip);
 }
 
-const me = (p: Principal) => ({ id: p.id, type: p.type === 'apikey' ? ('apikey' as const) : ('user' as const), username: p.username, displayName: p.displayName, roles: [...p.roles], teamId: p.teamId });
+/** The principal as `getMe` answers it, with its team's name (the caller may not list teams). */
+async function me(deps: AppDeps, p: Principal) {
+  const team = p.teamId ? await deps.store.records.get(ENTITIES.team, p.teamId) : undefined;
+  const teamName = typeof team?.['name'] === 'string' ? team['name'] : null;
+  return { id: p.id, type: p.type === 'apikey' ? ('apikey' as const) : ('user' as const), username: p.username, displayName: p.displayName, roles: [...p.roles], teamId: p.teamId, teamName };
+}
 /** Where the session cookie applies: the path the hub is mounted at (only plain path characters; else `/`). */
 const cookiePath = (baseUrl: string) => (baseUrl && /^\/[A-Za-z0-9/_.~%-]*$/.test(baseUrl) ? baseUrl : '/');
 
@@ -42,7 +47,7 @@ export function authHandlers(): Record<string, OperationHandler> {
         const principal = await deps.auth.authenticate(result.token);
         return {
           status: 200,
-          body: { expiresAt: result.expiresAt, user: me(principal) },
+          body: { expiresAt: result.expiresAt, user: await me(deps, principal) },
           headers: { 'Cache-Control': 'no-store', 'Set-Cookie': sessionSetCookie(result.token, result.expiresAt, cookiePath(ctx.req.baseUrl), ctx.req.hubSecure ?? ctx.req.secure) },
         };
       },
@@ -96,10 +101,10 @@ export function authHandlers(): Record<string, OperationHandler> {
     },
     getMe: {
       access: 'authenticated',
-      async handle(ctx) {
+      async handle(ctx, deps) {
         const p = ctx.principal;
         if (!p) throw new Error('unreachable: authenticated operation without principal');
-        return { status: 200, body: me(p) };
+        return { status: 200, body: await me(deps, p) };
       },
     },
   });

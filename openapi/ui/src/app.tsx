@@ -45,7 +45,10 @@ export function App() {
         <div class="me">
           <span class="who" data-testid="me">
             <strong>{me.displayName ?? me.username}</strong>
-            <span class="roles" title={t('user.roles')}>{me.roles.join(', ')}</span>
+            <span class="roles">
+              <span class="sr-only">{t('user.roles')}: </span>{me.roles.join(', ')}
+              {me.teamName && <> · <span class="sr-only">{t('user.team')}: </span>{me.teamName}</>}
+            </span>
           </span>
           <LanguageSwitch />
           <button type="button" onClick={() => signOut().then(() => setSignOutFailed(false), () => setSignOutFailed(true))}>{t('signout')}</button>
