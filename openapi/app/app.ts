@@ -6,7 +6,7 @@ import { QUEUE_BOARD_PATH, queueBoard } from './queue-board.js';
 import { buildRouter } from './router.js';
 import { loadedSpec, type LoadedSpec } from './spec.js';
 import { SpecValidator } from './validation.js';
-import { webUi } from './web-ui.js';
+import { PACKAGED_PAGE_CSP, webUi } from './web-ui.js';
 
 let validator: SpecValidator | undefined;
 
@@ -34,8 +34,13 @@ export function createApiRouter(deps: AppDeps): Router {
     res.json({ ...spec.document, servers: [{ url: req.baseUrl || '/' }] });
   });
   router.get('/docs', (req, res, next) => (req.originalUrl.split('?')[0]?.endsWith('/') ? next() : res.redirect(301, `${req.baseUrl}/docs/`)));
+  // Swagger UI and bull-board run no inline script: a CSP keeps it that way (web-ui.ts).
+  router.use(['/docs', QUEUE_BOARD_PATH], (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', PACKAGED_PAGE_CSP);
+    next();
+  });
   // bull-board on the sync queues, for administrators (see queue-board.ts).
   router.use(QUEUE_BOARD_PATH, queueBoard(deps));
-  router.use('/docs', swaggerUi.serveFiles(undefined, { swaggerOptions: { url: '../openapi.json' } }), swaggerUi.setup(undefined, { swaggerOptions: { url: '../openapi.json' }, customSiteTitle: 'ERP–CRM Sync Hub API' }));
+  router.use('/docs', swaggerUi.serveFiles(undefined, { swaggerOptions: { url: '../openapi.json', validatorUrl: null } }), swaggerUi.setup(undefined, { swaggerOptions: { url: '../openapi.json', validatorUrl: null }, customSiteTitle: 'ERP–CRM Sync Hub API' }));
   });
 }

@@ -1,3 +1,7 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -43,6 +47,22 @@ function setCookie(req: Request, res: Response, value: string, maxAge?: number):
  * administrator signed in to the web UI opens the board from its link without a token; a write
  * signed in that way must come from the hub's own pages, as on the API.
  */
+let views: string | undefined;
+
+/**
+ * bull-board's page template without its Google Fonts stylesheet: the hub fetches nothing from the
+ * internet (the board falls back to the system font), and the page's CSP would refuse it anyway.
+ * Written once per process to a private temporary folder.
+ */
+function offlineViews(): string {
+  if (views) return views;
+  const original = readFileSync(join(dirname(createRequire(import.meta.url).resolve('@bull-board/ui/package.json')), 'dist', 'index.ejs'), 'utf8');
+  const dir = mkdtempSync(join(tmpdir(), 'hub-board-views-'));
+  writeFileSync(join(dir, 'index.ejs'), original.replace(/<link[^>]*href="https?:\/\/[^"]*"[^>]*>/g, ''));
+  views = dir;
+  return dir;
+}
+
 export function queueBoard(deps: AppDeps): Router {
   const queues = [...[...deps.sync.targets.values()].map((t) => t.queue), ...[...deps.sync.sources.values()].map((s) => s.queue)];
   // The UI needs its absolute base path; the hub may be mounted anywhere, so one board per mount.
@@ -53,6 +73,7 @@ export function queueBoard(deps: AppDeps): Router {
       const adapter = new ExpressAdapter();
       adapter.setBasePath(base);
       createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter: adapter, options: { uiConfig: { boardTitle: 'Hub sync queues' } } });
+      adapter.setViewsPath(offlineViews());
       board = adapter.getRouter() as express.Router;
       if (boards.size < 16) boards.set(base, board);
     }

@@ -21,6 +21,24 @@ export const UI_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The CSP of the pages the hub serves from packages (Swagger UI at /docs, bull-board at
+ * /admin/queues): their scripts are files of their own, so script comes from the hub's origin only;
+ * both put a <style> element in their page, so styles may be inline. Nothing from elsewhere.
+ */
+export const PACKAGED_PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** The folder of the built UI: beside the compiled code (dist/openapi/app → dist/ui), or dist/ui from the sources. */
 export function uiDir(): string | undefined {
   for (const rel of ['../../ui/', '../../dist/ui/']) {

@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../core/demo/seed.js';
 import { USERS } from '../../core/demo/words.js';
+import { ADMIN_PASSWORD } from '../helpers.js';
 import { haveChromium, launch, signIn, startUiHub, watchedPage } from './browser.js';
 
 /**
@@ -40,4 +41,17 @@ describe.skipIf(!haveChromium())('web UI for every demo role in Chromium (skippe
       await w.context.close();
     }, 60_000);
   }
+
+  it('opens the API docs and, for an admin, the queue board under their CSP without a console error', async () => {
+    const w = await watchedPage(browser);
+    await signIn(w.page, ui.base, 'admin', ADMIN_PASSWORD);
+    const docs = await w.page.goto(`${ui.base}/docs/`);
+    expect(docs?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await w.page.locator('.swagger-ui .info .title').waitFor();
+    const board = await w.page.goto(`${ui.base}/admin/queues`);
+    expect(board?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await w.page.getByText(/sync/i).first().waitFor();
+    expect(w.consoleErrors).toEqual([]);
+    await w.context.close();
+  });
 });
