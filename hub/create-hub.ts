@@ -184,6 +184,7 @@ export function createHub(options: CreateHubOptions = {}): Hub {
     // A feed's dead letters (target feed:<name>) are replayed by the feeds: the run's archived bytes again.
     sync.deadLetters.replayWith(FeedService.letterPrefix, (letter, by) => feedService.replayLetter(letter, by));
     await feedService.start({ workers: options.runWorkers !== false });
+    sync.onReschedule(() => feedService.reschedule());
     const s = store;
     const r = redis;
     if (options.serveApi === false) return;

@@ -83,6 +83,7 @@ export class SyncEngine {
   private readonly instance = randomUUID();
   private readonly chains: RunChains;
   private watchdog: SyncWatchdog | undefined;
+  private readonly reschedulers: (() => Promise<void>)[] = [];
 
   constructor(private readonly deps: SyncEngineDeps) {
     const { config, mappings, connectors, store, log, connection, prefix } = deps;
@@ -147,6 +148,14 @@ export class SyncEngine {
   }
 
   /** Starts the workers (delivery, ingest, relay) in this process; without them, the API side only. */
+  /**
+   * Something else that schedules jobs in Redis (the receivables feeds) and must put its schedules
+   * back when the watchdog finds that Redis lost its keys.
+   */
+  onReschedule(again: () => Promise<void>): void {
+    this.reschedulers.push(again);
+  }
+
   async start(options: { workers: boolean }): Promise<void> {
     const { redis, prefix, store, log } = this.deps;
     // Every commit wakes the relay: here directly, in other processes through Redis.
@@ -182,6 +191,7 @@ export class SyncEngine {
           await s.schedule();
         }
         await this.reconciliation.reschedule();
+        for (const again of this.reschedulers) await again();
       },
       continueRun: (run, chain) => this.runs.continueRun(run, chain),
     });

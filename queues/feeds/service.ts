@@ -183,6 +183,11 @@ export class FeedService {
     await this.schedules.start();
   }
 
+  /** Puts the feed schedules back (the sync watchdog calls it when Redis lost its keys). */
+  async reschedule(): Promise<void> {
+    await this.schedules?.reschedule();
+  }
+
   async stop(): Promise<void> {
     await this.schedules?.stop();
     this.schedules = undefined;

@@ -11,7 +11,7 @@ import { parseManifest, runFileName } from '../../core/feeds/manifest.js';
 import { runDir } from '../../queues/feeds/run.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { REDIS_URL, startTestHub, type TestHub } from '../helpers.js';
+import { REDIS_URL, deleteRedisPrefix, startTestHub, type TestHub } from '../helpers.js';
 import { opensslVerify, seedReceivables } from './feed-fixtures.js';
 
 interface Received {
@@ -214,6 +214,20 @@ describe('feed deliveries, dead letters, the API and the keys', () => {
     const runs = (await t.hub.store.feeds.list('finance-tick', 100)).filter((r) => r.status === 'complete');
     expect(runs.map((r) => r.sequence).sort((a, b) => a! - b!)).toEqual(runs.map((_, i) => i + 1));
   });
+
+  it('puts the feed schedule back when Redis loses the hub\'s keys (the sync watchdog), and scheduled runs go on', async () => {
+    await deleteRedisPrefix(t.prefix);
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('feeds.run', { connection, prefix: t.prefix });
+    try {
+      await until('the schedule restored', async () => (await queue.getJobSchedulers(0, -1)).some((s) => (s.id ?? s.key) === 'finance-tick'), 30_000);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+    const before = (await t.hub.store.feeds.list('finance-tick', 100)).length;
+    await until('a scheduled run after the loss', async () => (await t.hub.store.feeds.list('finance-tick', 100)).length > before, 30_000);
+  }, 70_000);
 
   it('encrypts for finance\'s key: the envelope is signed, finance decrypts it to the CSV the manifest hashes', async () => {
     const r = await run('finance-sealed');
