@@ -72,6 +72,21 @@ export class DeadLetterDesk {
     return out;
   }
 
+  /** Discards the open letters that match the filter, page by page, at most `max`; answers their ids. */
+  async discardWhere(filter: DeadLetterFilter, by: string, max = 10_000): Promise<string[]> {
+    const out: string[] = [];
+    for (;;) {
+      // Discarded letters leave the open set, so each page is read from the start again.
+      const page = await this.deps.store.deadLetters.list({ ...filter, state: 'open' }, Math.min(500, max - out.length));
+      if (page.length === 0 || out.length >= max) break;
+      const ids = page.map((l) => l.id);
+      await this.discard(ids, by);
+      out.push(...ids);
+      if (out.length >= max) break;
+    }
+    return out;
+  }
+
   /** Discards open letters; returns how many were open. */
   async discard(ids: readonly string[], by: string): Promise<number> {
     return this.deps.store.deadLetters.resolve(ids, 'discarded', by, new Date().toISOString());

@@ -1063,6 +1063,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sync/dead-letter-discards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Discard every open dead letter matching a filter
+         * @description Discards the open dead letters the filter selects (an empty filter: all of them, up to 10000): they are closed as discarded, by the caller, and nothing is sent again. The same filter as `replayDeadLetters`, so a list filtered in the console can be discarded as shown. Admins only; audited.
+         */
+        post: operations["discardDeadLetters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sync/conflicts": {
         parameters: {
             query?: never;
@@ -2018,6 +2038,10 @@ export interface components {
             direction?: "in" | "out";
             createdBefore?: components["schemas"]["Timestamp"];
             createdAfter?: components["schemas"]["Timestamp"];
+        };
+        DeadLetterDiscardResult: {
+            discarded: number;
+            ids: string[];
         };
         DeadLetterReplayResult: {
             replayed: number;
@@ -4914,6 +4938,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeadLetterReplayResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    discardDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeadLetterReplayFilter"];
+            };
+        };
+        responses: {
+            /** @description The dead letters discarded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterDiscardResult"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -219,6 +219,14 @@ describe.skipIf(!haveChromium()).sequential('operations console in Chromium (ski
     await w.page.getByRole('status').filter({ hasText: 'discarded' }).waitFor();
     await expect.poll(() => w.page.locator('article.letter').count()).toBe(1);
 
+    // Discarding every matching letter asks first; Escape leaves them all.
+    await w.page.getByRole('button', { name: 'Discard all matching…' }).click();
+    const discardAll = w.page.getByRole('dialog', { name: 'Discard every matching dead letter?' });
+    expect(await discardAll.textContent()).toContain('Connector: sink');
+    await w.page.keyboard.press('Escape');
+    await discardAll.waitFor({ state: 'hidden' });
+    expect(await w.page.locator('article.letter').count()).toBe(1);
+
     // Replay every open letter the filter selects.
     peer.refuse.delete(code(9));
     await w.page.getByRole('button', { name: 'Replay all matching…' }).click();

@@ -98,6 +98,27 @@ describe.sequential('API support of the operations console', () => {
     expect(await open()).toEqual([]);
   });
 
+  it('discards the open dead letters a filter selects, and only those; a rep may not', async () => {
+    const at = new Date().toISOString();
+    const letters = t.hub.store.deadLetters;
+    for (const [no, code] of [['DX-1', 'refused'], ['DX-2', 'refused'], ['DX-3', 'timeout']] as const) {
+      await letters.add({ target: 'ledger', direction: 'in', entity: 'customer', recordId: no, version: 1, payload: { customer_no: no, name: no }, errorCode: code, errorMessage: 'x', attempts: 1, createdAt: at });
+    }
+    const open = async () => ((await t.api.get('/api/v1/sync/dead-letters').set(admin)).body.items as { recordId: string }[]).map((l) => l.recordId).sort();
+    expect(await open()).toEqual(['DX-1', 'DX-2', 'DX-3']);
+    const repToken = await t.login('rep.console', 'rep-console-password');
+    expect((await t.api.post('/api/v1/sync/dead-letter-discards').set('Authorization', `Bearer ${repToken}`).send({})).status).toBe(403);
+    const bad = await t.api.post('/api/v1/sync/dead-letter-discards').set(admin).send({ errorCode: '' });
+    expect(bad.status).toBe(400);
+    expect(await open()).toEqual(['DX-1', 'DX-2', 'DX-3']);
+    const discarded = await t.api.post('/api/v1/sync/dead-letter-discards').set(admin).send({ target: 'ledger', direction: 'in', errorCode: 'refused' });
+    expect(discarded.status).toBe(200);
+    expect(discarded.body.discarded).toBe(2);
+    expect(await open()).toEqual(['DX-3']);
+    const closed = (await t.api.get('/api/v1/sync/dead-letters?state=discarded').set(admin)).body.items as { recordId: string; resolvedBy: string }[];
+    expect(closed.map((l) => l.recordId).sort()).toEqual(['DX-1', 'DX-2']);
+  });
+
   it('opens the queue board with the web UI session cookie, for admins only, and refuses a cross-site write signed with it', async () => {
     const session = async (username: string, password: string) => {
       const res = await app().post('/api/v1/auth/session').send({ username, password });

@@ -228,19 +228,22 @@ export function syncHandlers(): Record<string, OperationHandler> {
       access: 'admin',
       audit: { action: 'sync.deadletter.replay', entity: null },
       async handle(ctx, deps) {
-        const body = ctx.body as { target?: string; entity?: string; errorCode?: string; direction?: 'in' | 'out'; createdBefore?: string; createdAfter?: string };
-        const filter: DeadLetterFilter = {
-          ...(body.target ? { target: body.target } : {}),
-          ...(body.entity ? { entity: body.entity } : {}),
-          ...(body.errorCode ? { errorCode: body.errorCode } : {}),
-          ...(body.direction ? { direction: body.direction } : {}),
-          ...(body.createdBefore ? { createdBefore: utcInstant(body.createdBefore, '/createdBefore') } : {}),
-          ...(body.createdAfter ? { createdAfter: utcInstant(body.createdAfter, '/createdAfter') } : {}),
-        };
+        const { body, filter } = letterFilter(ctx.body);
         if (ctx.audit) Object.assign(ctx.audit, { entity: body.entity ?? null, fields: Object.keys(body).sort() });
         const ids = await deps.sync.deadLetters.replayWhere(filter, actorName(ctx.principal));
         if (ctx.audit) ctx.audit.recordIds = ids;
         return { status: 200, body: { replayed: ids.length, ids } };
+      },
+    },
+    discardDeadLetters: {
+      access: 'admin',
+      audit: { action: 'sync.deadletter.discard', entity: null },
+      async handle(ctx, deps) {
+        const { body, filter } = letterFilter(ctx.body);
+        if (ctx.audit) Object.assign(ctx.audit, { entity: body.entity ?? null, fields: Object.keys(body).sort() });
+        const ids = await deps.sync.deadLetters.discardWhere(filter, actorName(ctx.principal));
+        if (ctx.audit) ctx.audit.recordIds = ids;
+        return { status: 200, body: { discarded: ids.length, ids } };
       },
     },
 
@@ -324,4 +327,18 @@ export function syncHandlers(): Record<string, OperationHandler> {
     };
   }
   return handlers;
+}
+
+/** The dead-letter filter of a replay or discard body (`DeadLetterReplayFilter`). */
+function letterFilter(raw: unknown): { body: { entity?: string }; filter: DeadLetterFilter } {
+  const body = raw as { target?: string; entity?: string; errorCode?: string; direction?: 'in' | 'out'; createdBefore?: string; createdAfter?: string };
+  const filter: DeadLetterFilter = {
+    ...(body.target ? { target: body.target } : {}),
+    ...(body.entity ? { entity: body.entity } : {}),
+    ...(body.errorCode ? { errorCode: body.errorCode } : {}),
+    ...(body.direction ? { direction: body.direction } : {}),
+    ...(body.createdBefore ? { createdBefore: utcInstant(body.createdBefore, '/createdBefore') } : {}),
+    ...(body.createdAfter ? { createdAfter: utcInstant(body.createdAfter, '/createdAfter') } : {}),
+  };
+  return { body, filter };
 }

@@ -17,7 +17,7 @@ const DIRECTIONS = ['out', 'in'] as const;
 const PAGE = 20;
 const PATH = ['ops', 'dead-letters'] as const;
 
-type Action = { kind: 'replay' | 'discard'; letter: Letter } | { kind: 'replayAll' };
+type Action = { kind: 'replay' | 'discard'; letter: Letter } | { kind: 'replayAll' } | { kind: 'discardAll' };
 
 export function DeadLettersPage(props: { query: URLSearchParams }) {
   const q = props.query;
@@ -87,18 +87,23 @@ export function DeadLettersPage(props: { query: URLSearchParams }) {
     setBusy(true);
     setNotice(undefined);
     let failed: Problem | undefined;
-    if (action.kind === 'replayAll') {
-      const direction = filter.direction === 'in' || filter.direction === 'out' ? filter.direction : undefined;
-      const { data, error, response } = await api.POST('/api/v1/sync/dead-letter-replays', {
-        body: {
-          ...(filter.target ? { target: filter.target } : {}),
-          ...(isEntity(filter.entity) ? { entity: filter.entity } : {}),
-          ...(filter.errorCode ? { errorCode: filter.errorCode } : {}),
-          ...(direction ? { direction } : {}),
-        },
-      });
-      if (data) setNotice(tf('ops.dl.replayedN', { n: count(data.replayed) }));
-      else failed = problemOf(error, response.status);
+    if (action.kind === 'replayAll' || action.kind === 'discardAll') {
+      const direction: 'in' | 'out' | undefined = filter.direction === 'in' || filter.direction === 'out' ? filter.direction : undefined;
+      const body = {
+        ...(filter.target ? { target: filter.target } : {}),
+        ...(isEntity(filter.entity) ? { entity: filter.entity } : {}),
+        ...(filter.errorCode ? { errorCode: filter.errorCode } : {}),
+        ...(direction ? { direction } : {}),
+      };
+      if (action.kind === 'replayAll') {
+        const { data, error, response } = await api.POST('/api/v1/sync/dead-letter-replays', { body });
+        if (data) setNotice(tf('ops.dl.replayedN', { n: count(data.replayed) }));
+        else failed = problemOf(error, response.status);
+      } else {
+        const { data, error, response } = await api.POST('/api/v1/sync/dead-letter-discards', { body });
+        if (data) setNotice(tf('ops.dl.discardedN', { n: count(data.discarded) }));
+        else failed = problemOf(error, response.status);
+      }
     } else {
       const id = action.letter.id;
       const path = { params: { path: { id } } };
@@ -154,7 +159,8 @@ export function DeadLettersPage(props: { query: URLSearchParams }) {
       </form>
       {open && items && items.length > 0 && (
         <p>
-          <button type="button" class="secondary" onClick={() => setAction({ kind: 'replayAll' })}>{t('ops.dl.replayAll')}</button>
+          <button type="button" class="secondary" onClick={() => setAction({ kind: 'replayAll' })}>{t('ops.dl.replayAll')}</button>{' '}
+          <button type="button" class="secondary" onClick={() => setAction({ kind: 'discardAll' })}>{t('ops.dl.discardAll')}</button>
         </p>
       )}
       {notice && <p class="notice" role="status">{notice}</p>}
@@ -175,14 +181,14 @@ export function DeadLettersPage(props: { query: URLSearchParams }) {
         id="dl-confirm"
         open={action !== undefined}
         busy={busy}
-        danger={action?.kind === 'discard'}
-        title={action ? t(action.kind === 'replayAll' ? 'ops.dl.replayAllTitle' : action.kind === 'replay' ? 'ops.dl.replayTitle' : 'ops.dl.discardTitle') : ''}
-        confirmLabel={action ? t(action.kind === 'discard' ? 'ops.dl.discard' : 'ops.dl.replay') : ''}
+        danger={action?.kind === 'discard' || action?.kind === 'discardAll'}
+        title={action ? t(action.kind === 'replayAll' ? 'ops.dl.replayAllTitle' : action.kind === 'discardAll' ? 'ops.dl.discardAllTitle' : action.kind === 'replay' ? 'ops.dl.replayTitle' : 'ops.dl.discardTitle') : ''}
+        confirmLabel={action ? t(action.kind === 'discard' || action.kind === 'discardAll' ? 'ops.dl.discard' : 'ops.dl.replay') : ''}
         onConfirm={() => void act()}
         onClose={() => setAction(undefined)}
       >
-        {action?.kind === 'replayAll' && <ReplayAllText filter={filter} />}
-        {action && action.kind !== 'replayAll' && (
+        {(action?.kind === 'replayAll' || action?.kind === 'discardAll') && <ReplayAllText filter={filter} discard={action.kind === 'discardAll'} />}
+        {action && action.kind !== 'replayAll' && action.kind !== 'discardAll' && (
           <p>{tf(action.kind === 'replay' ? 'ops.dl.replayBody' : 'ops.dl.discardBody', { id: action.letter.id, target: action.letter.target, entity: labelOf('ops.entity', action.letter.entity), record: action.letter.recordId })}</p>
         )}
       </ConfirmDialog>
@@ -190,7 +196,7 @@ export function DeadLettersPage(props: { query: URLSearchParams }) {
   );
 }
 
-function ReplayAllText(props: { filter: Record<string, string> }) {
+function ReplayAllText(props: { filter: Record<string, string>; discard: boolean }) {
   const f = props.filter;
   const parts = [
     f['target'] && `${t('ops.connector')}: ${f['target']}`,
@@ -200,7 +206,7 @@ function ReplayAllText(props: { filter: Record<string, string> }) {
   ].filter(Boolean) as string[];
   return (
     <>
-      <p>{t('ops.dl.replayAllBody')}</p>
+      <p>{t(props.discard ? 'ops.dl.discardAllBody' : 'ops.dl.replayAllBody')}</p>
       {parts.length ? (
         <ul>
           {parts.map((p) => (
