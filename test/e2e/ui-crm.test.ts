@@ -150,12 +150,16 @@ describe.skipIf(!haveChromium())('web UI in Chromium (skipped: /usr/bin/chromium
     await w.page.getByRole('link', { name: 'Edit' }).click();
     await w.page.getByLabel('Industry').fill('Machinery');
     const token = await hub.auth.login('director', DEMO_PASSWORD, '127.0.0.1');
-    const other = await fetch(`${base}/api/v1/customers/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ website: 'https://other.example' }) });
+    const other = await fetch(`${base}/api/v1/customers/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ website: 'https://other.example', industry: 'Textiles' }) });
     expect(other.status).toBe(200);
     await w.page.getByRole('button', { name: 'Save' }).click();
     const stale = w.page.getByTestId('stale');
     await stale.waitFor();
     expect(await stale.textContent()).toContain('https://other.example');
+    // The field both changed is flagged, with what keeping this user's changes will write.
+    const both = stale.locator('li[data-both="true"]');
+    expect(await both.count()).toBe(1);
+    expect(await both.textContent()).toMatch(/Industry: Textiles — you changed it too.*Machinery/);
     expect(await w.page.getByLabel('Industry').inputValue()).toBe('Machinery');
     await w.page.getByRole('button', { name: 'Keep my changes on top of theirs' }).click();
     await w.page.getByRole('button', { name: 'Save' }).click();

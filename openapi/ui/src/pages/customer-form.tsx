@@ -91,6 +91,9 @@ export function CustomerForm(props: { id?: string | undefined }) {
     setTheirs({ record: data, changed: FIELDS.filter((f) => asText(before[f]) !== asText(now[f])) });
   };
 
+  /** A field both people changed: keeping "mine" replaces their value with what this user typed. */
+  const bothChanged = (f: FieldName): boolean => !!base && values[f].trim() !== asText((base as Record<string, unknown>)[f]).trim();
+
   /** Keep the user's values, on top of the other person's saved version. */
   const rebase = () => {
     if (!theirs || !base) return;
@@ -115,7 +118,10 @@ export function CustomerForm(props: { id?: string | undefined }) {
           <p><strong>{t('form.stale')}</strong></p>
           <ul>
             {theirs.changed.map((f) => (
-              <li key={f}>{t(`customer.${f}` as MessageKey)}: <span class="theirs">{asText((theirs.record as Record<string, unknown>)[f]) || '—'}</span></li>
+              <li key={f} data-both={bothChanged(f) ? 'true' : undefined}>
+                {t(`customer.${f}` as MessageKey)}: <span class="theirs">{asText((theirs.record as Record<string, unknown>)[f]) || '—'}</span>
+                {bothChanged(f) && <strong> — {t('form.bothChanged')} “{values[f]}”</strong>}
+              </li>
             ))}
           </ul>
           <button type="button" onClick={rebase}>{t('form.keepMine')}</button>
