@@ -52,6 +52,23 @@ function runLines(run: FeedRunRow, where: string): string {
   ].join('\n');
 }
 
+/**
+ * Checks before a run that `--out` is a folder the run can be written to (made when missing), so that
+ * a bad folder is refused before the feed takes a sequence number, with the reason, not after.
+ */
+async function checkOut(out: string): Promise<void> {
+  const { access, mkdir, constants } = await import('node:fs/promises');
+  const target = resolve(out);
+  try {
+    await mkdir(target, { recursive: true });
+    await access(target, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const why: Record<string, string> = { ENOTDIR: 'a part of the path is a file, not a folder', EACCES: 'is not writable', EPERM: 'is not writable', EROFS: 'is on a read-only file system', ENOENT: 'cannot be made there' };
+    throw new UsageError(`--out ${out}: ${why[code] ?? code}; nothing was run`);
+  }
+}
+
 async function copyOut(dataDir: string, run: FeedRunRow, out: string): Promise<string> {
   const { archivedRun, deliverToDir } = await import('../../queues/feeds/archive.js');
   const target = resolve(out);
@@ -71,6 +88,8 @@ export async function feedCommand(argv: readonly string[]): Promise<number> {
       const a = parseArgs(rest, { values: ['out', 'as-of'], maxPositional: 1 }, USAGE);
       const name = a.positional[0];
       if (!name) throw new UsageError(`give the feed to run (hub feed list)\nusage: ${USAGE}`);
+      const outArg = a.values.get('out');
+      if (outArg !== undefined) await checkOut(outArg);
       const h = await openFeeds((feeds) => !!feeds.get(name)?.delivery.http);
       try {
         const run = await h.feeds.run(name, { asOf: a.values.get('as-of'), origin: 'cli', by: cliActor(), pointer: '--as-of' });

@@ -130,6 +130,14 @@ describe('`hub feed` and `hub keys`', () => {
     expect(date.stderr).toMatch(/--as-of: must be a calendar date/);
     const usage = await hub(['feed', 'run', 'finance-daily', '--bogus']);
     expect(usage.code).toBe(2);
+    // A folder the run cannot be written to is refused before the run: no sequence number is taken.
+    const lastRun = async () => (await hub(['feed', 'list'])).stdout.split('\n')[1]!.split('\t')[5];
+    const before = await lastRun();
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const badOut = await hub(['feed', 'run', 'finance-daily', '--out', join(dir, 'a-file', 'feeds')]);
+    expect(badOut.code).toBe(2);
+    expect(badOut.stderr).toContain('a part of the path is a file, not a folder; nothing was run');
+    expect(await lastRun()).toBe(before);
     const badConfig = await hub(['feed', 'list'], { HUB_CONFIG: join(dir, 'bad.yaml') });
     expect(badConfig.code).toBe(1);
     writeFileSync(join(dir, 'bad.yaml'), 'feeds:\n  finance-daily:\n    columns: [customer.code, customer.phone]\n');
