@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { createHub, type Hub } from '../../hub/create-hub.js';
 import { ADMIN_PASSWORD, REDIS_URL, deleteRedisPrefix } from '../helpers.js';
@@ -123,4 +124,21 @@ export async function axeViolations(page: Page, impacts: readonly string[] = ['s
   if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(axeSource);
   const violations = (await page.evaluate(`window.axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`)) as AxeViolation[];
   return violations.filter((v) => v.impact !== null && impacts.includes(v.impact));
+}
+
+/**
+ * A suite's hub with the demo data and its browser: started before the suite's tests, stopped after
+ * them. Read `ui` and `browser` inside the tests (they are set once the suite has started).
+ */
+export function uiSuite(options: { workers?: boolean } = {}): { ui: Awaited<ReturnType<typeof startUiHub>>; browser: Browser } {
+  const suite = {} as { ui: Awaited<ReturnType<typeof startUiHub>>; browser: Browser };
+  beforeAll(async () => {
+    suite.ui = await startUiHub(options);
+    suite.browser = await launch();
+  }, 120_000);
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.ui?.close();
+  });
+  return suite;
 }

@@ -1,26 +1,16 @@
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../core/demo/seed.js';
 import { parseCsv } from '../fixtures/csv.js';
-import { axeViolations, haveChromium, launch, screenshot, signIn, startUiHub, watchedPage } from './browser.js';
+import { axeViolations, haveChromium, screenshot, signIn, uiSuite, watchedPage } from './browser.js';
 
 /** The reports in the web UI: the same scope and policy as the API, a chart each, a CSV download. */
 describe.skipIf(!haveChromium())('web UI reports in Chromium (skipped: /usr/bin/chromium is not installed; .ci/run installs it)', () => {
-  let ui: Awaited<ReturnType<typeof startUiHub>>;
-  let browser: Browser;
-  beforeAll(async () => {
-    ui = await startUiHub();
-    browser = await launch();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await ui?.close();
-  });
+  const s = uiSuite();
 
   const agingRows = async (username: string): Promise<number> => {
-    const w = await watchedPage(browser);
-    await signIn(w.page, ui.base, username, DEMO_PASSWORD);
+    const w = await watchedPage(s.browser);
+    await signIn(w.page, s.ui.base, username, DEMO_PASSWORD);
     await w.page.getByRole('link', { name: 'Aging' }).click();
     await w.page.getByTestId('aging-table').waitFor();
     const rows = await w.page.getByTestId('aging-table').locator('tbody tr').count();
@@ -39,9 +29,9 @@ describe.skipIf(!haveChromium())('web UI reports in Chromium (skipped: /usr/bin/
   });
 
   it('downloads the aging as CSV: the same figures as the API answers for that user', async () => {
-    const w = await watchedPage(browser);
-    await signIn(w.page, ui.base, 'ar.clerk', DEMO_PASSWORD);
-    await w.page.goto(`${ui.base}/#/reports/aging?groupBy=team`);
+    const w = await watchedPage(s.browser);
+    await signIn(w.page, s.ui.base, 'ar.clerk', DEMO_PASSWORD);
+    await w.page.goto(`${s.ui.base}/#/reports/aging?groupBy=team`);
     await w.page.getByTestId('aging-table').waitFor();
     await w.page.locator('svg.bar-chart').first().waitFor();
     await screenshot(w.page, 'report-aging');
@@ -54,9 +44,9 @@ describe.skipIf(!haveChromium())('web UI reports in Chromium (skipped: /usr/bin/
   });
 
   it('shows sales performance by team with the subtree rolled up', async () => {
-    const w = await watchedPage(browser);
-    await signIn(w.page, ui.base, 'director', DEMO_PASSWORD);
-    await w.page.goto(`${ui.base}/#/reports/sales?groupBy=team&from=2020-01-01&to=2030-12-31`);
+    const w = await watchedPage(s.browser);
+    await signIn(w.page, s.ui.base, 'director', DEMO_PASSWORD);
+    await w.page.goto(`${s.ui.base}/#/reports/sales?groupBy=team&from=2020-01-01&to=2030-12-31`);
     await w.page.getByTestId('sales-table').waitFor();
     expect(await w.page.getByTestId('sales-table').locator('tbody tr.child').count()).toBeGreaterThan(0);
     await screenshot(w.page, 'report-sales');
@@ -64,10 +54,10 @@ describe.skipIf(!haveChromium())('web UI reports in Chromium (skipped: /usr/bin/
   });
 
   it('does not offer the quality inspector the sales report, and explains the refusal when opened anyway', async () => {
-    const w = await watchedPage(browser);
-    await signIn(w.page, ui.base, 'inspector', DEMO_PASSWORD);
+    const w = await watchedPage(s.browser);
+    await signIn(w.page, s.ui.base, 'inspector', DEMO_PASSWORD);
     expect(await w.page.getByRole('link', { name: 'Sales performance' }).count()).toBe(0);
-    await w.page.goto(`${ui.base}/#/reports/sales`);
+    await w.page.goto(`${s.ui.base}/#/reports/sales`);
     await w.page.getByRole('alert').waitFor();
     expect(await w.page.getByRole('alert').textContent()).toMatch(/may not see this/);
     await w.settle();
@@ -76,30 +66,30 @@ describe.skipIf(!haveChromium())('web UI reports in Chromium (skipped: /usr/bin/
   });
 
   it('has no serious or critical accessibility violation on the sign-in, CRM and report pages, in both languages', async () => {
-    const w = await watchedPage(browser);
-    await w.page.goto(`${ui.base}/`);
+    const w = await watchedPage(s.browser);
+    await w.page.goto(`${s.ui.base}/`);
     await w.page.getByLabel('Username').waitFor();
     expect(await axeViolations(w.page)).toEqual([]);
-    await signIn(w.page, ui.base, 'director', DEMO_PASSWORD);
+    await signIn(w.page, s.ui.base, 'director', DEMO_PASSWORD);
     const pages: [string, string][] = [
       ['#/customers', 'table'], ['#/orders', 'table'], ['#/products', 'table'], ['#/receivables', 'table'], ['#/payments', 'table'],
       ['#/reports/aging', '[data-testid="aging-table"]'], ['#/reports/sales?groupBy=team', '[data-testid="sales-table"]'], ['#/customers/new', 'form.record-form'],
     ];
     for (const [hash, ready] of pages) {
-      await w.page.goto(`${ui.base}/${hash}`);
+      await w.page.goto(`${s.ui.base}/${hash}`);
       await w.page.locator(ready).first().waitFor();
       expect(await axeViolations(w.page), hash).toEqual([]);
     }
     // A detail page of each kind, through the first link of its list.
     for (const list of ['#/customers', '#/orders', '#/products']) {
-      await w.page.goto(`${ui.base}/${list}`);
+      await w.page.goto(`${s.ui.base}/${list}`);
       await w.page.getByRole('table').getByRole('link').first().click();
       await w.page.locator('dl.fields').waitFor();
       await w.settle();
       expect(await axeViolations(w.page), `${list}/<id>`).toEqual([]);
     }
     await w.page.getByLabel('Language').selectOption('zh-CN');
-    await w.page.goto(`${ui.base}/#/reports/aging`);
+    await w.page.goto(`${s.ui.base}/#/reports/aging`);
     await w.page.getByTestId('aging-table').waitFor();
     expect(await axeViolations(w.page), 'aging in zh-CN').toEqual([]);
     await w.page.getByLabel('语言').selectOption('en');
@@ -108,8 +98,8 @@ describe.skipIf(!haveChromium())('web UI reports in Chromium (skipped: /usr/bin/
   });
 
   it('lets the AR clerk run the finance feed (the next sequence each time) and download the public key; a rep is not offered feeds', async () => {
-    const w = await watchedPage(browser);
-    await signIn(w.page, ui.base, 'ar.clerk', DEMO_PASSWORD);
+    const w = await watchedPage(s.browser);
+    await signIn(w.page, s.ui.base, 'ar.clerk', DEMO_PASSWORD);
     await w.page.getByRole('link', { name: 'Feeds' }).click();
     await w.page.getByRole('heading', { name: 'Runs: finance-daily' }).waitFor();
     const sequences: string[] = [];
@@ -129,15 +119,15 @@ describe.skipIf(!haveChromium())('web UI reports in Chromium (skipped: /usr/bin/
     expect(w.consoleErrors).toEqual([]);
     await w.context.close();
 
-    const rep = await watchedPage(browser);
-    await signIn(rep.page, ui.base, 'rep.anna', DEMO_PASSWORD);
+    const rep = await watchedPage(s.browser);
+    await signIn(rep.page, s.ui.base, 'rep.anna', DEMO_PASSWORD);
     expect(await rep.page.getByRole('link', { name: 'Feeds' }).count()).toBe(0);
     await rep.context.close();
   });
 
   it('filters customers by the lead\'s own team (not the teams below it)', async () => {
-    const w = await watchedPage(browser);
-    await signIn(w.page, ui.base, 'lead.north', DEMO_PASSWORD);
+    const w = await watchedPage(s.browser);
+    await signIn(w.page, s.ui.base, 'lead.north', DEMO_PASSWORD);
     await w.page.getByRole('table').waitFor();
     await w.page.getByLabel('Team').selectOption('mine');
     await w.page.waitForURL(/team=mine/);

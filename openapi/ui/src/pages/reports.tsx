@@ -86,9 +86,7 @@ export function AgingReport(props: { query: URLSearchParams }) {
                   g.currencies.map((c, i) => (
                     <tr key={`${g.key ?? '-'}-${c.currency}`}>
                       <th scope="row">{i === 0 ? (g.label ?? t('report.none')) : ''}</th>
-                      <td>{c.currency}</td>
-                      {BUCKETS.map((b) => <td class="num" key={b}>{money(c.buckets[b], c.currency)}</td>)}
-                      <td class="num">{money(c.total, c.currency)}</td>
+                      <AgingCells c={c} />
                     </tr>
                   )),
                 )}
@@ -97,9 +95,7 @@ export function AgingReport(props: { query: URLSearchParams }) {
                 {report.total.map((c) => (
                   <tr key={c.currency}>
                     <th scope="row">{t('report.total')}</th>
-                    <td>{c.currency}</td>
-                    {BUCKETS.map((b) => <td class="num" key={b}>{money(c.buckets[b], c.currency)}</td>)}
-                    <td class="num">{money(c.total, c.currency)}</td>
+                    <AgingCells c={c} />
                   </tr>
                 ))}
               </tfoot>
@@ -181,11 +177,7 @@ export function SalesReport(props: { query: URLSearchParams }) {
                   g.currencies.map((c, i) => (
                     <tr key={`${g.key ?? '-'}-${c.currency}`} class={g.parentKey ? 'child' : undefined}>
                       <th scope="row">{i === 0 ? (g.label ?? t('report.none')) : ''}</th>
-                      <td>{c.currency}</td>
-                      <td class="num">{c.quota.count}</td>
-                      <td class="num">{money(c.quota.total, c.currency)}</td>
-                      <td class="num">{c.other.count}</td>
-                      <td class="num">{money(c.other.total, c.currency)}</td>
+                      <SalesCells c={c} />
                     </tr>
                   )),
                 )}
@@ -194,11 +186,7 @@ export function SalesReport(props: { query: URLSearchParams }) {
                 {report.total.map((c) => (
                   <tr key={c.currency}>
                     <th scope="row">{t('report.total')}</th>
-                    <td>{c.currency}</td>
-                    <td class="num">{c.quota.count}</td>
-                    <td class="num">{money(c.quota.total, c.currency)}</td>
-                    <td class="num">{c.other.count}</td>
-                    <td class="num">{money(c.other.total, c.currency)}</td>
+                    <SalesCells c={c} />
                   </tr>
                 ))}
               </tfoot>
@@ -207,6 +195,32 @@ export function SalesReport(props: { query: URLSearchParams }) {
         </>
       )}
     </section>
+  );
+}
+
+/** One currency's aging cells: the currency, each bucket, the total (a group's line and the total line alike). */
+function AgingCells(props: { c: Aging['total'][number] }) {
+  const c = props.c;
+  return (
+    <>
+      <td>{c.currency}</td>
+      {BUCKETS.map((b) => <td class="num" key={b}>{money(c.buckets[b], c.currency)}</td>)}
+      <td class="num">{money(c.total, c.currency)}</td>
+    </>
+  );
+}
+
+/** One currency's sales cells: quota and other orders, count and total. */
+function SalesCells(props: { c: Sales['total'][number] }) {
+  const c = props.c;
+  return (
+    <>
+      <td>{c.currency}</td>
+      <td class="num">{c.quota.count}</td>
+      <td class="num">{money(c.quota.total, c.currency)}</td>
+      <td class="num">{c.other.count}</td>
+      <td class="num">{money(c.other.total, c.currency)}</td>
+    </>
   );
 }
 
