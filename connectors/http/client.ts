@@ -12,7 +12,8 @@ export { parseRetryAfter } from './backoff.js';
 /** The part of a `fetch` response the client reads. */
 export interface FetchResponseLike {
   readonly status: number;
-  readonly headers: { get(name: string): string | null };
+  /** `getSetCookie` (undici's Headers) answers each Set-Cookie header apart; `get` joins them with `, `. */
+  readonly headers: { get(name: string): string | null; getSetCookie?(): string[] };
   text(): Promise<string>;
 }
 
@@ -30,7 +31,24 @@ export type HttpAuth =
   | { readonly kind: 'bearer'; readonly token: string }
   | { readonly kind: 'basic'; readonly username: string; readonly password: string }
   /** Any scheme the system invents, e.g. ERPNext's `Authorization: token <key>:<secret>`. */
-  | { readonly kind: 'header'; readonly name: string; readonly value: string };
+  | { readonly kind: 'header'; readonly name: string; readonly value: string }
+  /** Credentials that expire and are renewed: an OAuth2 token, a login session (see {@link AuthSession}). */
+  | { readonly kind: 'session'; readonly session: AuthSession };
+
+/**
+ * Authentication that is obtained and renewed at run time (an OAuth2 access token, a Service Layer
+ * session cookie). The client asks `headers()` before every request; when an answer says the
+ * credentials expired (`expired`, default: status 401), it calls `invalidate()` and sends the request
+ * once more with fresh headers. A second expiry is the request's failure.
+ */
+export interface AuthSession {
+  /** The headers that authenticate the next request (obtaining a token / logging in when none is held). */
+  headers(): Promise<Record<string, string>>;
+  /** Whether a failed answer means the held credentials expired. Default: status 401. */
+  expired?(status: number, body: unknown): boolean;
+  /** Forgets the held credentials, so that the next `headers()` renews them; `rejected` are the headers the server refused. */
+  invalidate(rejected: Record<string, string>): void;
+}
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -54,8 +72,14 @@ export interface HttpClientOptions {
 
 export interface HttpRequest {
   readonly method: HttpMethod;
-  /** Path below the base URL; callers encode path segments. */
+  /**
+   * Path below the base URL; callers encode path segments. An absolute `http(s)://` URL (an OData
+   * `@odata.nextLink`, followed verbatim) is sent as it is, but only to the base URL's origin: the
+   * credentials never go to another host.
+   */
   readonly path: string;
+  /** More request headers (`If-Match`, `Prefer` …); they cannot replace the authentication header. */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly query?: Readonly<Record<string, string | number>>;
   /** Sent as JSON. */
   readonly body?: unknown;
@@ -67,6 +91,8 @@ export interface HttpResponse {
   readonly status: number;
   /** The parsed JSON body; undefined when the body was empty. */
   readonly body: unknown;
+  /** The answer's headers (`ETag`, `Set-Cookie` …). */
+  readonly headers: FetchResponseLike['headers'];
 }
 
 /** The last throttling answer the client saw, so the queue layer can pause the whole connector. */
@@ -85,9 +111,18 @@ export class HttpError extends ConnectorError {
     readonly httpStatus?: number,
     readonly errorType?: string,
     retryAfterMs?: number,
+    body?: unknown,
   ) {
     super(kind, code, message, retryAfterMs);
+    // Not enumerable: a logger or JSON.stringify of the error must not carry the body's values.
+    Object.defineProperty(this, 'body', { value: body, enumerable: false });
   }
+
+  /**
+   * The parsed error body, for the connector's own classification (an OData `error.code`, SAP's
+   * `error.message.value`). It may hold record values: never put it in a message or a log.
+   */
+  declare readonly body: unknown;
 }
 
 const RETRYABLE_STATUS: Readonly<Record<number, string>> = Object.freeze({
@@ -166,6 +201,7 @@ function networkCode(error: unknown): string | undefined {
 export class HttpClient {
   readonly #baseUrl: string;
   readonly #authHeader: Readonly<Record<string, string>>;
+  readonly #session: AuthSession | undefined;
   readonly #timeoutMs: number;
   readonly #fetch: FetchLike;
   readonly #now: () => number;
@@ -175,6 +211,7 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#authHeader = Object.freeze(authHeader(options.auth));
+    this.#session = options.auth?.kind === 'session' ? options.auth.session : undefined;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
     this.#now = options.now ?? Date.now;
@@ -193,8 +230,21 @@ export class HttpClient {
 
   /** Sends one JSON request; resolves on 2xx, throws an {@link HttpError} otherwise. */
   async request(request: HttpRequest): Promise<HttpResponse> {
+    const session = this.#session;
+    if (session === undefined) return this.#send(request, this.#authHeader);
+    const auth = await session.headers();
+    try {
+      return await this.#send(request, auth);
+    } catch (error) {
+      if (!(error instanceof HttpError) || error.httpStatus === undefined || !(session.expired ?? unauthorized)(error.httpStatus, error.body)) throw error;
+      session.invalidate(auth);
+      return this.#send(request, await session.headers());
+    }
+  }
+
+  async #send(request: HttpRequest, auth: Readonly<Record<string, string>>): Promise<HttpResponse> {
     const url = this.#url(request);
-    const headers: Record<string, string> = { Accept: 'application/json', ...this.#authHeader };
+    const headers: Record<string, string> = { Accept: 'application/json', ...request.headers, ...auth };
     const controller = new AbortController();
     const init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal } = { method: request.method, headers, signal: controller.signal };
     if (request.body !== undefined) {
@@ -209,11 +259,11 @@ export class HttpClient {
     }, timeoutMs);
     let status: number;
     let text: string;
-    let retryAfterHeader: string | null;
+    let responseHeaders: FetchResponseLike['headers'];
     try {
       const response = await this.#fetch(url, init);
       status = response.status;
-      retryAfterHeader = response.headers.get('retry-after');
+      responseHeaders = response.headers;
       text = await response.text();
     } catch (error) {
       if (timedOut) {
@@ -230,9 +280,9 @@ export class HttpClient {
       // A garbled answer (a proxy, a crash mid-answer) says nothing of whether a write was applied: an
       // unknown outcome, tried again (an upsert finds what an applied write made through its key or lookup).
       if (body === invalidJson) throw new HttpError('retryable', 'invalid_response', `${request.method} answered ${status} with a body that is not JSON`, status);
-      return { status, body };
+      return { status, body, headers: responseHeaders };
     }
-    throw this.#failure(request.method, status, body === invalidJson ? undefined : body, retryAfterHeader);
+    throw this.#failure(request.method, status, body === invalidJson ? undefined : body, responseHeaders.get('retry-after'));
   }
 
   #failure(method: string, status: number, body: unknown, retryAfterHeader: string | null): HttpError {
@@ -242,13 +292,19 @@ export class HttpClient {
     if (retryableCode !== undefined) {
       const retryAfterMs = parseRetryAfter(retryAfterHeader, this.#now());
       if (retryAfterMs !== undefined) this.#rateLimit = { retryAfterMs, untilMs: this.#now() + retryAfterMs };
-      return new HttpError('retryable', retryableCode, `${method} answered ${status}${suffix}`, status, errorType, retryAfterMs);
+      return new HttpError('retryable', retryableCode, `${method} answered ${status}${suffix}`, status, errorType, retryAfterMs, body);
     }
     const code = PERMANENT_STATUS[status] ?? `http_${status}`;
-    return new HttpError('permanent', code, `${method} answered ${status}${suffix}`, status, errorType);
+    return new HttpError('permanent', code, `${method} answered ${status}${suffix}`, status, errorType, undefined, body);
   }
 
   #url(request: HttpRequest): string {
+    if (/^https?:\/\//i.test(request.path)) {
+      const url = new URL(request.path);
+      if (url.origin !== new URL(this.#baseUrl).origin) throw new HttpError('permanent', 'foreign_link', `${request.method}: the server linked to another origin than the configured base URL; not followed`);
+      for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, String(value));
+      return url.toString();
+    }
     const path = request.path.startsWith('/') ? request.path : `/${request.path}`;
     const url = new URL(this.#baseUrl + path);
     for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, String(value));
@@ -267,6 +323,8 @@ function parseJson(text: string): unknown {
   }
 }
 
+const unauthorized = (status: number): boolean => status === 401;
+
 function authHeader(auth: HttpAuth | undefined): Record<string, string> {
   if (auth === undefined) return {};
   switch (auth.kind) {
@@ -276,6 +334,8 @@ function authHeader(auth: HttpAuth | undefined): Record<string, string> {
       return { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
     case 'header':
       return { [auth.name]: auth.value };
+    case 'session':
+      return {};
   }
 }
 
