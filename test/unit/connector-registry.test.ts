@@ -43,7 +43,7 @@ const ledgerModule = connectorModule({
 describe('the connector registry', () => {
   it('lists every module once, with a type its configuration schema carries', () => {
     const types = CONNECTOR_MODULES.map((m) => m.type);
-    expect(types).toEqual(['mysql', 'mssql', 'http', 'erpnext']);
+    expect(types).toEqual(['mysql', 'mssql', 'http', 'erpnext', 'postgres']);
     expect(new Set(types).size).toBe(types.length);
     for (const m of CONNECTOR_MODULES) expect(m.configSchema.shape.type.value).toBe(m.type);
   });
