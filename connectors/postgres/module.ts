@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as pg from 'pg';
 import { z } from 'zod';
@@ -50,7 +51,11 @@ export const postgresConnectorConfigSchema = z.strictObject({
   ssl: z
     .strictObject({
       mode: z.enum(SSL_MODES).describe('disable: no TLS; require: TLS, certificate not checked; verify-ca: chain checked; verify-full: chain and host name checked'),
-      caFile: z.string().min(1).optional().describe('PEM file of the CA(s) to trust instead of the system ones (verify-ca / verify-full)'),
+      caFile: z
+        .string()
+        .refine(isAbsolute, { error: 'must be an absolute path (a connector setting is not resolved against the configuration file)' })
+        .optional()
+        .describe('Absolute path of a PEM file of the CA(s) to trust instead of the system ones (verify-ca / verify-full)'),
     })
     .optional()
     .describe("TLS; default the URL's sslmode, else disable"),
@@ -96,7 +101,10 @@ export function pgPoolConfig(url: URL, config: PostgresConnectorConfig, ctx: Pic
     application_name: url.searchParams.get('application_name') ?? 'erp-crm-hub',
     max: config.pool?.connections ?? DEFAULT_POOL_CONNECTIONS,
     connectionTimeoutMillis: config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+    // statement_timeout is the server's; query_timeout (client side, 5 s later) ends a wait on a dead
+    // connection that the server can no longer answer. TCP keepalive finds dead idle connections.
+    ...(statementTimeout > 0 ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + 5000 } : {}),
+    keepAlive: true,
     ...(config.lockTimeoutMs ? { lock_timeout: config.lockTimeoutMs } : {}),
     options: sessionOptions(zone),
     types,

@@ -1,6 +1,7 @@
 import { ConnectorError, type Connector, type RecordOutcome, type UpsertRequest } from '../contract.js';
 import type { MappedPayload } from '../../core/model/mapped.js';
 import { decodeCursor, encodeCursor, type KeysetCursor } from '../sql/cursor.js';
+import type { ErrorClass } from '../sql/dialect.js';
 import { toDriverError, type SqlDriver } from '../sql/driver.js';
 import { createSqlConnector, type SqlTableConfig } from '../sql/sql-connector.js';
 import { columnsQuery, createPostgresDialect, quoteName, quoteTable, uniqueKeysQuery } from './postgres-dialect.js';
@@ -50,7 +51,7 @@ export function createPostgresConnector(options: PostgresConnectorOptions): Conn
 
   const fail = (err: unknown, what: string) => {
     const c = classifyPostgresError(toDriverError(err, () => undefined));
-    return new ConnectorError(c.kind, c.code, `${name}: ${what}: ${c.message}`);
+    return Object.assign(new ConnectorError(c.kind, c.code, `${name}: ${what}: ${c.message}`), { failure: c });
   };
   /** Runs one catalog query on a pooled connection; failures become ConnectorErrors saying `what`. */
   const query = async (sql: string, params: readonly unknown[], what: string) => {
@@ -155,9 +156,21 @@ export function createPostgresConnector(options: PostgresConnectorOptions): Conn
 
     async upsert(entity, records): Promise<RecordOutcome[]> {
       const t = tableOf(entity);
-      const shape = await shapeOf(entity);
-      const wallClock = [...shape.types].filter(([, oid]) => oid === OID.timestamp).map(([c]) => c);
-      const fitted = wallClock.length ? records.map((r) => fitPayload(r, wallClock, zone)) : records;
+      let fitted = records;
+      // Only instants (ISO text with an offset) need the column types: is any going to a `timestamp` column?
+      if (records.some((r) => Object.values(r.payload).some((v) => typeof v === 'string' && instantOf(v) !== undefined))) {
+        let shape: Shape;
+        try {
+          shape = await shapeOf(entity);
+        } catch (e) {
+          // A table that cannot be looked up refuses every record as the statement would; a lost connection throws.
+          const c = (e as { failure?: ErrorClass }).failure;
+          if (c?.kind === 'permanent') return records.map(() => ({ ok: false, kind: c.kind, code: c.code, message: (e as Error).message }));
+          throw e;
+        }
+        const wallClock = [...shape.types].filter(([, oid]) => oid === OID.timestamp).map(([c]) => c);
+        if (wallClock.length) fitted = records.map((r) => fitPayload(r, wallClock, zone));
+      }
       const outcomes = await inner.upsert(entity, fitted);
       return outcomes.map((o) => (!o.ok && o.code === 'postgres_42P10' ? { ...o, message: `${o.message}: ${noUniqueKey(t)}` } : o));
     },

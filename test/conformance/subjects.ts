@@ -1,8 +1,9 @@
 import { createPool, type Pool } from 'mysql2/promise';
+import pg from 'pg';
 import type { ConnectorConfigInput } from '../../connectors/config.js';
 import { FRAPPE_KEY, FRAPPE_SECRET, FrappeFake } from '../fixtures/frappe-fake.js';
 import { JSON_API_TOKEN, JsonApiFake } from '../fixtures/json-api-fake.js';
-import { createTestDatabase } from '../helpers.js';
+import { createPgTestDatabase, createTestDatabase } from '../helpers.js';
 
 /**
  * One connector type under the conformance suite: how the hub would configure it, and a real or
@@ -186,6 +187,47 @@ function mssqlSubject(url: string): Subject {
   };
 }
 
+function postgresSubject(): Subject {
+  // The real PostgreSQL server (127.0.0.1:5432); the same table as the mysql subject, in a schema.
+  let db: Awaited<ReturnType<typeof createPgTestDatabase>>;
+  let admin: pg.Pool;
+  let clock = Date.UTC(2026, 10, 21, 8, 0, 0);
+  const next = () => new Date((clock += 1000));
+  const table = { table: 'conf.customers', key: ['code'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name'] };
+  const config = (): ConnectorConfigInput => ({ type: 'postgres', urlEnv: 'CONF_PG_URL', connectTimeoutMs: 3000, tables: { customers: table } });
+  return {
+    type: 'postgres',
+    entity: 'customers',
+    async setup() {
+      db = await createPgTestDatabase();
+      admin = new pg.Pool({ connectionString: db.url, max: 1 });
+      admin.on('error', () => undefined);
+      await admin.query('CREATE SCHEMA conf; CREATE TABLE conf.customers (id serial PRIMARY KEY, code varchar(20) NOT NULL UNIQUE, name varchar(40) NOT NULL, modified_at timestamptz NOT NULL DEFAULT clock_timestamp())');
+    },
+    async teardown() {
+      await admin?.end();
+      await db?.drop();
+    },
+    build: () => ({ config: config(), env: { CONF_PG_URL: db.url } }),
+    // Trust authentication takes any password: a role that does not exist is what the server refuses (28000).
+    wrongCredentials: () => ({ config: config(), env: { CONF_PG_URL: db.url.replace('postgres://postgres@', 'postgres://nobody:wrong@') } }),
+    unreachable: () => ({ config: config(), env: { CONF_PG_URL: 'postgres://postgres@127.0.0.1:1/none' } }),
+    async seed(n, prefix) {
+      for (let i = 0; i < n; i++) await admin.query('INSERT INTO conf.customers (code, name, modified_at) VALUES ($1, $2, $3)', [`${prefix}${i}`, `Seeded ${prefix}${i}`, next()]);
+    },
+    async touch(externalId) {
+      await admin.query('UPDATE conf.customers SET name = $1, modified_at = $2 WHERE code = $3', [`Touched ${externalId}`, next(), externalId]);
+    },
+    async count() {
+      return (await admin.query('SELECT COUNT(*)::int AS n FROM conf.customers')).rows[0].n as number;
+    },
+    good: (i) => ({ code: `NEW${i}`, name: `New ${i}` }),
+    // NOT NULL: refused by the server (23502) for this row only.
+    bad: () => ({ code: 'BAD', name: null }),
+    malformedNotApplicable: 'a SQL driver answers typed result sets; there is no body to be malformed',
+  };
+}
+
 /** Every registered connector type's subject. */
 export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject> {
   return {
@@ -193,5 +235,6 @@ export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject> {
     mssql: mssqlSubject(env['MSSQL_URL'] ?? ''),
     http: httpSubject(),
     erpnext: erpnextSubject(),
+    postgres: postgresSubject(),
   };
 }

@@ -117,6 +117,11 @@ describe('postgres check(): what is wrong, never a secret', () => {
     expect(JSON.stringify({ m: e.message, ...e })).not.toMatch(/S3cretPassw0rd|127\.0\.0\.1|nobody_at_all|hub_test_no_such/);
   });
 
+  it('TLS required of a server that has it off (this one: ssl = off) is permanent, saying so', async () => {
+    const e = await failure(connector({ ssl: { mode: 'require' } }).check());
+    expect({ kind: e.kind, code: e.code, message: e.message }).toEqual({ kind: 'permanent', code: 'connector_postgres_ssl_unsupported', message: 'erp_pg: cannot connect: PostgreSQL server does not support TLS: set ssl.mode to disable' });
+  });
+
   it('a missing table (42P01), missing columns (named, all of them) and a table it may not read (42501)', async () => {
     const missing = await failure(connector({}, db.url, { C: { ...customers, table: 'sales.kunden' } }).check());
     expect({ kind: missing.kind, code: missing.code, message: missing.message }).toEqual({
@@ -224,6 +229,12 @@ describe('postgres failures met while working', () => {
     ]);
     const noTable = await failure(connector({}, db.url, { C: { ...customers, table: 'sales.gone' } }).read('C', null, 5));
     expect({ kind: noTable.kind, code: noTable.code, message: noTable.message }).toEqual({ kind: 'permanent', code: 'connector_postgres_42P01', message: 'erp_pg: read C failed: PostgreSQL error 42P01 (undefined_table): relation "sales.gone" does not exist' });
+    // Writing to it: every record refused, whether or not its values needed the column types first.
+    const gone = connector({}, db.url, { C: { ...customers, table: 'sales.gone' } });
+    for (const name of ['plain', '2026-01-01T10:00:00Z']) {
+      const [o] = await gone.upsert('C', [{ hubId: 'x', payload: mapped({ customer_no: 'X', name }) }]);
+      expect(o).toMatchObject({ ok: false, kind: 'permanent', code: 'postgres_42P01', message: expect.stringContaining('relation "sales.gone" does not exist') });
+    }
     const noColumn = await failure(connector({}, db.url, { C: { ...customers, columns: ['colour'] } }).read('C', null, 5));
     expect(noColumn.message).toBe('erp_pg: read C failed: PostgreSQL error 42703 (undefined_column): column "colour" does not exist');
   });

@@ -30,6 +30,8 @@ describe('postgres configuration', () => {
       max: 3,
       connectionTimeoutMillis: 10_000,
       statement_timeout: 60_000,
+      query_timeout: 65_000,
+      keepAlive: true,
       options: '-c TimeZone=Europe/Berlin -c DateStyle=ISO',
       application_name: 'erp-crm-hub',
       ssl: false,
@@ -51,6 +53,7 @@ describe('postgres configuration', () => {
     expect(() => pgPoolConfig(url(), parse({ ssl: { mode: 'verify-full', caFile: '/nonexistent/ca.pem' } }), ctx, types)).toThrow('the file cannot be read');
     expect(() => pgPoolConfig(url(), parse({ ssl: { mode: 'require', caFile: '/etc/hostname' } }), ctx, types)).toThrow('only used with mode verify-ca or verify-full');
     expect(() => pgPoolConfig(url('?options=-c%20search_path%3Dx'), parse(), ctx, types)).toThrow("the URL's query parameter options is not supported");
+    expect(() => parse({ ssl: { mode: 'verify-full', caFile: 'certs/ca.pem' } })).toThrow(/must be an absolute path/);
   });
 
   it('createConnector: builds without connecting; a bad URL or name is a configuration error naming the field, never the value', async () => {
