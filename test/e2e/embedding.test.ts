@@ -54,7 +54,7 @@ describe('a host express app embeds the built package and serves the hub under i
 
   it('exports the connector contract: the host writes a connector with ConnectorError and sees the registered modules', async () => {
     expect(await (await fetch(`${base}/host/connectors`)).json()).toEqual({
-      types: ['mysql', 'mssql', 'http', 'erpnext'],
+      types: ['mysql', 'mssql', 'http', 'erpnext', 'postgres'],
       error: { connectorError: true, hubError: true, code: 'connector_unreachable', kind: 'retryable' },
     });
     // The hub checks the host's connector like its own.
