@@ -79,17 +79,14 @@ export function createOdooReader(options: OdooReaderOptions) {
       const k = Math.max(...rows.filter((r) => secondOf(r['write_date']) === s).map((r) => r['id'] as number), s === from?.s ? from.k : 0);
       return { rows, cursor: { s, k, c: true } };
     }
-    // A full page: its last second may go on past it, and within a second ids are not in order.
+    // A full page: its last second may go on past it, and within a second ids are not in order. The
+    // whole seconds before it are kept, and the page is filled from the last second by id.
     const lastSecond = secondOf(later.at(-1)!['write_date'])!;
     const whole = later.filter((r) => secondOf(r['write_date']) !== lastSecond);
-    if (whole.length > 0) {
-      rows.push(...whole);
-      return { rows, cursor: { s: lastSecond, k: 0 } };
-    }
-    // The whole page is one second: read it by id instead.
-    const byId = await within(entity, { s: lastSecond, k: 0 }, rest, what);
+    rows.push(...whole);
+    const byId = await within(entity, { s: lastSecond, k: 0 }, rest - whole.length, what);
     rows.push(...byId);
-    return { rows, cursor: { s: lastSecond, k: byId.at(-1)?.['id'] as number } };
+    return { rows, cursor: { s: lastSecond, k: (byId.at(-1)?.['id'] as number | undefined) ?? 0 } };
   }
 
   /** Each order's lines in place of its line ids (product lines; sections and notes are left out). */
