@@ -16,8 +16,9 @@ import type { OdooRpc } from './rpc.js';
  * - Order lines (`order_line`, a plain list of line values in the payload) are written as one2many
  *   commands: `[0, 0, vals]` creates, `[1, id, vals]` updates an existing line in place (only what
  *   changed), `[2, id]` removes one; never `[5]` and re-create, which would lose the lines' delivered
- *   and invoiced quantities. Existing lines are paired with the payload's by product first, then in
- *   order. A confirmed order (state `sale`) refuses to lose a line ("Once a sales order is confirmed,
+ *   and invoiced quantities. A payload line is the existing line of the same product (the first not
+ *   yet taken, in sequence order); a line whose product changed is a removal and an addition (Odoo
+ *   refuses to change the product of a delivered or invoiced line). A confirmed order (state `sale`) refuses to lose a line ("Once a sales order is confirmed,
  *   you can't remove one of its lines … Set the quantity to 0 instead", sale_order_line.py
  *   `_unlink_except_confirmed`), so there a dropped line gets quantity 0 instead.
  */
@@ -80,14 +81,6 @@ export function createOdooWriter(options: OdooWriterOptions) {
       if (same) {
         pairs.set(i, same);
         free.delete(same);
-      }
-    });
-    desired.forEach((_want, i) => {
-      if (pairs.has(i)) return;
-      const next = [...free][0];
-      if (next) {
-        pairs.set(i, next);
-        free.delete(next);
       }
     });
     const commands: Command[] = [];
