@@ -160,8 +160,9 @@ function json2(options: OdooRpcOptions): OdooRpc {
     async call(call) {
       const body = { ...(call.ids === undefined ? {} : { ids: call.ids }), ...(call.context === undefined ? {} : { context: call.context }), ...(call.args ?? {}), ...(call.kwargs ?? {}) };
       const store: { body?: unknown } = {};
+      let answer: unknown;
       try {
-        return (await slot.run(store, () => client.request({ method: 'POST', path: json2Path(call.model, call.method), body }))).body;
+        answer = (await slot.run(store, () => client.request({ method: 'POST', path: json2Path(call.model, call.method), body }))).body;
       } catch (error) {
         if (!(error instanceof HttpError) || error.httpStatus === undefined) throw error;
         if (error.httpStatus === 401) throw new OdooAuthError(`Odoo refused the API key (HTTP 401 on ${what(call)})`);
@@ -170,6 +171,13 @@ function json2(options: OdooRpcOptions): OdooRpc {
         if (fault.name === 'odoo.exceptions.AccessDenied') throw new OdooAuthError(`Odoo refused the API key (${fault.name} on ${what(call)})`);
         throw faultError(fault, what(call), error.retryAfterMs);
       }
+      // Before 19, Odoo has no /json/2 route and answers a JSON request to an unknown path the JSON-RPC
+      // way: HTTP 200 with { jsonrpc, error: { code: 404 } }.
+      if (typeof answer === 'object' && answer !== null && !Array.isArray(answer) && 'jsonrpc' in answer && 'error' in answer) {
+        const fault = faultOf((answer as { error?: { data?: unknown } }).error?.data);
+        throw new OdooCallError('permanent', 'not_found', `${what(call)}: Odoo answered with a JSON-RPC error, not JSON-2`, fault ?? { name: 'werkzeug.exceptions.NotFound', message: '' });
+      }
+      return answer;
     },
     async authenticate() {
       // The key is checked on each call; there is no session to open.
