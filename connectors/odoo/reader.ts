@@ -89,7 +89,7 @@ export function createOdooReader(options: OdooReaderOptions) {
     return { rows, cursor: { s: lastSecond, k: (byId.at(-1)?.['id'] as number | undefined) ?? 0 } };
   }
 
-  /** Each order's lines in place of its line ids (product lines; sections and notes are left out). */
+  /** Each order's lines in place of its line ids (product lines with a quantity; sections and notes are left out). */
   async function withLines(entity: OdooEntity, rows: Row[], what: string): Promise<void> {
     const lines = entity.lines!;
     const orderIds = rows.map((r) => r['id'] as number);
@@ -100,7 +100,9 @@ export function createOdooReader(options: OdooReaderOptions) {
     for (const raw of answer) {
       const line = checkRow(raw, `${what} lines`);
       const order = idsOf(line['order_id'])[0];
-      if (order === undefined || line['display_type']) continue;
+      // Sections and notes carry no product; a line set to quantity 0 (how a confirmed order drops one)
+      // orders nothing.
+      if (order === undefined || line['display_type'] || line['product_uom_qty'] === 0) continue;
       const { order_id: _order, ...rest } = line;
       byOrder.set(order, [...(byOrder.get(order) ?? []), normalizeRow(rest, lines.fields)]);
     }
