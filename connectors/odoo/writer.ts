@@ -137,8 +137,9 @@ export function createOdooWriter(options: OdooWriterOptions) {
       found = await lookup(name, entity, requests.filter((r) => linked(r) === undefined).map((r) => text(r.payload[field])).filter((v): v is string => v !== undefined));
     } catch (error) {
       if (error instanceof OdooAuthError) throw error;
+      // Nothing was sent for any record: the first carries the failure, the rest wait with it.
       const outcome = failedOutcome(error, undefined);
-      return requests.map(() => outcome);
+      return requests.map((_r, i) => (i > 0 && !outcome.ok && outcome.kind === 'retryable' ? { ...outcome, attempted: false as const } : outcome));
     }
     const outcomes: RecordOutcome[] = [];
     for (const request of requests) {
