@@ -3,6 +3,7 @@ import { httpModule } from './http/module.js';
 import { mssqlModule } from './mssql/module.js';
 import { mysqlModule } from './mysql/module.js';
 import { postgresModule } from './postgres/module.js';
+import { odooModule } from './odoo/module.js';
 
 export type { ConnectorConfigSchema, ConnectorContext, ConnectorDeps, ConnectorEnv, ConnectorModule, SecretRef } from './connector-module.js';
 export { connectorModule } from './connector-module.js';
@@ -19,6 +20,7 @@ export const CONNECTOR_MODULES = [
   httpModule,
   erpnextModule,
   postgresModule,
+  odooModule,
 ] as const;
 
 /** The folders of default mappings the modules ship, in registry order (loaded before the user's). */

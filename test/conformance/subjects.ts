@@ -4,6 +4,7 @@ import type { ConnectorConfigInput } from '../../connectors/config.js';
 import { FRAPPE_KEY, FRAPPE_SECRET, FrappeFake } from '../fixtures/frappe-fake.js';
 import { JSON_API_TOKEN, JsonApiFake } from '../fixtures/json-api-fake.js';
 import { createPgTestDatabase, createTestDatabase } from '../helpers.js';
+import { ODOO_DB, ODOO_LOGIN, ODOO_PASSWORD, OdooFake } from '../fixtures/odoo-fake.js';
 
 /**
  * One connector type under the conformance suite: how the hub would configure it, and a real or
@@ -142,6 +143,32 @@ function erpnextSubject(): Subject {
   };
 }
 
+function odooSubject(): Subject {
+  const fake = new OdooFake();
+  const config = (baseUrl: string): ConnectorConfigInput => ({ type: 'odoo', baseUrl, protocol: 'jsonrpc', database: ODOO_DB, login: ODOO_LOGIN, passwordEnv: 'CONF_ODOO_PASSWORD', timeoutMs: 3000 });
+  const customers = () => fake.records('res.partner').filter((p) => !p['parent_id'] && Number(p['customer_rank']) > 0);
+  return {
+    type: 'odoo',
+    entity: 'res.partner',
+    setup: () => fake.start(),
+    teardown: () => fake.close(),
+    build: () => ({ config: config(fake.url), env: { CONF_ODOO_PASSWORD: ODOO_PASSWORD } }),
+    wrongCredentials: () => ({ config: config(fake.url), env: { CONF_ODOO_PASSWORD: 'wrong' } }),
+    unreachable: () => ({ config: config('http://127.0.0.1:1'), env: { CONF_ODOO_PASSWORD: ODOO_PASSWORD } }),
+    async seed(n, prefix) {
+      for (let i = 0; i < n; i++) fake.insert('res.partner', { name: `Seeded ${prefix}${i}`, ref: `${prefix}${i}`, is_company: true, customer_rank: 1 });
+    },
+    async touch(externalId) {
+      fake.update('res.partner', Number(externalId), { name: `Touched ${externalId}` });
+    },
+    count: async () => customers().length,
+    good: (i) => ({ ref: `NEW${i}`, name: `New ${i}`, is_company: true }),
+    // name is required: Odoo refuses the create with its NotNullViolation ValidationError.
+    bad: () => ({ ref: 'BAD', is_company: true }),
+    malformed: (on) => (fake.fault = on ? 'malformed' : 'none'),
+  };
+}
+
 function mssqlSubject(url: string): Subject {
   // Runs only against a real server (MSSQL_URL); the same table as the mysql subject, in T-SQL.
   let clock = Date.UTC(2026, 10, 21, 8, 0, 0);
@@ -236,5 +263,6 @@ export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject> {
     http: httpSubject(),
     erpnext: erpnextSubject(),
     postgres: postgresSubject(),
+    odoo: odooSubject(),
   };
 }
