@@ -27,7 +27,7 @@ const valid = `  name: { from: code }
 
 describe('mapping files are checked when they load, every problem at once', () => {
   it('loads the shipped defaults', () => {
-    expect(load([]).list().map((m) => m.name)).toEqual(['erpnext.customer.in', 'erpnext.customer.out', 'erpnext.inventory.in', 'erpnext.order.in', 'erpnext.order.out', 'erpnext.payment.in', 'erpnext.product.in', 'erpnext.product.out', 'erpnext.receivable.in']);
+    expect(load([]).list().map((m) => m.name)).toEqual(['erpnext.contact.in', 'erpnext.customer.in', 'erpnext.customer.out', 'erpnext.inventory.in', 'erpnext.order.in', 'erpnext.order.out', 'erpnext.payment.in', 'erpnext.product.in', 'erpnext.product.out', 'erpnext.receivable.in']);
   });
 
   it('refuses a typo in a field name, an unmapped enum value and a read of a denied field with three precise messages', () => {
