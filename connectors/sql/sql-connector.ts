@@ -79,7 +79,8 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
     let found = shapes.get(t);
     if (!found) {
       found = query(lookup.call(dialect, t.table), `reading the column types of ${t.table} failed`).then((rows) => {
-        if (rows.length === 0) throw new ConnectorError('permanent', 'table_not_found', `${name}: ${t.entity}: table ${t.table} was not found (or the login cannot see it)`);
+        // An empty description: no such table (OBJECT_ID is NULL), or none the login may see.
+        if (rows.length === 0 && dialect.describeTable) throw new ConnectorError('permanent', 'table_not_found', `${name}: ${t.entity}: table ${t.table} was not found (or the login cannot see it)`);
         return tableShapeOf(rows, t, dialect);
       });
       shapes.set(t, found);

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { createConnector, parseConnectorConfig, type ConnectorConfigInput } from '../../connectors/config.js';
 import { mssqlConfigFromUrl } from '../../connectors/mssql/module.js';
 import { classifyMssqlError } from '../../connectors/mssql/mssql-errors.js';
@@ -60,6 +62,17 @@ describe('mssql configuration', () => {
     const loginErrors = loginErrorRecorder();
     const c = mssqlConfigFromUrl(new URL('mssql://sa:x@db/erp'), 5, { connectTimeoutMs: 5000, requestTimeoutMs: 90_000, loginErrors });
     expect(c).toMatchObject({ connectionTimeout: 5000, requestTimeout: 90_000, beforeConnect: expect.any(Function) });
+  });
+
+  it('the configuration in docs/connectors/mssql.md is valid and builds', async () => {
+    const doc = readFileSync(new URL('../../docs/connectors/mssql.md', import.meta.url), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    const { connectors } = parseYaml(yaml!) as { connectors: Record<string, ConnectorConfigInput> };
+    const c = createConnector('erp_mssql', connectors['erp_mssql']!, { ERP_MSSQL_URL: 'mssql://hub:pw@127.0.0.1:1/erp' });
+    expect(Object.keys(c.describe().entities)).toEqual(['Customer', 'Item', 'Contact', 'OrderLine']);
+    expect(c.describe().entities['OrderLine']).toMatchObject({ naturalKeys: ['Order No', 'Line No'], detectDeletes: false });
+    expect(c.describe().entities['Contact']).toMatchObject({ detectDeletes: true });
+    await c.close();
   });
 
   it('builds a connector whose change-tracked tables report deletes', async () => {
