@@ -9,7 +9,6 @@ import { InvalidIdentifierError } from '../sql/dialect.js';
  * another database or server).
  */
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function checkPart(part: string, whole: string): string {

@@ -1,5 +1,4 @@
-import type { CompiledQuery, ExactType } from './dialect.js';
-import type { ColumnInfo } from './table-info.js';
+import type { ColumnInfo, CompiledQuery, ExactType } from './sql-types.js';
 
 /**
  * The statements of a database change feed (SQL Server Change Tracking): a table's current and oldest

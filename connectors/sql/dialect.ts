@@ -1,40 +1,16 @@
 import type { FailureKind } from '../contract.js';
 import type { SqlDriverError } from './driver.js';
 import type { ChangeFeedDialect } from './change-feed-sql.js';
-import type { ColumnInfo, WatermarkKind } from './table-info.js';
+import type { ColumnInfo, CompiledQuery, ExactType, WatermarkKind } from './sql-types.js';
 import { CodedError } from '../../core/errors.js';
 
-export type { ColumnInfo, WatermarkKind } from './table-info.js';
+export { TypedParam, WATERMARK_KINDS, type ColumnInfo, type CompiledQuery, type ExactType, type ParamType, type WatermarkKind } from './sql-types.js';
 
 /**
  * A SQL dialect: the few places where MySQL/MariaDB and SQL Server differ (quoting, placeholders,
  * pagination, upsert, limits, error numbers). Everything else lives in the shared connector.
  * Identifiers are validated and quoted; values are only ever parameters.
  */
-
-/** A statement and its parameters, bound in order to the dialect's placeholders. */
-export interface CompiledQuery {
-  readonly sql: string;
-  readonly params: readonly unknown[];
-}
-
-/** The SQL type a {@link TypedParam} is declared with: a character or binary type and its length (-1: max). */
-export interface ParamType {
-  readonly dataType: 'varchar' | 'nvarchar' | 'char' | 'nchar' | 'binary' | 'varbinary' | 'bigint';
-  readonly length?: number;
-}
-
-/**
- * A parameter bound with a declared type (the column's own) where the driver would otherwise infer one
- * from the JS value: SQL Server drivers send every JS string as NVARCHAR, which against a VARCHAR key
- * converts the column and scans the index. Only dialects whose driver understands it create one.
- */
-export class TypedParam {
-  constructor(
-    readonly value: unknown,
-    readonly type: ParamType,
-  ) {}
-}
 
 /** Where a keyset read starts. */
 export type ReadStart =
@@ -65,9 +41,6 @@ export interface ReadSpec extends ColumnFacts {
    */
   readonly exact?: ReadonlyMap<string, ExactType>;
 }
-
-/** Fixed-point SQL types; `money` is SQL Server's MONEY / SMALLMONEY (4 decimals). */
-export type ExactType = 'decimal' | 'money';
 
 /** How many rows a keyset read from `start` would return (no limit, no order). */
 export interface CountSpec extends ColumnFacts {

@@ -9,7 +9,6 @@ import { tableShapeOf, type TableShape } from './table-info.js';
 import { deleteRecords, upsertRecords, type WriteContext } from './writes.js';
 
 export { KEY_SEPARATOR, type ChangeTrackedTableConfig, type SqlTableConfig, type SqlTableSpec } from './table.js';
-export { chunkDistinct } from './writes.js';
 
 export interface SqlConnectorOptions {
   readonly name: string;

@@ -1,35 +1,12 @@
-import type { ExactType, SqlDialect } from './dialect.js';
+import type { ColumnInfo, ExactType, WatermarkKind } from './sql-types.js';
+
+export type { ColumnInfo, WatermarkKind } from './sql-types.js';
 
 /**
  * What the connector learns of a table's columns from the database (dialects with `describeTable`),
  * once per table: which columns to read as exact text, the type to bind each parameter with, how the
  * watermark compares, the key columns' collations and the primary key.
  */
-
-/**
- * How a watermark is read, kept in the cursor and compared:
- * - `value`: as the driver answers it (a Date, number, bigint or string), compared as such;
- * - `text`: a date/time column read as its own exact text (every fractional digit) and compared in
- *   SQL in the column's own type (SQL Server DATETIME2(7), DATETIME's 1/300 s, DATETIMEOFFSET);
- * - `rowversion`: SQL Server's 8-byte row version, compared as unsigned big-endian binary, with reads
- *   bounded below the lowest version an open transaction still holds.
- */
-export const WATERMARK_KINDS = ['value', 'text', 'rowversion'] as const;
-export type WatermarkKind = (typeof WATERMARK_KINDS)[number];
-
-export interface ColumnInfo {
-  /** As the database spells it. */
-  readonly name: string;
-  /** Lower case: `varchar`, `datetime2`, `timestamp` (rowversion) … */
-  readonly dataType: string;
-  /** Declared length (characters; bytes for varchar and binary), -1 for max; absent where none. */
-  readonly maxLength?: number;
-  /** Fractional-second digits of a date/time type. */
-  readonly datetimePrecision?: number;
-  /** Collation name of a character column, e.g. `SQL_Latin1_General_CP1_CI_AS`. */
-  readonly collation?: string;
-  readonly primaryKey?: boolean;
-}
 
 /** What the connector uses of the description. */
 export interface TableShape {
@@ -78,7 +55,7 @@ export interface DescribedTable {
 }
 
 /** The shape of a configured table from the rows `describeTable` answered. */
-export function tableShapeOf(rows: readonly Readonly<Record<string, unknown>>[], t: DescribedTable, dialect: Pick<SqlDialect, 'watermarkKindOf'>): TableShape {
+export function tableShapeOf(rows: readonly Readonly<Record<string, unknown>>[], t: DescribedTable, dialect: { watermarkKindOf?(column: ColumnInfo): WatermarkKind }): TableShape {
   const all = rows.map(columnInfoOf).filter((c): c is ColumnInfo => c !== undefined);
   const byLowerName = new Map(all.map((c) => [c.name.toLowerCase(), c]));
   const columnInfo = new Map<string, ColumnInfo>();

@@ -145,25 +145,3 @@ export async function deleteRecords(ctx: WriteContext, t: Table, shape: TableSha
   });
   return outcomes;
 }
-
-/**
- * Chunks of at most `size`, never holding the same key twice: SQL Server's MERGE refuses a source
- * with duplicate keys, and keeping them apart lets the later request win on every database.
- */
-export function chunkDistinct<T>(items: readonly T[], size: number, keyOf: (item: T) => string): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let keys = new Set<string>();
-  for (const item of items) {
-    const k = keyOf(item);
-    if (current.length >= size || keys.has(k)) {
-      chunks.push(current);
-      current = [];
-      keys = new Set();
-    }
-    current.push(item);
-    keys.add(k);
-  }
-  if (current.length) chunks.push(current);
-  return chunks;
-}

@@ -3,7 +3,7 @@ import { rowsPerStatement, type SqlDialect } from '../../connectors/sql/dialect.
 import { SqlDriverError } from '../../connectors/sql/driver.js';
 import { mssqlDialect } from '../../connectors/mssql/mssql-dialect.js';
 import { mysqlDialect } from '../../connectors/mysql/mysql-dialect.js';
-import { chunkDistinct } from '../../connectors/sql/sql-connector.js';
+import { inWaves } from '../../connectors/sql/writes.js';
 import { decodeCursor, encodeCursor } from '../../connectors/sql/cursor.js';
 
 const W = new Date('2026-01-02T03:04:05.678Z');
@@ -127,12 +127,11 @@ describe('SQL Server parameter limit', () => {
     expect(rowsPerStatement(mssqlDialect, 3000)).toBe(1);
   });
 
-  it('splits 1,201 rows into chunks within the limit and never puts one key twice in a chunk', () => {
+  it('puts records in waves: no key twice in a wave, each key’s occurrences in request order', () => {
     const items = Array.from({ length: 1201 }, (_, i) => ({ id: `K${i}` }));
-    const size = rowsPerStatement(mssqlDialect, 4);
-    expect(chunkDistinct(items, size, (i) => i.id).map((c) => c.length)).toEqual([500, 500, 201]);
-    const dup = [{ id: 'A' }, { id: 'B' }, { id: 'A' }, { id: 'C' }];
-    expect(chunkDistinct(dup, 10, (i) => i.id).map((c) => c.map((i) => i.id))).toEqual([['A', 'B'], ['A', 'C']]);
+    expect(inWaves(items, (i) => i.id).map((w) => w.length)).toEqual([1201]);
+    const dup = [{ id: 'A' }, { id: 'B' }, { id: 'A' }, { id: 'C' }, { id: 'A' }];
+    expect(inWaves(dup, (i) => i.id).map((w) => w.map((i) => i.id))).toEqual([['A', 'B', 'C'], ['A'], ['A']]);
   });
 });
 
