@@ -72,6 +72,7 @@ export function createPostgresDialect(options: PostgresDialectOptions = {}): Sql
     maxParams: 65_535,
     maxRows: 1000,
     quote: quoteName,
+    quoteTable,
     placeholder: (i) => `$${i}`,
     ping: () => ({ sql: 'SELECT 1', params: [] }),
     read(spec) {
@@ -112,10 +113,6 @@ export function createPostgresDialect(options: PostgresDialectOptions = {}): Sql
       return { sql: `${head} WHERE ${keyMatch(spec, p)}`, params: p.params };
     },
     classify: classifyPostgresError,
-    checkIdentifier(name, role) {
-      if (role === 'table') tableParts(name);
-      else checkName(name);
-    },
     moveBack: (watermark, overlapMs) => moveBackText(watermark, overlapMs, zone) ?? moveBack(watermark, overlapMs),
   };
   return Object.freeze(dialect);

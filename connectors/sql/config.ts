@@ -34,7 +34,7 @@ export const DEFAULT_POOL_CONNECTIONS = 5;
 export const tablesOf = (tables: SqlConfig['tables']): Record<string, SqlTableConfig> => exact(tables) as Record<string, SqlTableConfig>;
 
 /** The database URL in `urlEnv`, when it is one of `protocols`; never echoes what the variable holds. */
-export function databaseUrl(config: SqlConfig, ctx: ConnectorContext, protocols: readonly string[]): URL {
+export function databaseUrl(config: Pick<SqlConfig, 'urlEnv'>, ctx: ConnectorContext, protocols: readonly string[]): URL {
   const text = ctx.secret(config.urlEnv);
   let url: URL | undefined;
   try {

@@ -37,17 +37,20 @@ export class SqlDriverError extends CodedError {
     readonly errno: number | undefined,
     readonly driverCode: string | undefined,
     cause: unknown,
+    /** The server's error state, where the driver reports it (SQL Server: 18456 state 13 is a paused service). */
+    readonly state?: number,
   ) {
     super('sql_driver', `SQL driver error ${errno ?? driverCode ?? 'unknown'}`, { cause });
   }
 }
 
-/** Reads errno / code from whatever a driver threw, duck-typed. */
-export function toDriverError(err: unknown, errnoOf: (e: Record<string, unknown>) => unknown): SqlDriverError {
+/** Reads errno / code (and the error state, with `stateOf`) from whatever a driver threw, duck-typed. */
+export function toDriverError(err: unknown, errnoOf: (e: Record<string, unknown>) => unknown, stateOf?: (e: Record<string, unknown>) => unknown): SqlDriverError {
   if (err instanceof SqlDriverError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
   const n = errnoOf(e);
   const errno = typeof n === 'number' && n > 0 ? n : undefined;
   const code = typeof e['code'] === 'string' ? e['code'] : undefined;
-  return new SqlDriverError(errno, code, err);
+  const s = stateOf?.(e);
+  return new SqlDriverError(errno, code, err, typeof s === 'number' ? s : undefined);
 }

@@ -3,7 +3,7 @@ import { rowsPerStatement, type SqlDialect } from '../../connectors/sql/dialect.
 import { SqlDriverError } from '../../connectors/sql/driver.js';
 import { mssqlDialect } from '../../connectors/mssql/mssql-dialect.js';
 import { mysqlDialect } from '../../connectors/mysql/mysql-dialect.js';
-import { chunkDistinct } from '../../connectors/sql/sql-connector.js';
+import { inWaves } from '../../connectors/sql/writes.js';
 import { decodeCursor, encodeCursor } from '../../connectors/sql/cursor.js';
 
 const W = new Date('2026-01-02T03:04:05.678Z');
@@ -94,7 +94,8 @@ describe.each(DIALECTS)('$dialect.name dialect', (x) => {
     });
   });
 
-  it.each(['customers; DROP TABLE x', 'a`b', 'a]b', '1abc', '', 'a'.repeat(129), 'na me', 'schema.table'])('refuses the identifier %j', (bad) => {
+  it.each(['customers; DROP TABLE x', 'a`b', 'a]b', '1abc', '', 'a'.repeat(129), 'na me', 'schema.table'])('MySQL refuses the identifier %j', (bad) => {
+    if (d.name !== 'mysql') return;
     expect(() => d.quote(bad)).toThrow(/Invalid SQL identifier/);
     expect(() => d.read({ ...read, table: bad, start: null })).toThrow(/Invalid SQL identifier/);
     expect(() => d.upsert({ ...upsert, columns: ['sku', 'currency', bad] })).toThrow(/Invalid SQL identifier/);
@@ -126,12 +127,11 @@ describe('SQL Server parameter limit', () => {
     expect(rowsPerStatement(mssqlDialect, 3000)).toBe(1);
   });
 
-  it('splits 1,201 rows into chunks within the limit and never puts one key twice in a chunk', () => {
+  it('puts records in waves: no key twice in a wave, each key’s occurrences in request order', () => {
     const items = Array.from({ length: 1201 }, (_, i) => ({ id: `K${i}` }));
-    const size = rowsPerStatement(mssqlDialect, 4);
-    expect(chunkDistinct(items, size, (i) => i.id).map((c) => c.length)).toEqual([500, 500, 201]);
-    const dup = [{ id: 'A' }, { id: 'B' }, { id: 'A' }, { id: 'C' }];
-    expect(chunkDistinct(dup, 10, (i) => i.id).map((c) => c.map((i) => i.id))).toEqual([['A', 'B'], ['A', 'C']]);
+    expect(inWaves(items, (i) => i.id).map((w) => w.length)).toEqual([1201]);
+    const dup = [{ id: 'A' }, { id: 'B' }, { id: 'A' }, { id: 'C' }, { id: 'A' }];
+    expect(inWaves(dup, (i) => i.id).map((w) => w.map((i) => i.id))).toEqual([['A', 'B', 'C'], ['A'], ['A']]);
   });
 });
 
@@ -201,12 +201,19 @@ describe('exact decimals on SQL Server', () => {
     });
   });
 
-  it('T-SQL: looks the column types up in INFORMATION_SCHEMA for the table, bound as a parameter', () => {
-    expect(mssqlDialect.exactColumns!('ledger')).toEqual({
-      sql: 'SELECT COLUMN_NAME AS [column_name], DATA_TYPE AS [data_type] FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = @p1 AND TABLE_SCHEMA = SCHEMA_NAME()',
-      params: ['ledger'],
-    });
-    expect(() => mssqlDialect.exactColumns!('ledger; DROP TABLE x')).toThrow(/Invalid SQL identifier/);
+  it('T-SQL: describes the table in INFORMATION_SCHEMA by OBJECT_ID of its quoted name (any schema), bound as a parameter', () => {
+    const describe =
+      'SELECT c.COLUMN_NAME AS [column_name], c.DATA_TYPE AS [data_type], c.CHARACTER_MAXIMUM_LENGTH AS [max_length], ' +
+      'c.DATETIME_PRECISION AS [datetime_precision], c.COLLATION_NAME AS [collation], CASE WHEN k.COLUMN_NAME IS NULL THEN 0 ELSE 1 END AS [primary_key] ' +
+      'FROM INFORMATION_SCHEMA.COLUMNS AS c LEFT JOIN (INFORMATION_SCHEMA.TABLE_CONSTRAINTS AS tc JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE AS k ' +
+      'ON k.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME) ' +
+      "ON tc.CONSTRAINT_TYPE = 'PRIMARY KEY' AND tc.TABLE_SCHEMA = c.TABLE_SCHEMA AND tc.TABLE_NAME = c.TABLE_NAME AND k.COLUMN_NAME = c.COLUMN_NAME " +
+      'WHERE c.TABLE_SCHEMA = OBJECT_SCHEMA_NAME(OBJECT_ID(@p1)) AND c.TABLE_NAME = OBJECT_NAME(OBJECT_ID(@p1)) ORDER BY c.ORDINAL_POSITION';
+    expect(mssqlDialect.describeTable!('ledger')).toEqual({ sql: describe, params: ['[ledger]'] });
+    // No longer SCHEMA_NAME(): a table in another schema is found, and its DECIMAL / MONEY columns read exactly.
+    expect(mssqlDialect.describeTable!('sales.Order Lines')).toEqual({ sql: describe, params: ['[sales].[Order Lines]'] });
+    expect(mssqlDialect.describeTable!('[sales].[Odd]]Name]')).toEqual({ sql: describe, params: ['[sales].[Odd]]Name]'] });
+    expect(() => mssqlDialect.describeTable!('db.sales.ledger')).toThrow(/a table of another database is not supported/);
   });
 
   it('MySQL needs none (mysql2 answers DECIMAL as strings) and ignores the map', () => {
