@@ -2,6 +2,7 @@ import { erpnextModule } from './erpnext/module.js';
 import { httpModule } from './http/module.js';
 import { mssqlModule } from './mssql/module.js';
 import { mysqlModule } from './mysql/module.js';
+import { sapb1Module } from './sapb1/module.js';
 
 export type { ConnectorConfigSchema, ConnectorContext, ConnectorDeps, ConnectorEnv, ConnectorModule, SecretRef } from './connector-module.js';
 export { connectorModule } from './connector-module.js';
@@ -17,6 +18,7 @@ export const CONNECTOR_MODULES = [
   mssqlModule,
   httpModule,
   erpnextModule,
+  sapb1Module,
 ] as const;
 
 /** The folders of default mappings the modules ship, in registry order (loaded before the user's). */
