@@ -119,7 +119,7 @@ export function createSapB1Connector(options: SapB1Options): Connector & { reado
       }
     },
 
-    read(entity, cursor, limit) {
+    async read(entity, cursor, limit) {
       if (entity === INVENTORY_ENTITY) {
         open();
         return readInventory(ctx, cursor, limit);
@@ -134,16 +134,16 @@ export function createSapB1Connector(options: SapB1Options): Connector & { reado
       return cursorAt(since, options.timeZone);
     },
 
-    count(entity, cursor) {
-      if (entity === INVENTORY_ENTITY) return Promise.reject(new ConnectorError('permanent', 'not_countable', `${name} ${INVENTORY_ENTITY} cannot be counted (one record per item and warehouse)`));
+    async count(entity, cursor) {
+      if (entity === INVENTORY_ENTITY) throw new ConnectorError('permanent', 'not_countable', `${name} ${INVENTORY_ENTITY} cannot be counted (one record per item and warehouse)`);
       return countChanges(ctx, entityOf(entity), cursor);
     },
 
-    upsert(entity, records) {
+    async upsert(entity, records) {
       return upsertRecords(ctx, entityOf(entity), records);
     },
 
-    delete(entity, externalIds) {
+    async delete(entity, externalIds) {
       return cancelDocuments(ctx, entityOf(entity), externalIds, { orderDelete: options.orderDelete ?? 'cancel' });
     },
 

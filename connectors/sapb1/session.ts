@@ -38,9 +38,13 @@ interface Held {
 /** A session is renewed before use when it sat idle this close to its timeout (the server may just have dropped it). */
 const IDLE_MARGIN_MS = 60_000;
 
-/** The `name=value` of each Set-Cookie header (attributes dropped). */
+/**
+ * The `name=value` of each Set-Cookie header (attributes dropped). A header folded into one line
+ * (`a=1;HttpOnly;,b=2; path=/b1s`, as `get` joins them and some proxies send them) is split where a
+ * comma starts the next cookie; an `Expires=Wed, 21 Oct …` date has no `=` after its comma.
+ */
 export function cookiesOf(headers: FetchResponseLike['headers']): Map<string, string> {
-  const lines = headers.getSetCookie?.() ?? (headers.get('set-cookie') ?? '').split(/,(?=\s*[A-Za-z0-9_.-]+=)/);
+  const lines = (headers.getSetCookie?.() ?? [headers.get('set-cookie') ?? '']).flatMap((l) => l.split(/,(?=\s*[A-Za-z0-9_.-]+=)/));
   const out = new Map<string, string>();
   for (const line of lines) {
     const pair = line.split(';', 1)[0]!.trim();
