@@ -18,7 +18,7 @@ const listPath = (filter: string) => `/b1s/v1/BusinessPartners?$filter=${encodeU
 
 describe('SAP B1 session', () => {
   it('logs in with the documented body, sends both cookies, shares one login between concurrent requests, and logs out on close', async () => {
-    const scope = login(api())
+    login(api())
       .get(listPath("CardType eq 'cCustomer'"))
       .times(2)
       .matchHeader('prefer', 'odata.maxpagesize=2')
@@ -36,7 +36,7 @@ describe('SAP B1 session', () => {
   });
 
   it('sends Language when configured', async () => {
-    const scope = nock(HOST)
+    nock(HOST)
       .post('/b1s/v1/Login', { CompanyDB: 'SBODEMOUS', UserName: 'manager', Password: PASSWORD, Language: 3 })
       .reply(200, { SessionId: 'abc', Version: '1000190', SessionTimeout: 30 }, { 'Set-Cookie': ['B1SESSION=abc;HttpOnly;'] })
       .get(listPath("CardType eq 'cCustomer'"))
@@ -136,7 +136,7 @@ describe('SAP B1 incremental reads', () => {
   });
 
   it('refuses rows out of time order, rows without a stamp, and a page that is not an OData collection, reading nothing', async () => {
-    const scope = login(api())
+    login(api())
       .get(listPath("CardType eq 'cCustomer'"))
       .reply(200, { value: [bp('B', '2026-11-21', '08:00:00'), bp('A', '2026-11-20', '08:00:00')] })
       .get(listPath("CardType eq 'cCustomer'"))
@@ -155,7 +155,7 @@ describe('SAP B1 incremental reads', () => {
   it('with an overlap window, re-reads the last seconds once caught up; a backfill starts 2 h early in the server time zone', async () => {
     const c = sap({ overlapSeconds: 5, timeZone: 'Europe/Berlin' });
     const caughtUp = Buffer.from(JSON.stringify({ t: '2026-11-21 00:00:03', k: ['C9'], c: 1 })).toString('base64url');
-    const scope = login(api())
+    login(api())
       .get(listPath("(CardType eq 'cCustomer') and (UpdateDate ge '2026-11-20')"))
       .reply(200, { value: [bp('C8', '2026-11-20', '23:59:58'), bp('C9', '2026-11-21', '00:00:03')] });
     const page = await c.read('BusinessPartners', caughtUp, 5);
@@ -170,14 +170,14 @@ describe('SAP B1 incremental reads', () => {
   });
 
   it('counts with /$count and the same filter', async () => {
-    const scope = login(api()).get(`/b1s/v1/Invoices/$count?$filter=${encodeURIComponent("UpdateDate ge '2026-11-20'")}`).reply(200, '42');
+    login(api()).get(`/b1s/v1/Invoices/$count?$filter=${encodeURIComponent("UpdateDate ge '2026-11-20'")}`).reply(200, '42');
     expect(await sap().count!('Invoices', Buffer.from(JSON.stringify({ t: '2026-11-20 10:00:00', k: [] })).toString('base64url'))).toBe(42);
     allDone();
   });
 
   it('reads customer payments with their exact total, and reports cancelled invoices and payments deleted', async () => {
     const payment = { DocEntry: 7, DocNum: 7, DocType: 'rCustomer', CardCode: 'C1', DocDate: '2026-11-20', DocCurrency: 'EUR', CashSum: 0.1, TransferSum: 0.2, BillOfExchangeAmount: 0, Cancelled: 'tNO', PaymentChecks: [{ CheckSum: 100.05 }], PaymentCreditCards: [{ CreditSum: 1e-7 }], PaymentInvoices: [{ LineNum: 0, DocEntry: 3, SumApplied: 100.35, InvoiceType: 'it_Invoice' }], UpdateDate: '2026-11-20', UpdateTime: '11:00:00' };
-    const scope = login(api())
+    login(api())
       .get(`/b1s/v1/IncomingPayments?$filter=${encodeURIComponent("DocType eq 'rCustomer'")}&$orderby=${encodeURIComponent('UpdateDate,UpdateTime,DocEntry')}`)
       .reply(200, { value: [payment, { ...payment, DocEntry: 8, Cancelled: 'tYES' }] });
     const c = sap();
@@ -193,7 +193,7 @@ describe('SAP B1 incremental reads', () => {
   it('sweeps stock item by item, one record per warehouse, and starts the next sweep after the last page', async () => {
     const item = (code: string, whs: [string, number, number][]) => ({ ItemCode: code, UpdateDate: '2026-11-01', UpdateTime: '08:00:00', ItemWarehouseInfoCollection: whs.map(([w, s, c]) => ({ WarehouseCode: w, InStock: s, Committed: c, Ordered: 0 })) });
     const path = (after?: string) => `/b1s/v1/Items?$select=${encodeURIComponent('ItemCode,UpdateDate,UpdateTime,ItemWarehouseInfoCollection')}&$filter=${encodeURIComponent(after === undefined ? "InventoryItem eq 'tYES'" : `(InventoryItem eq 'tYES') and (ItemCode gt '${after}')`)}&$orderby=ItemCode`;
-    const scope = login(api())
+    login(api())
       .get(path())
       .reply(200, { value: [item('A1', [['01', 5, 1], ['02', 0, 0]]), item("O'B", [['01', 2.5, 0]])] })
       .get(path("O''B"))
@@ -215,7 +215,7 @@ describe('SAP B1 incremental reads', () => {
 
 describe('SAP B1 session cookie', () => {
   it('takes the session id from the body when the answer sets no cookie, and refuses a Login answer without one', async () => {
-    const scope = nock(HOST)
+    nock(HOST)
       .post('/b1s/v1/Login')
       .reply(200, { SessionId: SESSION, SessionTimeout: 30 })
       .get(listPath("CardType eq 'cCustomer'"))
