@@ -6,7 +6,7 @@ import { createSapB1Connector } from './connector.js';
 
 /** SAP Business One (Service Layer) with its default mappings. Docs: docs/connectors/sapb1.md. */
 
-const serviceLayerRoot = httpUrl.refine((url) => /^\/b1s\/v1\/?$/.test(new URL(url).pathname), {
+const serviceLayerRoot = httpUrl.refine((url) => URL.canParse(url) && /^\/b1s\/v1\/?$/.test(new URL(url).pathname), {
   error: 'must be the Service Layer root, ending in /b1s/v1 (e.g. https://sap.example.com:50000/b1s/v1)',
 });
 

@@ -44,10 +44,15 @@ async function send(ctx: SapContext, what: string, request: Parameters<SapContex
 
 const notFound = (error: unknown): boolean => (error as { notFound?: boolean }).notFound === true;
 
-/** Master data: PATCH by key, POST on -2028. */
+/**
+ * Master data: PATCH by key, POST on -2028. The linked code comes first: SAP cannot rename a key, so a
+ * record whose code changed in the hub keeps updating the record it is linked to rather than making a
+ * second one; only when that one is gone is a record made under the payload's code.
+ */
 async function upsertByCode(ctx: SapContext, entity: SapEntity, request: UpsertRequest): Promise<RecordOutcome> {
   const payload = request.payload as ExternalRecord;
-  const key = text(payload[entity.key]) ?? request.externalId;
+  const sent = text(payload[entity.key]);
+  const key = request.externalId ?? sent;
   if (key === undefined) return { ok: false, kind: 'permanent', code: 'invalid_record', message: `${ctx.name} ${entity.set} payload has no ${entity.key}` };
   const fields = Object.fromEntries(Object.entries(payload).filter(([k]) => k !== entity.key));
   try {
@@ -56,8 +61,9 @@ async function upsertByCode(ctx: SapContext, entity: SapEntity, request: UpsertR
   } catch (error) {
     if (!notFound(error)) throw error;
   }
-  const created = await send(ctx, `POST ${entity.set}`, { method: 'POST', path: `/${entity.set}`, body: { ...payload, [entity.key]: key } });
-  return { ok: true, externalId: text((created.body as ExternalRecord | undefined)?.[entity.key]) ?? key };
+  const code = sent ?? key;
+  const created = await send(ctx, `POST ${entity.set}`, { method: 'POST', path: `/${entity.set}`, body: { ...payload, [entity.key]: code } });
+  return { ok: true, externalId: text((created.body as ExternalRecord | undefined)?.[entity.key]) ?? code };
 }
 
 /** The open orders holding the hub's number (at most two are asked: two are already ambiguous). */

@@ -49,6 +49,21 @@ describe('SAP B1 master data writes', () => {
     allDone();
   });
 
+  it('updates the record a customer is linked to when its code changed in the hub (SAP cannot rename a key), and makes it under the new code only when the linked one is gone', async () => {
+    const renamed = customer('C30000', 'Acme GmbH');
+    login(api())
+      .patch("/b1s/v1/BusinessPartners('C20000')", without(renamed, 'CardCode'))
+      .reply(204)
+      .patch("/b1s/v1/BusinessPartners('C20000')", without(renamed, 'CardCode'))
+      .reply(404, NOT_FOUND)
+      .post('/b1s/v1/BusinessPartners', renamed)
+      .reply(201, renamed);
+    const c = sap();
+    expect(await c.upsert('BusinessPartners', [{ hubId: 'h1', payload: mapped(renamed), externalId: 'C20000' }])).toEqual([{ ok: true, externalId: 'C20000' }]);
+    expect(await c.upsert('BusinessPartners', [{ hubId: 'h1', payload: mapped(renamed), externalId: 'C20000' }])).toEqual([{ ok: true, externalId: 'C30000' }]);
+    allDone();
+  });
+
   it('a throttled write is retryable with Retry-After, and the rest of the batch is not sent; a refused session stops the batch', async () => {
     login(api())
       .patch("/b1s/v1/Items('A0001')")
