@@ -1,6 +1,8 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
+import { createSapB1Connector } from '../../connectors/sapb1/connector.js';
 import { offlineWithNock } from '../fixtures/nock.js';
+import { SAP_COMPANY, SAP_PASSWORD, SAP_USER, SapB1Fake } from '../fixtures/sapb1-fake.js';
 import { allDone, api, COOKIE, cursorOf, HOST, login, PASSWORD, rejection, ROOT, sap, sapError, SESSION } from './sapb1-nock.js';
 
 /**
@@ -226,5 +228,31 @@ describe('SAP B1 session cookie', () => {
     await sap().read('BusinessPartners', null, 2);
     expect(await rejection(sap().read('BusinessPartners', null, 2))).toMatchObject({ kind: 'retryable', code: 'connector_invalid_response' });
     allDone();
+  });
+});
+
+describe('SAP B1 through the local Service Layer fake', () => {
+  it('throttling is retryable with Retry-After, an outage retryable, and a timed-out session renewed', async () => {
+    const fake = new SapB1Fake();
+    await fake.start();
+    try {
+      const c = createSapB1Connector({ baseUrl: fake.url, companyDb: SAP_COMPANY, userName: SAP_USER, password: SAP_PASSWORD, pageSize: 2 });
+      fake.insert('BusinessPartners', { CardCode: 'C1', CardName: 'One' });
+      expect((await c.read('BusinessPartners', null, 5)).records).toHaveLength(1);
+      fake.fault = 'throttled';
+      const [outcome] = await c.upsert('BusinessPartners', [{ hubId: 'h', payload: { CardCode: 'C1', CardName: 'Uno' } as never }]);
+      expect(outcome).toMatchObject({ ok: false, kind: 'retryable', code: 'rate_limited', retryAfterMs: 2000 });
+      fake.fault = 'unavailable';
+      expect(await rejection(c.read('BusinessPartners', null, 5))).toMatchObject({ kind: 'retryable', code: 'connector_unavailable' });
+      fake.fault = 'none';
+      fake.expireSessions();
+      expect(await c.upsert('BusinessPartners', [{ hubId: 'h', payload: { CardCode: 'C1', CardName: 'Uno' } as never }])).toEqual([{ ok: true, externalId: 'C1' }]);
+      expect(fake.logins).toBe(2);
+      expect(fake.set('BusinessPartners').get('C1')).toMatchObject({ CardName: 'Uno' });
+      await c.close();
+      expect(fake.logouts).toBe(1);
+    } finally {
+      await fake.close();
+    }
   });
 });
