@@ -106,7 +106,8 @@ export function createSapB1Connector(options: SapB1Options): Connector & { reado
      */
     async check() {
       open();
-      await session.login();
+      // The held session if there is one (each login takes a Service Layer session until it times out).
+      await session.headers();
       const probes = [...Object.values(SAP_ENTITIES).map((e) => [e.set, e.key] as const), ['Items', 'ItemCode,ItemWarehouseInfoCollection'] as const];
       for (const [set, select] of probes) {
         try {
