@@ -4,6 +4,7 @@ import { mssqlModule } from './mssql/module.js';
 import { mysqlModule } from './mysql/module.js';
 import { postgresModule } from './postgres/module.js';
 import { odooModule } from './odoo/module.js';
+import { sapb1Module } from './sapb1/module.js';
 
 export type { ConnectorConfigSchema, ConnectorContext, ConnectorDeps, ConnectorEnv, ConnectorModule, SecretRef } from './connector-module.js';
 export { connectorModule } from './connector-module.js';
@@ -21,6 +22,7 @@ export const CONNECTOR_MODULES = [
   erpnextModule,
   postgresModule,
   odooModule,
+  sapb1Module,
 ] as const;
 
 /** The folders of default mappings the modules ship, in registry order (loaded before the user's). */

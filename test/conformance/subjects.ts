@@ -5,6 +5,7 @@ import { FRAPPE_KEY, FRAPPE_SECRET, FrappeFake } from '../fixtures/frappe-fake.j
 import { JSON_API_TOKEN, JsonApiFake } from '../fixtures/json-api-fake.js';
 import { createPgTestDatabase, createTestDatabase } from '../helpers.js';
 import { ODOO_DB, ODOO_LOGIN, ODOO_PASSWORD, OdooFake } from '../fixtures/odoo-fake.js';
+import { SAP_COMPANY, SAP_PASSWORD, SAP_USER, SapB1Fake } from '../fixtures/sapb1-fake.js';
 
 /**
  * One connector type under the conformance suite: how the hub would configure it, and a real or
@@ -33,6 +34,8 @@ export interface Subject {
   good(i: number): Record<string, unknown>;
   /** A payload the system refuses, for that record only. */
   bad(): Record<string, unknown>;
+  /** `good(i)` with its name changed, where the name field is neither `name` nor `customer_name`. */
+  renamed?(i: number): Record<string, unknown>;
   /** Makes the system answer malformed bodies; undefined where answers cannot be malformed (typed result sets). */
   readonly malformed?: (on: boolean) => void;
   /** Why there is no malformed-answer test, where there is none. */
@@ -169,6 +172,33 @@ function odooSubject(): Subject {
   };
 }
 
+function sapb1Subject(): Subject {
+  const fake = new SapB1Fake();
+  const config = (baseUrl: string): ConnectorConfigInput => ({ type: 'sapb1', baseUrl, companyDb: SAP_COMPANY, userName: SAP_USER, passwordEnv: 'CONF_SAP_PASSWORD', timeoutMs: 3000, timeZone: 'UTC', overlapSeconds: 0, pageSize: 2 });
+  const customer = (code: string, name: string) => ({ CardCode: code, CardName: name, CardType: 'cCustomer', Currency: 'EUR' });
+  return {
+    type: 'sapb1',
+    entity: 'BusinessPartners',
+    setup: () => fake.start(),
+    teardown: () => fake.close(),
+    build: () => ({ config: config(fake.url), env: { CONF_SAP_PASSWORD: SAP_PASSWORD } }),
+    wrongCredentials: () => ({ config: config(fake.url), env: { CONF_SAP_PASSWORD: 'wrong' } }),
+    unreachable: () => ({ config: config('http://127.0.0.1:1/b1s/v1'), env: { CONF_SAP_PASSWORD: SAP_PASSWORD } }),
+    async seed(n, prefix) {
+      for (let i = 0; i < n; i++) fake.insert('BusinessPartners', customer(`${prefix}${i}`, `Seeded ${prefix}${i}`));
+    },
+    async touch(externalId) {
+      fake.update('BusinessPartners', externalId, { CardName: `Touched ${externalId}` });
+    },
+    count: async () => fake.set('BusinessPartners').size,
+    good: (i) => customer(`NEW${i}`, `New ${i}`),
+    renamed: (i) => customer(`NEW${i}`, `New ${i} renamed`),
+    // A property BusinessPartner does not have: 400 -1000 "Property 'customer_name' of 'BusinessPartner' is invalid".
+    bad: () => ({ ...customer('BAD', 'Bad'), customer_name: 'Bad' }),
+    malformed: (on) => (fake.fault = on ? 'malformed' : 'none'),
+  };
+}
+
 function mssqlSubject(url: string): Subject {
   // Runs only against a real server (MSSQL_URL); the same table as the mysql subject, in T-SQL.
   let clock = Date.UTC(2026, 10, 21, 8, 0, 0);
@@ -264,5 +294,6 @@ export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject> {
     erpnext: erpnextSubject(),
     postgres: postgresSubject(),
     odoo: odooSubject(),
+    sapb1: sapb1Subject(),
   };
 }
