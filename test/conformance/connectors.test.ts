@@ -119,7 +119,8 @@ function conformance(s: Subject): void {
     expect(await s.count()).toBe(before + 2);
     // The same record again, as delivery sends an update (with the id it was linked to): no second record.
     const id = (outcomes[0] as { externalId: string }).externalId;
-    const [update] = await c.upsert(s.entity, [{ hubId: 'h1', payload: mapped({ ...s.good(1), ...('name' in s.good(1) ? { name: 'New 1 renamed' } : { customer_name: 'New 1 renamed' }) }), externalId: id }]);
+    const renamed = s.renamed?.(1) ?? { ...s.good(1), ...('name' in s.good(1) ? { name: 'New 1 renamed' } : { customer_name: 'New 1 renamed' }) };
+    const [update] = await c.upsert(s.entity, [{ hubId: 'h1', payload: mapped(renamed), externalId: id }]);
     expect(update).toEqual({ ok: true, externalId: id });
     expect(await s.count()).toBe(before + 2);
   });

@@ -1,5 +1,6 @@
 import { createPool, type Pool } from 'mysql2/promise';
 import type { ConnectorConfigInput } from '../../connectors/config.js';
+import { BcFake } from '../fixtures/bc-fake.js';
 import { FRAPPE_KEY, FRAPPE_SECRET, FrappeFake } from '../fixtures/frappe-fake.js';
 import { JSON_API_TOKEN, JsonApiFake } from '../fixtures/json-api-fake.js';
 import { createTestDatabase } from '../helpers.js';
@@ -31,6 +32,8 @@ export interface Subject {
   good(i: number): Record<string, unknown>;
   /** A payload the system refuses, for that record only. */
   bad(): Record<string, unknown>;
+  /** `good(i)` with its name changed, where the name field is neither `name` nor `customer_name`. */
+  renamed?(i: number): Record<string, unknown>;
   /** Makes the system answer malformed bodies; undefined where answers cannot be malformed (typed result sets). */
   readonly malformed?: (on: boolean) => void;
   /** Why there is no malformed-answer test, where there is none. */
@@ -186,6 +189,32 @@ function mssqlSubject(url: string): Subject {
   };
 }
 
+function businesscentralSubject(): Subject {
+  const fake = new BcFake();
+  const config = (overrides: Record<string, unknown> = {}) => fake.config(overrides) as ConnectorConfigInput;
+  return {
+    type: 'businesscentral',
+    entity: 'customers',
+    setup: () => fake.start(),
+    teardown: () => fake.close(),
+    build: () => ({ config: config(), env: fake.env() }),
+    wrongCredentials: () => ({ config: config(), env: fake.env('wrong-secret') }),
+    unreachable: () => ({ config: config({ baseUrl: 'http://127.0.0.1:1/v2.0/t/production/api/v2.0', tokenUrl: 'http://127.0.0.1:1/t/oauth2/v2.0/token' }), env: fake.env() }),
+    async seed(n, prefix) {
+      for (let i = 0; i < n; i++) fake.addCustomer({ number: `${prefix}${i}`, displayName: `Seeded ${prefix}${i}` });
+    },
+    async touch(externalId) {
+      fake.touch('customers', externalId, { displayName: `Touched ${externalId}` });
+    },
+    count: async () => fake.records('customers').length,
+    good: (i) => ({ number: `NEW${i}`, displayName: `New ${i}` }),
+    // A customer needs a name: BC answers Application_DialogException ('A "displayName" must be provided.').
+    bad: () => ({ number: 'BAD', displayName: '' }),
+    renamed: (i) => ({ number: `NEW${i}`, displayName: `New ${i} renamed` }),
+    malformed: (on) => (fake.fault = on ? 'malformed' : 'none'),
+  };
+}
+
 /** Every registered connector type's subject. */
 export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject> {
   return {
@@ -193,5 +222,6 @@ export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject> {
     mssql: mssqlSubject(env['MSSQL_URL'] ?? ''),
     http: httpSubject(),
     erpnext: erpnextSubject(),
+    businesscentral: businesscentralSubject(),
   };
 }
