@@ -60,7 +60,7 @@ export function safeBcMessage(raw: string, values: Iterable<string> = []): strin
   text = text.replace(VALUE_TAILS, (_m, phrase: string) => `${phrase} …`);
   text = text.replace(/'(?:[^']|'')*'|"[^"]*"|“[^”]*”|‘[^’]*’/g, '…');
   text = text.replace(/\([^()]*\)/g, '(…)');
-  text = text.replace(/=\s*[^\s,;]+/g, '=…');
+  text = text.replace(/=\s*[^\s,;]+?(?=[.,;]?(?:\s|$))/g, '=…');
   text = text
     .split(/(\s+)/)
     .map((word) => {
