@@ -22,6 +22,11 @@ export interface BcWrite {
   readonly createRetry: 'key' | 'lookup';
   /** The lines navigation property written by deep insert on create and line by line on update. */
   readonly lines?: 'salesOrderLines';
+  /**
+   * A linked record BC no longer holds is not made again: BC deletes a sales order once it is fully
+   * shipped and invoiced (posting), and a second order would be sold twice.
+   */
+  readonly noRecreate?: true;
 }
 
 export interface BcEntity {
@@ -57,7 +62,7 @@ export const BC_ENTITIES: Readonly<Record<BcEntityName, BcEntity>> = Object.free
   items: { set: 'items', read: 'modified', write: { key: 'number', createRetry: 'key' }, naturalKeys: ['number'] },
   // An item's stock (the `inventory` field, all locations): one record per item, read from `items`.
   inventory: { set: 'items', read: 'ledger', naturalKeys: ['number'] },
-  salesOrders: { set: 'salesOrders', read: 'modified', expand: 'salesOrderLines', write: { key: 'externalDocumentNumber', createRetry: 'lookup', lines: 'salesOrderLines' }, naturalKeys: ['externalDocumentNumber'] },
+  salesOrders: { set: 'salesOrders', read: 'modified', expand: 'salesOrderLines', write: { key: 'externalDocumentNumber', createRetry: 'lookup', lines: 'salesOrderLines', noRecreate: true }, naturalKeys: ['externalDocumentNumber'] },
   salesInvoices: {
     set: 'salesInvoices',
     read: 'modified',

@@ -63,9 +63,15 @@ async function resolve(ctx: WriteContext, items: Item[]): Promise<void> {
   const ids = [...new Set(items.map((i) => i.request.externalId).filter(isGuid).map((id) => id.toLowerCase()))];
   if (ids.length > 0) {
     const found = new Map((await lookup(ctx, 'id', ids, (v) => v)).map((r) => [String(r['id']).toLowerCase(), r]));
-    for (const item of items) if (isGuid(item.request.externalId)) item.held = found.get(item.request.externalId.toLowerCase());
+    for (const item of items) {
+      if (!isGuid(item.request.externalId)) continue;
+      item.held = found.get(item.request.externalId.toLowerCase());
+      if (item.held === undefined && ctx.def.write.noRecreate) {
+        item.outcome = { ok: false, kind: 'permanent', code: 'gone', message: `Business Central no longer holds the linked ${ctx.entity} record (a sales order is deleted when it is fully posted); it is not made again` };
+      }
+    }
   }
-  const unheld = items.filter((i) => i.held === undefined && text(i.request.payload[key]) !== undefined);
+  const unheld = items.filter((i) => i.held === undefined && i.outcome === undefined && text(i.request.payload[key]) !== undefined);
   const keys = [...new Set(unheld.map((i) => text(i.request.payload[key])!))];
   if (keys.length === 0) return;
   // BC keeps numbers (Code fields) in capitals: compared without case.

@@ -217,6 +217,14 @@ describe('Business Central sales orders: deep insert, lines through their own en
     expect(outcome).toEqual({ ok: false, kind: 'permanent', code: 'validation', message: 'Business Central answered salesOrders POST with 400 Internal_InvalidTableRelation: The field No. of table Sales Line contains a value (…) that cannot be found in the related table (…). (CorrelationId 1f7c5d1e-3b0a-4c39-9a51-5e3f2b6c7d80)' });
   });
 
+  it('does not make a linked order again that BC no longer holds (posted orders are deleted)', async () => {
+    token();
+    api().get(`${ROOT}/${C}/salesOrders`).query({ $filter: `id eq ${ORDER}`, $expand: 'salesOrderLines' }).reply(200, { value: [] });
+    const [outcome] = await bc().upsert('salesOrders', [{ hubId: 'o', externalId: ORDER, payload: payload([{ lineType: 'Item', lineObjectNumber: '1996-S', quantity: 1 }]) }]);
+    expect(outcome).toMatchObject({ ok: false, kind: 'permanent', code: 'gone' });
+    // No lookup by external document number, no $batch: nock would refuse either.
+  });
+
   it('refuses to write a read-only entity', async () => {
     await expect(bc().upsert('salesInvoices', [])).rejects.toMatchObject({ code: 'connector_not_writable' });
   });
