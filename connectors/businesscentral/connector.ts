@@ -95,7 +95,6 @@ export function createBusinessCentralConnector(options: BusinessCentralOptions):
   /** Any failure of a request as the contract's ConnectorError; refused credentials say how to fix them. */
   function asConnectorError(what: string, error: unknown): ConnectorError {
     if (isAuthFailure(error)) return unauthorized(error);
-    if (error instanceof HttpError && error.code === 'connector_unauthorized') return unauthorized(error);
     return toConnectorError(failureOf(what, error));
   }
 

@@ -146,7 +146,10 @@ export function toOutcome(failure: BcFailure, attempted = true): RecordOutcome {
   };
 }
 
-/** Refused credentials or permissions concern the whole connector, not one record. */
+/**
+ * Refused credentials or permissions concern the whole connector, not one record: BC's 401 and 403,
+ * and any refusal of the token endpoint (an unknown tenant is its 400 `invalid_request`).
+ */
 export function isAuthFailure(error: unknown): error is HttpError {
-  return error instanceof HttpError && (error.httpStatus === 401 || error.httpStatus === 403);
+  return error instanceof HttpError && (error.httpStatus === 401 || error.httpStatus === 403 || error.code === 'connector_unauthorized');
 }

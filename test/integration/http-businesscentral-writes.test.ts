@@ -152,6 +152,14 @@ describe('Business Central writes through $batch', () => {
     expect(partial[1]).toMatchObject({ ok: false, kind: 'retryable', code: 'not_run', attempted: false });
   });
 
+  it('refused credentials stop the write for the whole connector (no record is dead-lettered for them)', async () => {
+    nock('https://login.microsoftonline.com').post(`/${TENANT}/oauth2/v2.0/token`).reply(400, { error: 'invalid_request', error_description: "AADSTS90002: Tenant 'cronus.onmicrosoft.com' not found.", error_codes: [90002] });
+    await expect(bc().upsert('customers', [{ hubId: 'h', payload: mapped({ number: '10000', displayName: 'Adatum Corporation' }) }])).rejects.toMatchObject({ kind: 'permanent', code: 'connector_unauthorized' });
+    token();
+    api().get(`${ROOT}/${C}/customers`).query({ $filter: "number eq '10000'" }).reply(403, { error: { code: 'Authorization_InsufficientPermissions', message: 'You do not have the following permissions on TableData Customer: Read.' } });
+    await expect(bc().upsert('customers', [{ hubId: 'h', payload: mapped({ number: '10000', displayName: 'Adatum Corporation' }) }])).rejects.toMatchObject({ kind: 'permanent', code: 'connector_forbidden' });
+  });
+
   it('two records holding one key are a permanent ambiguous_lookup, written to neither', async () => {
     token();
     api().get(`${ROOT}/${C}/salesOrders`).query({ $filter: "externalDocumentNumber eq 'SO-000001'", $expand: 'salesOrderLines' }).reply(200, { value: [{ id: 'b6f4017a-b749-ee11-ad0b-a1422c0f7f1f', externalDocumentNumber: 'SO-000001' }, { id: 'b6f4017a-b749-ee11-ad0b-a1422c0f7f20', externalDocumentNumber: 'SO-000001' }] });
