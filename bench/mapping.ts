@@ -290,9 +290,7 @@ function handWrittenOrderOut(r: Rec, ctx: MappingContext): Record<string, unknow
       return item;
     });
   } else put('items', lines);
-  put('net_total', num(r['subtotal']));
-  put('total_taxes_and_charges', num(r['taxTotal']));
-  put('grand_total', num(r['total']));
+  // No totals: ERPNext computes them (the default mapping does not send them).
   return out;
 }
 

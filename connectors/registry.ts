@@ -3,6 +3,8 @@ import { erpnextModule } from './erpnext/module.js';
 import { httpModule } from './http/module.js';
 import { mssqlModule } from './mssql/module.js';
 import { mysqlModule } from './mysql/module.js';
+import { postgresModule } from './postgres/module.js';
+import { odooModule } from './odoo/module.js';
 
 export type { ConnectorConfigSchema, ConnectorContext, ConnectorDeps, ConnectorEnv, ConnectorModule, SecretRef } from './connector-module.js';
 export { connectorModule } from './connector-module.js';
@@ -18,6 +20,8 @@ export const CONNECTOR_MODULES = [
   mssqlModule,
   httpModule,
   erpnextModule,
+  postgresModule,
+  odooModule,
   businesscentralModule,
 ] as const;
 

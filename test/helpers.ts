@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createPool } from 'mysql2/promise';
+import pg from 'pg';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import express from 'express';
@@ -31,6 +32,29 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
       await p.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await p.end();
     },
+  };
+}
+
+/** PostgreSQL server for tests (no database in the URL; trust auth as postgres); override with HUB_TEST_PG_URL. */
+export const PG_SERVER_URL = process.env['HUB_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
+
+/** A fresh, empty PostgreSQL database (UTF8); `drop()` removes it, ending any session still in it. */
+export async function createPgTestDatabase(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const name = `hub_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: `${PG_SERVER_URL.replace(/\/$/, '')}/postgres` });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}" ENCODING 'UTF8' TEMPLATE template0`);
+  return {
+    url: `${PG_SERVER_URL.replace(/\/$/, '')}/${name}`,
+    name,
+    drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
 }
 

@@ -68,6 +68,31 @@ export interface HttpClientOptions {
    * `exc_type`, `error`, `code` that looks like an identifier; anything else is dropped, never echoed.
    */
   readonly errorType?: (body: unknown) => string | undefined;
+  /**
+   * Reads a system's error answer beyond its status (ERPNext: `_server_messages`, a 417
+   * `RateLimitExceededError`): a classification that overrides the status's, and a human detail the
+   * reader has made safe (no record value, no secret), appended to the message. Default: none.
+   */
+  readonly readError?: (answer: ErrorAnswer) => ErrorReading | undefined;
+}
+
+/** An error answer as `readError` sees it. */
+export interface ErrorAnswer {
+  readonly status: number;
+  /** The parsed JSON body; undefined when it was empty or not JSON. */
+  readonly body: unknown;
+  readonly header: (name: string) => string | null;
+  /** The body the request sent (a reader can make sure no value of it is echoed). */
+  readonly sent: unknown;
+}
+
+/** What `readError` makes of an error answer; every part optional. */
+export interface ErrorReading {
+  readonly kind?: FailureKind;
+  readonly code?: string;
+  /** Safe human text from the system, appended to the message after `: `. */
+  readonly detail?: string;
+  readonly retryAfterMs?: number;
 }
 
 export interface HttpRequest {
@@ -206,6 +231,7 @@ export class HttpClient {
   readonly #fetch: FetchLike;
   readonly #now: () => number;
   readonly #errorType: (body: unknown) => string | undefined;
+  readonly #readError: ((answer: ErrorAnswer) => ErrorReading | undefined) | undefined;
   #rateLimit: RateLimitSignal | null = null;
 
   constructor(options: HttpClientOptions) {
@@ -216,6 +242,7 @@ export class HttpClient {
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
     this.#now = options.now ?? Date.now;
     this.#errorType = options.errorType ?? defaultErrorType;
+    this.#readError = options.readError;
   }
 
   /** The last Retry-After the server sent (429 / 503), or null if none was seen yet. */
@@ -282,19 +309,22 @@ export class HttpClient {
       if (body === invalidJson) throw new HttpError('retryable', 'invalid_response', `${request.method} answered ${status} with a body that is not JSON`, status);
       return { status, body, headers: responseHeaders };
     }
-    throw this.#failure(request.method, status, body === invalidJson ? undefined : body, responseHeaders.get('retry-after'));
+    throw this.#failure(request, status, body === invalidJson ? undefined : body, responseHeaders);
   }
 
-  #failure(method: string, status: number, body: unknown, retryAfterHeader: string | null): HttpError {
+  #failure(request: HttpRequest, status: number, body: unknown, headers: FetchResponseLike['headers']): HttpError {
+    const method = request.method;
     const errorType = this.#errorType(body);
-    const suffix = errorType === undefined ? '' : ` (${errorType})`;
+    const reading = this.#readError?.({ status, body, header: (name) => headers.get(name), sent: request.body });
+    const suffix = `${errorType === undefined ? '' : ` (${errorType})`}${reading?.detail ? `: ${reading.detail}` : ''}`;
     const retryableCode = RETRYABLE_STATUS[status];
-    if (retryableCode !== undefined) {
-      const retryAfterMs = parseRetryAfter(retryAfterHeader, this.#now());
+    const kind = reading?.kind ?? (retryableCode === undefined ? 'permanent' : 'retryable');
+    if (kind === 'retryable') {
+      const retryAfterMs = reading?.retryAfterMs ?? parseRetryAfter(headers.get('retry-after'), this.#now());
       if (retryAfterMs !== undefined) this.#rateLimit = { retryAfterMs, untilMs: this.#now() + retryAfterMs };
-      return new HttpError('retryable', retryableCode, `${method} answered ${status}${suffix}`, status, errorType, retryAfterMs, body);
+      return new HttpError('retryable', reading?.code ?? retryableCode ?? `http_${status}`, `${method} answered ${status}${suffix}`, status, errorType, retryAfterMs, body);
     }
-    const code = PERMANENT_STATUS[status] ?? `http_${status}`;
+    const code = reading?.code ?? PERMANENT_STATUS[status] ?? `http_${status}`;
     return new HttpError('permanent', code, `${method} answered ${status}${suffix}`, status, errorType, undefined, body);
   }
 

@@ -1,4 +1,5 @@
 import { ConnectorError } from '../contract.js';
+import type { HttpError } from './client.js';
 
 /**
  * The shapes that configure the generic HTTP connector per entity (list, upsert, batch, delete),
@@ -22,6 +23,16 @@ export interface ListEndpoint {
   readonly modifiedField?: string;
   /** Stable tie-breaker among rows with the same modified value. Default `name`. */
   readonly tieBreakerField?: string;
+  /**
+   * Who orders keys within a tie on `modified`. `client` (default): the connector compares keys as
+   * JavaScript strings, dropping rows at or before the watermark that the server still returns.
+   * `server`: the `since` query has the server skip the rows up to the watermark's key in its own
+   * order (an SQL-backed system compares text under its collation, e.g. MariaDB's case-insensitive
+   * `utf8mb4_unicode_ci`: `a` < `B` < `c`, where JavaScript puts `B` first), and the connector never
+   * compares keys by order: only the modified values (which sort as text, see ModifiedFormat), and
+   * keys for equality (the watermark's own row, a row listed twice).
+   */
+  readonly tieOrder?: 'client' | 'server';
   /**
    * How the system writes the modified values, so that a backfill can start at a point in time
    * (`cursorSince`); without it the connector cannot say where a date-time falls among its rows.
@@ -118,6 +129,12 @@ export interface UpsertEndpoint {
    * that record instead of making a second one. Needed where the system names records itself.
    */
   readonly lookup?: LookupEndpoint;
+  /**
+   * Whether a create's failure means the record is already there (made meanwhile by a concurrent or
+   * an earlier, unanswered create): the connector then finds it (the lookup, else the key) and updates
+   * it instead. Default: HTTP 409. Code only (ERPNext: 409 `DuplicateEntryError`, 417 `UniqueValidationError`).
+   */
+  readonly conflict?: (error: HttpError) => boolean;
 }
 
 export interface LookupEndpoint {

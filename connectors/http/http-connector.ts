@@ -3,9 +3,11 @@ import type { Connector, ConnectorDescription, EntityCapabilities, ExternalRecor
 import type { HttpClient } from './client.js';
 import { classifyStatus, HttpError, safeErrorType } from './client.js';
 import { readWhole } from './detail.js';
+import { credentialsRefused, failedOutcome, sendEach, unauthorizedError } from './outcomes.js';
 import { DEFAULT_MAX_BATCH, decodeCursor, encodeCursor, formatSince, moveBackModified, type BatchEndpoint, type EntityEndpoints, type HttpCursor, type ListEndpoint, type UpsertEndpoint, type Watermark } from './endpoints.js';
 
 export * from './endpoints.js';
+export { failedOutcome, sendEach } from './outcomes.js';
 
 /**
  * A generic JSON-over-HTTP connector, configured per external entity with data (paths, parameter
@@ -39,21 +41,24 @@ function asText(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Row strictly after the watermark in (modified, key) order. */
+/** Row strictly after the watermark in (modified, key) order, keys compared here (`tieOrder: 'client'`). */
 function isAfter(modified: string, key: string, mark: Watermark): boolean {
   return modified > mark.modified || (modified === mark.modified && key > mark.key);
 }
 
-function failed(error: unknown): RecordOutcome {
-  if (error instanceof ConnectorError) {
-    return error.retryAfterMs === undefined
-      ? { ok: false, kind: error.kind, code: error.code.replace(/^connector_/, ''), message: error.message }
-      : { ok: false, kind: error.kind, code: error.code.replace(/^connector_/, ''), message: error.message, retryAfterMs: error.retryAfterMs };
-  }
-  return { ok: false, kind: 'retryable', code: 'internal', message: 'Unexpected failure while sending the record' };
+/**
+ * Whether the last row a read delivered lies past the high-water mark `from`. With keys ordered by the
+ * server, a row in the mark's own tie is past it when the read started at the mark (the server put it
+ * after); after a re-read from earlier it is taken as not past (the mark stays, and the rows of that
+ * tie past the mark are read once more from it: delivered twice, ingested idempotently).
+ */
+function pastHigh(list: ListEndpoint, last: Watermark, from: Watermark, startedAtHigh: boolean): boolean {
+  if (list.tieOrder !== 'server') return isAfter(last.modified, last.key, from);
+  if (last.modified !== from.modified) return last.modified > from.modified;
+  return startedAtHigh;
 }
 
-/** 401 / 403 concern the connector, not a record: the caller stops and reports it. */
+/** 401 / 403 on the check: the credentials, or the user's access as a whole, are refused. */
 function isAuthFailure(error: unknown): boolean {
   return error instanceof HttpError && (error.httpStatus === 401 || error.httpStatus === 403);
 }
@@ -79,9 +84,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     return endpoints;
   }
 
-  function unauthorized(error: HttpError): ConnectorError {
-    return new ConnectorError('permanent', 'unauthorized', `${name} refused the configured credentials (HTTP ${error.httpStatus ?? '?'})`);
-  }
+  const unauthorized = (error: HttpError): ConnectorError => unauthorizedError(name, error);
 
   const overlapMs = options.overlapMs ?? 0;
   if (!Number.isFinite(overlapMs) || overlapMs < 0) throw new ConnectorError('permanent', 'invalid_config', 'overlapMs must be a non-negative number');
@@ -109,14 +112,18 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     if (from?.rescan) start = from.rescan;
     else if (from?.caughtUp && overlapMs > 0) start = overlapStart(from) ?? from;
     else if (from) start = { modified: from.modified, key: from.key };
+    let startedAtHigh = from === null || (start !== null && start.modified === from.modified && start.key === from.key);
     let records = await readAfter(entity, list, start, limit);
     if (records.rows.length === 0 && from && !from.rescan && !from.caughtUp && overlapMs > 0) {
       const again = overlapStart(from);
-      if (again) records = await readAfter(entity, list, again, limit);
+      if (again) {
+        records = await readAfter(entity, list, again, limit);
+        startedAtHigh = false;
+      }
     }
     const last = records.last;
     if (last === null) return { records: [], cursor: null };
-    const high = from && !isAfter(last.modified, last.key, from) ? { modified: from.modified, key: from.key } : last;
+    const high = from && !pastHigh(list, last, from, startedAtHigh) ? { modified: from.modified, key: from.key } : last;
     let next: HttpCursor;
     // (caughtUp only matters to a re-read: without a window the cursor stays the plain high-water mark.)
     if (records.rows.length < limit) next = overlapMs > 0 ? { ...high, caughtUp: true } : high;
@@ -152,9 +159,17 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
         if (modified === undefined || key === undefined) {
           throw new ConnectorError('permanent', 'invalid_response', `${name} ${entity} row lacks ${modifiedField} or ${keyField}`);
         }
-        if (mark !== null && !isAfter(modified, key, mark)) continue;
-        if (last !== null && !isAfter(modified, key, last)) {
-          throw new ConnectorError('permanent', 'unordered', `${name} ${entity} rows are not ordered by ${modifiedField}, ${keyField}`);
+        if (list.tieOrder === 'server') {
+          // The server skipped the rows up to the mark in its own key order: only the mark's own row and
+          // a row listed twice are dropped here, and only `modified` is held to ascending order.
+          if (mark !== null && (modified < mark.modified || (modified === mark.modified && key === mark.key))) continue;
+          if (last !== null && modified === last.modified && key === last.key) continue;
+          if (last !== null && modified < last.modified) throw new ConnectorError('permanent', 'unordered', `${name} ${entity} rows are not ordered by ${modifiedField}`);
+        } else {
+          if (mark !== null && !isAfter(modified, key, mark)) continue;
+          if (last !== null && !isAfter(modified, key, last)) {
+            throw new ConnectorError('permanent', 'unordered', `${name} ${entity} rows are not ordered by ${modifiedField}, ${keyField}`);
+          }
         }
         records.push(row as ExternalRecord);
         last = { modified, key };
@@ -218,7 +233,17 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     // A create, unless the lookup finds the record an earlier attempt already made.
     const create = async () => {
       const existing = await findExisting(upsert, payload);
-      return existing !== undefined ? put(existing) : client.request({ method: upsert.method ?? 'POST', path: upsert.path, body: payload });
+      if (existing !== undefined) return put(existing);
+      try {
+        return await client.request({ method: upsert.method ?? 'POST', path: upsert.path, body: payload });
+      } catch (error) {
+        const conflict = error instanceof HttpError && (upsert.conflict ? upsert.conflict(error) : error.httpStatus === 409);
+        if (!conflict) throw error;
+        // Made meanwhile: the record is there (found by the lookup, else by its key); it is updated.
+        const found = (await findExisting(upsert, payload)) ?? (upsert.namedBy === 'system' ? undefined : asText(payload[upsert.keyField]));
+        if (found === undefined) throw error;
+        return put(found);
+      }
     };
     let response;
     if (key === undefined) {
@@ -241,28 +266,7 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
     return { ok: true, externalId };
   }
 
-  /**
-   * Sends records one by one. A record's own failure is its outcome; a retryable failure (throttled,
-   * unreachable) stops the batch and the rest are reported retryable without being sent (`attempted:
-   * false`: their retry spends no attempt), since they would meet the same answer; refused credentials throw.
-   */
-  async function eachRecord<T>(items: readonly T[], send: (item: T) => Promise<RecordOutcome>): Promise<RecordOutcome[]> {
-    const outcomes: RecordOutcome[] = [];
-    for (const item of items) {
-      const previous = outcomes.at(-1);
-      if (previous !== undefined && !previous.ok && previous.kind === 'retryable') {
-        outcomes.push({ ...previous, attempted: false });
-        continue;
-      }
-      try {
-        outcomes.push(await send(item));
-      } catch (error) {
-        if (isAuthFailure(error)) throw unauthorized(error as HttpError);
-        outcomes.push(failed(error));
-      }
-    }
-    return outcomes;
-  }
+  const eachRecord = <T>(items: readonly T[], send: (item: T) => Promise<RecordOutcome>): Promise<RecordOutcome[]> => sendEach(name, items, send);
 
   /** The outcome of one result of a batch answer (`result` for `payload`). */
   function batchResult(entity: string, batch: BatchEndpoint, keyField: string | undefined, payload: ExternalRecord, result: unknown): RecordOutcome {
@@ -288,7 +292,8 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
   /**
    * Writes through the batch endpoint, one request per chunk of at most `maxBatch` records. A failed
    * request fails every record of its chunk; after a retryable one the remaining chunks are reported
-   * the same without being sent; refused credentials throw.
+   * the same without being sent; refused credentials (401) throw before any chunk was sent, and after
+   * one fail the remaining chunks retryable, unsent.
    */
   async function upsertBatch(entity: string, batch: BatchEndpoint, keyField: string | undefined, requests: readonly UpsertRequest[]): Promise<RecordOutcome[]> {
     const size = batch.maxBatch ?? DEFAULT_MAX_BATCH;
@@ -307,8 +312,14 @@ export function createHttpConnector(options: HttpConnectorOptions): Connector {
       try {
         body = (await client.request({ method: batch.method ?? 'POST', path: batch.path, body: recordsField === '' ? payloads : { [recordsField]: payloads } })).body;
       } catch (error) {
-        if (isAuthFailure(error)) throw unauthorized(error as HttpError);
-        const outcome = failed(error);
+        if (credentialsRefused(error)) {
+          // Nothing sent yet: the connector's failure. Else the chunks before keep their results.
+          if (outcomes.length === 0) throw unauthorized(error);
+          stop = { ok: false, kind: 'retryable', code: 'unauthorized', message: unauthorized(error).message };
+          outcomes.push(...chunk.map((): RecordOutcome => ({ ...stop!, attempted: false })));
+          continue;
+        }
+        const outcome = failedOutcome(error);
         if (!outcome.ok && outcome.kind === 'retryable') stop = outcome;
         outcomes.push(...chunk.map(() => outcome));
         continue;

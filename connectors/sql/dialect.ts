@@ -72,7 +72,7 @@ export interface ErrorClass {
   readonly message: string;
 }
 
-export const DIALECT_NAMES = ['mysql', 'mssql'] as const;
+export const DIALECT_NAMES = ['mysql', 'mssql', 'postgres'] as const;
 export type DialectName = (typeof DIALECT_NAMES)[number];
 
 export interface SqlDialect {
@@ -102,6 +102,16 @@ export interface SqlDialect {
   delete(spec: DeleteSpec): CompiledQuery;
   /** Retryable or permanent, with a message that names no value and no host. */
   classify(error: SqlDriverError): ErrorClass;
+  /**
+   * Checks a configured table or column name where the dialect quotes more than plain identifiers
+   * (PostgreSQL: any name, `schema.table`); throws with the reason. Absent: {@link assertIdentifier}.
+   */
+  checkIdentifier?(name: string, role: 'table' | 'column'): void;
+  /**
+   * The watermark `overlapMs` earlier, for watermarks the driver answers as something other than a
+   * Date or number (PostgreSQL: microsecond timestamp text). Absent: the core's `moveBack`.
+   */
+  moveBack?(watermark: unknown, overlapMs: number): unknown;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

@@ -50,14 +50,15 @@ const unique = (xs: readonly string[]) => [...new Set(xs)];
 const isScalar = (v: unknown) =>
   v === null || v instanceof Date || Buffer.isBuffer(v) || ['string', 'number', 'boolean', 'bigint'].includes(typeof v);
 
-function prepareTables(tables: Readonly<Record<string, SqlTableConfig>>): Map<string, Table> {
+function prepareTables(tables: Readonly<Record<string, SqlTableConfig>>, dialect: Pick<SqlDialect, 'checkIdentifier'>): Map<string, Table> {
   const problems: string[] = [];
   const out = new Map<string, Table>();
   for (const [entity, t] of Object.entries(tables)) {
     const names = [t.table, ...t.key, t.watermark, t.tieBreaker, ...t.columns, ...(t.deletedFlag ? [t.deletedFlag] : [])];
-    for (const n of names) {
+    for (const [i, n] of names.entries()) {
       try {
-        assertIdentifier(n);
+        if (dialect.checkIdentifier) dialect.checkIdentifier(n, i === 0 ? 'table' : 'column');
+        else assertIdentifier(n);
       } catch (e) {
         problems.push(`${entity}: ${(e as Error).message}`);
       }
@@ -85,7 +86,7 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
   const { driver, dialect, name } = options;
   const overlapMs = options.overlapMs ?? 0;
   if (!Number.isFinite(overlapMs) || overlapMs < 0) throw new ConnectorError('permanent', 'invalid_config', 'overlapMs must be a non-negative number');
-  const tables = prepareTables(options.tables);
+  const tables = prepareTables(options.tables, dialect);
 
   const tableOf = (entity: string): Table => {
     const t = tables.get(entity);
@@ -208,7 +209,7 @@ export function createSqlConnector(options: SqlConnectorOptions): Connector {
       const from = parseCursor(cursor);
       const overlapStart = (c: KeysetCursor): ReadStart => {
         try {
-          return { kind: 'from', watermark: moveBack(c.watermark, overlapMs) };
+          return { kind: 'from', watermark: dialect.moveBack ? dialect.moveBack(c.watermark, overlapMs) : moveBack(c.watermark, overlapMs) };
         } catch (e) {
           throw new ConnectorError('permanent', 'invalid_config', `${name}: ${entity}: ${(e as Error).message}`);
         }

@@ -1,9 +1,11 @@
 import { createPool, type Pool } from 'mysql2/promise';
+import pg from 'pg';
 import type { ConnectorConfigInput } from '../../connectors/config.js';
 import { BcFake } from '../fixtures/bc-fake.js';
 import { FRAPPE_KEY, FRAPPE_SECRET, FrappeFake } from '../fixtures/frappe-fake.js';
 import { JSON_API_TOKEN, JsonApiFake } from '../fixtures/json-api-fake.js';
-import { createTestDatabase } from '../helpers.js';
+import { createPgTestDatabase, createTestDatabase } from '../helpers.js';
+import { ODOO_DB, ODOO_LOGIN, ODOO_PASSWORD, OdooFake } from '../fixtures/odoo-fake.js';
 
 /**
  * One connector type under the conformance suite: how the hub would configure it, and a real or
@@ -144,6 +146,32 @@ function erpnextSubject(): Subject {
   };
 }
 
+function odooSubject(): Subject {
+  const fake = new OdooFake();
+  const config = (baseUrl: string): ConnectorConfigInput => ({ type: 'odoo', baseUrl, protocol: 'jsonrpc', database: ODOO_DB, login: ODOO_LOGIN, passwordEnv: 'CONF_ODOO_PASSWORD', timeoutMs: 3000 });
+  const customers = () => fake.records('res.partner').filter((p) => !p['parent_id'] && Number(p['customer_rank']) > 0);
+  return {
+    type: 'odoo',
+    entity: 'res.partner',
+    setup: () => fake.start(),
+    teardown: () => fake.close(),
+    build: () => ({ config: config(fake.url), env: { CONF_ODOO_PASSWORD: ODOO_PASSWORD } }),
+    wrongCredentials: () => ({ config: config(fake.url), env: { CONF_ODOO_PASSWORD: 'wrong' } }),
+    unreachable: () => ({ config: config('http://127.0.0.1:1'), env: { CONF_ODOO_PASSWORD: ODOO_PASSWORD } }),
+    async seed(n, prefix) {
+      for (let i = 0; i < n; i++) fake.insert('res.partner', { name: `Seeded ${prefix}${i}`, ref: `${prefix}${i}`, is_company: true, customer_rank: 1 });
+    },
+    async touch(externalId) {
+      fake.update('res.partner', Number(externalId), { name: `Touched ${externalId}` });
+    },
+    count: async () => customers().length,
+    good: (i) => ({ ref: `NEW${i}`, name: `New ${i}`, is_company: true }),
+    // name is required: Odoo refuses the create with its NotNullViolation ValidationError.
+    bad: () => ({ ref: 'BAD', is_company: true }),
+    malformed: (on) => (fake.fault = on ? 'malformed' : 'none'),
+  };
+}
+
 function mssqlSubject(url: string): Subject {
   // Runs only against a real server (MSSQL_URL); the same table as the mysql subject, in T-SQL.
   let clock = Date.UTC(2026, 10, 21, 8, 0, 0);
@@ -189,6 +217,47 @@ function mssqlSubject(url: string): Subject {
   };
 }
 
+function postgresSubject(): Subject {
+  // The real PostgreSQL server (127.0.0.1:5432); the same table as the mysql subject, in a schema.
+  let db: Awaited<ReturnType<typeof createPgTestDatabase>>;
+  let admin: pg.Pool;
+  let clock = Date.UTC(2026, 10, 21, 8, 0, 0);
+  const next = () => new Date((clock += 1000));
+  const table = { table: 'conf.customers', key: ['code'], watermark: 'modified_at', tieBreaker: 'id', columns: ['name'] };
+  const config = (): ConnectorConfigInput => ({ type: 'postgres', urlEnv: 'CONF_PG_URL', connectTimeoutMs: 3000, tables: { customers: table } });
+  return {
+    type: 'postgres',
+    entity: 'customers',
+    async setup() {
+      db = await createPgTestDatabase();
+      admin = new pg.Pool({ connectionString: db.url, max: 1 });
+      admin.on('error', () => undefined);
+      await admin.query('CREATE SCHEMA conf; CREATE TABLE conf.customers (id serial PRIMARY KEY, code varchar(20) NOT NULL UNIQUE, name varchar(40) NOT NULL, modified_at timestamptz NOT NULL DEFAULT clock_timestamp())');
+    },
+    async teardown() {
+      await admin?.end();
+      await db?.drop();
+    },
+    build: () => ({ config: config(), env: { CONF_PG_URL: db.url } }),
+    // Trust authentication takes any password: a role that does not exist is what the server refuses (28000).
+    wrongCredentials: () => ({ config: config(), env: { CONF_PG_URL: db.url.replace('postgres://postgres@', 'postgres://nobody:wrong@') } }),
+    unreachable: () => ({ config: config(), env: { CONF_PG_URL: 'postgres://postgres@127.0.0.1:1/none' } }),
+    async seed(n, prefix) {
+      for (let i = 0; i < n; i++) await admin.query('INSERT INTO conf.customers (code, name, modified_at) VALUES ($1, $2, $3)', [`${prefix}${i}`, `Seeded ${prefix}${i}`, next()]);
+    },
+    async touch(externalId) {
+      await admin.query('UPDATE conf.customers SET name = $1, modified_at = $2 WHERE code = $3', [`Touched ${externalId}`, next(), externalId]);
+    },
+    async count() {
+      return (await admin.query('SELECT COUNT(*)::int AS n FROM conf.customers')).rows[0].n as number;
+    },
+    good: (i) => ({ code: `NEW${i}`, name: `New ${i}` }),
+    // NOT NULL: refused by the server (23502) for this row only.
+    bad: () => ({ code: 'BAD', name: null }),
+    malformedNotApplicable: 'a SQL driver answers typed result sets; there is no body to be malformed',
+  };
+}
+
 function businesscentralSubject(): Subject {
   const fake = new BcFake();
   const config = (overrides: Record<string, unknown> = {}) => fake.config(overrides) as ConnectorConfigInput;
@@ -222,6 +291,8 @@ export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject> {
     mssql: mssqlSubject(env['MSSQL_URL'] ?? ''),
     http: httpSubject(),
     erpnext: erpnextSubject(),
+    postgres: postgresSubject(),
+    odoo: odooSubject(),
     businesscentral: businesscentralSubject(),
   };
 }

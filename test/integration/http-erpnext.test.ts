@@ -389,13 +389,13 @@ describe('ERPNext check, describe, close', () => {
     expect((error as Error).message).not.toContain('CUST');
   });
 
-  it('counts with frappe.client.get_count: the whole doctype, then modified ≥ the watermark (an estimate for progress)', async () => {
+  it('counts with frappe.client.get_count: the whole doctype (submitted and cancelled orders), then modified ≥ the watermark (an estimate for progress)', async () => {
     const scope = api()
       .get('/api/method/frappe.client.get_count')
-      .query({ doctype: 'Sales Order' })
+      .query({ doctype: 'Sales Order', filters: JSON.stringify([['docstatus', 'in', [1, 2]]]) })
       .reply(200, { message: 1234 })
       .get('/api/method/frappe.client.get_count')
-      .query({ doctype: 'Sales Order', filters: JSON.stringify([['modified', '>=', M2]]) })
+      .query({ doctype: 'Sales Order', filters: JSON.stringify([['docstatus', 'in', [1, 2]], ['modified', '>=', M2]]) })
       .reply(200, { message: 17 });
     const connector = erp();
     expect(await connector.count!('Sales Order', null)).toBe(1234);
@@ -412,8 +412,11 @@ describe('ERPNext check, describe, close', () => {
       entities: {
         // Customer and Sales Order are named by ERPNext (naming series): a retried create finds its document through the lookup field.
         Customer: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['tax_id', 'customer_name'], createRetry: 'lookup', upsertKey: 'custom_hub_code' },
+        // A customer's contact persons (ERPNext names them "<full name>-<customer>").
+        Contact: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: [], createRetry: 'lookup', upsertKey: 'custom_hub_code' },
         Item: { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: ['item_code'], createRetry: 'key', upsertKey: 'item_code' },
-        'Sales Order': { read: true, write: true, detectChanges: true, detectDeletes: false, naturalKeys: [], createRetry: 'lookup', upsertKey: 'custom_hub_code' },
+        // A cancelled order (docstatus 2) is reported as a delete, as a cancelled invoice is.
+        'Sales Order': { read: true, write: true, detectChanges: true, detectDeletes: true, naturalKeys: [], createRetry: 'lookup', upsertKey: 'custom_hub_code' },
         // Read only; a cancelled invoice or payment entry (docstatus 2) is reported as a delete.
         'Sales Invoice': { read: true, write: false, detectChanges: true, detectDeletes: true, naturalKeys: ['name'] },
         'Payment Entry': { read: true, write: false, detectChanges: true, detectDeletes: true, naturalKeys: [] },

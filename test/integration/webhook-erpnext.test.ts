@@ -73,6 +73,6 @@ describe.sequential('ERPNext webhook API', () => {
     const supplier = '{"doctype": "Supplier", "name": "S-1"}';
     const unknown = await webhook(supplier, { 'X-Frappe-Webhook-Signature': frappeSign(supplier) });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.errors).toEqual([{ pointer: '/doctype', detail: 'must be one of Customer, Item, Sales Order, Sales Invoice, Payment Entry, Bin' }]);
+    expect(unknown.body.errors).toEqual([{ pointer: '/doctype', detail: 'must be one of Customer, Contact, Item, Sales Order, Sales Invoice, Payment Entry, Bin' }]);
   });
 });

@@ -115,7 +115,7 @@ describe('createConnector', () => {
     const { fetch, calls } = fakeFetch(() => ({ status: 200, body: { message: 'hub@example.com' } }));
     const c = createConnector('erp', { type: 'erpnext', baseUrl: 'https://erp.example.com', apiKeyEnv: 'ERP_KEY', apiSecretEnv: 'ERP_SECRET', timeoutMs: 2000 }, { ERP_KEY: 'k1', ERP_SECRET: 's1' }, { fetch });
     expect(c.describe().connector).toBe('erp');
-    expect(Object.keys(c.describe().entities)).toEqual(['Customer', 'Item', 'Sales Order', 'Sales Invoice', 'Payment Entry', 'Bin']);
+    expect(Object.keys(c.describe().entities)).toEqual(['Customer', 'Contact', 'Item', 'Sales Order', 'Sales Invoice', 'Payment Entry', 'Bin']);
     // The finance doctypes are read, never written; a cancelled invoice or payment is reported as a delete.
     expect(c.describe().entities['Sales Invoice']).toMatchObject({ read: true, write: false, detectDeletes: true });
     expect(c.describe().entities['Payment Entry']).toMatchObject({ read: true, write: false, detectDeletes: true });

@@ -101,6 +101,20 @@ describe('ERPNext webhooks carry only the documents the connector reads', () => 
     // Customers, items and stock have no such filter.
     expect(deliver({ doctype: 'Bin', name: 'b1', item_code: 'A', warehouse: 'Stores - WP', docstatus: 0 }).records).toHaveLength(1);
   });
+
+  it('takes a submitted or cancelled Sales Order and leaves a draft out, as its list does', () => {
+    const order = { doctype: 'Sales Order', name: 'SAL-ORD-2026-00001', customer: 'CUST-0001', items: [{ item_code: 'A', qty: 2 }] };
+    expect(deliver({ ...order, docstatus: 1 }).records).toHaveLength(1);
+    expect(deliver({ ...order, docstatus: 2 }).records).toHaveLength(1);
+    expect(deliver({ ...order, docstatus: 0 }).records).toEqual([]);
+  });
+
+  it('takes a Contact linked to a customer (a Dynamic Link row), not one of a supplier only', () => {
+    const contact = { doctype: 'Contact', name: 'Anna Schmidt-CUST-0001', first_name: 'Anna', links: [{ link_doctype: 'Customer', link_name: 'CUST-0001' }] };
+    expect(deliver(contact).records).toHaveLength(1);
+    expect(deliver({ ...contact, links: [{ link_doctype: 'Supplier', link_name: 'SUP-1' }] }).records).toEqual([]);
+    expect(deliver({ ...contact, links: [] }).records).toEqual([]);
+  });
 });
 
 describe('verifiedWebhook: the connector\'s own webhook, else the generic one', () => {

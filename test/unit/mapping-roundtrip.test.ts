@@ -299,11 +299,11 @@ const ORDER_NOT_KEPT: Readonly<Record<string, string>> = {
   createdAt: 'hub-maintained', updatedAt: 'hub-maintained',
   ownerId: 'hub-internal; visible to the erpnext target but not mapped', teamId: 'hub-internal; visible to the erpnext target but not mapped',
   type: 'hub order type; not mapped', countsTowardQuota: 'derived by the hub from type',
-  status: 'the erpnext target may write it, but erpnext.order.in does not map it (ERPNext status changes never come back): a gap',
+  status: 'not sent (the connector\'s submitOrders decides docstatus); erpnext.order.in maps ERPNext\'s status of a submitted order (To Bill → shipped, Completed → invoiced …), which a round trip of a payload does not carry',
   'lines.taxRate': 'not mapped in either direction (ERPNext keeps taxes in a taxes table / item tax templates): an inbound order gets taxRate 0',
-  'lines.lineTotal': 'sent as amount, recomputed by the hub from quantity × unitPrice × (1 − discount)',
-  subtotal: 'sent as net_total, recomputed by the hub', taxTotal: 'sent as total_taxes_and_charges, recomputed by the hub (from taxRate, which is lost)',
-  total: 'sent as grand_total, recomputed by the hub',
+  'lines.lineTotal': 'not sent (ERPNext computes amount), recomputed by the hub from quantity × unitPrice × (1 − discount)',
+  subtotal: 'not sent (ERPNext computes net_total), recomputed by the hub', taxTotal: 'not sent (ERPNext computes its taxes), recomputed by the hub (from taxRate, which is lost)',
+  total: 'not sent (ERPNext computes grand_total), recomputed by the hub',
 };
 
 /** A complete order as the hub stores it: derived fields (line totals, subtotal, tax, total) computed by the model rules. */
@@ -407,9 +407,6 @@ describe('erpnext order: inbound ∘ outbound', () => {
         { item_code: 'TAPE-50-PVC', description: null, qty: 12, price_list_rate: 0.35, discount_percentage: 0 },
         { item_code: 'GLV-GRIP-XL', description: 'Handschuhe Grip XL', qty: 0.125, price_list_rate: 45.5, discount_percentage: 0 },
       ],
-      net_total: 1171.13,
-      total_taxes_and_charges: 222,
-      grand_total: 1393.13,
     });
   });
 

@@ -28,7 +28,8 @@ function fakeDriver(fail: (sql: string, params: readonly unknown[]) => SqlDriver
   return { driver, log, statements };
 }
 
-const DIALECTS: readonly SqlDialect[] = [mysqlDialect, mssqlDialect];
+// The errno-numbered dialects; PostgreSQL (SQLSTATE codes) has its own suite (test/unit/sql-postgres-dialect.test.ts).
+const DIALECTS: readonly (SqlDialect & { readonly name: 'mysql' | 'mssql' })[] = [mysqlDialect as SqlDialect & { name: 'mysql' }, mssqlDialect as SqlDialect & { name: 'mssql' }];
 const deadlock = { mysql: 1213, mssql: 1205 } as const;
 const notNull = { mysql: 1048, mssql: 515 } as const;
 

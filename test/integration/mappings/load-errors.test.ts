@@ -1,4 +1,7 @@
+import { readdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultMappingDirs } from '../../../connectors/registry.js';
 import { ConfigError } from '../../../core/errors.js';
 import { load, mappingDir } from './fixtures.js';
 import type { InboundMapping, OutboundMapping } from '../../../mappings/engine/compile.js';
@@ -27,7 +30,11 @@ const valid = `  name: { from: code }
 
 describe('mapping files are checked when they load, every problem at once', () => {
   it('loads the shipped defaults', () => {
-    expect(load([]).list().map((m) => m.name)).toEqual(['erpnext.customer.in', 'erpnext.customer.out', 'erpnext.inventory.in', 'erpnext.order.in', 'erpnext.order.out', 'erpnext.payment.in', 'erpnext.product.in', 'erpnext.product.out', 'erpnext.receivable.in']);
+    // Every mapping file each connector module ships loads, named <connector>.<file>; none is missing.
+    const shipped = defaultMappingDirs().flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'schema.yaml').map((f) => `${basename(dirname(dir))}.${f.replace(/\.yaml$/, '')}`));
+    expect(shipped.length).toBeGreaterThan(20);
+    expect(shipped).toContain('erpnext.contact.in');
+    expect(load([]).list().map((m) => m.name).sort()).toEqual(shipped.sort());
   });
 
   it('refuses a typo in a field name, an unmapped enum value and a read of a denied field with three precise messages', () => {
