@@ -1,3 +1,4 @@
+import { businesscentralModule } from './businesscentral/module.js';
 import { erpnextModule } from './erpnext/module.js';
 import { httpModule } from './http/module.js';
 import { mssqlModule } from './mssql/module.js';
@@ -23,6 +24,7 @@ export const CONNECTOR_MODULES = [
   postgresModule,
   odooModule,
   sapb1Module,
+  businesscentralModule,
 ] as const;
 
 /** The folders of default mappings the modules ship, in registry order (loaded before the user's). */

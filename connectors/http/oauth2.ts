@@ -11,7 +11,8 @@ import { parseRetryAfter } from './backoff.js';
  * `grant_type=client_credentials&client_id=…&client_secret=…[&scope=…]` (client_secret_post, RFC 6749
  * §2.3.1; Entra ID's documented form). The answer is `{ access_token, token_type, expires_in }`; an
  * error answer is `{ error, error_description }` (§5.2). Only `error` (a fixed code such as
- * `invalid_client`) reaches a message: a description may quote the client id.
+ * `invalid_client`) and Entra ID's numeric `error_codes` (as `AADSTS7000215`) reach a message: a
+ * description may quote the client id. The parsed answer is the HttpError's non-enumerable `body`.
  */
 export interface ClientCredentialsOptions {
   readonly tokenUrl: string;
@@ -34,6 +35,12 @@ interface Token {
 
 /** RFC 6749 §5.2 error codes that no retry fixes. */
 const PERMANENT_ERRORS = new Set(['invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_request']);
+
+/** The numeric `error_codes` of an Entra ID error answer (at most three), e.g. [90002] for an unknown tenant. */
+export function aadstsCodes(body: unknown): number[] {
+  const codes = typeof body === 'object' && body !== null ? (body as { error_codes?: unknown }).error_codes : undefined;
+  return Array.isArray(codes) ? codes.filter((c): c is number => Number.isSafeInteger(c) && c > 0).slice(0, 3) : [];
+}
 
 export function clientCredentials(options: ClientCredentialsOptions): AuthSession & { token(): Promise<string> } {
   const now = options.now ?? Date.now;
@@ -75,11 +82,15 @@ export function clientCredentials(options: ClientCredentialsOptions): AuthSessio
       return { value, expiresAt: now() + expiresIn * 1000 };
     }
     const error = typeof body['error'] === 'string' && /^[a-z_]{1,64}$/.test(body['error']) ? body['error'] : undefined;
+    // Entra ID's numeric error codes (`error_codes: [7000215]`, AADSTS7000215: invalid secret) are fixed
+    // codes, safe to name; the description beside them may quote the client id and is never used.
+    const aadsts = aadstsCodes(body);
+    const codes = aadsts.length === 0 ? '' : ` (${aadsts.map((c) => `AADSTS${c}`).join(', ')})`;
     if (status === 429 || status >= 500) {
-      throw new HttpError('retryable', status === 429 ? 'rate_limited' : 'unavailable', `The token endpoint answered ${status}${error ? ` (${error})` : ''}`, status, error, parseRetryAfter(retryAfter, now()));
+      throw new HttpError('retryable', status === 429 ? 'rate_limited' : 'unavailable', `The token endpoint answered ${status}${error ? ` (${error})` : ''}${codes}`, status, error, parseRetryAfter(retryAfter, now()), body);
     }
     const permanent = error === undefined || PERMANENT_ERRORS.has(error);
-    return Promise.reject(new HttpError(permanent ? 'permanent' : 'retryable', 'unauthorized', `The token endpoint refused the client credentials: ${status}${error ? ` ${error}` : ''} (check the client id, secret, tenant and the app's API permissions)`, status, error));
+    return Promise.reject(new HttpError(permanent ? 'permanent' : 'retryable', 'unauthorized', `The token endpoint refused the client credentials: ${status}${error ? ` ${error}` : ''}${codes} (check the client id, secret, tenant and the app's API permissions)`, status, error, undefined, body));
   }
 
   async function token(): Promise<string> {

@@ -1,6 +1,7 @@
 import { createPool, type Pool } from 'mysql2/promise';
 import pg from 'pg';
 import type { ConnectorConfigInput } from '../../connectors/config.js';
+import { BcFake } from '../fixtures/bc-fake.js';
 import { FRAPPE_KEY, FRAPPE_SECRET, FrappeFake } from '../fixtures/frappe-fake.js';
 import { JSON_API_TOKEN, JsonApiFake } from '../fixtures/json-api-fake.js';
 import { createPgTestDatabase, createTestDatabase } from '../helpers.js';
@@ -285,6 +286,32 @@ function postgresSubject(): Subject {
   };
 }
 
+function businesscentralSubject(): Subject {
+  const fake = new BcFake();
+  const config = (overrides: Record<string, unknown> = {}) => fake.config(overrides) as ConnectorConfigInput;
+  return {
+    type: 'businesscentral',
+    entity: 'customers',
+    setup: () => fake.start(),
+    teardown: () => fake.close(),
+    build: () => ({ config: config(), env: fake.env() }),
+    wrongCredentials: () => ({ config: config(), env: fake.env('wrong-secret') }),
+    unreachable: () => ({ config: config({ baseUrl: 'http://127.0.0.1:1/v2.0/t/production/api/v2.0', tokenUrl: 'http://127.0.0.1:1/t/oauth2/v2.0/token' }), env: fake.env() }),
+    async seed(n, prefix) {
+      for (let i = 0; i < n; i++) fake.addCustomer({ number: `${prefix}${i}`, displayName: `Seeded ${prefix}${i}` });
+    },
+    async touch(externalId) {
+      fake.touch('customers', externalId, { displayName: `Touched ${externalId}` });
+    },
+    count: async () => fake.records('customers').length,
+    good: (i) => ({ number: `NEW${i}`, displayName: `New ${i}` }),
+    // A customer needs a name: BC answers Application_DialogException ('A "displayName" must be provided.').
+    bad: () => ({ number: 'BAD', displayName: '' }),
+    renamed: (i) => ({ number: `NEW${i}`, displayName: `New ${i} renamed` }),
+    malformed: (on) => (fake.fault = on ? 'malformed' : 'none'),
+  };
+}
+
 /** Every registered connector type's subject. */
 export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject> {
   return {
@@ -295,5 +322,6 @@ export function subjects(env: NodeJS.ProcessEnv): Record<string, Subject> {
     postgres: postgresSubject(),
     odoo: odooSubject(),
     sapb1: sapb1Subject(),
+    businesscentral: businesscentralSubject(),
   };
 }

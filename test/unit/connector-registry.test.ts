@@ -43,7 +43,7 @@ const ledgerModule = connectorModule({
 describe('the connector registry', () => {
   it('lists every module once, with a type its configuration schema carries', () => {
     const types = CONNECTOR_MODULES.map((m) => m.type);
-    expect(types).toEqual(['mysql', 'mssql', 'http', 'erpnext', 'postgres', 'odoo', 'sapb1']);
+    expect(types).toEqual(['mysql', 'mssql', 'http', 'erpnext', 'postgres', 'odoo', 'sapb1', 'businesscentral']);
     expect(new Set(types).size).toBe(types.length);
     for (const m of CONNECTOR_MODULES) expect(m.configSchema.shape.type.value).toBe(m.type);
   });
@@ -61,7 +61,7 @@ describe('the connector registry', () => {
       expect(registry.list().length, m.type).toBeGreaterThan(0);
       expect(registry.list().every((x) => x.connector === m.type), m.type).toBe(true);
     }
-    expect(defaultMappingDirs()).toEqual([join(ROOT, 'connectors/erpnext/mappings/'), join(ROOT, 'connectors/odoo/mappings/'), join(ROOT, 'connectors/sapb1/mappings/')]);
+    expect(defaultMappingDirs()).toEqual([join(ROOT, 'connectors/erpnext/mappings/'), join(ROOT, 'connectors/odoo/mappings/'), join(ROOT, 'connectors/sapb1/mappings/'), join(ROOT, 'connectors/businesscentral/mappings/')]);
   });
 
   it('a module added to the list is a configuration type and a factory, with its secrets checked first', async () => {
