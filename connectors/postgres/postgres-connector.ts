@@ -1,5 +1,5 @@
 import { ConnectorError, type Connector, type RecordOutcome, type UpsertRequest } from '../contract.js';
-import type { MappedPayload } from '../../core/model/mapped.js';
+import { reencoded } from '../../core/model/mapped.js';
 import { decodeCursor, encodeCursor, type KeysetCursor } from '../sql/cursor.js';
 import type { ErrorClass } from '../sql/dialect.js';
 import { toDriverError, type SqlDriver } from '../sql/driver.js';
@@ -183,14 +183,11 @@ function noUniqueKey(t: SqlTableConfig): string {
 
 /** An instant written to a `timestamp` column as its wall-clock time in `zone`. */
 function fitPayload(r: UpsertRequest, columns: readonly string[], zone: string): UpsertRequest {
-  let payload: Record<string, unknown> | undefined;
+  const values: Record<string, unknown> = {};
   for (const c of columns) {
     const v = r.payload[c];
     const wall = typeof v === 'string' ? wallClockFor(v, zone) : undefined;
-    if (wall === undefined) continue;
-    payload ??= { ...r.payload };
-    payload[c] = wall;
+    if (wall !== undefined) values[c] = wall;
   }
-  // The same mapped payload with one value rewritten for the column's type: still only mapped content.
-  return payload ? { ...r, payload: payload as MappedPayload } : r;
+  return Object.keys(values).length ? { ...r, payload: reencoded(r.payload, values) } : r;
 }

@@ -130,9 +130,16 @@ describe('no other way out (a static check of the source tree)', () => {
     readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []));
   const source = ['core', 'mappings', 'connectors', 'queues', 'openapi', 'hub'].flatMap(files).map((f) => ({ f, text: readFileSync(join(ROOT, f), 'utf8') }));
 
+  it('a mapped payload can be re-encoded for a column type, never given a field the mapping did not make', async () => {
+    const { reencoded } = await import('../../core/model/mapped.js');
+    const payload = { at: '2026-12-03T10:00:00Z' } as unknown as Parameters<typeof reencoded>[0];
+    expect(reencoded(payload, { at: '2026-12-03 11:00:00' })).toEqual({ at: '2026-12-03 11:00:00' });
+    expect(() => reencoded(payload, { price: '9.99' })).toThrow(/price is not a field of the mapped payload/);
+  });
+
   it('only WayOut projects for a target, and only an outbound mapping makes a payload a connector takes', () => {
     expect(source.filter(({ text }) => /kind: 'target'/.test(text)).map(({ f }) => f)).toEqual(['mappings/engine/way-out.ts']);
-    expect(source.filter(({ text }) => /as MappedPayload\b/.test(text)).map(({ f }) => f)).toEqual(['mappings/engine/load.ts']);
+    expect(source.filter(({ text }) => /as MappedPayload\b/.test(text)).map(({ f }) => f)).toEqual(['core/model/mapped.ts', 'mappings/engine/load.ts']);
   });
 
   it('a feed projects every receivable and customer it writes for its receiver, bound as a target\'s is', () => {
