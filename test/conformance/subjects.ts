@@ -200,6 +200,17 @@ function sapb1Subject(): Subject {
   };
 }
 
+/** `url` changed by `change` (an unparsable or empty URL stays as it is: the suite is then skipped). */
+function withUrl(url: string, change: (u: URL) => void): string {
+  try {
+    const u = new URL(url);
+    change(u);
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 function mssqlSubject(url: string): Subject {
   // Runs only against a real server (MSSQL_URL); the same table as the mysql subject, in T-SQL.
   let clock = Date.UTC(2026, 10, 21, 8, 0, 0);
@@ -227,8 +238,9 @@ function mssqlSubject(url: string): Subject {
       await pool?.close();
     },
     build: () => ({ config, env: { CONF_MSSQL_URL: url } }),
-    wrongCredentials: () => ({ config, env: { CONF_MSSQL_URL: url.replace(/(password|pwd)=[^;]*/i, '$1=wrong') } }),
-    unreachable: () => ({ config, env: { CONF_MSSQL_URL: 'Server=127.0.0.1,1;Database=none;User Id=sa;Password=x;Encrypt=false;Connect Timeout=3' } }),
+    // MSSQL_URL is an mssql:// URL (the form the connector's urlEnv takes; node-mssql reads it too).
+    wrongCredentials: () => ({ config, env: { CONF_MSSQL_URL: withUrl(url, (u) => (u.password = 'wrong')) } }),
+    unreachable: () => ({ config, env: { CONF_MSSQL_URL: withUrl(url, (u) => ((u.hostname = '127.0.0.1'), (u.port = '1'))) } }),
     async seed(n, prefix) {
       for (let i = 0; i < n; i++) await query('INSERT INTO conf_customers (code, name, modified_at) VALUES (@code, @name, @at)', { code: `${prefix}${i}`, name: `Seeded ${prefix}${i}`, at: next() });
     },
