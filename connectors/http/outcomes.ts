@@ -30,14 +30,27 @@ export function unauthorizedError(connector: string, error: HttpError): Connecto
   return new ConnectorError('permanent', 'unauthorized', `${connector} refused the configured credentials (HTTP ${error.httpStatus ?? '?'})`);
 }
 
+/** How {@link sendEach} reads what a send threw. */
+export interface SendEachOptions<T> {
+  /** The outcome of the item whose send threw. Default {@link failedOutcome}. */
+  readonly failed?: (error: unknown, item: T) => RecordOutcome;
+  /**
+   * The connector's own failure a thrown error stands for (refused credentials, a login the system
+   * refuses): it concerns every item alike. Default: a 401 as {@link unauthorizedError}.
+   */
+  readonly connectorWide?: (error: unknown) => ConnectorError | undefined;
+}
+
 /**
- * Sends items one by one. A retryable failure (throttled, unreachable) stops the batch: the rest are
- * reported the same without being sent (`attempted: false`: their retry spends no attempt), since they
- * would meet the same answer. Refused credentials (401) throw when nothing was sent yet; after a
- * record was sent, the outcomes so far are kept and the rest are reported retryable `unauthorized`, not
- * sent, so no result of a record already written is lost.
+ * Sends items one by one, one outcome each, in order. A retryable failure (throttled, unreachable)
+ * stops the batch: the rest are reported the same without being sent (`attempted: false`: their retry
+ * spends no attempt), since they would meet the same answer. A failure of the connector itself throws
+ * when nothing was sent yet; after a record was sent, the outcomes so far are kept and the rest are
+ * reported retryable with that failure, not sent, so no result of a record already written is lost.
  */
-export async function sendEach<T>(connector: string, items: readonly T[], send: (item: T) => Promise<RecordOutcome>): Promise<RecordOutcome[]> {
+export async function sendEach<T>(connector: string, items: readonly T[], send: (item: T) => Promise<RecordOutcome>, options: SendEachOptions<T> = {}): Promise<RecordOutcome[]> {
+  const failed = options.failed ?? failedOutcome;
+  const connectorWide = options.connectorWide ?? ((error: unknown) => (credentialsRefused(error) ? unauthorizedError(connector, error) : undefined));
   const outcomes: RecordOutcome[] = [];
   for (const item of items) {
     const previous = outcomes.at(-1);
@@ -48,13 +61,13 @@ export async function sendEach<T>(connector: string, items: readonly T[], send: 
     try {
       outcomes.push(await send(item));
     } catch (error) {
-      if (!credentialsRefused(error)) {
-        outcomes.push(failedOutcome(error));
+      const wide = connectorWide(error);
+      if (wide === undefined) {
+        outcomes.push(failed(error, item));
         continue;
       }
-      const refused = unauthorizedError(connector, error);
-      if (outcomes.length === 0) throw refused;
-      outcomes.push({ ok: false, kind: 'retryable', code: 'unauthorized', message: refused.message, attempted: false });
+      if (outcomes.length === 0) throw wide;
+      outcomes.push({ ok: false, kind: 'retryable', code: wide.code.replace(/^connector_/, ''), message: wide.message, attempted: false });
     }
   }
   return outcomes;

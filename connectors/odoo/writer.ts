@@ -1,4 +1,5 @@
 import { ConnectorError, type RecordOutcome, type UpsertRequest } from '../contract.js';
+import { sendEach } from '../http/outcomes.js';
 import { failedOutcome, OdooAuthError, OdooCallError } from './errors.js';
 import { ORDER_LINE_FIELDS, type OdooEntity } from './models.js';
 import { checkRow, PayloadError, sameValue, toVals, type CodeResolver, type Row } from './records.js';
@@ -122,6 +123,8 @@ export function createOdooWriter(options: OdooWriterOptions) {
     return id;
   }
 
+  /** Refused credentials (OdooAuthError) concern every record alike. */
+  const authFailure = (error: unknown) => (error instanceof OdooAuthError ? error : undefined);
   const isMissing = (error: unknown) => error instanceof OdooCallError && error.fault?.name === 'odoo.exceptions.MissingError';
 
   /**
@@ -141,72 +144,48 @@ export function createOdooWriter(options: OdooWriterOptions) {
       const outcome = failedOutcome(error, undefined);
       return requests.map((_r, i) => (i > 0 && !outcome.ok && outcome.kind === 'retryable' ? { ...outcome, attempted: false as const } : outcome));
     }
-    const outcomes: RecordOutcome[] = [];
-    for (const request of requests) {
-      const previous = outcomes.at(-1);
-      if (previous !== undefined && !previous.ok && previous.kind === 'retryable') {
-        outcomes.push({ ...previous, attempted: false });
-        continue;
-      }
+    return sendEach(`odoo ${name}`, requests, async (request) => {
       const payload = request.payload as Row;
-      try {
-        let id = linked(request);
-        if (id !== undefined) {
-          try {
-            await write(name, entity, id, payload);
-            outcomes.push({ ok: true, externalId: String(id) });
-            continue;
-          } catch (error) {
-            // Deleted in Odoo since it was linked: made again (after the lookup).
-            if (!isMissing(error)) throw error;
-            found = new Map([...found, ...(await lookup(name, entity, [text(payload[field])].filter((v): v is string => v !== undefined)))]);
-          }
-        }
-        const value = text(payload[field]);
-        const ids = value === undefined ? [] : (found.get(value) ?? []);
-        if (ids.length > 1) throw new ConnectorError('permanent', 'ambiguous_lookup', `odoo holds ${ids.length} ${entity.model} records with the same ${field}; resolve them there`);
-        if (ids[0] !== undefined) {
-          id = ids[0];
+      let id = linked(request);
+      if (id !== undefined) {
+        try {
           await write(name, entity, id, payload);
-        } else {
-          id = await create(name, entity, payload);
-          // A later request of the batch with the same key updates this one rather than making another.
-          if (value !== undefined) found.set(value, [id]);
+          return { ok: true, externalId: String(id) };
+        } catch (error) {
+          // Deleted in Odoo since it was linked: made again (after the lookup).
+          if (!isMissing(error)) throw error;
+          found = new Map([...found, ...(await lookup(name, entity, [text(payload[field])].filter((v): v is string => v !== undefined)))]);
         }
-        outcomes.push({ ok: true, externalId: String(id) });
-      } catch (error) {
-        if (error instanceof OdooAuthError) throw error;
-        outcomes.push(failedOutcome(error, payload));
       }
-    }
-    return outcomes;
+      const value = text(payload[field]);
+      const ids = value === undefined ? [] : (found.get(value) ?? []);
+      if (ids.length > 1) throw new ConnectorError('permanent', 'ambiguous_lookup', `odoo holds ${ids.length} ${entity.model} records with the same ${field}; resolve them there`);
+      if (ids[0] !== undefined) {
+        id = ids[0];
+        await write(name, entity, id, payload);
+      } else {
+        id = await create(name, entity, payload);
+        // A later request of the batch with the same key updates this one rather than making another.
+        if (value !== undefined) found.set(value, [id]);
+      }
+      return { ok: true, externalId: String(id) };
+    }, { failed: (error, request) => failedOutcome(error, request.payload as Row), connectorWide: authFailure });
   }
 
   /** Archives (`active` false): Odoo's way to withdraw a partner or product that others still refer to. */
   async function archive(name: string, entity: OdooEntity, externalIds: readonly string[]): Promise<RecordOutcome[]> {
     if (!entity.archive) throw new ConnectorError('permanent', 'not_deletable', `odoo ${name} cannot be deleted`);
-    const outcomes: RecordOutcome[] = [];
-    for (const externalId of externalIds) {
-      const previous = outcomes.at(-1);
-      if (previous !== undefined && !previous.ok && previous.kind === 'retryable') {
-        outcomes.push({ ...previous, attempted: false });
-        continue;
-      }
-      if (!/^[1-9][0-9]{0,15}$/.test(externalId)) {
-        outcomes.push({ ok: false, kind: 'permanent', code: 'invalid_id', message: `odoo ${name}: an external id is not a record id` });
-        continue;
-      }
+    return sendEach(`odoo ${name}`, externalIds, async (externalId) => {
+      if (!/^[1-9][0-9]{0,15}$/.test(externalId)) return { ok: false, kind: 'permanent', code: 'invalid_id', message: `odoo ${name}: an external id is not a record id` };
       try {
         const answer = await rpc.call({ model: entity.model, method: 'write', ids: [Number(externalId)], args: { vals: { active: false } }, context: { active_test: false } });
         if (answer !== true) throw new OdooCallError('retryable', 'unknown_outcome', `odoo ${name}: write did not answer true`);
-        outcomes.push({ ok: true, externalId });
       } catch (error) {
-        if (error instanceof OdooAuthError) throw error;
         // Already gone is what a delete wants.
-        outcomes.push(isMissing(error) ? { ok: true, externalId } : failedOutcome(error, undefined));
+        if (!isMissing(error)) throw error;
       }
-    }
-    return outcomes;
+      return { ok: true, externalId };
+    }, { failed: (error) => failedOutcome(error, undefined), connectorWide: authFailure });
   }
 
   return { upsert, archive };

@@ -1,3 +1,4 @@
+import { sendEach } from '../http/outcomes.js';
 import { ConnectorError, type ExternalRecord, type RecordOutcome, type UpsertRequest } from '../contract.js';
 import { odataString } from '../http/odata.js';
 import { keyPath, type SapEntity } from './entities.js';
@@ -124,27 +125,16 @@ async function upsertDocument(ctx: SapContext, entity: SapEntity, write: Extract
 }
 
 /**
- * One outcome per item, in order. A record's own failure is its outcome; a retryable one (throttled,
- * unreachable) stops the batch and the rest are reported without being sent (`attempted: false`); a
- * failure of the connector itself (its login, its user's authorization) is thrown.
+ * One outcome per item, in order (the shared {@link sendEach}): a record's own failure is its outcome;
+ * a retryable one stops the batch; a failure of the connector itself (its login, its user's
+ * authorization) throws when nothing was sent, else the rest wait unsent with it.
  */
-export async function eachRecord<T>(items: readonly T[], send: (item: T) => Promise<RecordOutcome>): Promise<RecordOutcome[]> {
-  const outcomes: RecordOutcome[] = [];
-  for (const item of items) {
-    const previous = outcomes.at(-1);
-    if (previous !== undefined && !previous.ok && previous.kind === 'retryable') {
-      outcomes.push({ ...previous, attempted: false });
-      continue;
-    }
-    try {
-      outcomes.push(await send(item));
-    } catch (error) {
-      const failure = error instanceof ConnectorError ? error : new ConnectorError('retryable', 'internal', 'Unexpected failure while sending the record');
-      if (isConnectorWide(failure)) throw failure;
-      outcomes.push(outcomeOf(failure));
-    }
-  }
-  return outcomes;
+export function eachRecord<T>(items: readonly T[], send: (item: T) => Promise<RecordOutcome>): Promise<RecordOutcome[]> {
+  const failure = (error: unknown) => (error instanceof ConnectorError ? error : new ConnectorError('retryable', 'internal', 'Unexpected failure while sending the record'));
+  return sendEach('sapb1', items, send, {
+    failed: (error) => outcomeOf(failure(error)),
+    connectorWide: (error) => (isConnectorWide(failure(error)) ? failure(error) : undefined),
+  });
 }
 
 export function upsertRecords(ctx: SapContext, entity: SapEntity, requests: readonly UpsertRequest[]): Promise<RecordOutcome[]> {
