@@ -10,7 +10,7 @@ import { backBy, decodeCursor, encodeCursor, isAfter, later, MAX_KEYS_PER_SECOND
  * The Service Layer filters on the date only (`$filter=UpdateDate ge '2026-12-03'`: `UpdateTime` is a
  * time of day, compared here rather than in a filter whose time literal differs between Service Layer
  * builds) and orders by `$orderby=UpdateDate,UpdateTime,<key>`; the connector drops the rows at or
- * before the watermark (see watermark.ts) and pages on (`odata.nextLink`) while it does, so a day with
+ * before the watermark (see watermark.ts) and pages on (by `$skip`, see readAfter) while it does, so a day with
  * many changes costs more rows read, never a skipped one. With an overlap window, once the reader has
  * caught up the next read starts `overlapSeconds` before the high-water second and reads that window
  * again (a change committed late with an earlier stamp, or in the same second after the read): ingest
@@ -34,27 +34,48 @@ function shaped(entity: SapEntity, row: ExternalRecord): ExternalRecord {
   return entity.set === 'IncomingPayments' ? withTotal(row) : row;
 }
 
-/** Rows strictly after `mark`, at most `limit`, paging the server as needed; and the mark after them. */
+/**
+ * Rows strictly after `mark`, at most `limit`, paging the server as needed; and the mark after them.
+ *
+ * The Service Layer pages by offset (`$skip` in its next link). A row of the day that changes while the
+ * read pages moves to the end, and every row after it moves one place up: following the server's link
+ * would skip the row that crossed the page boundary, and the cursor would pass it. So each next page is
+ * asked for here, a quarter of a page before where the last one ended; rows already taken are dropped
+ * (`isAfter` the running mark). Up to that many rows may change during the read without one being lost.
+ */
 async function readAfter(ctx: SapContext, entity: SapEntity, mark: Mark | null, limit: number): Promise<{ rows: ExternalRecord[]; last: Mark | null }> {
   const since = mark === null ? undefined : `UpdateDate ge '${mark.at.slice(0, 10)}'`;
-  let next: string | null = listPath(entity.set, { $filter: allOf(entity.filter, since), $orderby: `UpdateDate,UpdateTime,${entity.key}` });
+  const query = { $filter: allOf(entity.filter, since), $orderby: `UpdateDate,UpdateTime,${entity.key}` };
+  let next: string | null = listPath(entity.set, query);
+  let served = 0;
   const rows: ExternalRecord[] = [];
   let last: Mark | null = null;
+  // How many rows at the head of the next page were asked for again (the step back).
+  let again = 0;
   while (next !== null && rows.length < limit) {
     const page = await getPage(ctx, entity.set, next);
-    for (const row of page.records) {
+    for (const [i, row] of page.records.entries()) {
       const at = stampOf(row);
       const key = keyText(row, entity.key);
       if (at === undefined || key === undefined) throw new ConnectorError('permanent', 'invalid_response', `${ctx.name} ${entity.set} row lacks ${at === undefined ? 'a readable UpdateDate / UpdateTime' : entity.key}`);
       if (!isAfter(at, key, mark)) continue;
-      if (last !== null && at < last.at) throw new ConnectorError('permanent', 'unordered', `${ctx.name} ${entity.set} rows are not ordered by UpdateDate, UpdateTime`);
+      if (last !== null && at < last.at) {
+        // A row taken from the previous page, read again; anywhere else the server's order is broken.
+        if (i < again) continue;
+        throw new ConnectorError('permanent', 'unordered', `${ctx.name} ${entity.set} rows are not ordered by UpdateDate, UpdateTime`);
+      }
+      if (!isAfter(at, key, last)) continue;
       rows.push(shaped(entity, row));
       // The keys of this second delivered so far (the start mark's too, when it is the same second).
       const base: readonly string[] = last !== null && last.at === at ? last.keys : mark !== null && mark.at === at ? mark.keys : [];
       last = { at, keys: [...base, key].slice(-MAX_KEYS_PER_SECOND) };
       if (rows.length >= limit) break;
     }
-    next = rows.length >= limit ? null : page.nextLink;
+    // A quarter of the page the server gave (it may give fewer rows than asked): always moves on.
+    const margin = Math.floor(page.records.length / 4);
+    served += page.records.length - margin;
+    again = margin;
+    next = rows.length >= limit || page.nextLink === null || page.records.length === 0 ? null : listPath(entity.set, { ...query, $skip: String(served) });
   }
   return { rows, last };
 }

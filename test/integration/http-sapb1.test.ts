@@ -111,13 +111,14 @@ describe('SAP B1 check()', () => {
 });
 
 describe('SAP B1 incremental reads', () => {
-  it('filters by date, orders by UpdateDate, UpdateTime, key, follows odata.nextLink, and resumes without skipping a row of the same second that the server sorts differently', async () => {
+  it('filters by date, orders by UpdateDate, UpdateTime, key, pages by $skip while odata.nextLink says there is more, and resumes without skipping a row of the same second that the server sorts differently', async () => {
     // Page 1 and its next link (relative, as v1 answers it); the server sorts case-insensitively: "b1" before "C0".
     const scope = login(api())
       .get(listPath("CardType eq 'cCustomer'"))
       .matchHeader('prefer', 'odata.maxpagesize=2')
       .reply(200, { value: [bp('A1', '2026-11-20', '09:00:00'), bp('b1', '2026-11-20', '10:15:03')], 'odata.nextLink': `${LIST}&$skip=2` })
-      .get(`/b1s/v1/${LIST}&$skip=2`)
+      // The next page is asked for by the connector itself (the same query, $skip a quarter page back: 0 of 2).
+      .get(`${listPath("CardType eq 'cCustomer'")}&$skip=2`)
       .reply(200, { value: [bp('C0', '2026-11-20', '10:15:03'), bp('D1', '2026-11-21', '08:00:00')] });
     const c = sap();
     const first = await c.read('BusinessPartners', null, 3);
@@ -129,7 +130,7 @@ describe('SAP B1 incremental reads', () => {
     scope
       .get(listPath("(CardType eq 'cCustomer') and (UpdateDate ge '2026-11-20')"))
       .reply(200, { value: [bp('A1', '2026-11-20', '09:00:00'), bp('b1', '2026-11-20', '10:15:03')], 'odata.nextLink': `BusinessPartners?$filter=${encodeURIComponent("(CardType eq 'cCustomer') and (UpdateDate ge '2026-11-20')")}&$skip=2` })
-      .get(`/b1s/v1/BusinessPartners?$filter=${encodeURIComponent("(CardType eq 'cCustomer') and (UpdateDate ge '2026-11-20')")}&$skip=2`)
+      .get(`${listPath("(CardType eq 'cCustomer') and (UpdateDate ge '2026-11-20')")}&$skip=2`)
       .reply(200, { value: [bp('B2', '2026-11-20', '10:15:03'), bp('C0', '2026-11-20', '10:15:03'), bp('D1', '2026-11-21', '08:00:00')] });
     const second = await c.read('BusinessPartners', first.cursor, 3);
     expect(second.records.map((r) => r['CardCode'])).toEqual(['B2', 'D1']);
@@ -251,6 +252,30 @@ describe('SAP B1 through the local Service Layer fake', () => {
       expect(fake.set('BusinessPartners').get('C1')).toMatchObject({ CardName: 'Uno' });
       await c.close();
       expect(fake.logouts).toBe(1);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('a row changed while a read pages through the day loses no other row (the Service Layer pages by offset)', async () => {
+    const fake = new SapB1Fake();
+    await fake.start();
+    try {
+      for (let i = 1; i <= 12; i++) fake.insert('BusinessPartners', { CardCode: `C${String(i).padStart(2, '0')}`, CardName: `Partner ${i}` });
+      let lists = 0;
+      // After the first page, a user edits the first partner: it moves to the end of the day's order and
+      // every later row moves up one place.
+      const fetch: typeof globalThis.fetch = async (url, init) => {
+        const answer = await globalThis.fetch(url, init);
+        if (String(url).includes('/BusinessPartners?') && ++lists === 1) fake.update('BusinessPartners', 'C01', { CardName: 'Partner 1, edited' });
+        return answer;
+      };
+      const c = createSapB1Connector({ baseUrl: fake.url, companyDb: SAP_COMPANY, userName: SAP_USER, password: SAP_PASSWORD, pageSize: 4, fetch: fetch as never });
+      const page = await c.read('BusinessPartners', null, 100);
+      expect(lists).toBeGreaterThan(1);
+      const keys = new Set(page.records.map((r) => r['CardCode']));
+      expect([...keys].sort()).toEqual(Array.from({ length: 12 }, (_v, i) => `C${String(i + 1).padStart(2, '0')}`));
+      await c.close();
     } finally {
       await fake.close();
     }
