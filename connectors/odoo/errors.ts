@@ -58,6 +58,9 @@ const PERMANENT: Readonly<Record<string, string>> = Object.freeze({
   'odoo.exceptions.ValidationError': 'validation',
   'odoo.exceptions.UserError': 'refused',
   'odoo.exceptions.RedirectWarning': 'refused',
+  // Odoo 8–13's user-facing exceptions (Warning became UserError in 14; except_orm is their base).
+  'odoo.exceptions.Warning': 'refused',
+  'odoo.exceptions.except_orm': 'refused',
   'odoo.exceptions.MissingError': 'missing',
   'odoo.exceptions.AccessError': 'forbidden',
   'odoo.exceptions.AccessDenied': 'unauthorized',
@@ -74,12 +77,17 @@ const PERMANENT: Readonly<Record<string, string>> = Object.freeze({
   'builtins.AttributeError': 'bad_request',
 });
 
-/** The contract's kind and a stable code for an exception class (unknown classes are server errors, retried). */
-export function classifyFault(name: string): { readonly kind: FailureKind; readonly code: string } {
+/**
+ * The contract's kind and a stable code for an exception class. An unknown class (an add-on's own
+ * exception) is judged by the HTTP status JSON-2 gave it: 4xx is the record's refusal, anything else
+ * (and JSON-RPC, whose answers are all 200) a server error, retried.
+ */
+export function classifyFault(name: string, status?: number): { readonly kind: FailureKind; readonly code: string } {
   const retryable = RETRYABLE[name] ?? (name.startsWith('psycopg2.') ? 'database' : undefined);
   if (retryable !== undefined) return { kind: 'retryable', code: retryable };
   const permanent = PERMANENT[name];
   if (permanent !== undefined) return { kind: 'permanent', code: permanent };
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 425 && status !== 429) return { kind: 'permanent', code: 'refused' };
   return { kind: 'retryable', code: 'server_error' };
 }
 
@@ -100,7 +108,7 @@ export function faultOf(value: unknown, status?: number): OdooFault | undefined 
 
 /** The failure a fault makes, with a message naming the operation and the exception class only. */
 export function faultError(fault: OdooFault, what: string, retryAfterMs?: number): OdooCallError {
-  const { kind, code } = classifyFault(fault.name);
+  const { kind, code } = classifyFault(fault.name, fault.status);
   const status = fault.status === undefined ? '' : ` with HTTP ${fault.status}`;
   return new OdooCallError(kind, code, `${what} failed${status} (${fault.name})`, fault, retryAfterMs);
 }
@@ -110,8 +118,9 @@ export function faultError(fault: OdooFault, what: string, retryAfterMs?: number
  * quote what was sent or stored ("The VAT number [BE0477472702] does not seem valid", an AccessError's
  * "Records: Alpha GmbH (id=7)"), so a message is withheld when it contains any value of the payload
  * (every scalar at any depth, compared without case), a run of three or more digits (amounts,
- * numbers, ids), an `id=` reference, an @ (an email address) or a quoted text longer than a field
- * label; what is kept is its first line, at most 200 characters.
+ * numbers, ids), an `id=` reference or an @ (an email address); what is kept is its first line, at
+ * most 200 characters, with every quoted text that is not a technical name (a field, a model) replaced
+ * by an ellipsis.
  */
 export function safeMessage(message: string, payload: unknown): string | undefined {
   const first = message.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
@@ -119,9 +128,10 @@ export function safeMessage(message: string, payload: unknown): string | undefin
   const text = first.length > 200 ? `${first.slice(0, 199)}…` : first;
   const lower = message.toLowerCase();
   if (/\d{3,}/.test(message) || /\bid\s*=/.test(message) || message.includes('@')) return undefined;
-  for (const quoted of message.matchAll(/["“«'‘\[]([^"”»'’\]]*)["”»'’\]]/g)) if ((quoted[1] ?? '').length > 40) return undefined;
   for (const value of scalars(payload)) if (lower.includes(value)) return undefined;
-  return text;
+  // Quoted text may name another record (a linked customer the payload holds only by id): only a
+  // technical name (a field, a model) stays; anything else quoted becomes an ellipsis.
+  return text.replace(/(["“«'‘\[])([^"”»'’\]]*)(["”»'’\]])/g, (all, open: string, inner: string, close: string) => (/^[a-z_][a-z0-9_.]*$/.test(inner) ? all : `${open}…${close}`));
 }
 
 function* scalars(value: unknown): Generator<string> {

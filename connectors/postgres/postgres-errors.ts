@@ -102,6 +102,8 @@ const FIXED: Readonly<Record<string, string>> = {
   '28000': 'the role is not allowed to connect (wrong user, or no pg_hba.conf entry): check the user in the database URL',
   '28P01': 'password authentication failed: check the user and password in the database URL',
   '3D000': 'the database named in the URL does not exist',
+  // "too many connections for role <user>" names the URL's user.
+  '53300': 'too many connections (the server\'s or the role\'s connection limit): lower pool.connections or raise the limit',
 };
 
 const RETRYABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'ECONNABORTED']);

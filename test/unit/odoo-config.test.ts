@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createConnector } from '../../connectors/config.js';
-import { safeMessage } from '../../connectors/odoo/errors.js';
+import { classifyFault, safeMessage } from '../../connectors/odoo/errors.js';
 import { configErrorOf } from '../fixtures/config-error.js';
 
 /**
@@ -48,15 +48,29 @@ describe("Odoo's words in a refused record's message", () => {
   const payload = { name: 'Gamma KG', vat: 'XX12', email: 'ap@gamma.example', order_line: [{ name: 'Widget blue' }] };
   it('keeps a message that quotes nothing, its first line only', () => {
     expect(safeMessage('The operation cannot be completed:\n- Create/update: a mandatory field is not set.', payload)).toBe('The operation cannot be completed:');
-    expect(safeMessage("You are not allowed to modify 'Contact' (res.partner) records.", payload)).toBe("You are not allowed to modify 'Contact' (res.partner) records.");
+    // Quoted text that is not a technical name may name another record: it becomes an ellipsis.
+    expect(safeMessage("You are not allowed to modify 'Contact' (res.partner) records.", payload)).toBe("You are not allowed to modify '…' (res.partner) records.");
+    expect(safeMessage("You cannot use the archived customer 'Alpha GmbH' on an order.", payload)).toBe("You cannot use the archived customer '…' on an order.");
+    expect(safeMessage("Field 'partner_id' is required.", payload)).toBe("Field 'partner_id' is required.");
   });
-  it('withholds one quoting a payload value (at any depth, any case), numbers, ids, emails or long quotes', () => {
+  it('withholds one quoting a payload value (at any depth, any case), numbers, ids, emails', () => {
     expect(safeMessage('The VAT number [XX12] does not seem to be valid.', payload)).toBeUndefined();
     expect(safeMessage('A partner named gamma kg exists.', payload)).toBeUndefined();
     expect(safeMessage('Product WIDGET BLUE is archived.', payload)).toBeUndefined();
     expect(safeMessage('Barcode(s) already assigned: 4006381333931', payload)).toBeUndefined();
     expect(safeMessage('Records: Other Company (id=7), User: Bob', payload)).toBeUndefined();
     expect(safeMessage('Mail to someone@else.example failed', payload)).toBeUndefined();
-    expect(safeMessage('The name "Some Very Long Customer Name Incorporated Worldwide" is taken', payload)).toBeUndefined();
+    expect(safeMessage('The name "Some Very Long Customer Name Incorporated Worldwide" is taken', payload)).toBe('The name "…" is taken');
+  });
+});
+
+describe('Odoo exception classes', () => {
+  it('an unknown class is the record\'s refusal when JSON-2 answered 4xx, a server error (retried) otherwise; Odoo 8–13 Warning is permanent', () => {
+    expect(classifyFault('odoo.addons.my_module.models.PriceError', 422)).toEqual({ kind: 'permanent', code: 'refused' });
+    expect(classifyFault('odoo.addons.my_module.models.PriceError', 429)).toEqual({ kind: 'retryable', code: 'server_error' });
+    expect(classifyFault('odoo.addons.my_module.models.PriceError', 500)).toEqual({ kind: 'retryable', code: 'server_error' });
+    expect(classifyFault('odoo.addons.my_module.models.PriceError')).toEqual({ kind: 'retryable', code: 'server_error' });
+    expect(classifyFault('odoo.exceptions.Warning')).toEqual({ kind: 'permanent', code: 'refused' });
+    expect(classifyFault('odoo.exceptions.except_orm')).toEqual({ kind: 'permanent', code: 'refused' });
   });
 });
