@@ -226,7 +226,16 @@ export async function upsertRecords(ctx: WriteContext, requests: readonly Upsert
       for (const item of chunk) item.outcome = toOutcome(stop, false);
       continue;
     }
-    stop = await writeChunk(ctx, chunk);
+    try {
+      stop = await writeChunk(ctx, chunk);
+    } catch (error) {
+      // Refused credentials concern every record; once some were written, their outcomes are kept (their
+      // links) and the rest wait, unsent, for the connector's credentials to be fixed.
+      if (!isAuthFailure(error) || !items.some((i) => i.outcome?.ok === true)) throw error;
+      const refused: RecordOutcome = { ok: false, kind: 'retryable', code: 'unauthorized', message: `Business Central refused the credentials (HTTP ${error.httpStatus ?? '?'}) after earlier records were written; not sent`, attempted: false };
+      for (const item of items) item.outcome ??= refused;
+      break;
+    }
   }
   return items.map((i) => i.outcome ?? { ok: false, kind: 'retryable', code: 'internal', message: 'no outcome' });
 }

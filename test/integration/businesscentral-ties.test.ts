@@ -88,4 +88,29 @@ describe.sequential('Business Central reads through ties', () => {
     expect(made).toMatchObject({ ok: true });
     expect(bc.records('customers').filter((r) => r['number'] === 'T05')).toHaveLength(1);
   });
+
+  it('credentials refused after a first chunk was written keep that chunk\'s outcomes; the rest wait unsent', async () => {
+    bc.company.frozen = false;
+    let batches = 0;
+    const fetch = (async (url: string, init: RequestInit) => {
+      const answer = await globalThis.fetch(url, init);
+      // The app's permission is withdrawn right after the first $batch.
+      if (url.endsWith('/$batch') && ++batches === 1) bc.deny = true;
+      return answer;
+    }) as never;
+    const w = createConnector('bc', bc.config({ batchSize: 1 }) as never, bc.env(), { fetch });
+    try {
+      const outcomes = await w.upsert('customers', [
+        { hubId: 'h1', payload: mapped({ number: 'AUTH-1', displayName: 'First' }) },
+        { hubId: 'h2', payload: mapped({ number: 'AUTH-2', displayName: 'Second' }) },
+      ]);
+      expect(outcomes[0]).toMatchObject({ ok: true });
+      expect(outcomes[1]).toMatchObject({ ok: false, kind: 'retryable', code: 'unauthorized', attempted: false });
+      expect(bc.byNumber('customers', 'AUTH-1')).toBeDefined();
+      expect(bc.byNumber('customers', 'AUTH-2')).toBeUndefined();
+    } finally {
+      bc.deny = false;
+      await w.close();
+    }
+  });
 });
