@@ -31,13 +31,28 @@ export function sapCode(body: unknown): string | undefined {
   return code !== undefined && SAFE_CODE.test(code) ? code : undefined;
 }
 
-/** ` (SAP -5002: text)`, ` (SAP -5002 [ORDR.CardCode])`, ` (SAP -5002)` or `` : what a message may say of an error body. */
-export function sapSuffix(body: unknown): string {
+/** Every text of a value sent (at any depth), lower case, for the check that SAP's text quotes none. */
+function sentTexts(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    const t = value.trim().toLowerCase();
+    if (t.length >= 2) out.push(t);
+  } else if (Array.isArray(value)) for (const v of value) sentTexts(v, out);
+  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) sentTexts(v, out);
+  return out;
+}
+
+/**
+ * ` (SAP -5002: text)`, ` (SAP -5002 [ORDR.CardCode])`, ` (SAP -5002)` or `` : what a message may say
+ * of an error body. `sent`: what the request carried (its body, the key in its path); a text holding
+ * any of it (an unquoted name) is not kept.
+ */
+export function sapSuffix(body: unknown, sent?: unknown): string {
   const code = sapCode(body);
   const text = odataError(body).message?.trim();
   let detail = '';
   if (text !== undefined && text !== '') {
-    if (SAFE_TEXT.test(text)) detail = `: ${text}`;
+    const lower = text.toLowerCase();
+    if (SAFE_TEXT.test(text) && !sentTexts(sent).some((v) => lower.includes(v))) detail = `: ${text}`;
     else {
       const refs = [...new Set(text.match(FIELD_REF) ?? [])].slice(0, 4);
       if (refs.length > 0) detail = ` ${refs.join('')}`;
@@ -57,7 +72,7 @@ export function isNotFound(error: unknown): boolean {
  * never a key), the status, SAP's code and its safe text. 401 here means a second refusal after a
  * fresh login (the client logged in again once already): the connector's, not the record's.
  */
-export function sapFailure(error: unknown, what: string): ConnectorError {
+export function sapFailure(error: unknown, what: string, sent?: unknown): ConnectorError {
   if (!(error instanceof HttpError)) {
     if (error instanceof ConnectorError) return error;
     return new ConnectorError('retryable', 'internal', `${what}: unexpected failure`);
@@ -65,7 +80,7 @@ export function sapFailure(error: unknown, what: string): ConnectorError {
   const status = error.httpStatus;
   // Timeouts, network errors, answers that are not JSON: the client's own words are safe already.
   if (status === undefined) return error;
-  const suffix = sapSuffix(error.body);
+  const suffix = sapSuffix(error.body, sent);
   const code = sapCode(error.body);
   if (status === 401) return new ConnectorError('permanent', 'unauthorized', `${what}: SAP B1 refused the session after a fresh login (HTTP 401${suffix})`);
   if (status === 403) return new ConnectorError('permanent', 'forbidden', `${what}: the SAP B1 user lacks the authorization (HTTP 403${suffix})`);

@@ -39,7 +39,9 @@ async function send(ctx: SapContext, what: string, request: Parameters<SapContex
   try {
     return await ctx.client.request(request);
   } catch (error) {
-    throw Object.assign(sapFailure(error, `${ctx.name}: ${what}`), { notFound: isNotFound(error) });
+    // What was sent (the body, the key in the path) must not come back in SAP's words.
+    const key = /\('((?:[^']|'')*)'\)/.exec(request.path)?.[1]?.replace(/''/g, "'");
+    throw Object.assign(sapFailure(error, `${ctx.name}: ${what}`, [request.body, key]), { notFound: isNotFound(error) });
   }
 }
 

@@ -188,6 +188,9 @@ describe('SAP texts in messages', () => {
     expect(sapSuffix(sapError(-5002, 'Item number is missing; specify an item number [DocumentLines.ItemCode][line: 4]'))).toBe(' (SAP -5002 [DocumentLines.ItemCode][line: 4])');
     expect(sapSuffix(sapError(-1000, "Property 'U_Secret' of 'BusinessPartner' is invalid"))).toBe(' (SAP -1000)');
     expect(sapSuffix(sapError(-10, 'Customer Acme owes 1200 EUR'))).toBe(' (SAP -10)');
+    // All letters, but it names what was sent (a name without quotes): not kept.
+    expect(sapSuffix(sapError(-10, 'Partner Alpha Maschinenbau is frozen'), [{ CardName: 'Alpha Maschinenbau', CardCode: 'C1' }])).toBe(' (SAP -10)');
+    expect(sapSuffix(sapError(-10, 'Partner is frozen'), [{ CardName: 'Alpha Maschinenbau' }])).toBe(' (SAP -10: Partner is frozen)');
     // Newer Service Layer builds: a string code and a plain message.
     expect(sapSuffix({ error: { code: '-2028', details: [{ code: '', message: '' }], message: 'No matching records found (ODBC -2028)' } })).toBe(' (SAP -2028)');
     expect(sapSuffix({ error: { code: 'x; drop', message: { value: 'Login failed' } } })).toBe(' (SAP: Login failed)');
