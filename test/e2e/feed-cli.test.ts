@@ -144,5 +144,6 @@ describe('`hub feed` and `hub keys`', () => {
     const denied = await hub(['feed', 'list'], { HUB_CONFIG: join(dir, 'bad.yaml') });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain('#/feeds/finance-daily/columns/1: names customer.phone, which target:finance may not see');
-  });
+    // Eight `hub` processes one after the other: on a busy 2-core machine each start takes seconds.
+  }, 120_000);
 });
