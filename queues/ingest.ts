@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ConnectorError, type Connector, type ExternalRecord } from '../connectors/contract.js';
-import { HubError, WriteRaceError } from '../core/errors.js';
+import { ConflictError, HubError, WriteRaceError } from '../core/errors.js';
 import { retryLostRaces } from '../core/records/retry.js';
 import { ENTITIES, type EntityName, type JsonObject, type StoredRecord } from '../core/model/entities.js';
 import type { RecordService } from '../core/records/service.js';
@@ -284,9 +284,29 @@ export class Ingestor {
       } else {
         const error = failed.get(i);
         if (!(error instanceof HubError)) throw error;
+        if (error instanceof ConflictError && (await this.createdMeanwhile(page, tx, c.change))) throw new WriteRaceError();
         page.failures.push(refusal(c.change, error));
       }
     }
+  }
+
+  /**
+   * Whether a create refused for its natural key lost a race rather than met a real duplicate: since
+   * this page matched its first contacts, another writer (a second page of the same rows: a poll and a
+   * backfill, two workers) made the record, and it is unlinked or linked to this very row. The page
+   * then runs again and finds it. A hub record linked to another row of the system is a real duplicate.
+   */
+  private async createdMeanwhile(page: Page, tx: Store, change: Change): Promise<boolean> {
+    const def = ENTITIES[page.entity];
+    if (def.naturalKey.length !== 1) return false;
+    const field = def.naturalKey[0]!;
+    const column = Object.entries(def.columns).find(([, f]) => f === field)?.[0];
+    const value = change.patch[field];
+    if (column === undefined || typeof value !== 'string' || value === '') return false;
+    const [holder] = await tx.records.findByColumn(def, column, [value]);
+    if (holder === undefined) return false;
+    const link = (await tx.links.byHub(page.system, page.entity, [holder.id])).get(holder.id);
+    return link === undefined || link.externalId === change.externalId;
   }
 
   /** Stage "delete": deletes the source reports, applied where the source's `deletes` allows. */

@@ -56,4 +56,28 @@ describe('ingest that loses a race with another writer', () => {
     expect((await t.hub.store.records.get(ENTITIES.customer, created!.id))?.['name']).toBe('After');
     expect(await t.hub.store.deadLetters.list({ target: 'erp' }, 10)).toEqual([]);
   });
+
+  it('a first contact another page created meanwhile (a poll and a backfill of the same rows) is found on a second run, not dead-lettered as a duplicate', async () => {
+    const source = t.hub.sync.sources.get('erp')!.source;
+    const ingestor = t.hub.sync.ingestor as unknown as { match: (...args: unknown[]) => Promise<void> };
+    const match = ingestor.match;
+    let raced = false;
+    // Right after this page looked for RACE-2 in the hub (and found nothing), another page of the same
+    // row creates and links it.
+    ingestor.match = async function (this: unknown, ...args: unknown[]) {
+      await match.apply(this, args);
+      if (raced) return;
+      raced = true;
+      await t.hub.sync.ingestor.ingest(source, 'customer', [{ customer_no: 'RACE-2', name: 'Both', currency: 'EUR' }], 'other-page');
+    };
+    try {
+      const result = await t.hub.sync.ingestor.ingest(source, 'customer', [{ customer_no: 'RACE-2', name: 'Both', currency: 'EUR' }], 'test');
+      expect(raced).toBe(true);
+      expect(result.counts.failed ?? 0).toBe(0);
+    } finally {
+      ingestor.match = match;
+    }
+    expect(await t.hub.store.records.findByColumn(ENTITIES.customer, 'code', ['RACE-2'])).toHaveLength(1);
+    expect(await t.hub.store.deadLetters.list({ target: 'erp' }, 10)).toEqual([]);
+  });
 });
