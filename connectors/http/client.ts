@@ -271,7 +271,10 @@ export class HttpClient {
 
   async #send(request: HttpRequest, auth: Readonly<Record<string, string>>): Promise<HttpResponse> {
     const url = this.#url(request);
-    const headers: Record<string, string> = { Accept: 'application/json', ...request.headers, ...auth };
+    // A request's own headers never stand in for the authentication (whatever their letter case).
+    const authNames = new Set(Object.keys(auth).map((k) => k.toLowerCase()));
+    const extra = Object.entries(request.headers ?? {}).filter(([k]) => !authNames.has(k.toLowerCase()));
+    const headers: Record<string, string> = { Accept: 'application/json', ...Object.fromEntries(extra), ...auth };
     const controller = new AbortController();
     const init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal } = { method: request.method, headers, signal: controller.signal };
     if (request.body !== undefined) {

@@ -98,6 +98,8 @@ describe('the HTTP client with absolute links and extra headers', () => {
     expect(res.headers.get('ETag')).toBe('W/"abc"');
     await expect(client.request({ method: 'GET', path: 'https://evil.example/steal' })).rejects.toMatchObject({ code: 'connector_foreign_link', kind: 'permanent' });
     expect(api.calls).toHaveLength(1);
+    await client.request({ method: 'GET', path: '/x', headers: { authorization: 'Bearer forged' } });
+    expect(Object.entries(api.calls[1]!.init.headers).filter(([k]) => k.toLowerCase() === 'authorization')).toEqual([['Authorization', 'Bearer t']]);
   });
 
   it('keeps the parsed error body on the error for the connector, not in its message', async () => {
