@@ -1,9 +1,10 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { createConnector } from '../../connectors/config.js';
-import { ConnectorError, type Connector } from '../../connectors/contract.js';
+import type { Connector } from '../../connectors/contract.js';
 import { configErrorOf } from '../fixtures/config-error.js';
 import { offlineWithNock } from '../fixtures/nock.js';
+import { rejection } from '../fixtures/rejection.js';
 
 /**
  * The Business Central connector against request and answer bodies as Microsoft documents them
@@ -59,16 +60,6 @@ const alpine = customer('f4a5738a-44e3-ea11-bb43-000d3a2feca1', '40000', 'Alpine
 const CUSTOMERS = `${ROOT}/companies(${COMPANY})/customers`;
 const ORDER = { $orderby: 'lastModifiedDateTime,id' };
 const page = (value: unknown[], next?: string) => ({ '@odata.context': `${API}${ROOT}/$metadata#companies(${COMPANY})/customers`, value, ...(next ? { '@odata.nextLink': next } : {}) });
-
-async function rejection(p: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
-}
 
 describe('Business Central reads: lastModifiedDateTime, next links kept in the cursor', () => {
   it('asks in lastModifiedDateTime, id order with a page size, follows the next link verbatim inside a tie, then asks gt the last instant', async () => {

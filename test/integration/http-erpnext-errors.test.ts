@@ -1,10 +1,10 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../connectors/contract.js';
 import { createErpnextConnector } from '../../connectors/erpnext/erpnext.js';
 import { FRAPPE_RATE_LIMIT_WAIT_MS } from '../../connectors/erpnext/errors.js';
 import { mapped } from '../fixtures/mapped.js';
 import { offlineWithNock } from '../fixtures/nock.js';
+import { rejection } from '../fixtures/rejection.js';
 
 /**
  * Frappe's error answers as the connector reads them: statuses from frappe/exceptions.py, bodies from
@@ -28,16 +28,6 @@ const RATE_LIMITED = {
   exception: 'frappe.exceptions.RateLimitExceededError: You hit the rate limit because of too many requests. Please try after sometime.',
   _server_messages: serverMessages('You hit the rate limit because of too many requests. Please try after sometime.'),
 };
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
-}
 
 describe('ERPNext rate limits', () => {
   it('a 417 RateLimitExceededError is retryable (rate_limited) after Retry-After; the rest of the batch waits unsent', async () => {

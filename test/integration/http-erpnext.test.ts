@@ -1,11 +1,11 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../connectors/contract.js';
 import { createHttpClient } from '../../connectors/http/client.js';
 import { createErpnextConnector } from '../../connectors/erpnext/erpnext.js';
 import { createHttpConnector, decodeCursor } from '../../connectors/http/http-connector.js';
 import { mapped } from '../fixtures/mapped.js';
 import { offlineWithNock } from '../fixtures/nock.js';
+import { rejection } from '../fixtures/rejection.js';
 
 /**
  * The generic HTTP connector configured for ERPNext's REST resource API, against request and response
@@ -45,16 +45,6 @@ const after = (modified: string, name: string) => ({
     ['name', '>', name],
   ]),
 });
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
-}
 
 describe('ERPNext read: watermark cursor', () => {
   it('pages across three reads through a tie on `modified` without skipping or repeating', async () => {

@@ -1,10 +1,10 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../connectors/contract.js';
 import { createOdooConnector } from '../../connectors/odoo/connector.js';
 import { decodeCursor } from '../../connectors/odoo/cursor.js';
 import { mapped } from '../fixtures/mapped.js';
 import { offlineWithNock } from '../fixtures/nock.js';
+import { rejection } from '../fixtures/rejection.js';
 
 /**
  * The Odoo connector over the External JSON-2 API (Odoo 19, docs: developer/reference/external_api):
@@ -24,16 +24,6 @@ offlineWithNock();
 const odoo = (database: string | null = DB) => createOdooConnector({ baseUrl: BASE, protocol: 'json2', apiKey: KEY, ...(database === null ? {} : { database }) });
 const api = () => nock(BASE, { reqheaders: { authorization: `bearer ${KEY}`, 'x-odoo-database': DB, 'content-type': 'application/json', accept: 'application/json' } });
 const fault = (name: string, message: string, status: number) => ({ name, message, arguments: [message, status], context: {}, debug: `Traceback (most recent call last):\n  File "/opt/Odoo/community/odoo/http.py", line 2212, in _transactioning\n${name}: ${message}\n` });
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
-}
 
 describe('Odoo JSON-2 check()', () => {
   it('asks has_access on res.partner with the documented headers', async () => {

@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../connectors/contract.js';
 import { createOdooConnector } from '../../connectors/odoo/connector.js';
 import { decodeCursor } from '../../connectors/odoo/cursor.js';
 import { mapped } from '../fixtures/mapped.js';
 import { offlineWithNock } from '../fixtures/nock.js';
+import { rejection } from '../fixtures/rejection.js';
 
 /**
  * The Odoo connector over JSON-RPC (`POST /jsonrpc`), against the request and answer bodies Odoo's
@@ -43,16 +43,6 @@ const execute = (scope: nock.Scope, model: string, method: string, args: unknown
 
 /** Odoo's JSON-RPC error: `code` 200, `message` "Odoo Server Error", the exception in `data`. */
 const odooError = (name: string, message: string) => ({ code: 200, message: 'Odoo Server Error', data: { name, debug: `Traceback (most recent call last):\n  File "/opt/odoo/odoo/service/model.py", line 150, in retrying\n${name}: ${message}`, message, arguments: [message], context: {} } });
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
-}
 
 const PARTNER_FIELDS = ['id', 'name', 'ref', 'is_company', 'vat', 'email', 'phone', 'website', 'street', 'street2', 'city', 'zip', 'country_id', 'country_code', 'parent_id', 'function', 'type', 'active', 'customer_rank', 'write_date'];
 const CUSTOMERS = [['parent_id', '=', false], ['customer_rank', '>', 0]];

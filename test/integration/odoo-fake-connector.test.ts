@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorError, type Connector } from '../../connectors/contract.js';
+import type { Connector } from '../../connectors/contract.js';
 import { createOdooConnector } from '../../connectors/odoo/connector.js';
 import type { OdooProtocol } from '../../connectors/odoo/rpc.js';
 import { ODOO_API_KEY, ODOO_DB, ODOO_LOGIN, ODOO_PASSWORD, OdooFake } from '../fixtures/odoo-fake.js';
+import { rejection } from '../fixtures/rejection.js';
 
 /**
  * The Odoo connector against the local Odoo fake, over both protocols (the same tests loop over them):
@@ -10,16 +11,6 @@ import { ODOO_API_KEY, ODOO_DB, ODOO_LOGIN, ODOO_PASSWORD, OdooFake } from '../f
  */
 
 const PROTOCOLS: readonly OdooProtocol[] = ['jsonrpc', 'json2'];
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
-}
 
 for (const protocol of PROTOCOLS) {
   describe.sequential(`Odoo connector over ${protocol} against the fake`, () => {

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { expect } from 'vitest';
-import { ConnectorError } from '../../connectors/contract.js';
 import { createSapB1Connector, type SapB1Options } from '../../connectors/sapb1/connector.js';
+export { rejection } from '../fixtures/rejection.js';
 
 /**
  * Shared pieces of the SAP B1 nock tests: a Service Layer at https://sap.example.com:50000/b1s/v1 and its
@@ -45,15 +45,5 @@ export function allDone(): void {
 
 /** SAP's error body (v1): `{"error":{"code":…,"message":{"lang":"en-us","value":…}}}`. */
 export const sapError = (code: number, value: string) => ({ error: { code, message: { lang: 'en-us', value } } });
-
-export async function rejection(promise: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ConnectorError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConnectorError');
-}
 
 export const cursorOf = (c: string | null): unknown => (c === null ? null : JSON.parse(Buffer.from(c, 'base64url').toString('utf8')));
