@@ -5,6 +5,7 @@ import { createConnector, type ConnectorConfigInput } from '../../connectors/con
 import { ConnectorError, type Connector, type ExternalRecord } from '../../connectors/contract.js';
 import { decodeCursor } from '../../connectors/sql/cursor.js';
 import { mapped } from '../fixtures/mapped.js';
+import { readPages } from '../fixtures/read-pages.js';
 
 /**
  * The SQL Server side of the SQL connector suite, against a real server; runs only when MSSQL_URL is
@@ -37,16 +38,7 @@ function poolConfig(url: string, database?: string): sql.config {
 
 const nos = (rs: readonly ExternalRecord[], field = 'no') => rs.map((r) => r[field]);
 
-async function readAll(c: Connector, entity: string, cursor: string | null, limit: number) {
-  const records: ExternalRecord[] = [];
-  for (let pages = 0; pages < 100; pages++) {
-    const page = await c.read(entity, cursor, limit);
-    records.push(...page.records);
-    if (page.cursor !== null) cursor = page.cursor;
-    if (page.records.length < limit) return { records, cursor, pages: pages + 1 };
-  }
-  throw new Error('reading never caught up: the same page came back');
-}
+const readAll = (c: Connector, entity: string, cursor: string | null, limit: number) => readPages(c, entity, cursor, limit, 100);
 
 describe.skipIf(!MSSQL_URL)('SQL connector on SQL Server', () => {
   const dbName = `hub_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;

@@ -7,6 +7,7 @@ import { createSqlConnector, type SqlTableConfig } from '../../connectors/sql/sq
 import { createConnector } from '../../connectors/config.js';
 import { createTestDatabase } from '../helpers.js';
 import { mapped } from '../fixtures/mapped.js';
+import { readPages } from '../fixtures/read-pages.js';
 
 const customers: SqlTableConfig = {
   table: 'customers',
@@ -35,16 +36,7 @@ async function insert(no: string, modifiedAt: Date, name = `name ${no}`) {
 }
 
 /** Reads until a short page; returns every record delivered and the last cursor. */
-async function readAll(c: Connector, cursor: string | null, limit: number) {
-  const records: ExternalRecord[] = [];
-  for (let pages = 0; pages < 100; pages++) {
-    const page = await c.read('Customer', cursor, limit);
-    records.push(...page.records);
-    if (page.cursor !== null) cursor = page.cursor;
-    if (page.records.length < limit) return { records, cursor, pages: pages + 1 };
-  }
-  throw new Error('reading never caught up');
-}
+const readAll = (c: Connector, cursor: string | null, limit: number) => readPages(c, 'Customer', cursor, limit, 100);
 
 const nos = (rs: readonly ExternalRecord[]) => rs.map((r) => r['customer_no']);
 

@@ -6,6 +6,7 @@ import { createConnector } from '../../connectors/config.js';
 import type { Connector, ExternalRecord } from '../../connectors/contract.js';
 import { createPgTestDatabase } from '../helpers.js';
 import { mapped } from '../fixtures/mapped.js';
+import { readPages } from '../fixtures/read-pages.js';
 
 /**
  * The postgres connector against the real PostgreSQL 15 server (127.0.0.1:5432), built as the hub
@@ -33,16 +34,7 @@ async function insert(no: string, modifiedAt: string, name = `name ${no}`) {
   await admin.query('INSERT INTO sales.customers (customer_no, name, modified_at) VALUES ($1, $2, $3)', [no, name, modifiedAt]);
 }
 
-async function readAll(c: Connector, cursor: string | null, limit: number, entity = 'Customer') {
-  const records: ExternalRecord[] = [];
-  for (let pages = 0; pages < 200; pages++) {
-    const page = await c.read(entity, cursor, limit);
-    records.push(...page.records);
-    if (page.cursor !== null) cursor = page.cursor;
-    if (page.records.length < limit) return { records, cursor, pages: pages + 1 };
-  }
-  throw new Error('reading never caught up');
-}
+const readAll = (c: Connector, cursor: string | null, limit: number, entity = 'Customer') => readPages(c, entity, cursor, limit);
 const nos = (rs: readonly ExternalRecord[]) => rs.map((r) => r['customer_no']);
 
 beforeAll(async () => {

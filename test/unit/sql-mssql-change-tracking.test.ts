@@ -5,6 +5,7 @@ import { createSqlConnector } from '../../connectors/sql/sql-connector.js';
 import { decodeFeedCursor } from '../../connectors/sql/change-feed.js';
 import type { Connector, ExternalRecord } from '../../connectors/contract.js';
 import { fakeDriver, type FakeColumn } from './sql-fakes.js';
+import { readPages } from '../fixtures/read-pages.js';
 
 /**
  * SQL Server Change Tracking through a semantic fake of the server. It follows Microsoft's "Work with
@@ -71,16 +72,7 @@ function ctServer(columns: Record<string, FakeColumn> = { Id: { type: 'int', pk:
 const tables = { Customer: { table: 'sales.Customers', key: ['Id'], columns: ['Name'], changeTracking: true as const } };
 const ids = (rs: readonly ExternalRecord[]) => rs.map((r) => `${String(r['Id'])}${r['SYS_CHANGE_OPERATION'] ? `:${String(r['SYS_CHANGE_OPERATION'])}` : ''}`);
 
-async function readAll(c: Connector, cursor: string | null, limit: number) {
-  const records: ExternalRecord[] = [];
-  for (let pages = 0; pages < 50; pages++) {
-    const page = await c.read('Customer', cursor, limit);
-    records.push(...page.records);
-    if (page.cursor !== null) cursor = page.cursor;
-    if (page.records.length < limit) return { records, cursor };
-  }
-  throw new Error('reading never caught up');
-}
+const readAll = (c: Connector, cursor: string | null, limit: number) => readPages(c, 'Customer', cursor, limit, 50);
 
 describe('SQL Server Change Tracking', () => {
   it('loads the table by primary key, then reads changes since the version taken before the load, deletes included', async () => {

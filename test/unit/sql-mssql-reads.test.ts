@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from '../../connectors/sql/cursor.js';
 import type { Connector, ExternalRecord } from '../../connectors/contract.js';
 import { mapped } from '../fixtures/mapped.js';
 import { fakeDriver, type FakeColumn } from './sql-fakes.js';
+import { readPages } from '../fixtures/read-pages.js';
 
 /**
  * Keyset reads and writes of the SQL Server connector over a small semantic fake of the server: it
@@ -63,16 +64,7 @@ function fakeServer(columns: Record<string, FakeColumn>, watermark: string) {
   };
 }
 
-async function readAll(c: Connector, entity: string, cursor: string | null, limit: number) {
-  const records: ExternalRecord[] = [];
-  for (let pages = 0; pages < 50; pages++) {
-    const page = await c.read(entity, cursor, limit);
-    records.push(...page.records);
-    if (page.cursor !== null) cursor = page.cursor;
-    if (page.records.length < limit) return { records, cursor };
-  }
-  throw new Error('reading never caught up: the same page came back');
-}
+const readAll = (c: Connector, entity: string, cursor: string | null, limit: number) => readPages(c, entity, cursor, limit, 50);
 
 const rv = (n: number) => Buffer.from(n.toString(16).padStart(16, '0'), 'hex');
 
